@@ -1,0 +1,330 @@
+package io.tapstack;
+
+import io.tapstack.arp.Arp;
+import io.tapstack.buffer.PacketBuf;
+import io.tapstack.buffer.PacketPool;
+import io.tapstack.icmp.Icmp;
+import io.tapstack.ip.Ipv4;
+import io.tapstack.link.FrameTap;
+import io.tapstack.link.Link;
+import io.tapstack.link.LinkCounter;
+import io.tapstack.loop.Clock;
+import io.tapstack.loop.TimerWheel;
+import io.tapstack.stats.Counters;
+import io.tapstack.stats.StackStats;
+import io.tapstack.wire.Checksum;
+import io.tapstack.wire.EthernetFrame;
+import io.tapstack.wire.IpAddr;
+import io.tapstack.wire.MacAddress;
+
+/**
+ * One host: a link, its Ethernet, ARP, IPv4 and ICMP, and the transports attached to them.
+ *
+ * <p>Everything here runs on one thread: the event loop calls {@link #poll(long)} once per
+ * pass with the time of that pass, or a test calls it with virtual time. Nothing in the stack
+ * reads the clock itself.
+ */
+public final class NetStack {
+    private final Link link;
+    private final StackConfig config;
+    private final Clock clock;
+    private final PacketPool pool;
+    private final TimerWheel timers;
+    private final StackStats stats = new StackStats();
+    private final Counters<LinkCounter> linkStats;
+    private final long mac;
+    private final int mtu;
+    private final Arp arp;
+    private final Ipv4 ipv4;
+    private final Icmp icmp;
+    private final PacketBuf[] rxBurst;
+    private final EthernetFrame eth = new EthernetFrame();
+    private volatile FrameTap tap;
+    private long now;
+    private boolean started;
+
+    public NetStack(Link link, StackConfig config, Clock clock) {
+        this(link, config, clock, PacketPool.forMtu(config.mtu > 0 ? config.mtu : link.mtu()));
+    }
+
+    public NetStack(Link link, StackConfig config, Clock clock, PacketPool pool) {
+        this.link = link;
+        this.config = config;
+        this.clock = clock;
+        this.pool = pool;
+        this.now = clock.nanos();
+        this.timers = new TimerWheel(now);
+        this.mac = config.mac.bits();
+        this.mtu = config.mtu > 0 ? config.mtu : link.mtu();
+        this.linkStats = stats.register("link", LinkCounter.class);
+        this.arp = new Arp(this);
+        this.ipv4 = new Ipv4(this);
+        this.icmp = new Icmp(this);
+        this.rxBurst = new PacketBuf[Math.max(1, config.rxBurst)];
+        link.attach(pool);
+    }
+
+    public Link link() {
+        return link;
+    }
+
+    public StackConfig config() {
+        return config;
+    }
+
+    public Clock clock() {
+        return clock;
+    }
+
+    public PacketPool pool() {
+        return pool;
+    }
+
+    public TimerWheel timers() {
+        return timers;
+    }
+
+    public StackStats stats() {
+        return stats;
+    }
+
+    public Arp arp() {
+        return arp;
+    }
+
+    public Ipv4 ipv4() {
+        return ipv4;
+    }
+
+    public Icmp icmp() {
+        return icmp;
+    }
+
+    /** The stack's MAC as 48 bits. */
+    public long mac() {
+        return mac;
+    }
+
+    public MacAddress macAddress() {
+        return MacAddress.of(mac);
+    }
+
+    public int mtu() {
+        return mtu;
+    }
+
+    /** The time of the current pass (loop-clock nanoseconds). */
+    public long now() {
+        return now;
+    }
+
+    /** Attaches (or with null detaches) a tap that sees every frame. */
+    public void setFrameTap(FrameTap t) {
+        this.tap = t;
+    }
+
+    /** Announces the host: gratuitous ARP for each address (RFC 5227 §3). Idempotent. */
+    public void start() {
+        if (started) {
+            return;
+        }
+        started = true;
+        arp.announce();
+    }
+
+    /**
+     * One pass of protocol work at time {@code now}: a burst of received frames, due timers,
+     * and a flush of the link. Returns the next deadline (loop-clock nanoseconds) at which
+     * {@code poll} must run again even if nothing arrives.
+     */
+    public long poll(long now) {
+        this.now = now;
+        if (!started) {
+            start();
+        }
+        int n = link.receive(pool, rxBurst, rxBurst.length);
+        for (int i = 0; i < n; i++) {
+            PacketBuf p = rxBurst[i];
+            rxBurst[i] = null;
+            try {
+                receiveFrame(p);
+            } catch (RuntimeException e) {
+                // A bug, never a peer's fault: count it, report the first, keep the host up.
+                // (The buffer may leak; the pool's exhaustion counter would show that.)
+                internalError(e);
+            }
+        }
+        try {
+            timers.expire(now);
+        } catch (RuntimeException e) {
+            internalError(e);
+        }
+        link.flush();
+        long next = timers.nextDeadline();
+        return Math.min(next, link.nextDeadline());
+    }
+
+    /** Processes one received frame (window: virtio-net header if any, then Ethernet). */
+    public void receiveFrame(PacketBuf p) {
+        if (link.vnetHeader() && !stripVnetHeader(p)) {
+            linkStats.inc(LinkCounter.DROP_BAD_VNET_HEADER);
+            p.release();
+            return;
+        }
+        linkStats.inc(LinkCounter.RX_FRAMES);
+        linkStats.add(LinkCounter.RX_BYTES, p.length());
+        FrameTap t = tap;
+        if (t != null) {
+            t.frame(p.buf(), p.start(), p.length(), clock.wallNanos(), false);
+        }
+        eth.wrap(p.buf(), p.start(), p.length());
+        if (!eth.check()) {
+            linkStats.inc(LinkCounter.DROP_RUNT);
+            p.release();
+            return;
+        }
+        long dst = eth.dst();
+        if (dst != mac && !MacAddress.isMulticast(dst)) {
+            linkStats.inc(LinkCounter.DROP_NOT_FOR_US);
+            p.release();
+            return;
+        }
+        if (eth.vlanTagged()) {
+            // This host is not a member of any VLAN.
+            linkStats.inc(LinkCounter.DROP_VLAN);
+            p.release();
+            return;
+        }
+        p.l2 = p.start();
+        int type = eth.etherType();
+        long src = eth.src();
+        p.pull(eth.headerLength());
+        switch (type) {
+            case EthernetFrame.TYPE_IPV4 -> ipv4.input(p, src, dst);
+            case EthernetFrame.TYPE_ARP -> arp.input(p, src, dst);
+            default -> {
+                linkStats.inc(LinkCounter.DROP_UNKNOWN_ETHERTYPE);
+                p.release();
+            }
+        }
+    }
+
+    /** Virtio-net header handling; the header's meaning is applied by a later layer (offloads). */
+    private boolean stripVnetHeader(PacketBuf p) {
+        int hl = VnetHeader.LENGTH;
+        if (p.length() < hl) {
+            return false;
+        }
+        int flags = p.buf().get(p.start()) & 0xff;
+        if ((flags & VnetHeader.F_DATA_VALID) != 0) {
+            p.csumState = PacketBuf.CSUM_VALID;
+        } else if ((flags & VnetHeader.F_NEEDS_CSUM) != 0) {
+            p.csumState = PacketBuf.CSUM_PARTIAL;
+            // virtio fields are little-endian; csum_start counts from the Ethernet header
+            p.csumStart = Short.reverseBytes(p.buf().getShort(p.start() + 6)) & 0xffff;
+            p.csumOffset = Short.reverseBytes(p.buf().getShort(p.start() + 8)) & 0xffff;
+        }
+        p.gsoType = p.buf().get(p.start() + 1) & 0xff;
+        p.gsoSize = Short.reverseBytes(p.buf().getShort(p.start() + 4)) & 0xffff;
+        p.pull(hl);
+        return true;
+    }
+
+    /**
+     * Sends an Ethernet frame: pushes the Ethernet header (and a virtio-net header if the link
+     * wants one) and hands it to the link. Takes ownership of {@code p}, whose window is the L3
+     * packet.
+     */
+    public void transmitFrame(PacketBuf p, long dstMac, int etherType) {
+        int at = p.push(EthernetFrame.HEADER_LEN);
+        p.l2 = at;
+        EthernetFrame.emit(p.buf(), at, dstMac, mac, etherType);
+        FrameTap t = tap;
+        if (t != null) {
+            t.frame(p.buf(), p.start(), p.length(), clock.wallNanos(), true);
+        }
+        linkStats.inc(LinkCounter.TX_FRAMES);
+        linkStats.add(LinkCounter.TX_BYTES, p.length());
+        if (link.vnetHeader()) {
+            int v = p.push(VnetHeader.LENGTH);
+            VnetHeader.emit(p, v);
+        }
+        if (!link.transmit(p)) {
+            linkStats.inc(LinkCounter.DROP_TX_LINK);
+        }
+    }
+
+    private void internalError(RuntimeException e) {
+        if (linkStats.get(LinkCounter.INTERNAL_ERROR) == 0) {
+            System.err.println("tapstack: internal error (further ones only counted): " + e);
+            e.printStackTrace();
+        }
+        linkStats.inc(LinkCounter.INTERNAL_ERROR);
+    }
+
+    // ---- family-independent network-layer services for transports ----
+
+    /**
+     * Sends a transport packet to {@code dst} (IPv4-mapped addresses go out over IPv4).
+     * {@code src} may be the unspecified address to let routing choose. Takes ownership of
+     * {@code p}. Returns false when it could not be sent (no route, too big, no buffer).
+     */
+    public boolean ipOutput(PacketBuf p, long srcHi, long srcLo, long dstHi, long dstLo,
+                            int protocol, int ttl, int tos, boolean df) {
+        if (IpAddr.isV4Mapped(dstHi, dstLo)) {
+            int src = IpAddr.isV4Mapped(srcHi, srcLo) ? (int) srcLo : 0;
+            return ipv4.output(p, src, (int) dstLo, protocol, ttl <= 0 ? config.ttl : ttl, tos, df) == Ipv4.Result.OK;
+        }
+        // IPv6 is attached by the IPv6 layer when configured.
+        p.release();
+        return false;
+    }
+
+    /** The source address this host uses towards {@code dst}, or null without a route. */
+    public IpAddr sourceFor(IpAddr dst) {
+        if (dst.isV4()) {
+            int s = ipv4.sourceFor(dst.v4());
+            return s == 0 ? null : IpAddr.ofV4(s);
+        }
+        return null;
+    }
+
+    /** Whether {@code a} is one of this host's addresses. */
+    public boolean isLocalAddress(long hi, long lo) {
+        if (IpAddr.isV4Mapped(hi, lo)) {
+            return ipv4.isLocal((int) lo);
+        }
+        return false;
+    }
+
+    /** The MTU towards {@code dst} (the link MTU until path-MTU discovery lowers it). */
+    public int pathMtu(long dstHi, long dstLo) {
+        return mtu;
+    }
+
+    /** Bytes of IP header in front of a transport segment towards {@code dst} (no options). */
+    public int ipHeaderLength(long dstHi, long dstLo) {
+        return IpAddr.isV4Mapped(dstHi, dstLo) ? 20 : 40;
+    }
+
+    /** The pseudo-header sum for a transport checksum (RFC 793 §3.1, RFC 8200 §8.1). */
+    public static long pseudoHeaderSum(long srcHi, long srcLo, long dstHi, long dstLo, int protocol, int length) {
+        if (IpAddr.isV4Mapped(dstHi, dstLo)) {
+            return Checksum.pseudoV4((int) srcLo, (int) dstLo, protocol, length);
+        }
+        return Checksum.pseudoV6(srcHi, srcLo, dstHi, dstLo, protocol, length);
+    }
+
+    public Counters<LinkCounter> linkStats() {
+        return linkStats;
+    }
+
+    /** Allocates a buffer for a packet of {@code size} bytes, counting exhaustion. */
+    public PacketBuf allocate(int size) {
+        PacketBuf p = pool.allocate(size);
+        if (p == null) {
+            linkStats.inc(LinkCounter.DROP_NO_BUFFER);
+        }
+        return p;
+    }
+}

@@ -1,0 +1,305 @@
+package io.tapstack.arp;
+
+import io.tapstack.NetStack;
+import io.tapstack.StackConfig;
+import io.tapstack.buffer.PacketBuf;
+import io.tapstack.buffer.PacketQueue;
+import io.tapstack.ip.InterfaceAddress;
+import io.tapstack.loop.Timer;
+import io.tapstack.stats.Counters;
+import io.tapstack.util.IntMap;
+import io.tapstack.wire.ArpPacket;
+import io.tapstack.wire.EthernetFrame;
+import io.tapstack.wire.Ipv4Address;
+import io.tapstack.wire.MacAddress;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * ARP for IPv4 over Ethernet (RFC 826) with the host requirements of RFC 1122 §2.3.2:
+ * a bounded cache whose entries expire and are refreshed, at most one request per second per
+ * unresolved address, and a small bounded queue of packets waiting for each resolution.
+ */
+public final class Arp {
+    /** Entry states, after Linux's NUD states reduced to what a host needs. */
+    public enum State { INCOMPLETE, REACHABLE, STALE }
+
+    /** One cache entry. */
+    public final class Entry {
+        final int ip;
+        long mac;
+        State state;
+        long confirmedAt;
+        int probes;
+        final PacketQueue pending;
+        final Timer timer;
+
+        Entry(int ip) {
+            this.ip = ip;
+            this.pending = new PacketQueue(config.arpPendingPerEntry);
+            this.timer = new Timer(this::onTimer);
+        }
+
+        public int ip() {
+            return ip;
+        }
+
+        public long mac() {
+            return mac;
+        }
+
+        public State state() {
+            return state;
+        }
+
+        private void onTimer(long now) {
+            if (probes < config.arpMaxProbes) {
+                probes++;
+                // INCOMPLETE: broadcast again; STALE: unicast refresh to the known MAC (RFC 1122 §2.3.2.1)
+                sendRequest(ip, state == State.STALE ? mac : MacAddress.BROADCAST.bits());
+                stack.timers().schedule(timer, now + config.arpRetransmitNanos);
+                return;
+            }
+            // gave up
+            counters.inc(ArpCounter.RESOLUTION_FAILED);
+            int dropped = pending.size();
+            pendingTotal -= dropped;
+            counters.add(ArpCounter.DROP_PENDING_TIMEOUT, dropped);
+            pending.clear();
+            cache.remove(ip);
+            if (last == this) {
+                last = null;
+            }
+        }
+    }
+
+    private final NetStack stack;
+    private final StackConfig config;
+    private final Counters<ArpCounter> counters;
+    private final IntMap<Entry> cache;
+    private final ArpPacket view = new ArpPacket();
+    private int pendingTotal;
+    private Entry last;
+
+    public Arp(NetStack stack) {
+        this.stack = stack;
+        this.config = stack.config();
+        this.counters = stack.stats().register("arp", ArpCounter.class);
+        this.cache = new IntMap<>(config.arpCacheSize);
+    }
+
+    public Counters<ArpCounter> counters() {
+        return counters;
+    }
+
+    /** Snapshot of the cache for display (ip, mac, state). */
+    public List<Entry> entries() {
+        List<Entry> l = new ArrayList<>();
+        cache.forEach(l::add);
+        return l;
+    }
+
+    /** The resolved MAC for {@code ip}, or -1. */
+    public long lookup(int ip) {
+        Entry e = cache.get(ip);
+        return e == null || e.state == State.INCOMPLETE ? -1 : e.mac;
+    }
+
+    /** Gratuitous ARP for every address (RFC 5227 §3 announcement, request form). */
+    public void announce() {
+        for (InterfaceAddress a : config.ipv4) {
+            if (send(ArpPacket.OP_REQUEST, a.address(), 0, a.address(), MacAddress.BROADCAST.bits())) {
+                counters.inc(ArpCounter.GRATUITOUS_SENT);
+            }
+        }
+    }
+
+    /**
+     * Sends an IPv4 packet to {@code nextHop}, resolving its MAC first if needed. Takes
+     * ownership of {@code p}, whose window is the IPv4 packet.
+     */
+    public void output(PacketBuf p, int nextHop) {
+        if (nextHop == Ipv4Address.BROADCAST || isDirectedBroadcast(nextHop)) {
+            stack.transmitFrame(p, MacAddress.BROADCAST.bits(), EthernetFrame.TYPE_IPV4);
+            return;
+        }
+        if (Ipv4Address.isMulticast(nextHop)) {
+            // RFC 1112 §6.4: 01:00:5e + low 23 bits of the group
+            stack.transmitFrame(p, 0x01005e000000L | (nextHop & 0x7fffff), EthernetFrame.TYPE_IPV4);
+            return;
+        }
+        Entry e = last != null && last.ip == nextHop ? last : cache.get(nextHop);
+        long now = stack.now();
+        if (e != null && e.state != State.INCOMPLETE) {
+            last = e;
+            if (e.state == State.REACHABLE && now - e.confirmedAt > config.arpReachableNanos) {
+                // Still usable, but ask again (unicast) and forget it if nobody answers.
+                e.state = State.STALE;
+                e.probes = 0;
+                stack.timers().schedule(e.timer, now);
+            }
+            stack.transmitFrame(p, e.mac, EthernetFrame.TYPE_IPV4);
+            return;
+        }
+        if (e == null) {
+            e = new Entry(nextHop);
+            e.state = State.INCOMPLETE;
+            if (!insert(e)) {
+                counters.inc(ArpCounter.DROP_CACHE_FULL);
+                p.release();
+                return;
+            }
+            e.probes = 0;
+            stack.timers().schedule(e.timer, now);
+        }
+        if (pendingTotal >= config.arpPendingTotal || !e.pending.offer(p)) {
+            counters.inc(ArpCounter.DROP_PENDING_FULL);
+            p.release();
+            return;
+        }
+        pendingTotal++;
+    }
+
+    private boolean isDirectedBroadcast(int a) {
+        for (InterfaceAddress ia : config.ipv4) {
+            if (ia.broadcast() != 0 && a == ia.broadcast()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Inserts, evicting the oldest resolved entry when the cache is full. */
+    private boolean insert(Entry e) {
+        if (cache.put(e.ip, e)) {
+            return true;
+        }
+        Entry[] victim = new Entry[1];
+        cache.forEach(x -> {
+            if (x.state != State.INCOMPLETE && (victim[0] == null || x.confirmedAt < victim[0].confirmedAt)) {
+                victim[0] = x;
+            }
+        });
+        if (victim[0] == null) {
+            return false;
+        }
+        remove(victim[0]);
+        return cache.put(e.ip, e);
+    }
+
+    private void remove(Entry e) {
+        stack.timers().cancel(e.timer);
+        pendingTotal -= e.pending.size();
+        e.pending.clear();
+        cache.remove(e.ip);
+        if (last == e) {
+            last = null;
+        }
+    }
+
+    /** Handles a received ARP packet (window: ARP payload). Takes ownership of {@code p}. */
+    public void input(PacketBuf p, long ethSrc, long ethDst) {
+        counters.inc(ArpCounter.RX);
+        try {
+            view.wrap(p.buf(), p.start(), p.length());
+            ArpPacket.Error err = view.check();
+            if (err != ArpPacket.Error.NONE) {
+                counters.inc(switch (err) {
+                    case TRUNCATED -> ArpCounter.DROP_TRUNCATED;
+                    case BAD_HTYPE -> ArpCounter.DROP_BAD_HTYPE;
+                    case BAD_PTYPE -> ArpCounter.DROP_BAD_PTYPE;
+                    case BAD_HLEN -> ArpCounter.DROP_BAD_HLEN;
+                    case BAD_PLEN -> ArpCounter.DROP_BAD_PLEN;
+                    default -> ArpCounter.DROP_BAD_OPERATION;
+                });
+                return;
+            }
+            int op = view.operation();
+            long sha = view.senderMac();
+            int spa = view.senderIp();
+            int tpa = view.targetIp();
+            counters.inc(op == ArpPacket.OP_REQUEST ? ArpCounter.RX_REQUEST : ArpCounter.RX_REPLY);
+            if (MacAddress.isMulticast(sha) || sha == 0) {
+                counters.inc(ArpCounter.DROP_BAD_SENDER);
+                return;
+            }
+            if (isOurs(spa)) {
+                if (sha != stack.mac()) {
+                    // Someone else claims our address (RFC 5227 §2.4): count it; we keep the address.
+                    counters.inc(ArpCounter.ADDRESS_CONFLICT);
+                }
+                return;
+            }
+            boolean senderValid = spa != 0 && spa != Ipv4Address.BROADCAST && !Ipv4Address.isMulticast(spa);
+            // RFC 826 "merge": update an existing entry for the sender.
+            boolean merged = false;
+            Entry e = senderValid ? cache.get(spa) : null;
+            if (e != null) {
+                learn(e, sha);
+                merged = true;
+            }
+            if (!isOurs(tpa)) {
+                return;
+            }
+            if (senderValid && !merged) {
+                Entry n = new Entry(spa);
+                n.state = State.INCOMPLETE;
+                if (insert(n)) {
+                    learn(n, sha);
+                } else {
+                    counters.inc(ArpCounter.DROP_CACHE_FULL);
+                }
+            }
+            if (op == ArpPacket.OP_REQUEST) {
+                if (send(ArpPacket.OP_REPLY, tpa, sha, spa, sha)) {
+                    counters.inc(ArpCounter.TX_REPLY);
+                }
+            }
+        } finally {
+            p.release();
+        }
+    }
+
+    private void learn(Entry e, long sha) {
+        boolean fresh = e.state == State.INCOMPLETE;
+        counters.inc(fresh ? ArpCounter.LEARNED : ArpCounter.UPDATED);
+        e.mac = sha;
+        e.state = State.REACHABLE;
+        e.confirmedAt = stack.now();
+        e.probes = 0;
+        stack.timers().cancel(e.timer);
+        PacketBuf q;
+        while ((q = e.pending.poll()) != null) {
+            pendingTotal--;
+            stack.transmitFrame(q, sha, EthernetFrame.TYPE_IPV4);
+        }
+    }
+
+    private boolean isOurs(int ip) {
+        for (InterfaceAddress a : config.ipv4) {
+            if (a.address() == ip) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void sendRequest(int target, long ethDst) {
+        int src = stack.ipv4().sourceFor(target);
+        if (send(ArpPacket.OP_REQUEST, src, 0, target, ethDst)) {
+            counters.inc(ArpCounter.TX_REQUEST);
+        }
+    }
+
+    private boolean send(int op, int spa, long tha, int tpa, long ethDst) {
+        PacketBuf p = stack.allocate(ArpPacket.LENGTH);
+        if (p == null) {
+            return false;
+        }
+        int at = p.append(ArpPacket.LENGTH);
+        ArpPacket.emit(p.buf(), at, op, stack.mac(), spa, tha, tpa);
+        stack.transmitFrame(p, ethDst, EthernetFrame.TYPE_ARP);
+        return true;
+    }
+}

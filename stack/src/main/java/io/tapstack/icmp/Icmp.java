@@ -1,0 +1,226 @@
+package io.tapstack.icmp;
+
+import io.tapstack.NetStack;
+import io.tapstack.StackConfig;
+import io.tapstack.buffer.PacketBuf;
+import io.tapstack.ip.IpMeta;
+import io.tapstack.ip.IpProtocolHandler;
+import io.tapstack.stats.Counters;
+import io.tapstack.wire.Icmpv4;
+import io.tapstack.wire.Ipv4Address;
+import io.tapstack.wire.Ipv4Header;
+
+import java.nio.ByteBuffer;
+
+/**
+ * ICMP for IPv4 (RFC 792, RFC 1122 §3.2.2): echo, errors generated with a rate limit and
+ * never about an error, a broadcast or a non-first fragment, and errors received passed to the
+ * transport that sent the quoted packet.
+ */
+public final class Icmp implements IpProtocolHandler {
+    /** Receives echo replies (for an in-stack ping client). */
+    public interface EchoListener {
+        void onEchoReply(int src, int id, int seq, ByteBuffer data, int off, int len, long now);
+    }
+
+    /** Largest error message: RFC 1812 §4.3.2.3 quotes as much as fits in 576 bytes. */
+    private static final int MAX_ERROR_LEN = 576;
+
+    private final NetStack stack;
+    private final StackConfig config;
+    private final Counters<IcmpCounter> counters;
+    private final Icmpv4 view = new Icmpv4();
+    private final Ipv4Header quoted = new Ipv4Header();
+    private final IpMeta errMeta = new IpMeta();
+    private double tokens;
+    private long lastRefill;
+    private EchoListener echoListener;
+
+    public Icmp(NetStack stack) {
+        this.stack = stack;
+        this.config = stack.config();
+        this.counters = stack.stats().register("icmp", IcmpCounter.class);
+        this.tokens = config.icmpErrorBurst;
+        this.lastRefill = stack.now();
+        stack.ipv4().register(Ipv4Header.PROTO_ICMP, this);
+    }
+
+    public Counters<IcmpCounter> counters() {
+        return counters;
+    }
+
+    public void setEchoListener(EchoListener l) {
+        this.echoListener = l;
+    }
+
+    @Override
+    public void input(PacketBuf p, IpMeta meta) {
+        counters.inc(IcmpCounter.RX);
+        try {
+            view.wrap(p.buf(), p.start(), p.length());
+            Icmpv4.Error err = view.check(true);
+            if (err != Icmpv4.Error.NONE) {
+                counters.inc(err == Icmpv4.Error.TRUNCATED ? IcmpCounter.DROP_TRUNCATED : IcmpCounter.DROP_BAD_CHECKSUM);
+                return;
+            }
+            switch (view.type()) {
+                case Icmpv4.ECHO_REQUEST -> echo(p, meta);
+                case Icmpv4.ECHO_REPLY -> {
+                    counters.inc(IcmpCounter.RX_ECHO_REPLY);
+                    EchoListener l = echoListener;
+                    if (l != null) {
+                        l.onEchoReply(meta.src4(), view.id(), view.seq(), p.buf(), view.dataOffset(), view.dataLength(), stack.now());
+                    }
+                }
+                case Icmpv4.DEST_UNREACHABLE, Icmpv4.TIME_EXCEEDED, Icmpv4.PARAMETER_PROBLEM, Icmpv4.SOURCE_QUENCH -> {
+                    counters.inc(view.type() == Icmpv4.DEST_UNREACHABLE ? IcmpCounter.RX_DEST_UNREACHABLE
+                            : view.type() == Icmpv4.TIME_EXCEEDED ? IcmpCounter.RX_TIME_EXCEEDED : IcmpCounter.RX_OTHER);
+                    deliverError(p, meta);
+                }
+                default -> counters.inc(IcmpCounter.RX_OTHER);
+            }
+        } finally {
+            p.release();
+        }
+    }
+
+    /** RFC 792 echo: the reply carries the same identifier, sequence number and data. */
+    private void echo(PacketBuf p, IpMeta meta) {
+        counters.inc(IcmpCounter.RX_ECHO_REQUEST);
+        if (meta.dstBroadcastOrMulticast && !config.icmpEchoBroadcast) {
+            // RFC 1122 §3.2.2.6: MAY silently discard an echo to a broadcast/multicast address.
+            counters.inc(IcmpCounter.DROP_BROADCAST_ECHO);
+            return;
+        }
+        int len = view.length();
+        PacketBuf r = stack.allocate(len);
+        if (r == null) {
+            counters.inc(IcmpCounter.DROP_NO_BUFFER);
+            return;
+        }
+        int at = r.append(len);
+        r.buf().put(at, p.buf(), p.start(), len);
+        r.buf().put(at + Icmpv4.TYPE, (byte) Icmpv4.ECHO_REPLY);
+        r.buf().put(at + Icmpv4.CODE, (byte) 0);
+        Icmpv4.fillChecksum(r.buf(), at, len);
+        // The reply's source is the address the request was sent to (RFC 1122 §3.2.2.6).
+        int src = meta.dstBroadcastOrMulticast ? 0 : meta.dst4();
+        counters.inc(IcmpCounter.TX);
+        counters.inc(IcmpCounter.TX_ECHO_REPLY);
+        stack.ipv4().output(r, src, meta.src4(), Ipv4Header.PROTO_ICMP, config.ttl, meta.tos, false);
+    }
+
+    /** Sends an echo request (for a ping client in the stack). Returns false without a buffer. */
+    public boolean sendEchoRequest(int dst, int id, int seq, byte[] data) {
+        PacketBuf r = stack.allocate(Icmpv4.HEADER_LEN + data.length);
+        if (r == null) {
+            counters.inc(IcmpCounter.DROP_NO_BUFFER);
+            return false;
+        }
+        int at = r.append(Icmpv4.HEADER_LEN + data.length);
+        Icmpv4.emitHeader(r.buf(), at, Icmpv4.ECHO_REQUEST, 0, (id << 16) | (seq & 0xffff));
+        r.buf().put(at + Icmpv4.HEADER_LEN, data);
+        Icmpv4.fillChecksum(r.buf(), at, Icmpv4.HEADER_LEN + data.length);
+        counters.inc(IcmpCounter.TX);
+        counters.inc(IcmpCounter.TX_ECHO_REQUEST);
+        stack.ipv4().output(r, 0, dst, Ipv4Header.PROTO_ICMP, config.ttl, 0, false);
+        return true;
+    }
+
+    /** Passes an error to the transport named in the quoted header (RFC 1122 §3.2.2.1). */
+    private void deliverError(PacketBuf p, IpMeta meta) {
+        int qoff = view.dataOffset();
+        int qlen = view.dataLength();
+        quoted.wrap(p.buf(), qoff, qlen);
+        // The quote must hold the whole original IP header and 8 bytes of its payload.
+        if (qlen < Ipv4Header.MIN_LENGTH || (p.buf().get(qoff) >>> 4 & 0xf) != 4
+                || quoted.headerLength() < Ipv4Header.MIN_LENGTH || qlen < quoted.headerLength() + 8) {
+            counters.inc(IcmpCounter.DROP_BAD_QUOTE);
+            return;
+        }
+        // It must be about a packet we sent.
+        if (!stack.ipv4().isLocal(quoted.src())) {
+            counters.inc(IcmpCounter.DROP_BAD_QUOTE);
+            return;
+        }
+        IpProtocolHandler h = stack.ipv4().handler(quoted.protocol());
+        if (h != null && h != this) {
+            int info = view.type() == Icmpv4.DEST_UNREACHABLE && view.code() == Icmpv4.UNREACH_NEEDFRAG
+                    ? p.buf().getShort(p.start() + 6) & 0xffff : 0;
+            h.icmpError(4, view.type(), view.code(), info, p.buf(), qoff, qlen, meta);
+        }
+    }
+
+    /**
+     * Sends Destination Unreachable about the received datagram in {@code p} (window or l3 at
+     * its IP header), subject to the rules of RFC 1122 §3.2.2 and the rate limit.
+     */
+    public void sendUnreachable(PacketBuf p, int code, int info, boolean dstBroadcastOrMulticast) {
+        if (dstBroadcastOrMulticast) {
+            counters.inc(IcmpCounter.ERRORS_SUPPRESSED);
+            return;
+        }
+        int l3 = p.l3 >= 0 ? p.l3 : p.start();
+        sendError(p.buf(), l3, p.end() - l3, Icmpv4.DEST_UNREACHABLE, code, info);
+    }
+
+    /** Sends an error quoting a saved copy of a datagram's start (used by reassembly timeout). */
+    public void sendErrorQuoting(byte[] datagramStart, int type, int code, int info) {
+        sendError(ByteBuffer.wrap(datagramStart), 0, datagramStart.length, type, code, info);
+    }
+
+    private void sendError(ByteBuffer b, int l3, int avail, int type, int code, int info) {
+        quoted.wrap(b, l3, avail);
+        if (avail < Ipv4Header.MIN_LENGTH) {
+            return;
+        }
+        int src = quoted.src();
+        int proto = quoted.protocol();
+        int hl = quoted.headerLength();
+        // RFC 1122 §3.2.2: never about an ICMP error, a non-first fragment, or a datagram whose
+        // source is not one unicast host.
+        if (proto == Ipv4Header.PROTO_ICMP && avail > hl && Icmpv4.isError(b.get(l3 + hl) & 0xff)) {
+            counters.inc(IcmpCounter.ERRORS_SUPPRESSED);
+            return;
+        }
+        if ((quoted.flagsFrag() & Ipv4Header.FRAG_OFFSET_MASK) != 0 || src == 0 || src == Ipv4Address.BROADCAST
+                || Ipv4Address.isMulticast(src) || Ipv4Address.isLoopback(src) || Ipv4Address.isClassE(src)) {
+            counters.inc(IcmpCounter.ERRORS_SUPPRESSED);
+            return;
+        }
+        if (!takeToken()) {
+            counters.inc(IcmpCounter.ERRORS_RATE_LIMITED);
+            return;
+        }
+        int qlen = Math.min(avail, MAX_ERROR_LEN - Ipv4Header.MIN_LENGTH - Icmpv4.HEADER_LEN);
+        PacketBuf r = stack.allocate(Icmpv4.HEADER_LEN + qlen);
+        if (r == null) {
+            counters.inc(IcmpCounter.DROP_NO_BUFFER);
+            return;
+        }
+        int at = r.append(Icmpv4.HEADER_LEN + qlen);
+        Icmpv4.emitHeader(r.buf(), at, type, code, info);
+        r.buf().put(at + Icmpv4.HEADER_LEN, b, l3, qlen);
+        Icmpv4.fillChecksum(r.buf(), at, Icmpv4.HEADER_LEN + qlen);
+        counters.inc(IcmpCounter.TX);
+        counters.inc(type == Icmpv4.TIME_EXCEEDED ? IcmpCounter.TX_TIME_EXCEEDED : IcmpCounter.TX_DEST_UNREACHABLE);
+        int dst = quoted.dst();
+        int ourSrc = stack.ipv4().isLocal(dst) ? dst : 0;
+        stack.ipv4().output(r, ourSrc, src, Ipv4Header.PROTO_ICMP, config.ttl, 0, false);
+    }
+
+    /** Token bucket: {@code icmpErrorsPerSecond} with a burst of {@code icmpErrorBurst}. */
+    private boolean takeToken() {
+        long now = stack.now();
+        long dt = now - lastRefill;
+        if (dt > 0) {
+            tokens = Math.min(config.icmpErrorBurst, tokens + dt * (config.icmpErrorsPerSecond / 1e9));
+            lastRefill = now;
+        }
+        if (tokens >= 1) {
+            tokens -= 1;
+            return true;
+        }
+        return false;
+    }
+}

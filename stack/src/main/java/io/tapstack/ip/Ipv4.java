@@ -1,0 +1,244 @@
+package io.tapstack.ip;
+
+import io.tapstack.NetStack;
+import io.tapstack.StackConfig;
+import io.tapstack.buffer.PacketBuf;
+import io.tapstack.stats.Counters;
+import io.tapstack.wire.IpAddr;
+import io.tapstack.wire.Ipv4Address;
+import io.tapstack.wire.Ipv4Header;
+
+import java.nio.ByteBuffer;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * IPv4 input and output for a host (RFC 791, RFC 1122 §3.2.1): header validation, address
+ * checks, local delivery, reassembly, routing, fragmentation.
+ */
+public final class Ipv4 {
+    private final NetStack stack;
+    private final StackConfig config;
+    private final Counters<Ipv4Counter> counters;
+    private final RoutingTable routes = new RoutingTable();
+    private final Ipv4Reassembler reassembler;
+    private final IpProtocolHandler[] handlers = new IpProtocolHandler[256];
+    private final Ipv4Header hdr = new Ipv4Header();
+    private final IpMeta meta = new IpMeta();
+    private int nextId = ThreadLocalRandom.current().nextInt(0x10000);
+
+    public Ipv4(NetStack stack) {
+        this.stack = stack;
+        this.config = stack.config();
+        this.counters = stack.stats().register("ip", Ipv4Counter.class);
+        this.reassembler = new Ipv4Reassembler(stack, this, counters);
+        for (InterfaceAddress a : config.ipv4) {
+            routes.add(new Route(a.network(), a.prefixLength(), 0, a.address()));
+        }
+        if (config.gateway4 != 0 && !config.ipv4.isEmpty()) {
+            int src = config.ipv4.get(0).address();
+            for (InterfaceAddress a : config.ipv4) {
+                if (a.contains(config.gateway4)) {
+                    src = a.address();
+                }
+            }
+            routes.add(new Route(0, 0, config.gateway4, src));
+        }
+    }
+
+    public Counters<Ipv4Counter> counters() {
+        return counters;
+    }
+
+    public RoutingTable routes() {
+        return routes;
+    }
+
+    public Ipv4Reassembler reassembler() {
+        return reassembler;
+    }
+
+    /** Attaches a transport for an IP protocol number. */
+    public void register(int protocol, IpProtocolHandler h) {
+        handlers[protocol] = h;
+    }
+
+    public IpProtocolHandler handler(int protocol) {
+        return handlers[protocol];
+    }
+
+    /** The source address to use towards {@code dst} (RFC 1122 §3.3.4.3), or 0 without a route. */
+    public int sourceFor(int dst) {
+        Route r = routes.lookup(dst);
+        if (r != null) {
+            return r.source();
+        }
+        return config.ipv4.isEmpty() ? 0 : config.ipv4.get(0).address();
+    }
+
+    public boolean isLocal(int a) {
+        for (InterfaceAddress ia : config.ipv4) {
+            if (ia.address() == a) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private boolean isBroadcast(int a) {
+        if (a == Ipv4Address.BROADCAST) {
+            return true;
+        }
+        for (InterfaceAddress ia : config.ipv4) {
+            if (ia.broadcast() != 0 && ia.broadcast() == a) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Handles a received IPv4 packet (window: IP header onward). Takes ownership. */
+    public void input(PacketBuf p, long ethSrc, long ethDst) {
+        counters.inc(Ipv4Counter.RX);
+        hdr.wrap(p.buf(), p.start(), p.length());
+        Ipv4Header.Error err = hdr.check(true);
+        if (err != Ipv4Header.Error.NONE) {
+            drop(p, switch (err) {
+                case TRUNCATED -> Ipv4Counter.DROP_TRUNCATED;
+                case BAD_VERSION -> Ipv4Counter.DROP_BAD_VERSION;
+                case BAD_IHL -> Ipv4Counter.DROP_BAD_IHL;
+                case BAD_TOTAL_LENGTH -> Ipv4Counter.DROP_BAD_TOTAL_LENGTH;
+                default -> Ipv4Counter.DROP_BAD_CHECKSUM;
+            });
+            return;
+        }
+        int src = hdr.src();
+        int dst = hdr.dst();
+        // RFC 1122 §3.2.1.3: a source that is broadcast, multicast, class E, loopback or
+        // "this network" is martian; silently discard.
+        if (Ipv4Address.isMulticast(src) || src == Ipv4Address.BROADCAST || Ipv4Address.isClassE(src)
+                || Ipv4Address.isLoopback(src) || Ipv4Address.isThisNetwork(src) || isBroadcast(src)) {
+            drop(p, Ipv4Counter.DROP_BAD_SRC_ADDRESS);
+            return;
+        }
+        boolean bcast = isBroadcast(dst);
+        // A host accepts its own addresses, broadcasts, and all-hosts multicast (RFC 1112 §7.2).
+        boolean mcast = Ipv4Address.isMulticast(dst) && dst == 0xe0000001;
+        if (!isLocal(dst) && !bcast && !mcast) {
+            // RFC 1122 §3.3.1.1: a host does not forward; silently discard.
+            drop(p, Ipv4Counter.DROP_NOT_FOR_US);
+            return;
+        }
+        // Cut Ethernet padding: the datagram is totalLength bytes.
+        p.trim(hdr.totalLength());
+        p.l3 = p.start();
+        if (hdr.isFragment()) {
+            counters.inc(Ipv4Counter.RX_FRAGMENTS);
+            reassembler.input(p, hdr);
+            return;
+        }
+        deliver(p, bcast || mcast);
+    }
+
+    /** Local delivery of a complete datagram whose window starts at its IP header. */
+    void deliver(PacketBuf p, boolean bcastOrMcast) {
+        hdr.wrap(p.buf(), p.start(), p.length());
+        int proto = hdr.protocol();
+        IpProtocolHandler h = handlers[proto];
+        meta.version = 4;
+        meta.srcHi = 0;
+        meta.srcLo = IpAddr.mappedLo(hdr.src());
+        meta.dstHi = 0;
+        meta.dstLo = IpAddr.mappedLo(hdr.dst());
+        meta.ttl = hdr.ttl();
+        meta.tos = hdr.tos();
+        meta.l3 = p.start();
+        meta.dstBroadcastOrMulticast = bcastOrMcast;
+        meta.checksumValid = p.csumState == PacketBuf.CSUM_VALID;
+        if (h == null) {
+            counters.inc(Ipv4Counter.DROP_UNKNOWN_PROTOCOL);
+            // RFC 1122 §3.2.2.1: protocol unreachable (not for broadcast/multicast; Icmp checks)
+            stack.icmp().sendUnreachable(p, io.tapstack.wire.Icmpv4.UNREACH_PROTOCOL, 0, bcastOrMcast);
+            p.release();
+            return;
+        }
+        counters.inc(Ipv4Counter.RX_DELIVERED);
+        p.l4 = p.pull(hdr.headerLength());
+        h.input(p, meta);
+    }
+
+    private void drop(PacketBuf p, Ipv4Counter why) {
+        counters.inc(why);
+        p.release();
+    }
+
+    /** Result of {@link #output}. */
+    public enum Result { OK, NO_ROUTE, TOO_BIG, NO_BUFFER }
+
+    /**
+     * Sends a datagram. The window of {@code p} is the transport payload (with headroom for
+     * the headers); this pushes the IPv4 header, routes, fragments when needed (RFC 791 §3.2)
+     * and hands it to ARP. Takes ownership of {@code p} in every case.
+     *
+     * @param src source address, or 0 to choose one from the route
+     * @param df set Don't Fragment (PMTU discovery, RFC 1191)
+     */
+    public Result output(PacketBuf p, int src, int dst, int protocol, int ttl, int tos, boolean df) {
+        Route r = routes.lookup(dst);
+        boolean local = dst == Ipv4Address.BROADCAST || Ipv4Address.isMulticast(dst);
+        if (r == null && !local) {
+            counters.inc(Ipv4Counter.DROP_NO_ROUTE);
+            p.release();
+            return Result.NO_ROUTE;
+        }
+        if (src == 0) {
+            src = r != null ? r.source() : sourceFor(dst);
+        }
+        int nextHop = r == null || r.onLink() ? dst : r.gateway();
+        int total = p.length() + Ipv4Header.MIN_LENGTH;
+        int id = nextId++ & 0xffff;
+        int mtu = stack.mtu();
+        if (total <= mtu || (p.gsoType != 0)) {
+            int at = p.push(Ipv4Header.MIN_LENGTH);
+            p.l3 = at;
+            Ipv4Header.emit(p.buf(), at, tos, total, id, df ? Ipv4Header.FLAG_DF : 0, ttl, protocol, src, dst);
+            counters.inc(Ipv4Counter.TX);
+            stack.arp().output(p, nextHop);
+            return Result.OK;
+        }
+        if (df) {
+            counters.inc(Ipv4Counter.DROP_DF_TOO_BIG);
+            p.release();
+            return Result.TOO_BIG;
+        }
+        return fragment(p, src, dst, protocol, ttl, tos, id, nextHop, mtu);
+    }
+
+    /** RFC 791 §3.2 fragmentation: payload split into multiples of 8 bytes, MF on all but the last. */
+    private Result fragment(PacketBuf p, int src, int dst, int protocol, int ttl, int tos, int id, int nextHop, int mtu) {
+        int chunk = (mtu - Ipv4Header.MIN_LENGTH) & ~7;
+        int len = p.length();
+        ByteBuffer b = p.buf();
+        counters.inc(Ipv4Counter.TX_FRAGMENTED);
+        Result res = Result.OK;
+        for (int off = 0; off < len; off += chunk) {
+            int n = Math.min(chunk, len - off);
+            PacketBuf f = stack.allocate(n + Ipv4Header.MIN_LENGTH);
+            if (f == null) {
+                counters.inc(Ipv4Counter.DROP_NO_BUFFER);
+                res = Result.NO_BUFFER;
+                break;
+            }
+            int at = f.append(n);
+            f.buf().put(at, b, p.start() + off, n);
+            int ff = (off >>> 3) | (off + n < len ? Ipv4Header.FLAG_MF : 0);
+            int h = f.push(Ipv4Header.MIN_LENGTH);
+            f.l3 = h;
+            Ipv4Header.emit(f.buf(), h, tos, n + Ipv4Header.MIN_LENGTH, id, ff, ttl, protocol, src, dst);
+            counters.inc(Ipv4Counter.TX);
+            counters.inc(Ipv4Counter.TX_FRAGMENTS_CREATED);
+            stack.arp().output(f, nextHop);
+        }
+        p.release();
+        return res;
+    }
+}

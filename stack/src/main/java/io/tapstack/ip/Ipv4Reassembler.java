@@ -1,0 +1,226 @@
+package io.tapstack.ip;
+
+import io.tapstack.NetStack;
+import io.tapstack.StackConfig;
+import io.tapstack.buffer.PacketBuf;
+import io.tapstack.loop.Timer;
+import io.tapstack.stats.Counters;
+import io.tapstack.wire.Icmpv4;
+import io.tapstack.wire.Ipv4Header;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * IPv4 reassembly (RFC 791 §3.2, RFC 815, RFC 1122 §3.3.2), with hard bounds: at most
+ * {@link StackConfig#reassemblyMaxDatagrams} datagrams and {@link StackConfig#reassemblyMaxBytes}
+ * bytes under reassembly, {@link StackConfig#reassemblyMaxFragmentsPerDatagram} fragments each.
+ *
+ * <p>Fragments may arrive in any order; exact duplicates are ignored; a fragment that overlaps
+ * another differently makes the whole datagram be discarded (an overlap is either an attack or
+ * a broken sender; RFC 5722 takes the same line for IPv6 and Linux for IPv4). A datagram not
+ * complete within the timeout is discarded, with ICMP Time Exceeded (code 1) sent if its first
+ * fragment had arrived (RFC 792, RFC 1122 §3.3.2).
+ */
+public final class Ipv4Reassembler {
+    private record Key(int src, int dst, int proto, int id) {
+    }
+
+    private final class Datagram {
+        final Key key;
+        byte[] data = new byte[1024];
+        /** Received ranges [starts[i], ends[i]) in arrival order. */
+        int[] starts = new int[8];
+        int[] ends = new int[8];
+        int count;
+        int received;
+        /** Total payload length, known once the last fragment (MF=0) arrived; -1 before. */
+        int total = -1;
+        /** Header (and first 8 payload bytes) of the first fragment, for the rebuilt datagram and ICMP. */
+        byte[] firstHeader;
+        final Timer timer = new Timer(this::expire);
+        boolean bcast;
+
+        Datagram(Key key) {
+            this.key = key;
+        }
+
+        void expire(long now) {
+            counters.inc(Ipv4Counter.REASSEMBLY_TIMEOUT);
+            counters.inc(Ipv4Counter.DROP_FRAG_TIMEOUT);
+            if (firstHeader != null && !bcast) {
+                stack.icmp().sendErrorQuoting(firstHeader, Icmpv4.TIME_EXCEEDED, Icmpv4.TIME_EXCEEDED_REASSEMBLY, 0);
+            }
+            discard(this);
+        }
+    }
+
+    private final NetStack stack;
+    private final Ipv4 ip;
+    private final StackConfig config;
+    private final Counters<Ipv4Counter> counters;
+    private final Map<Key, Datagram> pending = new HashMap<>();
+    private long bytes;
+
+    Ipv4Reassembler(NetStack stack, Ipv4 ip, Counters<Ipv4Counter> counters) {
+        this.stack = stack;
+        this.ip = ip;
+        this.config = stack.config();
+        this.counters = counters;
+    }
+
+    /** Datagrams currently under reassembly. */
+    public int inProgress() {
+        return pending.size();
+    }
+
+    /** Bytes currently held for reassembly. */
+    public long bytesHeld() {
+        return bytes;
+    }
+
+    /** Takes a validated fragment (window: its IP header onward, trimmed). Takes ownership. */
+    void input(PacketBuf p, Ipv4Header h) {
+        try {
+            add(p, h);
+        } finally {
+            p.release();
+        }
+    }
+
+    private void add(PacketBuf p, Ipv4Header h) {
+        int hl = h.headerLength();
+        int off = h.fragmentOffset();
+        int len = h.payloadLength();
+        boolean more = h.moreFragments();
+        int end = off + len;
+        if (end + hl > 65535) {
+            // RFC 791: a datagram is at most 65535 bytes (the "ping of death").
+            counters.inc(Ipv4Counter.DROP_FRAG_OVERSIZE);
+            return;
+        }
+        if (len == 0 || (more && (len & 7) != 0)) {
+            // every fragment but the last carries a multiple of 8 bytes (RFC 791 §3.2)
+            counters.inc(Ipv4Counter.DROP_FRAG_BAD_LENGTH);
+            return;
+        }
+        Key key = new Key(h.src(), h.dst(), h.protocol(), h.ident());
+        Datagram d = pending.get(key);
+        if (d == null) {
+            if (pending.size() >= config.reassemblyMaxDatagrams) {
+                counters.inc(Ipv4Counter.DROP_FRAG_LIMIT);
+                return;
+            }
+            d = new Datagram(key);
+            d.bcast = h.dst() == -1 || !ip.isLocal(h.dst());
+            pending.put(key, d);
+            bytes += d.data.length;
+            stack.timers().schedule(d.timer, stack.now() + config.reassemblyTimeoutNanos);
+        }
+        // The last fragment fixes the total; everything must agree with it.
+        if (!more) {
+            if ((d.total >= 0 && d.total != end) || maxEnd(d) > end) {
+                counters.inc(Ipv4Counter.DROP_FRAG_BAD_LENGTH);
+                discard(d);
+                return;
+            }
+            d.total = end;
+        } else if (d.total >= 0 && end > d.total) {
+            counters.inc(Ipv4Counter.DROP_FRAG_BAD_LENGTH);
+            discard(d);
+            return;
+        }
+        for (int i = 0; i < d.count; i++) {
+            if (off < d.ends[i] && d.starts[i] < end) {
+                if (d.starts[i] == off && d.ends[i] == end && sameBytes(d, p, h.payloadOffset(), off, len)) {
+                    counters.inc(Ipv4Counter.DROP_FRAG_DUPLICATE);
+                    return;
+                }
+                counters.inc(Ipv4Counter.DROP_FRAG_OVERLAP);
+                discard(d);
+                return;
+            }
+        }
+        if (d.count >= config.reassemblyMaxFragmentsPerDatagram) {
+            counters.inc(Ipv4Counter.DROP_FRAG_TOO_MANY);
+            discard(d);
+            return;
+        }
+        if (end > d.data.length) {
+            int n = Math.min(65536, Math.max(end, d.data.length * 2));
+            if (bytes + (n - d.data.length) > config.reassemblyMaxBytes) {
+                counters.inc(Ipv4Counter.DROP_FRAG_LIMIT);
+                discard(d);
+                return;
+            }
+            bytes += n - d.data.length;
+            d.data = java.util.Arrays.copyOf(d.data, n);
+        }
+        p.buf().get(h.payloadOffset(), d.data, off, len);
+        if (d.count == d.starts.length) {
+            d.starts = java.util.Arrays.copyOf(d.starts, d.count * 2);
+            d.ends = java.util.Arrays.copyOf(d.ends, d.count * 2);
+        }
+        d.starts[d.count] = off;
+        d.ends[d.count] = end;
+        d.count++;
+        d.received += len;
+        if (off == 0) {
+            int q = Math.min(hl + 8, h.totalLength());
+            d.firstHeader = new byte[q];
+            p.buf().get(p.start(), d.firstHeader, 0, q);
+        }
+        if (d.total >= 0 && d.received == d.total && d.firstHeader != null) {
+            complete(d);
+        }
+    }
+
+    private static int maxEnd(Datagram d) {
+        int m = 0;
+        for (int i = 0; i < d.count; i++) {
+            m = Math.max(m, d.ends[i]);
+        }
+        return m;
+    }
+
+    private static boolean sameBytes(Datagram d, PacketBuf p, int at, int off, int len) {
+        for (int i = 0; i < len; i++) {
+            if (d.data[off + i] != p.buf().get(at + i)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private void complete(Datagram d) {
+        int hl = (d.firstHeader[0] & 0x0f) * 4;
+        int total = hl + d.total;
+        PacketBuf out = stack.allocate(total);
+        if (out == null) {
+            counters.inc(Ipv4Counter.DROP_NO_BUFFER);
+            discard(d);
+            return;
+        }
+        int at = out.append(total);
+        out.buf().put(at, d.firstHeader, 0, hl);
+        out.buf().put(at + hl, d.data, 0, d.total);
+        // The rebuilt header: full length, no fragmentation fields; checksum no longer checked.
+        out.buf().putShort(at + Ipv4Header.TOTAL_LENGTH, (short) total);
+        out.buf().putShort(at + Ipv4Header.FLAGS_FRAG, (short) 0);
+        out.buf().putShort(at + Ipv4Header.CHECKSUM, (short) 0);
+        out.buf().putShort(at + Ipv4Header.CHECKSUM,
+                (short) io.tapstack.wire.Checksum.compute(out.buf(), at, hl));
+        out.l3 = at;
+        boolean bcast = d.bcast;
+        discard(d);
+        counters.inc(Ipv4Counter.REASSEMBLED);
+        ip.deliver(out, bcast);
+    }
+
+    private void discard(Datagram d) {
+        stack.timers().cancel(d.timer);
+        if (pending.remove(d.key) != null) {
+            bytes -= d.data.length;
+        }
+    }
+}

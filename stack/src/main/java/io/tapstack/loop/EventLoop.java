@@ -1,0 +1,152 @@
+package io.tapstack.loop;
+
+import io.tapstack.NetStack;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * Runs one {@link NetStack} on one thread, Aeron duty-cycle style. One pass: drain the command
+ * queue (bounded) → poll the stack (receive burst, timers, flush) → wait on the link until a
+ * frame, a wakeup or the next deadline. Time is read once per pass.
+ *
+ * <p>Other threads talk to the stack only through {@link #execute} / {@link #call}, which
+ * queue a command and wake the loop.
+ */
+public final class EventLoop implements AutoCloseable {
+    private static final int COMMANDS_PER_PASS = 256;
+    /** Longest sleep when nothing is scheduled, so a missed wakeup costs at most this. */
+    private static final long MAX_SLEEP_NANOS = 100_000_000L;
+
+    private final NetStack stack;
+    private final Clock clock;
+    private final ConcurrentLinkedQueue<Runnable> commands = new ConcurrentLinkedQueue<>();
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private final Thread thread;
+    private volatile boolean running;
+    private volatile Throwable failure;
+    private final long busyPollNanos;
+    private long passes;
+
+    public EventLoop(NetStack stack, String name) {
+        this(stack, name, 0);
+    }
+
+    /**
+     * @param busyPollNanos how long to spin (re-polling without sleeping) after the last work
+     *     before blocking in the kernel; trades CPU for latency (0 = never spin)
+     */
+    public EventLoop(NetStack stack, String name, long busyPollNanos) {
+        this.stack = stack;
+        this.clock = stack.clock();
+        this.busyPollNanos = busyPollNanos;
+        this.thread = new Thread(this::run, name);
+        this.thread.setDaemon(true);
+    }
+
+    public NetStack stack() {
+        return stack;
+    }
+
+    public void start() {
+        running = true;
+        thread.start();
+    }
+
+    public boolean inLoop() {
+        return Thread.currentThread() == thread;
+    }
+
+    /** Runs {@code r} on the loop thread (soon, in order). */
+    public void execute(Runnable r) {
+        if (!running) {
+            throw new IllegalStateException("event loop is not running");
+        }
+        commands.add(r);
+        stack.link().wakeup();
+    }
+
+    /** Runs {@code s} on the loop and returns its result to the calling thread. */
+    public <T> CompletableFuture<T> call(Supplier<T> s) {
+        CompletableFuture<T> f = new CompletableFuture<>();
+        if (inLoop()) {
+            try {
+                f.complete(s.get());
+            } catch (RuntimeException e) {
+                f.completeExceptionally(e);
+            }
+            return f;
+        }
+        execute(() -> {
+            try {
+                f.complete(s.get());
+            } catch (RuntimeException e) {
+                f.completeExceptionally(e);
+            }
+        });
+        return f;
+    }
+
+    private void run() {
+        long lastWork = clock.nanos();
+        try {
+            while (running) {
+                passes++;
+                int did = 0;
+                Runnable c;
+                while (did < COMMANDS_PER_PASS && (c = commands.poll()) != null) {
+                    c.run();
+                    did++;
+                }
+                long now = clock.nanos();
+                long rxBefore = stack.linkStats().get(io.tapstack.link.LinkCounter.RX_FRAMES);
+                long deadline = stack.poll(now);
+                boolean worked = did > 0 || stack.linkStats().get(io.tapstack.link.LinkCounter.RX_FRAMES) != rxBefore;
+                if (worked) {
+                    lastWork = now;
+                    continue;
+                }
+                if (!commands.isEmpty()) {
+                    continue;
+                }
+                if (busyPollNanos > 0 && now - lastWork < busyPollNanos) {
+                    Thread.onSpinWait();
+                    continue;
+                }
+                long wait = deadline == Long.MAX_VALUE ? MAX_SLEEP_NANOS : Math.max(0, deadline - clock.nanos());
+                stack.link().await(Math.min(wait, MAX_SLEEP_NANOS));
+            }
+        } catch (Throwable t) {
+            failure = t;
+            t.printStackTrace();
+        } finally {
+            stopped.countDown();
+        }
+    }
+
+    /** The error that ended the loop, if any. */
+    public Throwable failure() {
+        return failure;
+    }
+
+    public long passes() {
+        return passes;
+    }
+
+    /** Stops the loop and waits (bounded) for it to finish. */
+    @Override
+    public void close() {
+        running = false;
+        stack.link().wakeup();
+        try {
+            if (!stopped.await(5, TimeUnit.SECONDS) && thread.isAlive()) {
+                thread.interrupt();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,17 @@
+package io.tapstack.service;
+
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+
+/** Options shared by the built-in services (ports, HTTP root, …). */
+public final class ServiceOptions {
+    /** Directory served by the HTTP service; null = a generated index page. */
+    public Path httpRoot;
+    /** Port overrides by service name (default ports: echo 7, discard 9, http 80). */
+    public final Map<String, Integer> ports = new HashMap<>();
+
+    public int port(String service, int dflt) {
+        return ports.getOrDefault(service, dflt);
+    }
+}
