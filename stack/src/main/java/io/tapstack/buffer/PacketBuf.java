@@ -46,6 +46,11 @@ public final class PacketBuf {
     public PacketBuf next;
     /** Free-form tag for the owner (e.g. a deadline while queued). */
     public long tag;
+    /**
+     * Native address of {@link #buf()}'s first byte, cached by a native driver (0 = not yet
+     * known). The stack itself never uses it; it saves the driver a lookup per packet.
+     */
+    public long nativeAddress;
 
     PacketBuf(ByteBuffer buf, PacketPool pool) {
         this.buf = buf;

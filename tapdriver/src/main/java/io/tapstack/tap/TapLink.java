@@ -1,0 +1,185 @@
+package io.tapstack.tap;
+
+import com.sun.jna.Memory;
+import com.sun.jna.Native;
+import com.sun.jna.Pointer;
+import io.tapstack.buffer.PacketBuf;
+import io.tapstack.buffer.PacketPool;
+import io.tapstack.link.Link;
+import io.tapstack.link.Offloads;
+
+/**
+ * The stack's link over a real TAP device: non-blocking {@code read}/{@code write} of whole
+ * frames straight into and out of pooled direct buffers (raw addresses, no copies, no
+ * per-call allocation), and {@code ppoll} on the TAP and an {@code eventfd} so other threads
+ * can wake the loop.
+ */
+public final class TapLink implements Link {
+    private final TapDevice dev;
+    private final int mtu;
+    private final int efd;
+    /** struct pollfd[2] = {tapfd, POLLIN}, {eventfd, POLLIN}; then struct timespec; then 8 bytes for eventfd I/O. */
+    private final Memory pollMem = new Memory(16 + 16 + 8);
+    private final long pollAddr;
+    private final Offloads offloads;
+    private long rxErrors;
+    private long txErrors;
+    private long txDropped;
+    private long rxTruncated;
+    private volatile boolean closed;
+
+    public TapLink(TapDevice dev, int mtu, Offloads offloads) {
+        this.dev = dev;
+        this.mtu = mtu;
+        this.offloads = offloads;
+        this.efd = LibC.eventfd(0, LibC.EFD_NONBLOCK | LibC.EFD_CLOEXEC);
+        if (efd < 0) {
+            int e = Native.getLastError();
+            throw new TapException("eventfd: " + Errno.describe(e), e);
+        }
+        pollMem.clear();
+        pollAddr = Pointer.nativeValue(pollMem);
+        pollMem.setInt(0, dev.fd());
+        pollMem.setShort(4, LibC.POLLIN);
+        pollMem.setInt(8, efd);
+        pollMem.setShort(12, LibC.POLLIN);
+    }
+
+    public TapDevice device() {
+        return dev;
+    }
+
+    @Override
+    public String name() {
+        return dev.name();
+    }
+
+    @Override
+    public int mtu() {
+        return mtu;
+    }
+
+    @Override
+    public Offloads offloads() {
+        return offloads;
+    }
+
+    @Override
+    public boolean vnetHeader() {
+        return dev.vnetHeader();
+    }
+
+    private static long address(PacketBuf p) {
+        long a = p.nativeAddress;
+        if (a == 0) {
+            a = Pointer.nativeValue(Native.getDirectBufferPointer(p.buf()));
+            p.nativeAddress = a;
+        }
+        return a;
+    }
+
+    @Override
+    public int receive(PacketPool pool, PacketBuf[] out, int max) {
+        int n = 0;
+        int size = pool.smallSize() - PacketPool.DEFAULT_HEADROOM;
+        while (n < max) {
+            PacketBuf p = pool.allocate(size);
+            if (p == null) {
+                break;
+            }
+            int room = p.tailroom();
+            long r = LibC.read(dev.fd(), address(p) + p.end(), room);
+            if (r < 0) {
+                int e = Native.getLastError();
+                p.release();
+                if (e != Errno.EAGAIN && e != Errno.EINTR) {
+                    rxErrors++;
+                }
+                break;
+            }
+            if (r == 0) {
+                p.release();
+                break;
+            }
+            if (r >= room) {
+                // The frame did not fit: read() cut it. Count and drop.
+                rxTruncated++;
+                p.release();
+                continue;
+            }
+            p.append((int) r);
+            out[n++] = p;
+        }
+        return n;
+    }
+
+    @Override
+    public boolean transmit(PacketBuf frame) {
+        long r = LibC.write(dev.fd(), address(frame) + frame.start(), frame.length());
+        frame.release();
+        if (r < 0) {
+            int e = Native.getLastError();
+            if (e == Errno.EAGAIN || e == Errno.ENOBUFS) {
+                txDropped++;
+            } else {
+                txErrors++;
+            }
+            return false;
+        }
+        return true;
+    }
+
+    @Override
+    public void await(long timeoutNanos) {
+        if (closed) {
+            return;
+        }
+        long ts = pollAddr + 16;
+        pollMem.setLong(16, timeoutNanos / 1_000_000_000L);
+        pollMem.setLong(24, timeoutNanos % 1_000_000_000L);
+        pollMem.setShort(6, (short) 0);
+        pollMem.setShort(14, (short) 0);
+        int r = LibC.ppoll(pollAddr, 2, ts, 0);
+        if (r > 0 && (pollMem.getShort(14) & LibC.POLLIN) != 0) {
+            LibC.read(efd, pollAddr + 32, 8);
+        }
+    }
+
+    private static final ThreadLocal<Memory> WAKE = ThreadLocal.withInitial(() -> {
+        Memory m = new Memory(8);
+        m.setLong(0, 1);
+        return m;
+    });
+
+    @Override
+    public void wakeup() {
+        if (!closed) {
+            LibC.write(efd, Pointer.nativeValue(WAKE.get()), 8);
+        }
+    }
+
+    public long rxErrors() {
+        return rxErrors;
+    }
+
+    public long txErrors() {
+        return txErrors;
+    }
+
+    public long txDropped() {
+        return txDropped;
+    }
+
+    public long rxTruncated() {
+        return rxTruncated;
+    }
+
+    @Override
+    public void close() {
+        if (!closed) {
+            closed = true;
+            LibC.close(efd);
+            dev.close();
+        }
+    }
+}
