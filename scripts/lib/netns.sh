@@ -1,0 +1,39 @@
+# Shared helpers for scripts that make a network namespace with a TAP inside it.
+# Everything is created inside the namespace; ns_cleanup removes exactly what ns_create made.
+
+# ns_create NS TAP KERNEL_ADDR/LEN
+ns_create() {
+  local ns=$1 tap=$2 addr=$3
+  ip netns add "$ns"
+  ip -n "$ns" link set lo up
+  ip -n "$ns" tuntap add dev "$tap" mode tap
+  ip -n "$ns" link set "$tap" txqueuelen 10000
+  ip -n "$ns" addr add "$addr" dev "$tap"
+  ip -n "$ns" link set "$tap" up
+}
+
+# ns_cleanup NS [PID...]: stops our own processes by PID, then deletes the namespace.
+ns_cleanup() {
+  local ns=$1; shift
+  local pid
+  for pid in "$@"; do
+    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+      kill -TERM "$pid" 2>/dev/null || true
+      for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
+  done
+  if ip netns list | awk '{print $1}' | grep -qx "$ns"; then
+    ip netns del "$ns"
+  fi
+}
+
+# wait_for_line FILE PATTERN SECONDS
+wait_for_line() {
+  local file=$1 pat=$2 secs=$3 i
+  for i in $(seq 1 $((secs * 10))); do
+    if grep -q "$pat" "$file" 2>/dev/null; then return 0; fi
+    sleep 0.1
+  done
+  return 1
+}
