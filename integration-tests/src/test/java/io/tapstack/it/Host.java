@@ -24,6 +24,7 @@ public final class Host implements AutoCloseable {
     private final CountDownLatch ready = new CountDownLatch(1);
     private final Thread reader;
     private volatile String readyLine;
+    private Path control;
     private Integer exitCode;
 
     private Host(Process p) {
@@ -59,7 +60,9 @@ public final class Host implements AutoCloseable {
     /** Starts {@code tapstack run --tap TAP ARGS...} in the namespace and waits until it is ready. */
     public static Host start(Netns ns, String... args) {
         List<String> cmd = new ArrayList<>(ns.prefix());
-        cmd.addAll(List.of("java", "-Xmx512m", "-jar", jar().toString(), "run", "--tap", ns.tap));
+        Path control = Path.of(System.getProperty("java.io.tmpdir"), ns.name + ".sock");
+        cmd.addAll(List.of("java", "-Xmx512m", "-jar", jar().toString(), "run", "--tap", ns.tap,
+                "--control", control.toString()));
         cmd.addAll(List.of(args));
         Process p;
         try {
@@ -68,6 +71,7 @@ public final class Host implements AutoCloseable {
             throw new AssertionError("cannot start host: " + e, e);
         }
         Host h = new Host(p);
+        h.control = control;
         try {
             if (!h.ready.await(30, TimeUnit.SECONDS) || h.readyLine == null) {
                 h.close();
@@ -94,6 +98,37 @@ public final class Host implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /** {@code tapstack stat --host SOCKET [-a]} against the running host. */
+    public String stat(boolean all) {
+        List<String> c = new ArrayList<>(List.of("java", "-jar", jar().toString(), "stat", "--host", control.toString()));
+        if (all) {
+            c.add("-a");
+        }
+        return Sh.run(30, c).ok().out();
+    }
+
+    /** Live counters through the control socket: "group.name" → value. */
+    public Map<String, Long> liveCounters() {
+        return parseCounters(stat(true));
+    }
+
+    static Map<String, Long> parseCounters(String text) {
+        Map<String, Long> m = new HashMap<>();
+        String group = "";
+        Pattern line = Pattern.compile("^\\s+(\\d+) (\\S+)$");
+        for (String l : text.split("\n")) {
+            if (l.matches("^[a-z0-9_]+:$")) {
+                group = l.substring(0, l.length() - 1);
+                continue;
+            }
+            Matcher mm = line.matcher(l);
+            if (mm.matches()) {
+                m.put(group + "." + mm.group(2), Long.parseLong(mm.group(1)));
+            }
+        }
+        return m;
     }
 
     public String readyLine() {
@@ -135,25 +170,12 @@ public final class Host implements AutoCloseable {
 
     /** Counters printed at shutdown: "group.name" → value. Call after {@link #stop()}. */
     public Map<String, Long> counters() {
-        Map<String, Long> m = new HashMap<>();
         String text = output.toString();
         int at = text.indexOf("tapstack: stopped; counters:");
         if (at < 0) {
             throw new AssertionError("host printed no counters; output:\n" + text);
         }
-        String group = "";
-        Pattern line = Pattern.compile("^\\s+(\\d+) (\\S+)$");
-        for (String l : text.substring(at).split("\n")) {
-            if (l.matches("^[a-z0-9_]+:$")) {
-                group = l.substring(0, l.length() - 1);
-                continue;
-            }
-            Matcher mm = line.matcher(l);
-            if (mm.matches()) {
-                m.put(group + "." + mm.group(2), Long.parseLong(mm.group(1)));
-            }
-        }
-        return m;
+        return parseCounters(text.substring(at));
     }
 
     @Override

@@ -120,6 +120,10 @@ class Ipv4HostIT {
         assertTrue(host.isAlive(), "host died:\n" + host.output());
         Sh.Result p = ns.exec(20, "ping", "-c", "5", "-i", "0.1", "-W", "2", HOST_IP);
         assertEquals(0, loss(p.out()), p.out());
+        // the running host's counters, through its control socket (tapstack stat)
+        Map<String, Long> live = host.liveCounters();
+        assertTrue(live.getOrDefault("ip.drop_bad_checksum", 0L) >= 20, live.toString());
+        assertTrue(live.getOrDefault("arp.drop_bad_hlen", 0L) >= 20, live.toString());
     }
 
     @Test

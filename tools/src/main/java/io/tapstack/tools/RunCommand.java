@@ -60,6 +60,10 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
             description = "Spin this long after the last packet before sleeping (latency for CPU; default 0).")
     long busyPollMicros;
 
+    @Option(names = "--control", paramLabel = "PATH",
+            description = "Control socket for 'tapstack stat/capture' (default /run/tapstack/TAP.sock).")
+    Path control;
+
     @Option(names = "--quiet", description = "Do not print counters at shutdown.")
     boolean quiet;
 
@@ -79,6 +83,7 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
         TapLink link = null;
         EventLoop loop = null;
         List<Service> started = new ArrayList<>();
+        ControlServer controlServer = null;
         CountDownLatch stop = new CountDownLatch(1);
         Signals.onTermination(stop::countDown);
         try {
@@ -106,10 +111,11 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
                 stack.start();
                 return null;
             }).get(5, TimeUnit.SECONDS);
+            controlServer = new ControlServer(control != null ? control : ControlServer.defaultPath(tap), loop);
             out.println("tapstack: ready tap=" + tap + " mac=" + cfg.mac
                     + " ipv4=" + ipv4.stream().map(Object::toString).collect(Collectors.joining(","))
                     + (gateway != null ? " gateway=" + Ipv4Address.toString(gateway) : "")
-                    + " mtu=" + linkMtu
+                    + " mtu=" + linkMtu + " control=" + controlServer.path()
                     + (started.isEmpty() ? "" : " services=" + started.stream().map(Service::describe).collect(Collectors.joining("; "))));
             out.flush();
             while (!stop.await(1, TimeUnit.SECONDS)) {
@@ -117,6 +123,8 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
                     throw new UserError("event loop failed: " + loop.failure());
                 }
             }
+            controlServer.close();
+            controlServer = null;
             for (Service s : started) {
                 s.close();
             }
@@ -131,6 +139,9 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
             out.flush();
             return 0;
         } finally {
+            if (controlServer != null) {
+                controlServer.close();
+            }
             for (Service s : started) {
                 s.close();
             }

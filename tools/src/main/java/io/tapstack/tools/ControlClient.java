@@ -1,0 +1,50 @@
+package io.tapstack.tools;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** Talks to a running host's {@link ControlServer}. */
+final class ControlClient {
+    private ControlClient() {
+    }
+
+    /** A host given as a socket path (contains '/') or a TAP name under /run/tapstack. */
+    static Path resolve(String host) {
+        Path p = host.contains("/") ? Path.of(host) : ControlServer.defaultPath(host);
+        if (!Files.exists(p)) {
+            throw new UserError("no running host at " + p + " (is 'tapstack run' up? give --host TAPNAME or the socket path)");
+        }
+        return p;
+    }
+
+    /** Sends one request and copies the answer to {@code out}. */
+    static void request(Path socket, String request, OutputStream out) {
+        try (SocketChannel c = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            c.connect(UnixDomainSocketAddress.of(socket));
+            c.write(ByteBuffer.wrap((request + "\n").getBytes(StandardCharsets.UTF_8)));
+            InputStream in = Channels.newInputStream(c);
+            byte[] buf = new byte[65536];
+            int n;
+            boolean first = true;
+            while ((n = in.read(buf)) > 0) {
+                if (first && n >= 7 && new String(buf, 0, 7, StandardCharsets.UTF_8).equals("error: ")) {
+                    throw new UserError(new String(buf, 7, n - 7, StandardCharsets.UTF_8).strip());
+                }
+                first = false;
+                out.write(buf, 0, n);
+                out.flush();
+            }
+        } catch (IOException e) {
+            throw new UserError("cannot talk to the host at " + socket + ": " + e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,194 @@
+package io.tapstack.tools;
+
+import io.tapstack.NetStack;
+import io.tapstack.arp.Arp;
+import io.tapstack.loop.EventLoop;
+import io.tapstack.wire.Ipv4Address;
+import io.tapstack.wire.MacAddress;
+import jdk.net.ExtendedSocketOptions;
+import jdk.net.UnixDomainPrincipal;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The control channel of a running host: a Unix-domain socket (never reachable over the TAP),
+ * mode 0600, whose peers must be the same user or root (checked with SO_PEERCRED). One
+ * request line per connection; the answer follows and the server closes.
+ *
+ * <p>Requests: {@code stat [all]}, {@code arp}, {@code ping}. Extensions register more with
+ * {@link #handle(String, Handler)}.
+ */
+public final class ControlServer implements AutoCloseable {
+    /** Default directory for control sockets. */
+    public static final Path DEFAULT_DIR = Path.of("/run/tapstack");
+
+    /** A request handler; writes the answer to {@code out} (runs on a connection thread). */
+    @FunctionalInterface
+    public interface Handler {
+        void handle(String args, OutputStream out) throws Exception;
+    }
+
+    private final Path path;
+    private final ServerSocketChannel server;
+    private final EventLoop loop;
+    private final Map<String, Handler> handlers = new ConcurrentHashMap<>();
+    private final Thread acceptor;
+    private volatile boolean closed;
+
+    public static Path defaultPath(String tap) {
+        return DEFAULT_DIR.resolve(tap + ".sock");
+    }
+
+    public ControlServer(Path path, EventLoop loop) throws IOException {
+        this.path = path;
+        this.loop = loop;
+        Path dir = path.toAbsolutePath().getParent();
+        if (dir != null && !Files.isDirectory(dir)) {
+            Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        }
+        if (Files.exists(path)) {
+            if (isLive(path)) {
+                throw new UserError("control socket " + path + " is in use by another running host (use --control PATH)");
+            }
+            Files.delete(path);
+        }
+        server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        server.bind(UnixDomainSocketAddress.of(path));
+        Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-------"));
+        handlers.put("ping", (a, out) -> out.write("pong\n".getBytes(StandardCharsets.UTF_8)));
+        handlers.put("stat", this::stat);
+        handlers.put("arp", this::arp);
+        acceptor = new Thread(this::acceptLoop, "tapstack-control");
+        acceptor.setDaemon(true);
+        acceptor.start();
+    }
+
+    public Path path() {
+        return path;
+    }
+
+    public void handle(String command, Handler h) {
+        handlers.put(command, h);
+    }
+
+    private static boolean isLive(Path p) {
+        try (SocketChannel c = SocketChannel.open(UnixDomainSocketAddress.of(p))) {
+            return c.isConnected();
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private void acceptLoop() {
+        while (!closed) {
+            try {
+                SocketChannel c = server.accept();
+                Thread t = new Thread(() -> serve(c), "tapstack-control-client");
+                t.setDaemon(true);
+                t.start();
+            } catch (IOException e) {
+                if (!closed) {
+                    System.err.println("tapstack: control socket: " + e.getMessage());
+                }
+                return;
+            }
+        }
+    }
+
+    private void serve(SocketChannel c) {
+        try (c) {
+            OutputStream out = Channels.newOutputStream(c);
+            UnixDomainPrincipal peer = c.getOption(ExtendedSocketOptions.SO_PEERCRED);
+            String me = System.getProperty("user.name");
+            if (!peer.user().getName().equals(me) && !peer.user().getName().equals("root")) {
+                out.write(("error: permission denied for user " + peer.user().getName() + "\n").getBytes(StandardCharsets.UTF_8));
+                return;
+            }
+            String line = readLine(c);
+            if (line == null) {
+                return;
+            }
+            String cmd = line.strip();
+            String args = "";
+            int sp = cmd.indexOf(' ');
+            if (sp > 0) {
+                args = cmd.substring(sp + 1).strip();
+                cmd = cmd.substring(0, sp);
+            }
+            Handler h = handlers.get(cmd);
+            if (h == null) {
+                out.write(("error: unknown request '" + cmd + "'\n").getBytes(StandardCharsets.UTF_8));
+                return;
+            }
+            h.handle(args, out);
+            out.flush();
+        } catch (Exception e) {
+            // the client went away, or a handler failed; the host goes on
+        }
+    }
+
+    private static String readLine(SocketChannel c) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(4096);
+        while (b.hasRemaining()) {
+            if (c.read(b) < 0) {
+                break;
+            }
+            for (int i = 0; i < b.position(); i++) {
+                if (b.get(i) == '\n') {
+                    return new String(b.array(), 0, i, StandardCharsets.UTF_8);
+                }
+            }
+        }
+        return b.position() == 0 ? null : new String(b.array(), 0, b.position(), StandardCharsets.UTF_8);
+    }
+
+    private void stat(String args, OutputStream out) throws Exception {
+        boolean all = args.contains("all");
+        NetStack s = loop.stack();
+        String text = loop.call(() -> s.stats().format(all)).get(5, TimeUnit.SECONDS);
+        out.write(text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private void arp(String args, OutputStream out) throws Exception {
+        NetStack s = loop.stack();
+        String text = loop.call(() -> {
+            StringBuilder sb = new StringBuilder(String.format("%-16s %-18s %s%n", "address", "hwaddress", "state"));
+            long now = s.now();
+            for (Arp.Entry e : s.arp().entries()) {
+                sb.append(String.format("%-16s %-18s %s%n", Ipv4Address.toString(e.ip()),
+                        e.state() == Arp.State.INCOMPLETE ? "(incomplete)" : MacAddress.toString(e.mac()), e.state()));
+            }
+            return sb.toString();
+        }).get(5, TimeUnit.SECONDS);
+        out.write(text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        try {
+            server.close();
+        } catch (IOException ignored) {
+            // closing
+        }
+        try {
+            Files.deleteIfExists(path);
+        } catch (IOException ignored) {
+            // best effort
+        }
+    }
+}
