@@ -14,10 +14,18 @@ public final class Checksum {
     public static long add(long sum, ByteBuffer b, int off, int len) {
         int i = off;
         int end = off + len;
-        // 8 bytes at a time: a 64-bit word contributes its four 16-bit halves.
-        while (end - i >= 8) {
+        // 8 bytes at a time, summed as two 32-bit halves: one's-complement addition is
+        // associative, so 32-bit partial sums fold to the same 16-bit result (RFC 1071 §2(B)).
+        // Each step adds < 2^33, so the long cannot overflow within 64 KiB.
+        while (end - i >= 16) {
+            long w1 = b.getLong(i);
+            long w2 = b.getLong(i + 8);
+            sum += (w1 >>> 32) + (w1 & 0xffff_ffffL) + (w2 >>> 32) + (w2 & 0xffff_ffffL);
+            i += 16;
+        }
+        if (end - i >= 8) {
             long w = b.getLong(i);
-            sum += (w >>> 48) + ((w >>> 32) & 0xffff) + ((w >>> 16) & 0xffff) + (w & 0xffff);
+            sum += (w >>> 32) + (w & 0xffff_ffffL);
             i += 8;
         }
         while (end - i >= 2) {
