@@ -6,6 +6,9 @@ import io.tapstack.buffer.PacketPool;
 import io.tapstack.icmp.Icmp;
 import io.tapstack.ip.Ipv4;
 import io.tapstack.link.FrameTap;
+import io.tapstack.link.Gro;
+import io.tapstack.link.Gso;
+import io.tapstack.link.Offloads;
 import io.tapstack.link.Link;
 import io.tapstack.link.LinkCounter;
 import io.tapstack.loop.Clock;
@@ -39,12 +42,16 @@ public final class NetStack {
     private final Icmp icmp;
     private final PacketBuf[] rxBurst;
     private final EthernetFrame eth = new EthernetFrame();
+    private final Gro gro;
     private volatile FrameTap tap;
     private long now;
     private boolean started;
 
     public NetStack(Link link, StackConfig config, Clock clock) {
-        this(link, config, clock, PacketPool.forMtu(config.mtu > 0 ? config.mtu : link.mtu()));
+        this(link, config, clock, link.offloads().lro()
+                // the device may hand us 64 KiB frames: every receive buffer must hold one
+                ? new PacketPool(512, PacketPool.LARGE_SIZE, 64)
+                : PacketPool.forMtu(config.mtu > 0 ? config.mtu : link.mtu()));
     }
 
     public NetStack(Link link, StackConfig config, Clock clock, PacketPool pool) {
@@ -61,6 +68,7 @@ public final class NetStack {
         this.ipv4 = new Ipv4(this);
         this.icmp = new Icmp(this);
         this.rxBurst = new PacketBuf[Math.max(1, config.rxBurst)];
+        this.gro = config.softwareGro ? new Gro(pool, this::receiveFrame) : null;
         link.attach(pool);
     }
 
@@ -147,10 +155,23 @@ public final class NetStack {
             PacketBuf p = rxBurst[i];
             rxBurst[i] = null;
             try {
+                if (!linkInput(p)) {
+                    continue;
+                }
+                if (gro != null && gro.offer(p, mac)) {
+                    continue;
+                }
                 receiveFrame(p);
             } catch (RuntimeException e) {
                 // A bug, never a peer's fault: count it, report the first, keep the host up.
                 // (The buffer may leak; the pool's exhaustion counter would show that.)
+                internalError(e);
+            }
+        }
+        if (gro != null && n > 0) {
+            try {
+                gro.flush();
+            } catch (RuntimeException e) {
                 internalError(e);
             }
         }
@@ -164,12 +185,15 @@ public final class NetStack {
         return Math.min(next, link.nextDeadline());
     }
 
-    /** Processes one received frame (window: virtio-net header if any, then Ethernet). */
-    public void receiveFrame(PacketBuf p) {
+    /**
+     * What happens to every frame as it comes off the link: the virtio-net header is read and
+     * removed, the frame is counted and shown to the tap. Returns false if it was dropped.
+     */
+    private boolean linkInput(PacketBuf p) {
         if (link.vnetHeader() && !stripVnetHeader(p)) {
             linkStats.inc(LinkCounter.DROP_BAD_VNET_HEADER);
             p.release();
-            return;
+            return false;
         }
         linkStats.inc(LinkCounter.RX_FRAMES);
         linkStats.add(LinkCounter.RX_BYTES, p.length());
@@ -177,6 +201,11 @@ public final class NetStack {
         if (t != null) {
             t.frame(p.buf(), p.start(), p.length(), clock.wallNanos(), false);
         }
+        return true;
+    }
+
+    /** Processes one received Ethernet frame (window: the Ethernet header onward). */
+    public void receiveFrame(PacketBuf p) {
         eth.wrap(p.buf(), p.start(), p.length());
         if (!eth.check()) {
             linkStats.inc(LinkCounter.DROP_RUNT);
@@ -227,6 +256,8 @@ public final class NetStack {
         p.gsoType = p.buf().get(p.start() + 1) & 0xff;
         p.gsoSize = Short.reverseBytes(p.buf().getShort(p.start() + 4)) & 0xffff;
         p.pull(hl);
+        // csum_start counts from the Ethernet header; keep it as an absolute buffer offset
+        p.csumStart += p.start();
         return true;
     }
 
@@ -236,6 +267,20 @@ public final class NetStack {
      * packet.
      */
     public void transmitFrame(PacketBuf p, long dstMac, int etherType) {
+        if (p.gsoType != 0 && !hardwareGso(p)) {
+            // software GSO: the device cannot segment, so we do it here, once, for all transports
+            linkStats.inc(LinkCounter.TX_GSO_SOFTWARE);
+            if (Gso.segment(p, pool, s -> transmitFrame(s, dstMac, etherType)) < 0) {
+                linkStats.inc(LinkCounter.DROP_NO_BUFFER);
+            }
+            return;
+        }
+        // With a virtio-net header the kernel finishes partial checksums (always for GSO frames);
+        // otherwise, or when checksum offload is off, we finish them here.
+        if (p.csumState == PacketBuf.CSUM_PARTIAL
+                && !(link.vnetHeader() && (link.offloads().txChecksum() || p.gsoType != 0))) {
+            Gso.finishChecksum(p);
+        }
         int at = p.push(EthernetFrame.HEADER_LEN);
         p.l2 = at;
         EthernetFrame.emit(p.buf(), at, dstMac, mac, etherType);
@@ -252,6 +297,19 @@ public final class NetStack {
         if (!link.transmit(p)) {
             linkStats.inc(LinkCounter.DROP_TX_LINK);
         }
+    }
+
+    private boolean hardwareGso(PacketBuf p) {
+        if (!link.vnetHeader()) {
+            return false;
+        }
+        Offloads o = link.offloads();
+        return p.gsoType == VnetHeader.GSO_TCPV4 ? o.tso4() : p.gsoType == VnetHeader.GSO_TCPV6 && o.tso6();
+    }
+
+    /** Software receive coalescing, or null when switched off. */
+    public Gro gro() {
+        return gro;
     }
 
     private void internalError(RuntimeException e) {

@@ -44,6 +44,9 @@ public final class StackConfig {
     /** Answer echo requests sent to broadcast/multicast (Linux icmp_echo_ignore_broadcasts=1: no). */
     public boolean icmpEchoBroadcast = false;
 
+    /** Coalesce in-order TCP segments of a receive burst in software (GRO). */
+    public boolean softwareGro = true;
+
     /** Frames read per receive burst. */
     public int rxBurst = 64;
 }

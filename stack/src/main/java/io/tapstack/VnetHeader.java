@@ -29,13 +29,21 @@ public final class VnetHeader {
     /** Writes a header at {@code off} from the packet's checksum/GSO metadata. */
     static void emit(PacketBuf p, int off) {
         ByteBuffer b = p.buf();
+        int frameStart = off + LENGTH;
         int flags = p.csumState == PacketBuf.CSUM_PARTIAL ? F_NEEDS_CSUM : 0;
         b.put(off, (byte) flags);
         b.put(off + 1, (byte) p.gsoType);
         short hdrLen = 0;
+        if (p.gsoType != GSO_NONE) {
+            // headers up to the end of the TCP header; a hint for the device (Linux recomputes it)
+            int l4 = p.csumStart;
+            int tcpHl = ((b.get(l4 + 12) >>> 4) & 0xf) * 4;
+            hdrLen = (short) (l4 + tcpHl - frameStart);
+        }
         b.putShort(off + 2, Short.reverseBytes(hdrLen));
         b.putShort(off + 4, Short.reverseBytes((short) p.gsoSize));
-        b.putShort(off + 6, Short.reverseBytes((short) (flags != 0 ? p.csumStart : 0)));
+        // csum_start counts from the Ethernet header (the frame starts after this header)
+        b.putShort(off + 6, Short.reverseBytes((short) (flags != 0 ? p.csumStart - frameStart : 0)));
         b.putShort(off + 8, Short.reverseBytes((short) (flags != 0 ? p.csumOffset : 0)));
     }
 }

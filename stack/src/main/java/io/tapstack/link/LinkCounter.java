@@ -2,7 +2,7 @@ package io.tapstack.link;
 
 /** Link-layer (Ethernet) counters and drop reasons. */
 public enum LinkCounter {
-    RX_FRAMES, RX_BYTES, TX_FRAMES, TX_BYTES,
+    RX_FRAMES, RX_BYTES, TX_FRAMES, TX_BYTES, TX_GSO_SOFTWARE,
     DROP_RUNT, DROP_NOT_FOR_US, DROP_UNKNOWN_ETHERTYPE, DROP_VLAN, DROP_BAD_VNET_HEADER,
     DROP_TX_LINK, DROP_NO_BUFFER, INTERNAL_ERROR
 }

@@ -45,6 +45,27 @@ public final class TapLink implements Link {
         pollMem.setShort(12, LibC.POLLIN);
     }
 
+    /**
+     * Opens (or creates) the TAP {@code name} with the offloads asked for: with any offload the
+     * device carries a 10-byte virtio-net header and {@code TUNSETOFFLOAD} is negotiated.
+     *
+     * @param mtu the IP MTU, or 0 for the interface's own
+     */
+    public static TapLink open(String name, int mtu, Offloads offloads) {
+        boolean vnet = OffloadSpec.any(offloads);
+        TapDevice dev = TapDevice.open(name, vnet ? TapDevice.IFF_VNET_HDR : 0);
+        try {
+            if (vnet) {
+                dev.setVnetHeaderSize(io.tapstack.VnetHeader.LENGTH);
+                dev.setOffload(OffloadSpec.tunFlags(offloads));
+            }
+            return new TapLink(dev, mtu > 0 ? mtu : dev.kernelMtu(), offloads);
+        } catch (RuntimeException e) {
+            dev.close();
+            throw e;
+        }
+    }
+
     public TapDevice device() {
         return dev;
     }

@@ -47,4 +47,15 @@ final class Converters {
             return m;
         }
     }
+
+    static final class Offload implements CommandLine.ITypeConverter<io.tapstack.link.Offloads> {
+        @Override
+        public io.tapstack.link.Offloads convert(String value) {
+            try {
+                return io.tapstack.tap.OffloadSpec.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
+            }
+        }
+    }
 }

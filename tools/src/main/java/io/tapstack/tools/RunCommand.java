@@ -8,6 +8,7 @@ import io.tapstack.loop.EventLoop;
 import io.tapstack.service.Service;
 import io.tapstack.service.ServiceOptions;
 import io.tapstack.service.ServiceRegistry;
+import io.tapstack.tap.OffloadSpec;
 import io.tapstack.tap.TapDevice;
 import io.tapstack.tap.TapLink;
 import io.tapstack.link.Offloads;
@@ -56,6 +57,10 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
     @Option(names = "--http-root", paramLabel = "DIR", description = "Directory the http service serves.")
     Path httpRoot;
 
+    @Option(names = "--offload", paramLabel = "LIST", defaultValue = "none", converter = Converters.Offload.class,
+            description = "virtio-net offloads: none, or any of csum,tso,lro (default: ${DEFAULT-VALUE}).")
+    Offloads offloads;
+
     @Option(names = "--busy-poll", paramLabel = "MICROS",
             description = "Spin this long after the last packet before sleeping (latency for CPU; default 0).")
     long busyPollMicros;
@@ -79,8 +84,8 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
         if (gateway != null) {
             cfg.gateway4 = gateway;
         }
-        TapDevice dev = TapDevice.open(tap, 0);
-        TapLink link = null;
+        TapLink link = TapLink.open(tap, mtu != null ? mtu : 0, offloads);
+        TapDevice dev = link.device();
         EventLoop loop = null;
         List<Service> started = new ArrayList<>();
         ControlServer controlServer = null;
@@ -96,9 +101,8 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
             } catch (RuntimeException ignored) {
                 // not fatal: only a deeper queue
             }
-            int linkMtu = mtu != null ? mtu : dev.kernelMtu();
+            int linkMtu = link.mtu();
             cfg.mtu = linkMtu;
-            link = new TapLink(dev, linkMtu, Offloads.NONE);
             NetStack stack = new NetStack(link, cfg, Clock.SYSTEM);
             loop = new EventLoop(stack, "tapstack-" + tap, busyPollMicros * 1000);
             loop.start();
@@ -115,7 +119,7 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
             out.println("tapstack: ready tap=" + tap + " mac=" + cfg.mac
                     + " ipv4=" + ipv4.stream().map(Object::toString).collect(Collectors.joining(","))
                     + (gateway != null ? " gateway=" + Ipv4Address.toString(gateway) : "")
-                    + " mtu=" + linkMtu + " control=" + controlServer.path()
+                     + " mtu=" + linkMtu + " offload=" + OffloadSpec.format(offloads) + " control=" + controlServer.path()
                     + (started.isEmpty() ? "" : " services=" + started.stream().map(Service::describe).collect(Collectors.joining("; "))));
             out.flush();
             while (!stop.await(1, TimeUnit.SECONDS)) {
@@ -148,11 +152,7 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
             if (loop != null) {
                 loop.close();
             }
-            if (link != null) {
-                link.close();
-            } else {
-                dev.close();
-            }
+            link.close();
         }
     }
 
