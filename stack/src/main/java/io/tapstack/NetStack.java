@@ -12,6 +12,7 @@ import io.tapstack.loop.Clock;
 import io.tapstack.loop.TimerWheel;
 import io.tapstack.stats.Counters;
 import io.tapstack.stats.StackStats;
+import io.tapstack.udp.Udp;
 import io.tapstack.wire.Checksum;
 import io.tapstack.wire.EthernetFrame;
 import io.tapstack.wire.IpAddr;
@@ -37,6 +38,7 @@ public final class NetStack {
     private final Arp arp;
     private final Ipv4 ipv4;
     private final Icmp icmp;
+    private final Udp udp;
     private final PacketBuf[] rxBurst;
     private final EthernetFrame eth = new EthernetFrame();
     private volatile FrameTap tap;
@@ -60,6 +62,7 @@ public final class NetStack {
         this.arp = new Arp(this);
         this.ipv4 = new Ipv4(this);
         this.icmp = new Icmp(this);
+        this.udp = new Udp(this);
         this.rxBurst = new PacketBuf[Math.max(1, config.rxBurst)];
         link.attach(pool);
     }
@@ -98,6 +101,10 @@ public final class NetStack {
 
     public Icmp icmp() {
         return icmp;
+    }
+
+    public Udp udp() {
+        return udp;
     }
 
     /** The stack's MAC as 48 bits. */

@@ -44,6 +44,15 @@ public final class StackConfig {
     /** Answer echo requests sent to broadcast/multicast (Linux icmp_echo_ignore_broadcasts=1: no). */
     public boolean icmpEchoBroadcast = false;
 
+    // UDP (RFC 768, RFC 1122 §4.1)
+    /** Ephemeral port range (RFC 6056 §2.1; Linux ip_local_port_range 32768–60999). */
+    public int ephemeralPortLow = 32768;
+    public int ephemeralPortHigh = 60999;
+    /** Datagrams held per UDP socket receive queue. */
+    public int udpRecvQueuePackets = 256;
+    /** Payload bytes held per UDP socket receive queue (Linux rmem_default). */
+    public int udpRecvQueueBytes = 212_992;
+
     /** Frames read per receive burst. */
     public int rxBurst = 64;
 }
