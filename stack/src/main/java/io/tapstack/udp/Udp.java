@@ -46,6 +46,7 @@ public final class Udp implements IpProtocolHandler {
         this.config = stack.config();
         this.counters = stack.stats().register("udp", UdpCounter.class);
         stack.ipv4().register(PROTOCOL, this);
+        stack.ipv6().register(PROTOCOL, this);
     }
 
     public NetStack stack() {
@@ -112,7 +113,7 @@ public final class Udp implements IpProtocolHandler {
             if (meta.isV4()) {
                 stack.icmp().sendUnreachable(p, Icmpv4.UNREACH_PORT, 0, false);
             } else {
-                // ICMPv6 is attached with the IPv6 layer.
+                stack.icmp6().sendError(p, Icmpv6.DEST_UNREACHABLE, Icmpv6.UNREACH_PORT, 0);
             }
             p.release();
             return;
