@@ -398,4 +398,15 @@ class Ipv6InputTest {
         assertTrue(h.b.ipv6().isMember(Ipv6Address.solicitedNodeHi(), Ipv6Address.solicitedNodeLo(B.lo())));
         assertTrue(h.b.ndp().counters().get(NdpCounter.TX_MLD_REPORT) >= 2);
     }
+
+    @Test
+    void udpZeroChecksumRejectedOnIpv6() throws Exception {
+        TwoHosts h = Ipv6PingTest.v6Hosts();
+        io.tapstack.udp.UdpSocket s = h.b.udp().open().bind(null, 5000);
+        h.wireB.inject(toB(17, 64, Frames.udp6(A.hi(), A.lo(), B.hi(), B.lo(), 1, 5000, new byte[] {1}, 0)));
+        h.wireB.inject(toB(17, 64, Frames.udp6(A.hi(), A.lo(), B.hi(), B.lo(), 1, 5000, new byte[] {2}, -1)));
+        h.settle();
+        assertEquals(1, h.b.udp().counters().get(io.tapstack.udp.UdpCounter.DROP_ZERO_CHECKSUM_V6));
+        assertEquals(1, s.available());
+    }
 }
