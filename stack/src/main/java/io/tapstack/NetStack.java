@@ -4,6 +4,10 @@ import io.tapstack.arp.Arp;
 import io.tapstack.buffer.PacketBuf;
 import io.tapstack.buffer.PacketPool;
 import io.tapstack.icmp.Icmp;
+import io.tapstack.icmp.Icmp6;
+import io.tapstack.ip6.Ipv6;
+import io.tapstack.ip6.LocalAddress;
+import io.tapstack.ndp.Ndp;
 import io.tapstack.ip.Ipv4;
 import io.tapstack.link.FrameTap;
 import io.tapstack.link.Gro;
@@ -15,9 +19,11 @@ import io.tapstack.loop.Clock;
 import io.tapstack.loop.TimerWheel;
 import io.tapstack.stats.Counters;
 import io.tapstack.stats.StackStats;
+import io.tapstack.udp.Udp;
 import io.tapstack.wire.Checksum;
 import io.tapstack.wire.EthernetFrame;
 import io.tapstack.wire.IpAddr;
+import io.tapstack.wire.Ipv6Address;
 import io.tapstack.wire.MacAddress;
 
 /**
@@ -40,6 +46,11 @@ public final class NetStack {
     private final Arp arp;
     private final Ipv4 ipv4;
     private final Icmp icmp;
+    private final Ipv6 ipv6;
+    private final Icmp6 icmp6;
+    private final Ndp ndp;
+    private final Udp udp;
+    private final java.util.Random random;
     private final PacketBuf[] rxBurst;
     private final EthernetFrame eth = new EthernetFrame();
     private final Gro gro;
@@ -66,7 +77,12 @@ public final class NetStack {
         this.linkStats = stats.register("link", LinkCounter.class);
         this.arp = new Arp(this);
         this.ipv4 = new Ipv4(this);
+        this.random = config.seed != 0 ? new java.util.Random(config.seed) : new java.util.Random();
         this.icmp = new Icmp(this);
+        this.ipv6 = new Ipv6(this);
+        this.icmp6 = new Icmp6(this);
+        this.ndp = new Ndp(this);
+        this.udp = new Udp(this);
         this.rxBurst = new PacketBuf[Math.max(1, config.rxBurst)];
         this.gro = config.softwareGro ? new Gro(pool, this::receiveFrame) : null;
         link.attach(pool);
@@ -108,6 +124,27 @@ public final class NetStack {
         return icmp;
     }
 
+    public Ipv6 ipv6() {
+        return ipv6;
+    }
+
+    public Icmp6 icmp6() {
+        return icmp6;
+    }
+
+    public Ndp ndp() {
+        return ndp;
+    }
+
+    /** The stack's random numbers (seeded by {@link StackConfig#seed}); loop thread only. */
+    public java.util.Random random() {
+        return random;
+    }
+
+    public Udp udp() {
+        return udp;
+    }
+
     /** The stack's MAC as 48 bits. */
     public long mac() {
         return mac;
@@ -131,13 +168,17 @@ public final class NetStack {
         this.tap = t;
     }
 
-    /** Announces the host: gratuitous ARP for each address (RFC 5227 §3). Idempotent. */
+    /**
+     * Announces the host: gratuitous ARP for each address (RFC 5227 §3); IPv6 link-local and
+     * static addresses through DAD, MLD reports, router solicitation. Idempotent.
+     */
     public void start() {
         if (started) {
             return;
         }
         started = true;
         arp.announce();
+        ndp.start();
     }
 
     /**
@@ -213,8 +254,8 @@ public final class NetStack {
             return;
         }
         long dst = eth.dst();
-        if (dst != mac && !MacAddress.isMulticast(dst)) {
-            linkStats.inc(LinkCounter.DROP_NOT_FOR_US);
+        if (dst != mac && !acceptsMulticast(dst)) {
+            linkStats.inc(MacAddress.isMulticast(dst) ? LinkCounter.DROP_MULTICAST_FILTERED : LinkCounter.DROP_NOT_FOR_US);
             p.release();
             return;
         }
@@ -231,11 +272,37 @@ public final class NetStack {
         switch (type) {
             case EthernetFrame.TYPE_IPV4 -> ipv4.input(p, src, dst);
             case EthernetFrame.TYPE_ARP -> arp.input(p, src, dst);
+            case EthernetFrame.TYPE_IPV6 -> {
+                if (config.ipv6Enabled) {
+                    ipv6.input(p, src, dst);
+                } else {
+                    linkStats.inc(LinkCounter.DROP_UNKNOWN_ETHERTYPE);
+                    p.release();
+                }
+            }
             default -> {
                 linkStats.inc(LinkCounter.DROP_UNKNOWN_ETHERTYPE);
                 p.release();
             }
         }
+    }
+
+    /**
+     * The multicast filter: broadcast, IPv4 multicast (the IPv4 layer accepts only the groups it
+     * is in), and for IPv6 only the 33:33 addresses of joined groups (RFC 2464 §7) — the
+     * solicited-node groups of our addresses and all-nodes.
+     */
+    private boolean acceptsMulticast(long dst) {
+        if (!MacAddress.isMulticast(dst)) {
+            return false;
+        }
+        if (dst == 0xffff_ffff_ffffL || (dst >>> 24) == 0x01005eL) {
+            return true;
+        }
+        if ((dst >>> 32) == 0x3333L) {
+            return ipv6.acceptsMulticastMac(dst);
+        }
+        return false;
     }
 
     /** Virtio-net header handling; the header's meaning is applied by a later layer (offloads). */
@@ -333,9 +400,11 @@ public final class NetStack {
             int src = IpAddr.isV4Mapped(srcHi, srcLo) ? (int) srcLo : 0;
             return ipv4.output(p, src, (int) dstLo, protocol, ttl <= 0 ? config.ttl : ttl, tos, df) == Ipv4.Result.OK;
         }
-        // IPv6 is attached by the IPv6 layer when configured.
-        p.release();
-        return false;
+        if (!config.ipv6Enabled) {
+            p.release();
+            return false;
+        }
+        return ipv6.output(p, srcHi, srcLo, dstHi, dstLo, protocol, ttl, tos) == Ipv6.Result.OK;
     }
 
     /** The source address this host uses towards {@code dst}, or null without a route. */
@@ -344,7 +413,12 @@ public final class NetStack {
             int s = ipv4.sourceFor(dst.v4());
             return s == 0 ? null : IpAddr.ofV4(s);
         }
-        return null;
+        // RFC 6724 §5 source selection; a destination without a route has no source.
+        LocalAddress a = ipv6.selectSource(dst.hi(), dst.lo());
+        if (a == null || (!Ipv6Address.isMulticast(dst.hi()) && !ndp.route(dst.hi(), dst.lo()))) {
+            return null;
+        }
+        return IpAddr.of(a.hi(), a.lo());
     }
 
     /** Whether {@code a} is one of this host's addresses. */
@@ -352,11 +426,15 @@ public final class NetStack {
         if (IpAddr.isV4Mapped(hi, lo)) {
             return ipv4.isLocal((int) lo);
         }
-        return false;
+        return ipv6.isLocal(hi, lo);
     }
 
     /** The MTU towards {@code dst} (the link MTU until path-MTU discovery lowers it). */
     public int pathMtu(long dstHi, long dstLo) {
+        if (!IpAddr.isV4Mapped(dstHi, dstLo)) {
+            // RFC 8201: lowered by Packet Too Big, aged out.
+            return ipv6.pathMtu(dstHi, dstLo);
+        }
         return mtu;
     }
 

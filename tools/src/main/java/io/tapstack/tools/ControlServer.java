@@ -72,6 +72,8 @@ public final class ControlServer implements AutoCloseable {
         handlers.put("ping", (a, out) -> out.write("pong\n".getBytes(StandardCharsets.UTF_8)));
         handlers.put("stat", this::stat);
         handlers.put("arp", this::arp);
+        handlers.put("addr", this::addr);
+        handlers.put("neigh", this::neigh);
         acceptor = new Thread(this::acceptLoop, "tapstack-control");
         acceptor.setDaemon(true);
         acceptor.start();
@@ -171,6 +173,43 @@ public final class ControlServer implements AutoCloseable {
             for (Arp.Entry e : s.arp().entries()) {
                 sb.append(String.format("%-16s %-18s %s%n", Ipv4Address.toString(e.ip()),
                         e.state() == Arp.State.INCOMPLETE ? "(incomplete)" : MacAddress.toString(e.mac()), e.state()));
+            }
+            return sb.toString();
+        }).get(5, TimeUnit.SECONDS);
+        out.write(text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Addresses with their state, like {@code ip addr}. */
+    private void addr(String args, OutputStream out) throws Exception {
+        NetStack s = loop.stack();
+        String text = loop.call(() -> {
+            StringBuilder sb = new StringBuilder();
+            sb.append("link/ether ").append(s.macAddress()).append(" mtu ").append(s.mtu()).append('\n');
+            for (io.tapstack.ip.InterfaceAddress a : s.config().ipv4) {
+                sb.append("inet ").append(a).append('\n');
+            }
+            if (s.config().ipv6Enabled) {
+                for (io.tapstack.ip6.LocalAddress a : s.ipv6().addresses()) {
+                    sb.append("inet6 ").append(io.tapstack.wire.Ipv6Address.toString(a.hi(), a.lo())).append('/')
+                            .append(a.prefixLength()).append(' ').append(a.origin().name().toLowerCase())
+                            .append(' ').append(a.state().name().toLowerCase()).append('\n');
+                }
+            }
+            return sb.toString();
+        }).get(5, TimeUnit.SECONDS);
+        out.write(text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** The IPv6 neighbour cache, like {@code ip -6 neigh}. */
+    private void neigh(String args, OutputStream out) throws Exception {
+        NetStack s = loop.stack();
+        String text = loop.call(() -> {
+            StringBuilder sb = new StringBuilder();
+            if (s.config().ipv6Enabled) {
+                for (io.tapstack.ndp.Ndp.Neighbor n : s.ndp().neighbors()) {
+                    sb.append(n.address()).append(" lladdr ").append(MacAddress.toString(n.mac())).append(' ')
+                            .append(n.state()).append(n.isRouter() ? " router" : "").append('\n');
+                }
             }
             return sb.toString();
         }).get(5, TimeUnit.SECONDS);

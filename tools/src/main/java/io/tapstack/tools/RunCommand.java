@@ -3,6 +3,10 @@ package io.tapstack.tools;
 import io.tapstack.NetStack;
 import io.tapstack.StackConfig;
 import io.tapstack.ip.InterfaceAddress;
+import io.tapstack.ip6.Ipv6InterfaceAddress;
+import io.tapstack.ip6.LocalAddress;
+import io.tapstack.wire.IpAddr;
+import io.tapstack.wire.Ipv6Address;
 import io.tapstack.loop.Clock;
 import io.tapstack.loop.EventLoop;
 import io.tapstack.service.Service;
@@ -37,6 +41,17 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
     @Option(names = "--ipv4", paramLabel = "ADDR/LEN", converter = Converters.Ipv4Prefix.class,
             description = "IPv4 address and prefix length of the host, e.g. 10.0.0.2/24 (repeatable).")
     List<InterfaceAddress> ipv4 = new ArrayList<>();
+
+    @Option(names = "--ipv6", paramLabel = "ADDR/LEN|auto",
+            description = "IPv6 address and prefix length (e.g. fd00::2/64), or 'auto' for SLAAC from router advertisements (repeatable). A link-local address is always formed.")
+    List<String> ipv6 = new ArrayList<>();
+
+    @Option(names = "--no-ipv6", description = "Run without IPv6 (frames of EtherType 0x86DD are dropped).")
+    boolean noIpv6;
+
+    @Option(names = "--gateway6", paramLabel = "ADDR",
+            description = "Static IPv6 default router (otherwise learnt from router advertisements).")
+    String gateway6;
 
     @Option(names = "--gateway", paramLabel = "ADDR", converter = Converters.Ipv4.class,
             description = "Default IPv4 gateway (must be on a --ipv4 subnet).")
@@ -84,6 +99,25 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
         if (gateway != null) {
             cfg.gateway4 = gateway;
         }
+        cfg.ipv6Enabled = !noIpv6;
+        cfg.ipv6Auto = false;
+        for (String a : ipv6) {
+            if (a.equalsIgnoreCase("auto")) {
+                cfg.ipv6Auto = true;
+            } else {
+                cfg.ipv6.add(parseV6(a));
+            }
+        }
+        if (gateway6 != null) {
+            try {
+                cfg.gateway6 = IpAddr.parse(gateway6);
+            } catch (IllegalArgumentException e) {
+                throw new UserError("--gateway6: " + e.getMessage());
+            }
+            if (cfg.gateway6.isV4()) {
+                throw new UserError("--gateway6 " + gateway6 + " is not an IPv6 address");
+            }
+        }
         TapLink link = TapLink.open(tap, mtu != null ? mtu : 0, offloads);
         TapDevice dev = link.device();
         EventLoop loop = null;
@@ -115,9 +149,11 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
                 stack.start();
                 return null;
             }).get(5, TimeUnit.SECONDS);
+            String v6 = cfg.ipv6Enabled ? awaitDad(loop, stack) : "";
             controlServer = new ControlServer(control != null ? control : ControlServer.defaultPath(tap), loop);
             out.println("tapstack: ready tap=" + tap + " mac=" + cfg.mac
-                    + " ipv4=" + ipv4.stream().map(Object::toString).collect(Collectors.joining(","))
+                    + (ipv4.isEmpty() ? "" : " ipv4=" + ipv4.stream().map(Object::toString).collect(Collectors.joining(",")))
+                    + (v6.isEmpty() ? "" : " ipv6=" + v6)
                     + (gateway != null ? " gateway=" + Ipv4Address.toString(gateway) : "")
                      + " mtu=" + linkMtu + " offload=" + OffloadSpec.format(offloads) + " control=" + controlServer.path()
                     + (started.isEmpty() ? "" : " services=" + started.stream().map(Service::describe).collect(Collectors.joining("; "))));
@@ -156,9 +192,57 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
         }
     }
 
+    /**
+     * Waits (at most 5 s) until Duplicate Address Detection has finished for every address the
+     * host has so far (RFC 4862 §5.4), so that the ready line lists usable addresses only.
+     */
+    private static String awaitDad(EventLoop loop, NetStack stack) throws Exception {
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (true) {
+            List<String> state = loop.call(() -> {
+                List<String> l = new ArrayList<>();
+                boolean tentative = false;
+                for (LocalAddress a : stack.ipv6().addresses()) {
+                    if (a.state() == LocalAddress.State.TENTATIVE) {
+                        tentative = true;
+                    } else if (a.state() != LocalAddress.State.DUPLICATE) {
+                        l.add(Ipv6Address.toString(a.hi(), a.lo()) + "/" + a.prefixLength());
+                    }
+                }
+                if (tentative) {
+                    return null;
+                }
+                return l;
+            }).get(5, TimeUnit.SECONDS);
+            if (state != null) {
+                return String.join(",", state);
+            }
+            if (System.nanoTime() > deadline) {
+                return "(duplicate address detection still running)";
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    private static Ipv6InterfaceAddress parseV6(String a) {
+        try {
+            return Ipv6InterfaceAddress.parse(a);
+        } catch (IllegalArgumentException e) {
+            throw new UserError("--ipv6: " + e.getMessage());
+        }
+    }
+
     private void validate() {
-        if (ipv4.isEmpty()) {
-            throw new UserError("no address: give --ipv4 ADDR/LEN (e.g. --ipv4 10.0.0.2/24)");
+        if (ipv4.isEmpty() && ipv6.isEmpty()) {
+            throw new UserError("no address: give --ipv4 ADDR/LEN (e.g. --ipv4 10.0.0.2/24) and/or --ipv6 ADDR/LEN|auto");
+        }
+        if (noIpv6 && !ipv6.isEmpty()) {
+            throw new UserError("--no-ipv6 contradicts --ipv6");
+        }
+        for (String a : ipv6) {
+            if (!a.equalsIgnoreCase("auto")) {
+                parseV6(a);
+            }
         }
         if (gateway != null && ipv4.stream().noneMatch(a -> a.contains(gateway))) {
             throw new UserError("gateway " + Ipv4Address.toString(gateway) + " is not on any --ipv4 subnet");

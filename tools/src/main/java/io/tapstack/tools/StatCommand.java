@@ -19,9 +19,15 @@ public final class StatCommand implements Callable<Integer> {
     @Option(names = "--arp", description = "Show the ARP cache instead of counters.")
     boolean arp;
 
+    @Option(names = "--addr", description = "Show the host's addresses and their state (like ip addr).")
+    boolean addr;
+
+    @Option(names = "--neigh", description = "Show the IPv6 neighbour cache (like ip -6 neigh).")
+    boolean neigh;
+
     @Override
     public Integer call() {
-        String req = arp ? "arp" : all ? "stat all" : "stat";
+        String req = arp ? "arp" : addr ? "addr" : neigh ? "neigh" : all ? "stat all" : "stat";
         ControlClient.request(ControlClient.resolve(host), req, System.out);
         return 0;
     }

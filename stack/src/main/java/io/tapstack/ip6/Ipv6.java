@@ -1,0 +1,595 @@
+package io.tapstack.ip6;
+
+import io.tapstack.NetStack;
+import io.tapstack.StackConfig;
+import io.tapstack.buffer.PacketBuf;
+import io.tapstack.ip.IpMeta;
+import io.tapstack.ip.IpProtocolHandler;
+import io.tapstack.stats.Counters;
+import io.tapstack.wire.EthernetFrame;
+import io.tapstack.wire.Icmpv6;
+import io.tapstack.wire.Ipv6Address;
+import io.tapstack.wire.Ipv6ExtHeader;
+import io.tapstack.wire.Ipv6FragmentHeader;
+import io.tapstack.wire.Ipv6Header;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * IPv6 input and output for a host (RFC 8200): header validation, the extension-header chain
+ * (Hop-by-Hop, Destination Options, Routing, Fragment) walked with bounds and option actions
+ * honoured, reassembly, local delivery to the transports registered by Next Header value,
+ * source address selection (RFC 6724), path MTU and fragmentation on output.
+ *
+ * <p>The interface's addresses and multicast memberships live here; Neighbor Discovery
+ * ({@link io.tapstack.ndp.Ndp}) adds and removes them and resolves next hops.
+ */
+public final class Ipv6 {
+    /** Most extension headers walked in one packet (a bound against crafted chains). */
+    static final int MAX_EXT_HEADERS = 16;
+
+    /** Result of {@link #output}. */
+    public enum Result { OK, NO_ROUTE, TOO_BIG, NO_BUFFER }
+
+    private final NetStack stack;
+    private final StackConfig config;
+    private final Counters<Ipv6Counter> counters;
+    private final IpProtocolHandler[] handlers = new IpProtocolHandler[256];
+    private final Ipv6Header hdr = new Ipv6Header();
+    private final Ipv6ExtHeader ext = new Ipv6ExtHeader();
+    private final Ipv6FragmentHeader frag = new Ipv6FragmentHeader();
+    private final IpMeta meta = new IpMeta();
+    private final Ipv6Reassembler reassembler;
+    private final PathMtuCache pmtu;
+    private final List<LocalAddress> addresses = new ArrayList<>();
+    // multicast memberships (small): group address and a reference count
+    private long[] groupHi = new long[8];
+    private long[] groupLo = new long[8];
+    private int[] groupRefs = new int[8];
+    private int groups;
+    private int linkMtu;
+    private int curHopLimit;
+
+    public Ipv6(NetStack stack) {
+        this.stack = stack;
+        this.config = stack.config();
+        this.counters = stack.stats().register("ip6", Ipv6Counter.class);
+        this.reassembler = new Ipv6Reassembler(stack, this, counters);
+        this.pmtu = new PathMtuCache(config.pmtuCacheSize, config.pmtuAgingNanos);
+        this.linkMtu = stack.mtu();
+        this.curHopLimit = config.hopLimit;
+    }
+
+    public Counters<Ipv6Counter> counters() {
+        return counters;
+    }
+
+    public Ipv6Reassembler reassembler() {
+        return reassembler;
+    }
+
+    public PathMtuCache pathMtuCache() {
+        return pmtu;
+    }
+
+    /** Attaches a transport for a Next Header value. */
+    public void register(int nextHeader, IpProtocolHandler h) {
+        handlers[nextHeader] = h;
+    }
+
+    public IpProtocolHandler handler(int nextHeader) {
+        return handlers[nextHeader];
+    }
+
+    // ---- addresses and groups ----
+
+    /** The interface's addresses (all states); do not modify. */
+    public List<LocalAddress> addresses() {
+        return addresses;
+    }
+
+    public void addAddress(LocalAddress a) {
+        addresses.add(a);
+    }
+
+    public void removeAddress(LocalAddress a) {
+        addresses.remove(a);
+    }
+
+    /** The address entry for {@code (hi,lo)} in any state, or null. */
+    public LocalAddress find(long hi, long lo) {
+        for (int i = 0; i < addresses.size(); i++) {
+            LocalAddress a = addresses.get(i);
+            if (a.hi == hi && a.lo == lo) {
+                return a;
+            }
+        }
+        return null;
+    }
+
+    /** One of our usable (not tentative, not duplicate) unicast addresses. */
+    public boolean isLocal(long hi, long lo) {
+        LocalAddress a = find(hi, lo);
+        return a != null && a.usable();
+    }
+
+    /** Joins a multicast group; returns true if it was not joined before. */
+    public boolean join(long hi, long lo) {
+        for (int i = 0; i < groups; i++) {
+            if (groupHi[i] == hi && groupLo[i] == lo) {
+                groupRefs[i]++;
+                return false;
+            }
+        }
+        if (groups == groupHi.length) {
+            groupHi = java.util.Arrays.copyOf(groupHi, groups * 2);
+            groupLo = java.util.Arrays.copyOf(groupLo, groups * 2);
+            groupRefs = java.util.Arrays.copyOf(groupRefs, groups * 2);
+        }
+        groupHi[groups] = hi;
+        groupLo[groups] = lo;
+        groupRefs[groups] = 1;
+        groups++;
+        return true;
+    }
+
+    /** Leaves a multicast group; returns true if no reference remains. */
+    public boolean leave(long hi, long lo) {
+        for (int i = 0; i < groups; i++) {
+            if (groupHi[i] == hi && groupLo[i] == lo) {
+                if (--groupRefs[i] > 0) {
+                    return false;
+                }
+                groups--;
+                groupHi[i] = groupHi[groups];
+                groupLo[i] = groupLo[groups];
+                groupRefs[i] = groupRefs[groups];
+                return true;
+            }
+        }
+        return false;
+    }
+
+    public boolean isMember(long hi, long lo) {
+        for (int i = 0; i < groups; i++) {
+            if (groupHi[i] == hi && groupLo[i] == lo) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Joined groups as {hi, lo} pairs (snapshot). */
+    public List<long[]> groups() {
+        List<long[]> l = new ArrayList<>();
+        for (int i = 0; i < groups; i++) {
+            l.add(new long[] {groupHi[i], groupLo[i]});
+        }
+        return l;
+    }
+
+    /** Whether a 33:33:xx:xx:xx:xx frame is for a joined group (RFC 2464 §7). */
+    public boolean acceptsMulticastMac(long mac) {
+        int low = (int) mac;
+        for (int i = 0; i < groups; i++) {
+            if ((int) groupLo[i] == low) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * RFC 6724 §5 source address selection among usable addresses (rules 1, 2, 3 and 8:
+     * same address, appropriate scope, avoid deprecated, longest matching prefix). Null if
+     * there is none.
+     */
+    public LocalAddress selectSource(long dstHi, long dstLo) {
+        LocalAddress best = null;
+        int dScope = Ipv6Address.scope(dstHi, dstLo);
+        for (int i = 0; i < addresses.size(); i++) {
+            LocalAddress a = addresses.get(i);
+            if (!a.usable()) {
+                continue;
+            }
+            if (best == null) {
+                best = a;
+                continue;
+            }
+            // Rule 1: prefer the same address.
+            if (a.hi == dstHi && a.lo == dstLo) {
+                return a;
+            }
+            // Rule 2: prefer appropriate scope.
+            int sa = Ipv6Address.scope(a.hi, a.lo);
+            int sb = Ipv6Address.scope(best.hi, best.lo);
+            if (sa != sb) {
+                if (sb < sa) {
+                    if (sb < dScope) {
+                        best = a;
+                    }
+                } else if (sa >= dScope) {
+                    best = a;
+                }
+                continue;
+            }
+            // Rule 3: avoid deprecated addresses.
+            boolean da = a.state == LocalAddress.State.DEPRECATED;
+            boolean db = best.state == LocalAddress.State.DEPRECATED;
+            if (da != db) {
+                if (db) {
+                    best = a;
+                }
+                continue;
+            }
+            // Rule 8: longest matching prefix.
+            if (Ipv6Address.commonPrefixLength(a.hi, a.lo, dstHi, dstLo)
+                    > Ipv6Address.commonPrefixLength(best.hi, best.lo, dstHi, dstLo)) {
+                best = a;
+            }
+        }
+        return best;
+    }
+
+    /** The link-local address in use, or null. */
+    public LocalAddress linkLocal() {
+        for (LocalAddress a : addresses) {
+            if (a.isLinkLocal() && a.usable()) {
+                return a;
+            }
+        }
+        return null;
+    }
+
+    public int linkMtu() {
+        return linkMtu;
+    }
+
+    /** RFC 4861 §6.3.4: an RA's MTU option sets the link MTU (within the device's). */
+    public void setLinkMtu(int mtu) {
+        this.linkMtu = Math.max(PathMtuCache.IPV6_MIN_MTU, Math.min(mtu, stack.mtu()));
+    }
+
+    /** The hop limit for unicast packets (RFC 4861 §6.3.4: CurHopLimit from RAs). */
+    public int hopLimit() {
+        return curHopLimit;
+    }
+
+    public void setHopLimit(int h) {
+        this.curHopLimit = h;
+    }
+
+    /** The path MTU towards {@code dst} (RFC 8201). */
+    public int pathMtu(long hi, long lo) {
+        return pmtu.get(hi, lo, linkMtu, stack.now());
+    }
+
+    // ---- input ----
+
+    /** Handles a received IPv6 packet (window: IPv6 header onward). Takes ownership. */
+    public void input(PacketBuf p, long ethSrc, long ethDst) {
+        counters.inc(Ipv6Counter.RX);
+        hdr.wrap(p.buf(), p.start(), p.length());
+        Ipv6Header.Error err = hdr.check();
+        if (err != Ipv6Header.Error.NONE) {
+            drop(p, switch (err) {
+                case TRUNCATED -> Ipv6Counter.DROP_TRUNCATED;
+                case BAD_VERSION -> Ipv6Counter.DROP_BAD_VERSION;
+                default -> Ipv6Counter.DROP_BAD_PAYLOAD_LENGTH;
+            });
+            return;
+        }
+        long sHi = hdr.srcHi();
+        long sLo = hdr.srcLo();
+        long dHi = hdr.dstHi();
+        long dLo = hdr.dstLo();
+        // RFC 4291 §2.7: multicast is never a source; §2.5.3 loopback never on a link;
+        // RFC 4291 §2.5.5.2 IPv4-mapped addresses are not used on the wire.
+        if (Ipv6Address.isMulticast(sHi) || Ipv6Address.isLoopback(sHi, sLo) || Ipv6Address.isV4Mapped(sHi, sLo)) {
+            drop(p, Ipv6Counter.DROP_BAD_SRC_ADDRESS);
+            return;
+        }
+        boolean mcast = Ipv6Address.isMulticast(dHi);
+        if (mcast) {
+            int scope = (int) (dHi >>> 48) & 0xf;
+            // RFC 4291 §2.7: scope 0 is reserved; interface-local (1) never leaves the node.
+            if (scope <= Ipv6Address.SCOPE_INTERFACE) {
+                drop(p, Ipv6Counter.DROP_BAD_DST_ADDRESS);
+                return;
+            }
+            if (!isMember(dHi, dLo)) {
+                drop(p, Ipv6Counter.DROP_NOT_FOR_US);
+                return;
+            }
+        } else {
+            LocalAddress a = find(dHi, dLo);
+            if (a == null || a.state == LocalAddress.State.DUPLICATE) {
+                // A host does not forward (RFC 8504 §... / RFC 1122 §3.3.1.1 in spirit).
+                drop(p, Ipv6Counter.DROP_NOT_FOR_US);
+                return;
+            }
+            if (a.state == LocalAddress.State.TENTATIVE) {
+                // RFC 4862 §5.4: packets to a tentative address are silently discarded.
+                drop(p, Ipv6Counter.DROP_TENTATIVE_DST);
+                return;
+            }
+        }
+        // Cut Ethernet padding: the packet is 40 + Payload Length bytes.
+        p.trim(Ipv6Header.LENGTH + hdr.payloadLength());
+        p.l3 = p.start();
+        process(p, hdr.nextHeader(), p.start() + Ipv6Header.LENGTH, p.start() + Ipv6Header.NEXT_HEADER, mcast);
+    }
+
+    /**
+     * Walks the header chain from {@code at} (whose type is {@code nh}, named by the byte at
+     * {@code nhField}) and delivers the upper-layer payload. RFC 8200 §4.
+     */
+    void process(PacketBuf p, int nh, int at, int nhField, boolean mcast) {
+        ByteBuffer b = p.buf();
+        int l3 = p.l3;
+        int end = p.end();
+        for (int n = 0; n < MAX_EXT_HEADERS; n++) {
+            switch (nh) {
+                case Ipv6Header.NH_HOP_BY_HOP, Ipv6Header.NH_DEST_OPTIONS -> {
+                    if (nh == Ipv6Header.NH_HOP_BY_HOP && at != l3 + Ipv6Header.LENGTH) {
+                        // RFC 8200 §4.1/§4.3: Hop-by-Hop only immediately after the IPv6 header;
+                        // elsewhere it is an unrecognised Next Header (Linux does the same).
+                        counters.inc(Ipv6Counter.DROP_HBH_NOT_FIRST);
+                        stack.icmp6().sendParamProblem(p, Icmpv6.PARAM_NEXT_HEADER, nhField - l3, false);
+                        p.release();
+                        return;
+                    }
+                    ext.wrap(b, at, end - at);
+                    if (!ext.check()) {
+                        drop(p, Ipv6Counter.DROP_BAD_EXT_HEADER);
+                        return;
+                    }
+                    if (!options(p, mcast)) {
+                        return;
+                    }
+                    nhField = at;
+                    nh = ext.nextHeader();
+                    at += ext.headerLength();
+                }
+                case Ipv6Header.NH_ROUTING -> {
+                    ext.wrap(b, at, end - at);
+                    if (!ext.check()) {
+                        drop(p, Ipv6Counter.DROP_BAD_EXT_HEADER);
+                        return;
+                    }
+                    if (ext.segmentsLeft() != 0) {
+                        // RFC 8200 §4.4: an unrecognised Routing Type with Segments Left ≠ 0 →
+                        // Parameter Problem code 0 pointing at the Routing Type. RFC 5095 §3:
+                        // type 0 is processed as unrecognised. A host forwards nothing, so every
+                        // type with segments left is refused the same way.
+                        counters.inc(ext.routingType() == Ipv6ExtHeader.ROUTING_TYPE_0
+                                ? Ipv6Counter.DROP_ROUTING_TYPE0 : Ipv6Counter.DROP_ROUTING_UNSUPPORTED);
+                        stack.icmp6().sendParamProblem(p, Icmpv6.PARAM_HEADER_FIELD, at + Ipv6ExtHeader.ROUTING_TYPE - l3, false);
+                        p.release();
+                        return;
+                    }
+                    // Segments Left 0: ignore the header and go on (RFC 8200 §4.4, RFC 5095 §3).
+                    nhField = at;
+                    nh = ext.nextHeader();
+                    at += ext.headerLength();
+                }
+                case Ipv6Header.NH_FRAGMENT -> {
+                    frag.wrap(b, at, end - at);
+                    if (!frag.check()) {
+                        drop(p, Ipv6Counter.DROP_BAD_EXT_HEADER);
+                        return;
+                    }
+                    if (frag.isAtomic()) {
+                        // RFC 6946 §4: an atomic fragment is processed as a whole packet, apart
+                        // from any reassembly queue with the same identification.
+                        counters.inc(Ipv6Counter.RX_ATOMIC_FRAGMENTS);
+                        nhField = at;
+                        nh = frag.nextHeader();
+                        at += Ipv6FragmentHeader.LENGTH;
+                        continue;
+                    }
+                    counters.inc(Ipv6Counter.RX_FRAGMENTS);
+                    reassembler.input(p, frag, at, nhField, mcast);
+                    return;
+                }
+                case Ipv6Header.NH_NONE -> {
+                    // RFC 8200 §4.7: nothing follows; ignore.
+                    counters.inc(Ipv6Counter.RX_NO_NEXT_HEADER);
+                    p.release();
+                    return;
+                }
+                default -> {
+                    deliver(p, nh, at, nhField, mcast);
+                    return;
+                }
+            }
+        }
+        drop(p, Ipv6Counter.DROP_TOO_MANY_EXT_HEADERS);
+    }
+
+    /**
+     * RFC 8200 §4.2: processes the options of the header in {@link #ext}. Returns false when the
+     * packet was discarded (and released).
+     */
+    private boolean options(PacketBuf p, boolean mcast) {
+        ext.startOptions();
+        int r;
+        while ((r = ext.nextOption()) == 1) {
+            int t = ext.optionType();
+            if (t == Ipv6ExtHeader.OPT_PAD1 || t == Ipv6ExtHeader.OPT_PADN || t == Ipv6ExtHeader.OPT_ROUTER_ALERT) {
+                continue;
+            }
+            switch (Ipv6ExtHeader.action(t)) {
+                case Ipv6ExtHeader.ACTION_SKIP -> {
+                    // 00: skip over this option and continue processing the header.
+                }
+                case Ipv6ExtHeader.ACTION_DISCARD -> {
+                    // 01: discard silently.
+                    drop(p, Ipv6Counter.DROP_UNKNOWN_OPTION);
+                    return false;
+                }
+                case Ipv6ExtHeader.ACTION_DISCARD_ICMP -> {
+                    // 10: discard and send Parameter Problem code 2 pointing at the option type,
+                    // whether or not the destination was multicast.
+                    counters.inc(Ipv6Counter.DROP_UNKNOWN_OPTION);
+                    stack.icmp6().sendParamProblem(p, Icmpv6.PARAM_OPTION, ext.optionOffset() - p.l3, true);
+                    p.release();
+                    return false;
+                }
+                default -> {
+                    // 11: the same, but only if the destination was not multicast.
+                    counters.inc(Ipv6Counter.DROP_UNKNOWN_OPTION);
+                    if (!mcast) {
+                        stack.icmp6().sendParamProblem(p, Icmpv6.PARAM_OPTION, ext.optionOffset() - p.l3, false);
+                    }
+                    p.release();
+                    return false;
+                }
+            }
+        }
+        if (r < 0) {
+            drop(p, Ipv6Counter.DROP_BAD_OPTION);
+            return false;
+        }
+        return true;
+    }
+
+    private void deliver(PacketBuf p, int nh, int at, int nhField, boolean mcast) {
+        IpProtocolHandler h = handlers[nh];
+        int l3 = p.l3;
+        if (h == null) {
+            // RFC 8200 §4: an unrecognised Next Header → Parameter Problem code 1 pointing at it.
+            counters.inc(Ipv6Counter.DROP_UNKNOWN_NEXT_HEADER);
+            stack.icmp6().sendParamProblem(p, Icmpv6.PARAM_NEXT_HEADER, nhField - l3, false);
+            p.release();
+            return;
+        }
+        ByteBuffer b = p.buf();
+        meta.version = 6;
+        meta.srcHi = b.getLong(l3 + Ipv6Header.SRC);
+        meta.srcLo = b.getLong(l3 + Ipv6Header.SRC + 8);
+        meta.dstHi = b.getLong(l3 + Ipv6Header.DST);
+        meta.dstLo = b.getLong(l3 + Ipv6Header.DST + 8);
+        meta.ttl = b.get(l3 + Ipv6Header.HOP_LIMIT) & 0xff;
+        meta.tos = (b.getShort(l3) >>> 4) & 0xff;
+        meta.l3 = l3;
+        meta.dstBroadcastOrMulticast = mcast;
+        meta.checksumValid = p.csumState == PacketBuf.CSUM_VALID;
+        counters.inc(Ipv6Counter.RX_DELIVERED);
+        p.pull(at - p.start());
+        p.l4 = at;
+        h.input(p, meta);
+    }
+
+    private void drop(PacketBuf p, Ipv6Counter why) {
+        counters.inc(why);
+        p.release();
+    }
+
+    // ---- output ----
+
+    /**
+     * Sends a transport packet (window: the upper-layer header and payload). An unspecified
+     * source is replaced by the RFC 6724 choice. Takes ownership of {@code p}.
+     *
+     * @param hopLimit 0 for the default (CurHopLimit, or 1 for link-scope multicast... callers
+     *     of ND pass 255 explicitly)
+     */
+    public Result output(PacketBuf p, long srcHi, long srcLo, long dstHi, long dstLo, int nextHeader, int hopLimit, int tc) {
+        if (Ipv6Address.isUnspecified(srcHi, srcLo)) {
+            LocalAddress a = selectSource(dstHi, dstLo);
+            if (a == null) {
+                counters.inc(Ipv6Counter.DROP_NO_SOURCE);
+                p.release();
+                return Result.NO_ROUTE;
+            }
+            srcHi = a.hi;
+            srcLo = a.lo;
+        }
+        return send(p, srcHi, srcLo, dstHi, dstLo, nextHeader, hopLimit, tc);
+    }
+
+    /**
+     * Sends with exactly the given source (which may be unspecified, for DAD and MLD). Routes,
+     * fragments if the packet exceeds the path MTU (RFC 8200 §4.5, §5), and hands the packet to
+     * Neighbor Discovery or straight to the link for multicast.
+     */
+    public Result send(PacketBuf p, long srcHi, long srcLo, long dstHi, long dstLo, int nextHeader, int hopLimit, int tc) {
+        boolean mcast = Ipv6Address.isMulticast(dstHi);
+        int hop = hopLimit > 0 ? hopLimit : mcast ? 1 : curHopLimit;
+        long nhHi = dstHi;
+        long nhLo = dstLo;
+        if (!mcast) {
+            if (!stack.ndp().route(dstHi, dstLo)) {
+                counters.inc(Ipv6Counter.DROP_NO_ROUTE);
+                p.release();
+                return Result.NO_ROUTE;
+            }
+            nhHi = stack.ndp().routeHi();
+            nhLo = stack.ndp().routeLo();
+        }
+        int mtu = mcast ? linkMtu : pathMtu(dstHi, dstLo);
+        int payload = p.length();
+        if (Ipv6Header.LENGTH + payload <= mtu || p.gsoType != 0) {
+            int at = p.push(Ipv6Header.LENGTH);
+            p.l3 = at;
+            Ipv6Header.emit(p.buf(), at, tc, 0, payload, nextHeader, hop, srcHi, srcLo, dstHi, dstLo);
+            counters.inc(Ipv6Counter.TX);
+            transmit(p, mcast, dstLo, nhHi, nhLo);
+            return Result.OK;
+        }
+        if (payload > 65535) {
+            counters.inc(Ipv6Counter.DROP_TOO_BIG);
+            p.release();
+            return Result.TOO_BIG;
+        }
+        return fragment(p, srcHi, srcLo, dstHi, dstLo, nextHeader, hop, tc, mcast, nhHi, nhLo, mtu);
+    }
+
+    private void transmit(PacketBuf p, boolean mcast, long dstLo, long nhHi, long nhLo) {
+        if (mcast) {
+            stack.transmitFrame(p, Ipv6Address.multicastMac(dstLo), EthernetFrame.TYPE_IPV6);
+        } else {
+            stack.ndp().output(p, nhHi, nhLo);
+        }
+    }
+
+    /**
+     * RFC 8200 §4.5: the unfragmentable part (here the IPv6 header alone) is repeated in every
+     * fragment, followed by a Fragment header and a piece of the fragmentable part whose length
+     * is a multiple of 8 except in the last. The Identification is random per datagram
+     * (RFC 7739 §5.1).
+     */
+    private Result fragment(PacketBuf p, long srcHi, long srcLo, long dstHi, long dstLo, int nextHeader,
+                            int hop, int tc, boolean mcast, long nhHi, long nhLo, int mtu) {
+        int chunk = (mtu - Ipv6Header.LENGTH - Ipv6FragmentHeader.LENGTH) & ~7;
+        int len = p.length();
+        int id = stack.random().nextInt();
+        counters.inc(Ipv6Counter.TX_FRAGMENTED);
+        Result res = Result.OK;
+        for (int off = 0; off < len; off += chunk) {
+            int n = Math.min(chunk, len - off);
+            PacketBuf f = stack.allocate(n + Ipv6Header.LENGTH + Ipv6FragmentHeader.LENGTH);
+            if (f == null) {
+                counters.inc(Ipv6Counter.DROP_NO_BUFFER);
+                res = Result.NO_BUFFER;
+                break;
+            }
+            int at = f.append(n);
+            f.buf().put(at, p.buf(), p.start() + off, n);
+            int fh = f.push(Ipv6FragmentHeader.LENGTH);
+            Ipv6FragmentHeader.emit(f.buf(), fh, nextHeader, off, off + n < len, id);
+            int h = f.push(Ipv6Header.LENGTH);
+            f.l3 = h;
+            Ipv6Header.emit(f.buf(), h, tc, 0, n + Ipv6FragmentHeader.LENGTH, Ipv6Header.NH_FRAGMENT, hop,
+                    srcHi, srcLo, dstHi, dstLo);
+            counters.inc(Ipv6Counter.TX);
+            counters.inc(Ipv6Counter.TX_FRAGMENTS_CREATED);
+            transmit(f, mcast, dstLo, nhHi, nhLo);
+        }
+        p.release();
+        return res;
+    }
+}

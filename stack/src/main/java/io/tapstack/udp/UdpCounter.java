@@ -1,0 +1,10 @@
+package io.tapstack.udp;
+
+/** UDP counters and drop reasons (cf. RFC 4113 udpInDatagrams/udpNoPorts/udpInErrors, Linux's Udp:). */
+public enum UdpCounter {
+    RX, RX_DELIVERED, RX_NO_CHECKSUM, TX, TX_BYTES,
+    DROP_TRUNCATED, DROP_BAD_LENGTH, DROP_BAD_CHECKSUM, DROP_ZERO_CHECKSUM_V6,
+    DROP_NO_PORT, DROP_NO_PORT_BROADCAST, DROP_QUEUE_FULL, DROP_NO_BUFFER,
+    TX_NO_ROUTE, TX_NO_BUFFER,
+    ICMP_ERROR_RX, ICMP_ERROR_DELIVERED, ICMP_ERROR_IGNORED
+}
