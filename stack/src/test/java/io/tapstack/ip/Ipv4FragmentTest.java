@@ -116,6 +116,30 @@ class Ipv4FragmentTest {
     }
 
     @Test
+    void fragmentsAreMultiplesOf8EvenWhenTheMtuIsNot_rfc791s32() {
+        // MTU 1006: 986 bytes of room, but fragments must carry 984 (a multiple of 8)
+        TwoHosts h = new TwoHosts(1006, -1);
+        Frames.Recorder rec = new Frames.Recorder();
+        h.a.setFrameTap(rec);
+        int[] replies = {0};
+        h.a.icmp().setEchoListener((src, id, seq, buf, off, len, now) -> replies[0]++);
+        h.a.icmp().sendEchoRequest(IP_B, 1, 2, Frames.pattern(3000, 1));
+        h.settle();
+        List<byte[]> frags = rec.sentIpv4().stream()
+                .filter(f -> new Ipv4Header().wrap(ByteBuffer.wrap(f), 14, f.length - 14).isFragment()).toList();
+        assertEquals(4, frags.size(), "3008 bytes in 984 + 984 + 984 + 56");
+        for (byte[] f : frags) {
+            Ipv4Header ip = new Ipv4Header().wrap(ByteBuffer.wrap(f), 14, f.length - 14);
+            assertTrue(ip.totalLength() <= 1006);
+            assertEquals(0, ip.fragmentOffset() % 8);
+            if (ip.moreFragments()) {
+                assertEquals(984, ip.payloadLength());
+            }
+        }
+        assertEquals(1, replies[0], "and B reassembles them");
+    }
+
+    @Test
     void dontFragmentTooBigIsRefused_rfc1191() {
         TwoHosts h = resolved();
         PacketBuf p = h.a.allocate(2000);
