@@ -30,6 +30,12 @@ public final class TwoHosts {
 
     /** @param seed ≥ 0 to put a {@link FaultyLink} (no faults until configured) on each end */
     public TwoHosts(int mtu, long seed) {
+        this(mtu, seed, c -> {
+        });
+    }
+
+    /** As {@link #TwoHosts(int, long)}, with {@code tweak} applied to both configs before the stacks are built. */
+    public TwoHosts(int mtu, long seed, java.util.function.Consumer<StackConfig> tweak) {
         PairLink[] w = PairLink.create(mtu);
         wireA = w[0];
         wireB = w[1];
@@ -43,8 +49,12 @@ public final class TwoHosts {
         } else {
             faultyA = faultyB = null;
         }
-        a = new NetStack(la, config(IP_A, 0x020000000001L), clock);
-        b = new NetStack(lb, config(IP_B, 0x020000000002L), clock);
+        StackConfig ca = config(IP_A, 0x020000000001L);
+        StackConfig cb = config(IP_B, 0x020000000002L);
+        tweak.accept(ca);
+        tweak.accept(cb);
+        a = new NetStack(la, ca, clock);
+        b = new NetStack(lb, cb, clock);
     }
 
     public static StackConfig config(int ip, long mac) {

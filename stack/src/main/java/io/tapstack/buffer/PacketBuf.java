@@ -109,6 +109,7 @@ public final class PacketBuf {
 
     /** Prepends {@code n} bytes and returns the new start offset. */
     public int push(int n) {
+        checkSize(n);
         if (n > start) {
             throw new IllegalStateException("headroom " + start + " < " + n);
         }
@@ -118,6 +119,7 @@ public final class PacketBuf {
 
     /** Consumes {@code n} bytes from the front and returns the new start offset. */
     public int pull(int n) {
+        checkSize(n);
         if (n > end - start) {
             throw new IllegalStateException("pull " + n + " > length " + (end - start));
         }
@@ -127,6 +129,7 @@ public final class PacketBuf {
 
     /** Extends the packet by {@code n} bytes at the end; returns the offset of the first new byte. */
     public int append(int n) {
+        checkSize(n);
         if (n > buf.capacity() - end) {
             throw new IllegalStateException("tailroom " + (buf.capacity() - end) + " < " + n);
         }
@@ -137,8 +140,16 @@ public final class PacketBuf {
 
     /** Cuts the packet to {@code len} bytes from start (no-op if already shorter). */
     public void trim(int len) {
+        checkSize(len);
         if (len < end - start) {
             end = start + len;
+        }
+    }
+
+    /** A negative size would move the window the wrong way (or make its length negative): a caller's bug. */
+    private static void checkSize(int n) {
+        if (n < 0) {
+            throw new IllegalArgumentException("negative size " + n);
         }
     }
 

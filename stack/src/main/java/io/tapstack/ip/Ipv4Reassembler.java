@@ -26,9 +26,12 @@ public final class Ipv4Reassembler {
     private record Key(int src, int dst, int proto, int id) {
     }
 
+    /** Bytes a datagram holds from its first fragment on (it grows as fragments arrive). */
+    private static final int INITIAL_BYTES = 1024;
+
     private final class Datagram {
         final Key key;
-        byte[] data = new byte[1024];
+        byte[] data = new byte[INITIAL_BYTES];
         /** Received ranges [starts[i], ends[i]) in arrival order. */
         int[] starts = new int[8];
         int[] ends = new int[8];
@@ -107,7 +110,8 @@ public final class Ipv4Reassembler {
         Key key = new Key(h.src(), h.dst(), h.protocol(), h.ident());
         Datagram d = pending.get(key);
         if (d == null) {
-            if (pending.size() >= config.reassemblyMaxDatagrams) {
+            // a new datagram's first buffer counts against the byte bound too
+            if (pending.size() >= config.reassemblyMaxDatagrams || bytes + INITIAL_BYTES > config.reassemblyMaxBytes) {
                 counters.inc(Ipv4Counter.DROP_FRAG_LIMIT);
                 return;
             }

@@ -1,6 +1,8 @@
 package io.tapstack.loop;
 
 import io.tapstack.NetStack;
+import io.tapstack.link.LinkCounter;
+import io.tapstack.stats.Counters;
 
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -98,7 +100,12 @@ public final class EventLoop implements AutoCloseable {
                 int did = 0;
                 Runnable c;
                 while (did < COMMANDS_PER_PASS && (c = commands.poll()) != null) {
-                    c.run();
+                    try {
+                        c.run();
+                    } catch (RuntimeException e) {
+                        // a command's bug must not take the host down (NetStack treats protocol bugs alike)
+                        commandFailed(e);
+                    }
                     did++;
                 }
                 long now = clock.nanos();
@@ -123,8 +130,19 @@ public final class EventLoop implements AutoCloseable {
             failure = t;
             t.printStackTrace();
         } finally {
+            // a dead loop refuses new commands rather than queueing ones that never run
+            running = false;
             stopped.countDown();
         }
+    }
+
+    private void commandFailed(RuntimeException e) {
+        Counters<LinkCounter> c = stack.linkStats();
+        if (c.get(LinkCounter.INTERNAL_ERROR) == 0) {
+            System.err.println("tapstack: a command on the event loop threw (further ones only counted): " + e);
+            e.printStackTrace();
+        }
+        c.inc(LinkCounter.INTERNAL_ERROR);
     }
 
     /** The error that ended the loop, if any. */
@@ -140,6 +158,9 @@ public final class EventLoop implements AutoCloseable {
     @Override
     public void close() {
         running = false;
+        if (thread.getState() == Thread.State.NEW) {
+            return; // never started: nothing to wait for
+        }
         stack.link().wakeup();
         try {
             if (!stopped.await(5, TimeUnit.SECONDS) && thread.isAlive()) {

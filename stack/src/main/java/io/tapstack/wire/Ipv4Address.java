@@ -19,7 +19,7 @@ public final class Ipv4Address {
         }
         int v = 0;
         for (String o : p) {
-            if (o.isEmpty() || o.length() > 3 || !o.chars().allMatch(Character::isDigit)) {
+            if (o.isEmpty() || o.length() > 3 || !o.chars().allMatch(c -> c >= '0' && c <= '9')) {
                 throw new IllegalArgumentException("invalid IPv4 address '" + s + "'");
             }
             int n = Integer.parseInt(o);

@@ -21,13 +21,14 @@ public final class MacAddress {
 
     /** Parses {@code aa:bb:cc:dd:ee:ff} (or with '-'); throws IllegalArgumentException. */
     public static MacAddress parse(String s) {
-        String[] parts = s.trim().split("[:-]");
+        // limit -1 keeps trailing empty parts, so "…:01:" is rejected rather than silently accepted
+        String[] parts = s.trim().split("[:-]", -1);
         if (parts.length != 6) {
             throw new IllegalArgumentException("invalid MAC address '" + s + "': need six hex octets like 02:00:00:00:00:01");
         }
         long v = 0;
         for (String p : parts) {
-            if (p.isEmpty() || p.length() > 2) {
+            if (p.isEmpty() || p.length() > 2 || !p.chars().allMatch(c -> Character.digit(c, 16) >= 0 && c < 0x80)) {
                 throw new IllegalArgumentException("invalid MAC address '" + s + "'");
             }
             int o;

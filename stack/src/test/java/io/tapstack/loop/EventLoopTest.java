@@ -1,0 +1,127 @@
+package io.tapstack.loop;
+
+import io.tapstack.Frames;
+import io.tapstack.NetStack;
+import io.tapstack.TwoHosts;
+import io.tapstack.icmp.IcmpCounter;
+import io.tapstack.link.PairLink;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+import static io.tapstack.TwoHosts.IP_A;
+import static io.tapstack.TwoHosts.IP_B;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The event loop on a real thread and the system clock; every wait is bounded. */
+@Timeout(value = 20, unit = TimeUnit.SECONDS)
+class EventLoopTest {
+    private PairLink[] wire;
+    private EventLoop loop;
+
+    @BeforeEach
+    void setUp() {
+        wire = PairLink.create(1500);
+        NetStack b = new NetStack(wire[1], TwoHosts.config(IP_B, Frames.MAC_B), Clock.SYSTEM);
+        loop = new EventLoop(b, "test-loop");
+    }
+
+    @AfterEach
+    void tearDown() {
+        loop.close();
+    }
+
+    @Test
+    void executeAndCallRunOnTheLoopThreadInOrder() throws Exception {
+        loop.start();
+        List<Integer> seen = new ArrayList<>(); // touched only on the loop thread
+        boolean[] allInLoop = {true};
+        for (int i = 0; i < 2000; i++) {
+            int n = i;
+            loop.execute(() -> {
+                allInLoop[0] &= loop.inLoop();
+                seen.add(n);
+            });
+        }
+        List<Integer> copy = loop.call(() -> new ArrayList<>(seen)).get(5, TimeUnit.SECONDS);
+        assertEquals(2000, copy.size());
+        for (int i = 0; i < 2000; i++) {
+            assertEquals(i, copy.get(i));
+        }
+        assertTrue(loop.call(() -> allInLoop[0]).get(5, TimeUnit.SECONDS));
+        assertEquals("test-loop", loop.call(() -> Thread.currentThread().getName()).get(5, TimeUnit.SECONDS));
+        assertFalse(loop.inLoop());
+    }
+
+    @Test
+    void callPropagatesExceptionsAndRunsInlineOnTheLoop() throws Exception {
+        loop.start();
+        ExecutionException e = assertThrows(ExecutionException.class,
+                () -> loop.call(() -> { throw new IllegalArgumentException("boom"); }).get(5, TimeUnit.SECONDS));
+        assertInstanceOf(IllegalArgumentException.class, e.getCause());
+        // a call made on the loop completes at once (no deadlock waiting for itself)
+        assertEquals(42, loop.call(() -> loop.call(() -> 42).getNow(-1)).get(5, TimeUnit.SECONDS));
+        assertNull(loop.failure());
+    }
+
+    @Test
+    void aThrowingCommandDoesNotStopTheLoop() throws Exception {
+        loop.start();
+        loop.execute(() -> {
+            throw new IllegalStateException("a command's bug");
+        });
+        assertEquals(7, loop.call(() -> 7).get(5, TimeUnit.SECONDS), "the loop still runs commands");
+        assertEquals(1, loop.call(() -> loop.stack().linkStats().get(io.tapstack.link.LinkCounter.INTERNAL_ERROR))
+                .get(5, TimeUnit.SECONDS), "and counts the failure");
+        assertNull(loop.failure());
+    }
+
+    @Test
+    void theStackIsPolled() throws Exception {
+        loop.start();
+        byte[] echo = Frames.ipv4Frame(Frames.MAC_B, Frames.MAC_A, IP_A, IP_B, 1, 64, 1, 0,
+                Frames.echoRequest(1, 2, new byte[8]));
+        loop.execute(() -> wire[1].inject(echo)); // the wire is touched on the loop thread only
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        long n = 0;
+        while (n == 0 && System.nanoTime() < deadline) {
+            n = loop.call(() -> loop.stack().icmp().counters().get(IcmpCounter.RX_ECHO_REQUEST)).get(5, TimeUnit.SECONDS);
+        }
+        assertEquals(1, n);
+    }
+
+    @Test
+    void closeStopsTheLoopPromptly() throws Exception {
+        loop.start();
+        loop.call(() -> 1).get(5, TimeUnit.SECONDS);
+        long t0 = System.nanoTime();
+        loop.close();
+        long took = System.nanoTime() - t0;
+        assertTrue(took < 2_000_000_000L, "close took " + took / 1_000_000 + " ms");
+        long passes = loop.passes();
+        Thread.sleep(50);
+        assertEquals(passes, loop.passes(), "the loop no longer runs (PairLink.await never blocks, so it would spin)");
+        assertThrows(IllegalStateException.class, () -> loop.execute(() -> {
+        }));
+        assertNull(loop.failure());
+        loop.close(); // idempotent
+    }
+
+    @Test
+    void closeOfALoopThatNeverStartedReturnsAtOnce() {
+        long t0 = System.nanoTime();
+        loop.close();
+        assertTrue(System.nanoTime() - t0 < 1_000_000_000L);
+    }
+}
