@@ -65,35 +65,86 @@ final class BpfAssembler {
 
     // ---------------------------------------------------------------- data flow on A
 
-    /** What A holds: the value of a load {@code key}, known equal to {@code eq}, known different from {@code ne}. */
-    private record AState(String key, Long eq, Set<Integer> ne) {
-        static AState of(String key) { return new AState(key, null, Set.of()); }
+    /**
+     * What is known about one packet field (or constant): it is one of {@code oneOf} (null: any
+     * value) and none of {@code ne}. Sets are small: a few ethertypes or protocol numbers.
+     */
+    private record Fact(Set<Integer> oneOf, Set<Integer> ne) {
+        static final Fact NONE = new Fact(null, Set.of());
+        static final int MAX = 64;
 
-        AState withEq(int v) { return new AState(key, Integer.toUnsignedLong(v), Set.of()); }
+        Fact withEq(int v) { return new Fact(Set.of(v), Set.of()); }
 
-        AState withNe(int v) {
+        Fact withNe(int v) {
+            if (oneOf != null) {
+                Set<Integer> s = new HashSet<>(oneOf);
+                s.remove(v);
+                return new Fact(s, Set.of());
+            }
             Set<Integer> s = new HashSet<>(ne);
             s.add(v);
-            return new AState(key, eq, s);
+            return new Fact(null, s);
         }
 
-        /** Meet of two incoming states; null = unknown. */
-        static AState meet(AState a, AState b) {
+        boolean excludes(int v) { return oneOf != null ? !oneOf.contains(v) : ne.contains(v); }
+
+        static Fact meet(Fact a, Fact b) {
             if (a == null || b == null) return null;
-            if (!a.key.equals(b.key)) return null;
-            Long eq = Objects.equals(a.eq, b.eq) ? a.eq : null;
-            Set<Integer> ne = new HashSet<>(a.ne);
-            ne.retainAll(b.ne);
-            if (eq == null) {
-                // a known equality on one side is also a known inequality for values on the other side's ne
-                if (a.eq != null && b.ne.contains((int) (long) a.eq)) { /* nothing */ }
+            Set<Integer> one = null;
+            if (a.oneOf != null && b.oneOf != null) {
+                one = new HashSet<>(a.oneOf);
+                one.addAll(b.oneOf);
+                if (one.size() > MAX) one = null;
             }
-            return new AState(a.key, eq, ne);
+            Set<Integer> ne = new HashSet<>();
+            if (one == null) {
+                for (int v : a.oneOf != null ? b.ne : a.ne) if (a.excludes(v) && b.excludes(v)) ne.add(v);
+                if (a.oneOf == null && b.oneOf == null) { ne.clear(); for (int v : a.ne) if (b.ne.contains(v)) ne.add(v); }
+                if (ne.isEmpty()) return null;
+            }
+            return new Fact(one, ne);
+        }
+    }
+
+    /**
+     * The data-flow state: which load A holds ({@code aKey}, null if unknown) and what is known
+     * about every field loaded so far. Packet bytes never change while a filter runs, so facts
+     * about a field stay true after A is overwritten.
+     */
+    private record AState(String aKey, Map<String, Fact> facts, Set<String> done) {
+        static final AState UNKNOWN = new AState(null, Map.of(), Set.of());
+
+        Fact fact() { return aKey == null ? null : facts.getOrDefault(aKey, Fact.NONE); }
+
+        AState load(String key) {
+            Set<String> d = new HashSet<>(done);
+            d.add(key);
+            return new AState(key, facts, d);
+        }
+
+        AState clobberA() { return new AState(null, facts, done); }
+
+        AState withFact(Fact f) {
+            Map<String, Fact> m = new HashMap<>(facts);
+            m.put(aKey, f);
+            return new AState(aKey, m, done);
+        }
+
+        static AState meet(AState a, AState b) {
+            String k = Objects.equals(a.aKey, b.aKey) ? a.aKey : null;
+            Map<String, Fact> m = new HashMap<>();
+            for (Map.Entry<String, Fact> e : a.facts.entrySet()) {
+                Fact f = Fact.meet(e.getValue(), b.facts.get(e.getKey()));
+                if (f != null) m.put(e.getKey(), f);
+            }
+            Set<String> d = new HashSet<>(a.done);
+            d.retainAll(b.done);
+            return new AState(k, m, d);
         }
     }
 
     /** Marker for "this point is unreachable" (the top of the lattice). */
-    private static final AState UNREACHABLE = new AState("\u0000unreachable", null, Set.of());
+    private static final AState UNREACHABLE = new AState("\u0000unreachable", Map.of(), Set.of());
 
     private static AState join(AState a, AState b) {
         if (a == UNREACHABLE) return b;
@@ -110,6 +161,15 @@ final class BpfAssembler {
         }
     }
 
+    /** True if A is overwritten or unused before anything reads it, from item i on (no label in between). */
+    private static boolean deadA(List<Item> l, int i) {
+        while (i < l.size() && l.get(i) instanceof Mark) i++;
+        if (i >= l.size()) return false;
+        Item it = l.get(i);
+        if (it instanceof Ja) return true;
+        return it instanceof Stmt s && (s.code == (RET | K) || loadKey(s.code, s.k) != null);
+    }
+
     private static boolean keepsA(int code) {
         int c = cls(code);
         return c == LDX || c == ST || c == STX || code == (MISC | TAX);
@@ -119,9 +179,10 @@ final class BpfAssembler {
     private boolean dataflow() {
         Map<Label, AState> incoming = new IdentityHashMap<>();
         List<Item> out = new ArrayList<>(items.size());
-        AState cur = null; // start of program: unknown
+        AState cur = AState.UNKNOWN;
         boolean changed = false;
-        for (Item it : items) {
+        for (int idx = 0; idx < items.size(); idx++) {
+            Item it = items.get(idx);
             if (it instanceof Mark m) {
                 AState in = incoming.getOrDefault(m.label, UNREACHABLE);
                 cur = join(cur, in);
@@ -131,11 +192,12 @@ final class BpfAssembler {
             } else if (it instanceof Stmt s) {
                 String key = loadKey(s.code, s.k);
                 if (key != null) {
-                    if (cur != null && cur.key.equals(key)) { changed = true; continue; } // redundant load
-                    cur = AState.of(key);
-                    if (s.code == (LD | IMM)) cur = cur.withEq(s.k);
+                    if (key.equals(cur.aKey)) { changed = true; continue; } // redundant load
+                    if (cur.done.contains(key) && deadA(items, idx + 1)) { changed = true; continue; } // dead, known in bounds
+                    cur = cur.load(key);
+                    if (s.code == (LD | IMM)) cur = cur.withFact(Fact.NONE.withEq(s.k));
                 } else if (!keepsA(s.code) && cls(s.code) != RET) {
-                    cur = null;
+                    cur = cur.clobberA();
                 }
                 out.add(it);
                 if (cls(s.code) == RET) cur = UNREACHABLE;
@@ -144,7 +206,8 @@ final class BpfAssembler {
                 out.add(it);
                 cur = UNREACHABLE;
             } else if (it instanceof Cond c) {
-                Boolean known = cur == null ? null : decide(c, cur);
+                Fact f = cur.fact();
+                Boolean known = f == null ? null : decide(c, f);
                 if (known != null) {
                     Label target = known ? c.t : c.f;
                     incoming.put(target, join(incoming.getOrDefault(target, UNREACHABLE), cur));
@@ -152,9 +215,9 @@ final class BpfAssembler {
                     changed = true;
                 } else {
                     AState ts = cur, fs = cur;
-                    if (cur != null && c.code == (JMP | JEQ | K)) {
-                        ts = cur.withEq(c.k);
-                        fs = cur.withNe(c.k);
+                    if (f != null && c.code == (JMP | JEQ | K)) {
+                        ts = cur.withFact(f.withEq(c.k));
+                        fs = cur.withFact(f.withNe(c.k));
                     }
                     incoming.put(c.t, join(incoming.getOrDefault(c.t, UNREACHABLE), ts));
                     incoming.put(c.f, join(incoming.getOrDefault(c.f, UNREACHABLE), fs));
@@ -167,21 +230,36 @@ final class BpfAssembler {
         return changed;
     }
 
-    /** The outcome of a K comparison when A's value is known, or null. */
-    private static Boolean decide(Cond c, AState s) {
+    /** The outcome of a K comparison when something is known about A, or null. */
+    private static Boolean decide(Cond c, Fact s) {
         if (src(c.code) != K) return null;
-        if (s.eq != null) {
-            int a = (int) (long) s.eq;
-            switch (op(c.code)) {
-                case JEQ: return a == c.k;
-                case JGT: return Integer.compareUnsigned(a, c.k) > 0;
-                case JGE: return Integer.compareUnsigned(a, c.k) >= 0;
-                case JSET: return (a & c.k) != 0;
-                default: return null;
+        if (s.oneOf != null && !s.oneOf.isEmpty()) {
+            Boolean r = null;
+            for (int a : s.oneOf) {
+                boolean v;
+                switch (op(c.code)) {
+                    case JEQ: v = a == c.k; break;
+                    case JGT: v = Integer.compareUnsigned(a, c.k) > 0; break;
+                    case JGE: v = Integer.compareUnsigned(a, c.k) >= 0; break;
+                    case JSET: v = (a & c.k) != 0; break;
+                    default: return null;
+                }
+                if (r == null) r = v;
+                else if (r != v) return null;
             }
+            return r;
         }
-        if (op(c.code) == JEQ && s.ne.contains(c.k)) return false;
+        if (op(c.code) == JEQ && s.excludes(c.k)) return false;
         return null;
+    }
+
+    /** True if every return of the program is "ret #0": it can accept nothing. */
+    static boolean rejectsAll(BpfProgram p) {
+        for (int i = 0; i < p.length(); i++) {
+            BpfInsn in = p.get(i);
+            if (cls(in.code()) == RET && !(in.code() == (RET | K) && in.k() == 0)) return false;
+        }
+        return true;
     }
 
     // ---------------------------------------------------------------- cleanup

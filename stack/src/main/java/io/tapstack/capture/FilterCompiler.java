@@ -90,7 +90,11 @@ public final class FilterCompiler {
         asm.stmt(RET | K, snaplen);
         asm.mark(reject);
         asm.stmt(RET | K, 0);
-        return asm.assemble(optimise);
+        BpfProgram p = asm.assemble(optimise);
+        // pcap_compile fails the same way when its optimiser proves nothing can match
+        if (optimise && BpfAssembler.rejectsAll(p))
+            throw new FilterSyntaxException("error", 1, "expression rejects all packets", "");
+        return p;
     }
 
     // ====================================================================== code generators
@@ -111,6 +115,7 @@ public final class FilterCompiler {
     }
 
     static Gen or(Gen x, Gen y) {
+        if (x instanceof ListTest lx && y instanceof ListTest ly && lx.signature.equals(ly.signature)) return lx.merge(ly);
         return (a, t, f) -> {
             Label m = new Label();
             x.gen(a, t, m);
@@ -150,6 +155,49 @@ public final class FilterCompiler {
         return (a, t, f) -> {
             a.stmt(LD | size | ABS, off);
             a.cond(JMP | JSET | K, bits, t, f);
+        };
+    }
+
+    /**
+     * A test of one or more packet fields against a list of values ({@code port 80 or 443},
+     * {@code host a or b}). Or-ing two list tests with the same signature (same kind, qualifiers,
+     * offsets and mask) concatenates their values, so each field is compared with every value
+     * before the next field is loaded. That is the shape libpcap's optimiser gives such chains
+     * (optimize.c or_pullup), and it matters for verdicts on truncated packets: the source field
+     * can match before the (out-of-bounds) destination field is loaded.
+     */
+    static final class ListTest implements Gen {
+        final String signature;
+        final java.util.function.Function<int[], Gen> builder;
+        final int[] values;
+
+        ListTest(String signature, java.util.function.Function<int[], Gen> builder, int... values) {
+            this.signature = signature;
+            this.builder = builder;
+            this.values = values;
+        }
+
+        ListTest merge(ListTest o) {
+            int[] v = java.util.Arrays.copyOf(values, values.length + o.values.length);
+            System.arraycopy(o.values, 0, v, values.length, o.values.length);
+            return new ListTest(signature, builder, v);
+        }
+
+        @Override
+        public void gen(BpfAssembler a, Label t, Label f) { builder.apply(values).gen(a, t, f); }
+    }
+
+    /** ld[size] [off]; [and #mask]; then jeq each value to t, else f. */
+    static Gen cmpAny(int size, int off, int mask, int[] vals) {
+        return (a, t, f) -> {
+            a.stmt(LD | size | ABS, off);
+            if (mask != -1) a.stmt(ALU | AND | K, mask);
+            for (int i = 0; i < vals.length - 1; i++) {
+                Label nx = new Label();
+                a.cond(JMP | JEQ | K, vals[i], t, nx);
+                a.mark(nx);
+            }
+            a.cond(JMP | JEQ | K, vals[vals.length - 1], t, f);
         };
     }
 
@@ -548,7 +596,8 @@ public final class FilterCompiler {
                 }
                 if ("port".equals(type)) {
                     int p = portNumber(v, s);
-                    return port(q, v, p, p);
+                    Object[] svc = SERVICES.get(s);
+                    return port(q, v, p, p, svc == null ? null : (String) svc[1]);
                 }
                 if ("proto".equals(type)) {
                     Integer n = "ether".equals(q.proto()) || "link".equals(q.proto()) ? ETHER_PROTOS.get(s) : IP_PROTOS.get(s);
@@ -566,19 +615,28 @@ public final class FilterCompiler {
             "ip", ETHERTYPE_IP, "ip6", ETHERTYPE_IPV6, "arp", ETHERTYPE_ARP, "rarp", ETHERTYPE_REVARP,
             "loopback", 0x9000, "atalk", 0x809b, "aarp", 0x80f3, "decnet", 0x6003, "lat", 0x6004, "sca", 0x6007);
 
-    /** A few well-known service names (no /etc/services lookup): TCP and UDP share these numbers. */
-    private static final Map<String, Integer> SERVICES = Map.ofEntries(
-            Map.entry("ftp-data", 20), Map.entry("ftp", 21), Map.entry("ssh", 22), Map.entry("telnet", 23),
-            Map.entry("smtp", 25), Map.entry("http", 80), Map.entry("www", 80), Map.entry("pop3", 110),
-            Map.entry("ntp", 123), Map.entry("imap", 143), Map.entry("snmp", 161), Map.entry("bgp", 179),
-            Map.entry("https", 443), Map.entry("syslog", 514));
+    /**
+     * A few well-known service names, with the transport(s) Debian's /etc/services lists them for
+     * (no lookup at run time, so results do not depend on the host). libpcap's pcap_nametoport:
+     * a name known for one transport only restricts the primitive to it; one known for both
+     * matches TCP, UDP and SCTP like a number.
+     */
+    private static final Map<String, Object[]> SERVICES = Map.ofEntries(
+            Map.entry("ftp-data", new Object[] {20, "tcp"}), Map.entry("ftp", new Object[] {21, "tcp"}),
+            Map.entry("ssh", new Object[] {22, "tcp"}), Map.entry("telnet", new Object[] {23, "tcp"}),
+            Map.entry("smtp", new Object[] {25, "tcp"}), Map.entry("domain", new Object[] {53, null}),
+            Map.entry("http", new Object[] {80, "tcp"}), Map.entry("www", new Object[] {80, "tcp"}),
+            Map.entry("pop3", new Object[] {110, "tcp"}), Map.entry("ntp", new Object[] {123, "udp"}),
+            Map.entry("imap", new Object[] {143, "tcp"}), Map.entry("snmp", new Object[] {161, null}),
+            Map.entry("bgp", new Object[] {179, "tcp"}), Map.entry("https", new Object[] {443, null}),
+            Map.entry("syslog", new Object[] {514, "udp"}));
 
     private int portNumber(Token at, String s) {
         Long n = FilterLexer.parseNumber(s);
         if (n != null) return checkPort(at, n);
-        Integer p = SERVICES.get(s);
+        Object[] p = SERVICES.get(s);
         if (p == null) throw error(at, "unknown port '" + s + "'");
-        return p;
+        return (Integer) p[0];
     }
 
     private int checkPort(Token at, long n) {
@@ -599,18 +657,23 @@ public final class FilterCompiler {
     /** gencode.c gen_host / gen_hostop for IPv4 (also ARP and RARP unless a protocol is given). */
     private Gen hostV4(Qual q, Token at, int addr, int mask) {
         String p = q.proto();
+        if (p != null && !p.equals("ip") && !p.equals("arp") && !p.equals("rarp"))
+            throw error(q.at(), "'" + p + "' modifier applied to host");
         int nl = offNl;
-        Gen ip = and(linktype(ETHERTYPE_IP), dir(q.dir(), cmpMasked(W, nl + 12, mask, JEQ, addr), cmpMasked(W, nl + 16, mask, JEQ, addr)));
-        Gen arpAddrs = dir(q.dir(), cmpMasked(W, nl + 14, mask, JEQ, addr), cmpMasked(W, nl + 24, mask, JEQ, addr));
-        if (p == null) {
-            return or(ip, and(or(linktype(ETHERTYPE_ARP), linktype(ETHERTYPE_REVARP)), arpAddrs));
-        }
-        switch (p) {
-            case "ip": return ip;
-            case "arp": return and(linktype(ETHERTYPE_ARP), arpAddrs);
-            case "rarp": return and(linktype(ETHERTYPE_REVARP), arpAddrs);
-            default: throw error(q.at(), "'" + p + "' modifier applied to host");
-        }
+        Gen ipLink = linktype(ETHERTYPE_IP), arpLink = linktype(ETHERTYPE_ARP), rarpLink = linktype(ETHERTYPE_REVARP);
+        String dir = q.dir();
+        java.util.function.Function<int[], Gen> build = vals -> {
+            Gen ip = and(ipLink, dir(dir, cmpAny(W, nl + 12, mask, vals), cmpAny(W, nl + 16, mask, vals)));
+            Gen arpAddrs = dir(dir, cmpAny(W, nl + 14, mask, vals), cmpAny(W, nl + 24, mask, vals));
+            if (p == null) return or(ip, and(or(arpLink, rarpLink), arpAddrs));
+            switch (p) {
+                case "ip": return ip;
+                case "arp": return and(arpLink, arpAddrs);
+                default: return and(rarpLink, arpAddrs);
+            }
+        };
+        if ("and".equals(dir)) return build.apply(new int[] {addr});
+        return new ListTest("host4/" + p + "/" + dir + "/" + nl + "/" + offLinkType + "/" + mask, build, addr);
     }
 
     /** gencode.c gen_host6 / gen_hostop6: four 32-bit words at nl+8 (source) or nl+24 (destination). */
@@ -659,27 +722,41 @@ public final class FilterCompiler {
 
     /** gencode.c gen_port/gen_portrange and the IPv6 variants; lo == hi for a single port. */
     private Gen port(Qual q, Token at, int lo, int hi) {
+        return port(q, at, lo, hi, null);
+    }
+
+    /** As above; {@code serviceProto} restricts a named service to tcp or udp (null: tcp, udp and sctp). */
+    private Gen port(Qual q, Token at, int lo, int hi, String serviceProto) {
         String p = q.proto();
+        if (p != null && !p.equals("tcp") && !p.equals("udp") && !p.equals("sctp"))
+            throw error(q.at(), "illegal qualifier of '" + q.type() + "'");
+        if (serviceProto != null && p != null && !p.equals(serviceProto))
+            throw error(at, "port '" + at.text() + "' is " + serviceProto);
+        if (p == null) p = serviceProto;
         int[] protos;
         if (p == null) protos = new int[] {132, 6, 17};
         else if (p.equals("tcp")) protos = new int[] {6};
         else if (p.equals("udp")) protos = new int[] {17};
-        else if (p.equals("sctp")) protos = new int[] {132};
-        else throw error(q.at(), "illegal qualifier of '" + q.type() + "'");
+        else protos = new int[] {132};
         int nl = offNl;
+        String dir = q.dir();
+        Gen link4 = linktype(ETHERTYPE_IP), link6 = linktype(ETHERTYPE_IPV6), first = ipFirstFragment();
         Gen[] v4 = new Gen[protos.length], v6 = new Gen[protos.length];
         for (int i = 0; i < protos.length; i++) {
             v4[i] = cmp(B, nl + 9, protos[i]);
             v6[i] = cmp(B, nl + 6, protos[i]);
         }
-        Gen ports4 = dir(q.dir(), portTest(true, nl, 0, lo, hi), portTest(true, nl, 2, lo, hi));
-        Gen ports6 = dir(q.dir(), portTest(false, nl, 0, lo, hi), portTest(false, nl, 2, lo, hi));
-        Gen g4 = and(linktype(ETHERTYPE_IP), or(v4), ipFirstFragment(), ports4);
-        Gen g6 = and(linktype(ETHERTYPE_IPV6), or(v6), ports6);
-        return or(g6, g4);
+        java.util.function.Function<int[], Gen> build = vals -> {
+            Gen ports4 = dir(dir, portTest(true, nl, 0, vals, hi), portTest(true, nl, 2, vals, hi));
+            Gen ports6 = dir(dir, portTest(false, nl, 0, vals, hi), portTest(false, nl, 2, vals, hi));
+            return or(and(link6, or(v6), ports6), and(link4, or(v4), first, ports4));
+        };
+        if (lo != hi || "and".equals(dir)) return build.apply(new int[] {lo});
+        return new ListTest("port/" + p + "/" + dir + "/" + nl + "/" + offLinkType, build, lo);
     }
 
-    private static Gen portTest(boolean v4, int nl, int which, int lo, int hi) {
+    /** Loads a port (IPv4: after ldxb of the header length) and compares it with vals (or the range vals[0]..hi). */
+    private static Gen portTest(boolean v4, int nl, int which, int[] vals, int hi) {
         return (a, t, f) -> {
             if (v4) {
                 a.stmt(LDX | MSH | B, nl);
@@ -687,14 +764,20 @@ public final class FilterCompiler {
             } else {
                 a.stmt(LD | H | ABS, nl + 40 + which);
             }
-            if (lo == hi) {
-                a.cond(JMP | JEQ | K, lo, t, f);
-            } else {
+            int lo = vals[0];
+            if (vals.length == 1 && lo != hi) {
                 Label ge = new Label();
                 a.cond(JMP | JGE | K, lo, ge, f);
                 a.mark(ge);
                 a.cond(JMP | JGT | K, hi, f, t);
+                return;
             }
+            for (int i = 0; i < vals.length - 1; i++) {
+                Label nx = new Label();
+                a.cond(JMP | JEQ | K, vals[i], t, nx);
+                a.mark(nx);
+            }
+            a.cond(JMP | JEQ | K, vals[vals.length - 1], t, f);
         };
     }
 
