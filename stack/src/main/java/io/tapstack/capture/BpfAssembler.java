@@ -54,6 +54,7 @@ final class BpfAssembler {
         if (optimise) {
             for (int round = 0; round < 20; round++) {
                 boolean changed = dataflow();
+                changed |= removeDeadLoads();
                 changed |= cleanup();
                 if (!changed) break;
             }
@@ -161,18 +162,47 @@ final class BpfAssembler {
         }
     }
 
-    /** True if A is overwritten or unused before anything reads it, from item i on (no label in between). */
-    private static boolean deadA(List<Item> l, int i) {
-        while (i < l.size() && l.get(i) instanceof Mark) i++;
-        if (i >= l.size()) return false;
-        Item it = l.get(i);
-        if (it instanceof Ja) return true;
-        return it instanceof Stmt s && (s.code == (RET | K) || loadKey(s.code, s.k) != null);
-    }
-
     private static boolean keepsA(int code) {
         int c = cls(code);
         return c == LDX || c == ST || c == STX || code == (MISC | TAX);
+    }
+
+    /**
+     * Backward liveness of A: removes loads into A whose value no path reads. Like libpcap's
+     * optimizer (optimize.c treats loads as free of side effects), this also removes packet loads
+     * that could have failed: a filter whose result does not depend on a byte never reads it, so
+     * for example {@code not ip6 multicast or not vlan 100} (always true) accepts even a 3-byte
+     * frame, as tcpdump's program does. Returns true if anything was removed.
+     */
+    private boolean removeDeadLoads() {
+        Map<Label, Boolean> liveAt = new IdentityHashMap<>();
+        boolean live = false, changed = false;
+        List<Item> out = new ArrayList<>(items.size());
+        for (int i = items.size() - 1; i >= 0; i--) {
+            Item it = items.get(i);
+            if (it instanceof Mark m) {
+                liveAt.put(m.label, live);
+            } else if (it instanceof Ja j) {
+                live = liveAt.getOrDefault(j.target, true);
+            } else if (it instanceof Cond) {
+                live = true;
+            } else if (it instanceof Stmt st) {
+                int c = st.code;
+                if (c == (RET | K)) live = false;
+                else if (c == (RET | A)) live = true;
+                else if (cls(c) == LD || c == (MISC | TXA)) {
+                    if (!live) { changed = true; continue; }
+                    live = false;
+                } else if (cls(c) == ALU || c == ST || c == (MISC | TAX)) {
+                    live = true;
+                }
+                // LDX, STX: A untouched
+            }
+            out.add(it);
+        }
+        java.util.Collections.reverse(out);
+        items = out;
+        return changed;
     }
 
     /** One forward pass; returns true if anything changed. */
@@ -193,7 +223,6 @@ final class BpfAssembler {
                 String key = loadKey(s.code, s.k);
                 if (key != null) {
                     if (key.equals(cur.aKey)) { changed = true; continue; } // redundant load
-                    if (cur.done.contains(key) && deadA(items, idx + 1)) { changed = true; continue; } // dead, known in bounds
                     cur = cur.load(key);
                     if (s.code == (LD | IMM)) cur = cur.withFact(Fact.NONE.withEq(s.k));
                 } else if (!keepsA(s.code) && cls(s.code) != RET) {

@@ -156,11 +156,12 @@ class FilterCompilerTest {
         BpfProgram p = FilterCompiler.compile("ip", 96, 0, true);
         assertEquals(96, p.filter().filter(F.get("v4-udp-53")));
         assertEquals(0, p.filter().filter(F.get("arp-request")));
-        // unoptimised programs give the same verdicts
-        for (String e : new String[] {"tcp port 80 or udp", "vlan and host 10.0.0.2", "ip[0] % 3 + 1 = 1", "not ip6"}) {
+        // unoptimised programs give the same verdicts on whole frames (the optimiser, like libpcap's,
+        // may drop loads whose value does not matter, which can change the verdict on truncated ones)
+        for (String e : new String[] {"tcp port 80 or udp", "vlan and host 10.0.0.2", "ip[0] % 3 + 1 = 1", "not ip6",
+                "host 10.0.0.1 or 1.2.3.4 and not port 80 or 443", "not (icmp6 and src host 1.2.3.4)"}) {
             BpfFilter a = FilterCompiler.compile(e, 1, 0, true).filter(), b = FilterCompiler.compile(e, 1, 0, false).filter();
-            for (Frames.Packet pk : Frames.packets(7))
-                assertEquals(a.filter(pk.bytes(), 0, pk.caplen(), pk.wirelen()), b.filter(pk.bytes(), 0, pk.caplen(), pk.wirelen()), e + " " + pk);
+            for (byte[] f : F.values()) if (f.length >= 42) assertEquals(a.filter(f), b.filter(f), e);
         }
     }
 

@@ -116,4 +116,60 @@ class FilterTcpdumpTest {
         }
         if (!problems.isEmpty()) fail(String.join("\n", problems));
     }
+
+    static final String[] PRIMITIVES = {
+            "tcp", "udp", "icmp", "icmp6", "ip", "ip6", "arp", "rarp", "sctp", "igmp", "vlan", "vlan 100", "vlan 5",
+            "port 80", "port 53", "src port 443", "dst port 80", "tcp port 22", "udp port 53", "portrange 50-90",
+            "host 10.0.0.1", "host 10.0.0.2", "src host 1.2.3.4", "dst host 10.0.0.2", "net 10.0.0.0/8", "net 192.168",
+            "host 2001:db8::1", "dst net 2001:db8:1::/48", "ether host 02:00:00:00:00:0a", "ether src 02:00:00:00:00:0b",
+            "ether broadcast", "multicast", "ip multicast", "ip6 multicast", "less 60", "greater 100", "len > 64",
+            "tcp[13] & 2 != 0", "tcp[tcpflags] & tcp-ack != 0", "ip[8] < 64", "ip[6:2] & 0x1fff = 0",
+            "icmp[icmptype] = icmp-echo", "icmp6[0] = 135", "udp[0:2] = 53", "ether[0] & 1 = 1", "ip6[6] = 17",
+            "proto 17", "ip proto 6", "ip6 proto 58", "ether proto 0x88cc", "ip[2:2] > 100", "arp[7] = 1",
+            "tcp[0:2] > 1000", "ip broadcast", "port 80 or 443", "host 10.0.0.1 or 1.2.3.4"};
+
+    static String randomExpression(java.util.Random r, int depth) {
+        switch (depth > 2 ? 0 : r.nextInt(5)) {
+            case 0: return PRIMITIVES[r.nextInt(PRIMITIVES.length)];
+            case 1: return randomExpression(r, depth + 1) + " and " + randomExpression(r, depth + 1);
+            case 2: return randomExpression(r, depth + 1) + " or " + randomExpression(r, depth + 1);
+            case 3: return "not " + randomExpression(r, depth + 1);
+            default: return "(" + randomExpression(r, depth + 1) + ")";
+        }
+    }
+
+    /**
+     * Random combinations of primitives, on whole well-formed frames. (On truncated frames the
+     * verdict can depend on which loads libpcap's optimizer kept; see the class comment of
+     * FilterCompiler.) When tcpdump refuses an expression because its optimizer proved that it
+     * rejects everything, our program must reject every frame too.
+     */
+    @Test void randomExpressionsMatchTcpdumpOnWholeFrames() throws Exception {
+        requireTcpdump();
+        java.util.Random r = new java.util.Random(20261128);
+        List<byte[]> frames = new ArrayList<>();
+        for (java.util.Map.Entry<String, byte[]> e : Frames.corpus().entrySet()) if (e.getValue().length >= 42) frames.add(e.getValue());
+        List<String> problems = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            String expr = randomExpression(r, 0);
+            String[] err = new String[1];
+            String dd = tcpdump("-dd", expr, err);
+            BpfProgram mine;
+            try {
+                mine = FilterCompiler.compile(expr);
+            } catch (FilterSyntaxException e) {
+                if (dd != null && !e.getMessage().contains("rejects all packets")) problems.add(expr + ": " + e.getMessage());
+                continue;
+            }
+            BpfFilter ref = dd == null ? null : BpfProgram.parse(dd).interpreter();
+            for (byte[] f : frames) {
+                boolean want = ref != null && ref.matches(f);
+                if (want != mine.filter().matches(f)) {
+                    problems.add(expr + ": tcpdump " + want + " on " + Frames.hex(f));
+                    break;
+                }
+            }
+        }
+        if (!problems.isEmpty()) fail(problems.size() + " problems:\n" + String.join("\n", problems));
+    }
 }
