@@ -35,6 +35,15 @@ import java.util.Map;
  * A packet load past the captured length rejects the packet (bpf_filter semantics), also under
  * {@code not} and {@code or}, as with libpcap.
  *
+ * <p>Known difference: on frames too short for a header the filter reads, the verdict depends on
+ * which loads the optimizer left in the program. Ours ({@link BpfAssembler}) removes redundant
+ * and unused loads, folds known comparisons and pulls up or-lists of hosts/ports as libpcap's
+ * optimize.c does, but it is not libpcap's optimizer: for some expressions (tautologies such as
+ * {@code not host X or host X}, or chains libpcap reorders) tcpdump's program and ours disagree on
+ * such truncated frames. On whole frames the verdicts agree (FilterTcpdumpTest). libpcap also
+ * refuses more always-false expressions ("expression rejects all packets") than we detect; our
+ * program for those rejects every packet.
+ *
  * <p>Not supported (a clear error): host names, {@code gateway}, {@code protochain}, {@code mpls},
  * {@code pppoes}, {@code geneve}, {@code vxlan}, {@code inbound/outbound}, ISO/ATM/802.11 primitives.
  */
