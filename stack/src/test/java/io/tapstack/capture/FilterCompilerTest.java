@@ -1,0 +1,209 @@
+package io.tapstack.capture;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.util.Arrays;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Verdicts of filter expressions on hand-built frames, as pcap-filter(7) documents them and
+ * libpcap implements them (FilterTcpdumpTest checks the same against tcpdump itself).
+ */
+class FilterCompilerTest {
+    static final Map<String, byte[]> F = Frames.corpus();
+
+    /** The names of the corpus frames (untruncated) the expression accepts. */
+    static Set<String> matches(String expr) {
+        BpfProgram p = FilterCompiler.compile(expr);
+        BpfFilter jit = p.filter(), in = p.interpreter();
+        Set<String> out = new TreeSet<>();
+        for (Map.Entry<String, byte[]> e : F.entrySet()) {
+            boolean a = in.matches(e.getValue()), b = jit.matches(e.getValue());
+            assertEquals(a, b, "interpreter vs JIT for " + expr + " on " + e.getKey());
+            if (a) out.add(e.getKey());
+        }
+        return out;
+    }
+
+    static void assertMatches(String expr, String... names) {
+        assertEquals(new TreeSet<>(Arrays.asList(names)), matches(expr), expr);
+    }
+
+    static boolean match(String expr, byte[] frame, int caplen) {
+        return FilterCompiler.compile(expr).filter().filter(frame, 0, caplen, frame.length) != 0;
+    }
+
+    @Test void protocols() {
+        assertMatches("arp", "arp-request", "arp-reply");
+        assertMatches("rarp", "rarp");
+        assertMatches("icmp", "v4-icmp-echo", "v4-icmp-reply", "v4-icmp-unreach");
+        // IPv6: the fixed next header, or a fragment header then the protocol; hop-by-hop is not walked
+        assertMatches("icmp6", "v6-icmp6-echo", "v6-icmp6-ns");
+        assertMatches("ip6 and udp", "v6-udp-53", "v6-frag-udp");
+        assertMatches("ip6 and tcp", "v6-tcp-80", "v6-tcp-ack", "v6-frag-tcp-later");
+        assertMatches("sctp", "v4-sctp", "v6-sctp");
+        assertMatches("igmp", "v4-igmp");
+        assertFalse(matches("ip").contains("vlan100-v4-tcp"), "without 'vlan', tagged frames are not IP");
+    }
+
+    @Test void ports() {
+        // port matches TCP, UDP and SCTP over IPv4 and IPv6; IPv4 only on first fragments
+        assertMatches("port 80", "v4-tcp-syn-80", "v4-tcp-synack", "v4-sctp", "v4-frag-first", "v6-tcp-80", "v6-tcp-ack", "v6-sctp");
+        assertFalse(matches("port 80").contains("v4-frag-middle"), "middle fragment has no ports");
+        assertFalse(matches("port 80").contains("v4-frag-last-tcp"));
+        assertFalse(matches("port 80").contains("v6-hbh-tcp"), "libpcap does not walk the hop-by-hop header");
+        assertMatches("tcp dst port 80", "v4-tcp-syn-80", "v6-tcp-80");
+        assertMatches("udp port 53", "v4-udp-53", "v6-udp-53");
+        assertMatches("src port 443 or src port 22", "v4-tcp-fin-443", "v4-tcp-rst-22");
+        assertMatches("port 443 or 22", "v4-tcp-fin-443", "v4-tcp-rst-22");
+        assertMatches("portrange 8000-8100", "v4-tcp-push-opts");
+        assertTrue(matches("portrange 1-1024").containsAll(Set.of("v4-tcp-syn-80", "v4-udp-53", "v6-udp-53", "v4-udp-bcast")));
+        assertMatches("port 8080", "v4-tcp-push-opts"); // IPv4 header with options: ldxb finds the ports
+    }
+
+    @Test void hostsAndNets() {
+        assertMatches("host 10.0.0.2 and arp", "arp-request", "arp-reply");
+        assertMatches("src host 1.2.3.4", "v4-tcp-fin-443");
+        assertMatches("dst host 1.2.3.4", "v4-tcp-rst-22", "rarp");
+        assertMatches("host 1.2.3.4", "v4-tcp-fin-443", "v4-tcp-rst-22", "rarp");
+        assertMatches("ip host 1.2.3.4", "v4-tcp-fin-443", "v4-tcp-rst-22");
+        assertMatches("net 192.168.0.0/16", "v4-tcp-fin-443", "v4-tcp-rst-22");
+        assertEquals(matches("net 192.168.0.0/16"), matches("net 192.168.0.0 mask 255.255.0.0"));
+        assertEquals(matches("net 192.168"), matches("net 192.168.0.0/16"));
+        assertMatches("dst net 224.0.0.0/4", "v4-udp-mcast", "v4-igmp");
+        assertMatches("host 2001:db8::1", "v6-tcp-80", "v6-hbh-tcp", "v6-frag-udp", "v6-frag-tcp-later", "v6-sctp");
+        assertMatches("src net 2001:db8:1::/48");
+        assertMatches("src net fe80::/10", "v6-udp-53", "v6-icmp6-echo", "v6-icmp6-ns", "v6-hbh-icmp6");
+        assertMatches("dst net 2001:db8:1::/48", "v6-udp-53", "v6-tcp-ack");
+        assertMatches("ether src 02:00:00:00:00:0b", "arp-reply", "v4-tcp-synack", "v4-icmp-reply", "v4-icmp-unreach", "v6-tcp-ack");
+        assertMatches("ether host 02-00-00-00-00-0b and arp", "arp-reply");
+        assertMatches("ether broadcast", "arp-request", "rarp", "v4-udp-bcast", "vlan-arp");
+        assertEquals(matches("ether broadcast"), matches("broadcast"));
+        assertMatches("ip broadcast", "v4-udp-bcast");
+        // libpcap tests the first destination byte >= 224 (gencode.c gen_multicast): 255.255.255.255 too
+        assertMatches("ip multicast", "v4-udp-mcast", "v4-igmp", "v4-udp-bcast");
+        assertMatches("ip6 multicast", "v6-icmp6-ns", "v6-hbh-icmp6");
+        assertTrue(matches("multicast").containsAll(Set.of("arp-request", "v4-udp-mcast", "v6-icmp6-ns", "llc-stp")));
+    }
+
+    @Test void vlanShiftsOffsets() {
+        assertMatches("vlan", "vlan100-v4-tcp", "vlan5-v6-udp", "qinq-v4-udp", "vlan-arp");
+        assertMatches("vlan 100", "vlan100-v4-tcp", "vlan-arp");
+        assertMatches("vlan 5", "vlan5-v6-udp"); // TCI 0x2005: priority bits are masked off
+        assertMatches("vlan and tcp port 80", "vlan100-v4-tcp");
+        assertMatches("vlan and ip6 and udp port 53", "vlan5-v6-udp");
+        assertMatches("vlan and vlan 5 and udp port 53", "qinq-v4-udp");
+        assertMatches("vlan and arp", "vlan-arp");
+        assertMatches("vlan and host 10.0.0.2", "vlan100-v4-tcp", "vlan-arp");
+    }
+
+    @Test void lengthsAndOffsets() {
+        byte[] syn = F.get("v4-tcp-syn-80");
+        assertEquals(54, syn.length);
+        assertTrue(match("less 54", syn, 54));
+        assertFalse(match("less 53", syn, 54));
+        assertTrue(match("greater 54", syn, 54));
+        assertFalse(match("greater 55", syn, 54));
+        assertTrue(match("len = 54", syn, 54));
+        assertTrue(match("len = 54", syn, 20), "len is the wire length, not the captured length");
+        assertMatches("tcp[tcpflags] & (tcp-syn|tcp-fin) != 0", "v4-tcp-syn-80", "v4-tcp-synack", "v4-tcp-fin-443");
+        assertMatches("tcp[tcpflags] & (tcp-syn|tcp-ack) = (tcp-syn|tcp-ack)", "v4-tcp-synack");
+        assertMatches("tcp[13] = 4", "v4-tcp-rst-22");
+        assertMatches("icmp[icmptype] = icmp-echo", "v4-icmp-echo");
+        assertMatches("icmp[icmptype] != icmp-echo and icmp[icmptype] != icmp-echoreply", "v4-icmp-unreach");
+        assertMatches("icmp6[icmp6type] = icmp6-neighborsolicit", "v6-icmp6-ns");
+        assertMatches("ip[8] < 64", "v4-tcp-push-opts");
+        assertMatches("ip[0] & 0xf != 5", "v4-tcp-push-opts");
+        assertMatches("ip[6:2] & 0x1fff != 0", "v4-frag-middle", "v4-frag-last-tcp");
+        assertMatches("ip[2:2] > 576", "v4-tcp-push-opts", "jumbo-v4-tcp");
+        assertMatches("ether[12:2] = 0x88cc", "ether-unknown");
+        assertMatches("ether proto 0x88cc", "ether-unknown");
+        assertMatches("ether proto 0x42", "llc-stp"); // <= 1500: an 802.3 length, then the DSAP
+        assertMatches("udp[8] = 24 and udp[2:2] = 53 and ip", "v4-udp-53");
+    }
+
+    @Test void precedenceAndQualifiers() {
+        // and/or have equal precedence, left-associative
+        assertEquals(matches("(arp or icmp) and ip"), matches("arp or icmp and ip"));
+        assertMatches("arp or icmp and ip", "v4-icmp-echo", "v4-icmp-reply", "v4-icmp-unreach");
+        assertEquals(matches("not arp and not ip and not ip6"), matches("! arp && ! ip && ! ip6"));
+        assertEquals(matches("host 10.0.0.1 and (10.0.0.2 or 8.8.8.8)"), matches("host 10.0.0.1 and (host 10.0.0.2 or host 8.8.8.8)"));
+        assertEquals(matches("tcp port 80 or 443"), matches("tcp port 80 or tcp port 443"));
+        assertEquals(matches("port 80 and not 443"), matches("port 80 and not port 443"));
+        // '%' and '^' have no precedence in libpcap's grammar: they take everything to their right
+        assertEquals(matches("ip[0] % 3 + 1 = 1"), matches("ip[0] % 4 = 1"));
+        assertEquals(matches("ip[8] * 2 + 1 > 100"), matches("(ip[8] * 2) + 1 > 100"));
+        assertEquals(matches("ip[0] - 1 - 1 = 67"), matches("ip[0] = 69"));
+    }
+
+    @Test void truncatedPacketsRejectOnOutOfBoundsLoad() {
+        byte[] syn = F.get("v4-tcp-syn-80");
+        assertTrue(match("tcp[13] = 2", syn, syn.length));
+        assertFalse(match("tcp[13] = 2", syn, 40), "the flags byte is past caplen");
+        assertFalse(match("not tcp[13] = 2", syn, 40), "an out-of-bounds load rejects even under 'not'");
+        assertFalse(match("not ip", syn, 10), "even 'not ip' rejects a frame too short for the ethertype");
+        assertTrue(match("ether[0] = 2 or tcp[100] = 1", syn, syn.length), "short-circuit before the bad load");
+        assertFalse(match("tcp[100] = 1 or ether[0] = 2", syn, syn.length), "the bad load comes first");
+    }
+
+    @Test void everythingAndSnaplen() {
+        BpfProgram all = FilterCompiler.compile("");
+        assertEquals(1, all.length());
+        assertEquals(FilterCompiler.DEFAULT_SNAPLEN, all.filter().filter(new byte[0]));
+        BpfProgram p = FilterCompiler.compile("ip", 96, 0, true);
+        assertEquals(96, p.filter().filter(F.get("v4-udp-53")));
+        assertEquals(0, p.filter().filter(F.get("arp-request")));
+        // unoptimised programs give the same verdicts on whole frames (the optimiser, like libpcap's,
+        // may drop loads whose value does not matter, which can change the verdict on truncated ones)
+        for (String e : new String[] {"tcp port 80 or udp", "vlan and host 10.0.0.2", "ip[0] % 3 + 1 = 1", "not ip6",
+                "host 10.0.0.1 or 1.2.3.4 and not port 80 or 443", "not (icmp6 and src host 1.2.3.4)"}) {
+            BpfFilter a = FilterCompiler.compile(e, 1, 0, true).filter(), b = FilterCompiler.compile(e, 1, 0, false).filter();
+            for (byte[] f : F.values()) if (f.length >= 42) assertEquals(a.filter(f), b.filter(f), e);
+        }
+    }
+
+    @Test void printsLikeTcpdump() {
+        assertEquals(String.join("\n",
+                "(000) ldh      [12]",
+                "(001) jeq      #0x806           jt 2\tjf 3",
+                "(002) ret      #262144",
+                "(003) ret      #0", ""), FilterCompiler.compile("arp").toDump());
+        assertEquals(String.join("\n",
+                "(000) ldh      [12]",
+                "(001) jeq      #0x800           jt 2\tjf 5",
+                "(002) ldb      [23]",
+                "(003) jeq      #0x6             jt 4\tjf 5",
+                "(004) ret      #262144",
+                "(005) ret      #0", ""), FilterCompiler.compile("ip and tcp").toDump());
+    }
+
+    static FilterSyntaxException err(String expr) {
+        return assertThrows(FilterSyntaxException.class, () -> FilterCompiler.compile(expr), expr);
+    }
+
+    @Test void syntaxErrorsNameTokenAndColumn() {
+        FilterSyntaxException e = err("arp and tcp or foo");
+        assertEquals("syntax error at column 16: unexpected 'foo'", e.getMessage());
+        assertEquals(16, e.column());
+        assertEquals("foo", e.token());
+        // a bare word repeats the previous qualifiers, as in libpcap: here it must be a port
+        assertEquals("error at column 17: unknown port 'foo'", err("tcp port 80 and foo").getMessage());
+        assertEquals("syntax error at column 16: unexpected end of expression", err("tcp port 80 and").getMessage());
+        assertEquals("syntax error at column 1: unexpected '10.0.0.1'", err("10.0.0.1").getMessage());
+        assertEquals("error at column 6: data size must be 1, 2, or 4", err("ip[2:3] = 1").getMessage());
+        assertEquals("error at column 5: non-network bits set in \"10.1.2.3\"", err("net 10.1.2.3/8").getMessage());
+        assertEquals("error at column 1: illegal qualifier of 'port'", err("ip6 src port 80").getMessage());
+        assertEquals("error at column 6: illegal port number 70000 > 65535", err("port 70000").getMessage());
+        assertTrue(err("host example.com").getMessage().contains("unknown host 'example.com'"));
+        assertTrue(err("(tcp").getMessage().contains("expected ')'"));
+        assertTrue(err("tcp)").getMessage().startsWith("syntax error at column 4: unexpected ')'"));
+        assertTrue(err("ip[0] / 0 = 1").getMessage().contains("division by zero"));
+        assertTrue(err("tcp and vlan").getMessage().contains("expression rejects all packets"));
+        assertTrue(err("ip $ 1").getMessage().contains("unexpected character '$'"));
+        assertTrue(err("gateway 1.2.3.4").getMessage().contains("not supported"));
+        assertTrue(err("ip proto tcp").getMessage().startsWith("syntax error"));
+    }
+}

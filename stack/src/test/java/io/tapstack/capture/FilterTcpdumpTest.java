@@ -1,0 +1,175 @@
+package io.tapstack.capture;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Differential test against the real libpcap: every expression in
+ * {@code capture/expressions.txt} is compiled by {@code tcpdump -dd -y EN10MB} and by
+ * {@link FilterCompiler}; both programs run (through our interpreter, and ours also through the
+ * JIT) over the frame corpus with truncations and mutations, and the verdicts must agree.
+ * Also checks that our -d listing of tcpdump's own program is byte-identical to tcpdump -d.
+ * Skipped when tcpdump is absent, except under CI=true where that is a failure.
+ */
+class FilterTcpdumpTest {
+    static final Path TCPDUMP = Path.of("/usr/bin/tcpdump");
+
+    static List<String> expressions() throws IOException {
+        List<String> out = new ArrayList<>();
+        try (InputStream in = FilterTcpdumpTest.class.getResourceAsStream("/capture/expressions.txt");
+             BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = r.readLine()) != null) {
+                if (line.isBlank() || line.startsWith("#")) continue;
+                out.add(line.strip());
+            }
+        }
+        return out;
+    }
+
+    static void requireTcpdump() {
+        boolean present = Files.isExecutable(TCPDUMP);
+        if (!present && "true".equals(System.getenv("CI"))) fail("tcpdump is required under CI (apt-get install tcpdump)");
+        Assumptions.assumeTrue(present, "tcpdump not installed");
+    }
+
+    /** Runs tcpdump; returns stdout, or null (with the message in err[0]) when tcpdump rejects the expression. */
+    static String tcpdump(String flag, String expr, String[] err) throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(TCPDUMP.toString(), flag, "-y", "EN10MB", "--", expr);
+        Process p = pb.start();
+        byte[] out = p.getInputStream().readAllBytes();
+        byte[] e = p.getErrorStream().readAllBytes();
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+        if (p.exitValue() != 0) {
+            err[0] = new String(e, StandardCharsets.UTF_8).strip();
+            return null;
+        }
+        return new String(out, StandardCharsets.UTF_8);
+    }
+
+    @Test void verdictsMatchTcpdump() throws Exception {
+        requireTcpdump();
+        List<Frames.Packet> packets = Frames.packets(42);
+        List<String> problems = new ArrayList<>();
+        int compared = 0, exprs = 0;
+        for (String line : expressions()) {
+            boolean mustFail = line.startsWith("error:");
+            String expr = mustFail ? line.substring("error:".length()).strip() : line;
+            String[] err = new String[1];
+            String dd = tcpdump("-dd", expr, err);
+            BpfProgram mine;
+            try {
+                mine = FilterCompiler.compile(expr);
+            } catch (FilterSyntaxException e) {
+                if (dd != null) problems.add("we reject '" + expr + "' (" + e.getMessage() + ") but tcpdump accepts it");
+                else if (!mustFail) problems.add("both reject '" + expr + "' but it is not marked 'error:'");
+                continue;
+            }
+            if (dd == null) {
+                problems.add("tcpdump rejects '" + expr + "' (" + err[0] + ") but we accept it");
+                continue;
+            }
+            if (mustFail) problems.add("'" + expr + "' is marked 'error:' but both accept it");
+            exprs++;
+            BpfProgram ref = BpfProgram.parse(dd);
+            BpfFilter refF = ref.interpreter(), mineI = mine.interpreter(), mineJ = mine.filter();
+            int bad = 0;
+            for (Frames.Packet pk : packets) {
+                boolean want = refF.filter(pk.bytes(), 0, pk.caplen(), pk.wirelen()) != 0;
+                boolean gotI = mineI.filter(pk.bytes(), 0, pk.caplen(), pk.wirelen()) != 0;
+                boolean gotJ = mineJ.filter(pk.bytes(), 0, pk.caplen(), pk.wirelen()) != 0;
+                compared++;
+                if (gotI != gotJ) problems.add("'" + expr + "': interpreter and JIT disagree on " + pk);
+                if (want != gotI && bad++ < 3)
+                    problems.add("'" + expr + "': tcpdump says " + want + ", we say " + gotI + " for " + pk);
+            }
+            if (bad > 3) problems.add("'" + expr + "': ... " + (bad - 3) + " more mismatches");
+        }
+        if (!problems.isEmpty()) fail(problems.size() + " problems:\n" + String.join("\n", problems));
+        assertTrue(exprs >= 150, "expected at least 150 accepted expressions, got " + exprs);
+        assertTrue(compared > 100_000, "compared " + compared);
+    }
+
+    @Test void dumpOfTcpdumpProgramsMatchesTcpdumpD() throws Exception {
+        requireTcpdump();
+        List<String> problems = new ArrayList<>();
+        for (String line : expressions()) {
+            String[] err = new String[1];
+            if (line.startsWith("error:")) continue;
+            String dd = tcpdump("-dd", line, err);
+            if (dd == null) continue;
+            String d = tcpdump("-d", line, err);
+            String ours = BpfProgram.parse(dd).toDump();
+            if (!ours.equals(d)) problems.add("'" + line + "':\n--- tcpdump -d\n" + d + "--- ours\n" + ours);
+        }
+        if (!problems.isEmpty()) fail(String.join("\n", problems));
+    }
+
+    static final String[] PRIMITIVES = {
+            "tcp", "udp", "icmp", "icmp6", "ip", "ip6", "arp", "rarp", "sctp", "igmp", "vlan", "vlan 100", "vlan 5",
+            "port 80", "port 53", "src port 443", "dst port 80", "tcp port 22", "udp port 53", "portrange 50-90",
+            "host 10.0.0.1", "host 10.0.0.2", "src host 1.2.3.4", "dst host 10.0.0.2", "net 10.0.0.0/8", "net 192.168",
+            "host 2001:db8::1", "dst net 2001:db8:1::/48", "ether host 02:00:00:00:00:0a", "ether src 02:00:00:00:00:0b",
+            "ether broadcast", "multicast", "ip multicast", "ip6 multicast", "less 60", "greater 100", "len > 64",
+            "tcp[13] & 2 != 0", "tcp[tcpflags] & tcp-ack != 0", "ip[8] < 64", "ip[6:2] & 0x1fff = 0",
+            "icmp[icmptype] = icmp-echo", "icmp6[0] = 135", "udp[0:2] = 53", "ether[0] & 1 = 1", "ip6[6] = 17",
+            "proto 17", "ip proto 6", "ip6 proto 58", "ether proto 0x88cc", "ip[2:2] > 100", "arp[7] = 1",
+            "tcp[0:2] > 1000", "ip broadcast", "port 80 or 443", "host 10.0.0.1 or 1.2.3.4"};
+
+    static String randomExpression(java.util.Random r, int depth) {
+        switch (depth > 2 ? 0 : r.nextInt(5)) {
+            case 0: return PRIMITIVES[r.nextInt(PRIMITIVES.length)];
+            case 1: return randomExpression(r, depth + 1) + " and " + randomExpression(r, depth + 1);
+            case 2: return randomExpression(r, depth + 1) + " or " + randomExpression(r, depth + 1);
+            case 3: return "not " + randomExpression(r, depth + 1);
+            default: return "(" + randomExpression(r, depth + 1) + ")";
+        }
+    }
+
+    /**
+     * Random combinations of primitives, on whole well-formed frames. (On truncated frames the
+     * verdict can depend on which loads libpcap's optimizer kept; see the class comment of
+     * FilterCompiler.) When tcpdump refuses an expression because its optimizer proved that it
+     * rejects everything, our program must reject every frame too.
+     */
+    @Test void randomExpressionsMatchTcpdumpOnWholeFrames() throws Exception {
+        requireTcpdump();
+        java.util.Random r = new java.util.Random(20261128);
+        List<byte[]> frames = new ArrayList<>();
+        for (java.util.Map.Entry<String, byte[]> e : Frames.corpus().entrySet()) if (e.getValue().length >= 42) frames.add(e.getValue());
+        List<String> problems = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            String expr = randomExpression(r, 0);
+            String[] err = new String[1];
+            String dd = tcpdump("-dd", expr, err);
+            BpfProgram mine;
+            try {
+                mine = FilterCompiler.compile(expr);
+            } catch (FilterSyntaxException e) {
+                if (dd != null && !e.getMessage().contains("rejects all packets")) problems.add(expr + ": " + e.getMessage());
+                continue;
+            }
+            BpfFilter ref = dd == null ? null : BpfProgram.parse(dd).interpreter();
+            for (byte[] f : frames) {
+                boolean want = ref != null && ref.matches(f);
+                if (want != mine.filter().matches(f)) {
+                    problems.add(expr + ": tcpdump " + want + " on " + Frames.hex(f));
+                    break;
+                }
+            }
+        }
+        if (!problems.isEmpty()) fail(problems.size() + " problems:\n" + String.join("\n", problems));
+    }
+}

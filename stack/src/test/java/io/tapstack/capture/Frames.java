@@ -1,0 +1,194 @@
+package io.tapstack.capture;
+
+import java.io.ByteArrayOutputStream;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+/** Hand-built Ethernet frames for filter tests (checksums are not computed: filters never read them). */
+final class Frames {
+    private Frames() {}
+
+    static final byte[] MAC_A = mac("02:00:00:00:00:0a");
+    static final byte[] MAC_B = mac("02:00:00:00:00:0b");
+    static final byte[] BCAST = mac("ff:ff:ff:ff:ff:ff");
+    static final byte[] MCAST6 = mac("33:33:00:00:00:01");
+
+    static byte[] mac(String s) { return Addresses.parseMac(s); }
+
+    static byte[] v4(String s) {
+        int v = Addresses.parseIpv4(s);
+        return new byte[] {(byte) (v >>> 24), (byte) (v >>> 16), (byte) (v >>> 8), (byte) v};
+    }
+
+    static byte[] v6(String s) { return Addresses.parseIpv6(s); }
+
+    static byte[] cat(byte[]... parts) {
+        ByteArrayOutputStream o = new ByteArrayOutputStream();
+        for (byte[] p : parts) o.writeBytes(p);
+        return o.toByteArray();
+    }
+
+    static byte[] u16(int v) { return new byte[] {(byte) (v >>> 8), (byte) v}; }
+
+    static byte[] eth(byte[] dst, byte[] src, int type, byte[] payload) { return cat(dst, src, u16(type), payload); }
+
+    /** An 802.1Q (or other TPID) tag inserted before the ethertype. */
+    static byte[] vlanEth(byte[] dst, byte[] src, int tpid, int tci, int type, byte[] payload) {
+        return cat(dst, src, u16(tpid), u16(tci), u16(type), payload);
+    }
+
+    static byte[] ipv4(String src, String dst, int proto, byte[] payload) { return ipv4(src, dst, proto, 0, 0, 64, payload); }
+
+    /** IPv4 with flags/fragment offset word and optional options (multiple of 4 bytes). */
+    static byte[] ipv4(String src, String dst, int proto, int fragWord, int optLen, int ttl, byte[] payload) {
+        int ihl = 5 + optLen / 4;
+        byte[] h = new byte[ihl * 4];
+        h[0] = (byte) (0x40 | ihl);
+        int total = h.length + payload.length;
+        h[2] = (byte) (total >>> 8);
+        h[3] = (byte) total;
+        h[4] = 0x12; h[5] = 0x34;
+        h[6] = (byte) (fragWord >>> 8);
+        h[7] = (byte) fragWord;
+        h[8] = (byte) ttl;
+        h[9] = (byte) proto;
+        System.arraycopy(v4(src), 0, h, 12, 4);
+        System.arraycopy(v4(dst), 0, h, 16, 4);
+        for (int i = 20; i < h.length; i++) h[i] = 1; // NOP options
+        return cat(h, payload);
+    }
+
+    static byte[] ipv6(String src, String dst, int nh, byte[] payload) {
+        byte[] h = new byte[40];
+        h[0] = 0x60;
+        h[4] = (byte) (payload.length >>> 8);
+        h[5] = (byte) payload.length;
+        h[6] = (byte) nh;
+        h[7] = 64;
+        System.arraycopy(v6(src), 0, h, 8, 16);
+        System.arraycopy(v6(dst), 0, h, 24, 16);
+        return cat(h, payload);
+    }
+
+    /** IPv6 extension header (hop-by-hop, routing, destination options): 8 bytes. */
+    static byte[] ext(int nh, byte[] payload) { return cat(new byte[] {(byte) nh, 0, 1, 4, 0, 0, 0, 0}, payload); }
+
+    /** IPv6 fragment header (44). */
+    static byte[] frag6(int nh, int offsetAndFlags, byte[] payload) {
+        return cat(new byte[] {(byte) nh, 0, (byte) (offsetAndFlags >>> 8), (byte) offsetAndFlags, 0, 0, 0, 7}, payload);
+    }
+
+    static byte[] tcp(int sport, int dport, int flags, int payloadLen) {
+        byte[] h = new byte[20 + payloadLen];
+        System.arraycopy(u16(sport), 0, h, 0, 2);
+        System.arraycopy(u16(dport), 0, h, 2, 2);
+        h[4] = 0x11; h[7] = 0x01;
+        h[12] = 0x50;
+        h[13] = (byte) flags;
+        h[14] = (byte) 0xff; h[15] = (byte) 0xff;
+        for (int i = 20; i < h.length; i++) h[i] = (byte) i;
+        return h;
+    }
+
+    static byte[] udp(int sport, int dport, int payloadLen) {
+        byte[] h = new byte[8 + payloadLen];
+        System.arraycopy(u16(sport), 0, h, 0, 2);
+        System.arraycopy(u16(dport), 0, h, 2, 2);
+        System.arraycopy(u16(h.length), 0, h, 4, 2);
+        for (int i = 8; i < h.length; i++) h[i] = (byte) (i * 3);
+        return h;
+    }
+
+    static byte[] sctp(int sport, int dport) { return cat(u16(sport), u16(dport), new byte[8]); }
+
+    static byte[] icmp(int type, int code) { return new byte[] {(byte) type, (byte) code, 0, 0, 0, 1, 0, 1, 'a', 'b', 'c', 'd'}; }
+
+    static byte[] arp(int op, byte[] sha, String spa, byte[] tha, String tpa) {
+        return cat(u16(1), u16(0x800), new byte[] {6, 4}, u16(op), sha, v4(spa), tha, v4(tpa));
+    }
+
+    /** Named corpus of well-formed frames covering the protocols the filters test. */
+    static Map<String, byte[]> corpus() {
+        Map<String, byte[]> m = new LinkedHashMap<>();
+        m.put("arp-request", eth(BCAST, MAC_A, 0x806, arp(1, MAC_A, "10.0.0.1", new byte[6], "10.0.0.2")));
+        m.put("arp-reply", eth(MAC_A, MAC_B, 0x806, arp(2, MAC_B, "10.0.0.2", MAC_A, "10.0.0.1")));
+        m.put("rarp", eth(BCAST, MAC_A, 0x8035, arp(3, MAC_A, "0.0.0.0", MAC_A, "1.2.3.4")));
+        m.put("v4-tcp-syn-80", eth(MAC_B, MAC_A, 0x800, ipv4("10.0.0.1", "10.0.0.2", 6, tcp(40000, 80, 0x02, 0))));
+        m.put("v4-tcp-synack", eth(MAC_A, MAC_B, 0x800, ipv4("10.0.0.2", "10.0.0.1", 6, tcp(80, 40000, 0x12, 0))));
+        m.put("v4-tcp-fin-443", eth(MAC_B, MAC_A, 0x800, ipv4("1.2.3.4", "192.168.1.10", 6, tcp(443, 51000, 0x11, 10))));
+        m.put("v4-tcp-rst-22", eth(MAC_B, MAC_A, 0x800, ipv4("192.168.1.10", "1.2.3.4", 6, tcp(22, 1023, 0x04, 0))));
+        m.put("v4-tcp-push-opts", eth(MAC_B, MAC_A, 0x800, ipv4("10.1.2.3", "10.0.0.2", 6, 0x4000, 8, 3, tcp(1024, 8080, 0x18, 600))));
+        m.put("v4-udp-53", eth(MAC_B, MAC_A, 0x800, ipv4("10.0.0.1", "8.8.8.8", 17, udp(5353, 53, 30))));
+        m.put("v4-udp-bcast", eth(BCAST, MAC_A, 0x800, ipv4("10.0.0.1", "255.255.255.255", 17, udp(68, 67, 300))));
+        m.put("v4-udp-mcast", eth(mac("01:00:5e:00:00:fb"), MAC_A, 0x800, ipv4("10.0.0.1", "224.0.0.251", 17, udp(5353, 5353, 20))));
+        m.put("v4-icmp-echo", eth(MAC_B, MAC_A, 0x800, ipv4("10.0.0.1", "10.0.0.2", 1, icmp(8, 0))));
+        m.put("v4-icmp-reply", eth(MAC_A, MAC_B, 0x800, ipv4("10.0.0.2", "10.0.0.1", 1, icmp(0, 0))));
+        m.put("v4-icmp-unreach", eth(MAC_A, MAC_B, 0x800, ipv4("10.0.0.2", "10.0.0.1", 1, icmp(3, 3))));
+        m.put("v4-sctp", eth(MAC_B, MAC_A, 0x800, ipv4("10.0.0.1", "10.0.0.2", 132, sctp(80, 9))));
+        m.put("v4-igmp", eth(mac("01:00:5e:00:00:16"), MAC_A, 0x800, ipv4("10.0.0.1", "224.0.0.22", 2, new byte[8])));
+        // fragments: first (MF, offset 0), middle (offset 185), last (offset 370, no MF)
+        m.put("v4-frag-first", eth(MAC_B, MAC_A, 0x800, ipv4("10.0.0.1", "10.0.0.2", 17, 0x2000, 0, 64, udp(1000, 80, 100))));
+        m.put("v4-frag-middle", eth(MAC_B, MAC_A, 0x800, ipv4("10.0.0.1", "10.0.0.2", 17, 0x2000 | 185, 0, 64, udp(80, 80, 100))));
+        m.put("v4-frag-last-tcp", eth(MAC_B, MAC_A, 0x800, ipv4("10.0.0.1", "10.0.0.2", 6, 370, 0, 64, tcp(80, 80, 2, 20))));
+        m.put("v6-tcp-80", eth(MAC_B, MAC_A, 0x86dd, ipv6("2001:db8::1", "2001:db8::2", 6, tcp(40000, 80, 0x02, 0))));
+        m.put("v6-tcp-ack", eth(MAC_A, MAC_B, 0x86dd, ipv6("2001:db8::2", "2001:db8:1::1", 6, tcp(80, 40000, 0x10, 100))));
+        m.put("v6-udp-53", eth(MAC_B, MAC_A, 0x86dd, ipv6("fe80::1", "2001:db8:1:2::53", 17, udp(5353, 53, 20))));
+        m.put("v6-icmp6-echo", eth(MAC_B, MAC_A, 0x86dd, ipv6("fe80::1", "fe80::2", 58, icmp(128, 0))));
+        m.put("v6-icmp6-ns", eth(MCAST6, MAC_A, 0x86dd, ipv6("fe80::1", "ff02::1:ff00:2", 58, icmp(135, 0))));
+        m.put("v6-hbh-tcp", eth(MAC_B, MAC_A, 0x86dd, ipv6("2001:db8::1", "2001:db8::2", 0, ext(6, tcp(40000, 80, 0x02, 0)))));
+        m.put("v6-hbh-icmp6", eth(MCAST6, MAC_A, 0x86dd, ipv6("fe80::1", "ff02::16", 0, ext(58, icmp(143, 0)))));
+        m.put("v6-frag-udp", eth(MAC_B, MAC_A, 0x86dd, ipv6("2001:db8::1", "2001:db8::2", 44, frag6(17, 1, udp(53, 53, 40)))));
+        m.put("v6-frag-tcp-later", eth(MAC_B, MAC_A, 0x86dd, ipv6("2001:db8::1", "2001:db8::2", 44, frag6(6, 0x100, new byte[40]))));
+        m.put("v6-sctp", eth(MAC_B, MAC_A, 0x86dd, ipv6("2001:db8::1", "2001:db8::2", 132, sctp(80, 9))));
+        m.put("vlan100-v4-tcp", vlanEth(MAC_B, MAC_A, 0x8100, 100, 0x800, ipv4("10.0.0.1", "10.0.0.2", 6, tcp(40000, 80, 0x02, 0))));
+        m.put("vlan5-v6-udp", vlanEth(MAC_B, MAC_A, 0x8100, 0x2005, 0x86dd, ipv6("2001:db8::1", "2001:db8::2", 17, udp(1, 53, 8))));
+        m.put("qinq-v4-udp", vlanEth(MAC_B, MAC_A, 0x88a8, 10, 0x8100, cat(u16(5), u16(0x800), ipv4("10.0.0.1", "10.0.0.2", 17, udp(53, 53, 8)))));
+        m.put("vlan-arp", vlanEth(BCAST, MAC_A, 0x8100, 100, 0x806, arp(1, MAC_A, "10.0.0.1", new byte[6], "10.0.0.2")));
+        m.put("llc-stp", eth(mac("01:80:c2:00:00:00"), MAC_A, 38, cat(new byte[] {0x42, 0x42, 0x03}, new byte[35])));
+        m.put("ether-unknown", eth(MAC_B, MAC_A, 0x88cc, new byte[46]));
+        m.put("jumbo-v4-tcp", eth(MAC_B, MAC_A, 0x800, ipv4("10.0.0.1", "10.0.0.2", 6, tcp(5000, 5001, 0x10, 1400))));
+        m.put("tiny", new byte[] {1, 2, 3});
+        m.put("empty", new byte[0]);
+        return m;
+    }
+
+    /** The corpus plus truncations of every frame at interesting lengths, plus seeded mutations. */
+    static List<Packet> packets(long seed) {
+        List<Packet> out = new ArrayList<>();
+        int[] cuts = {0, 1, 6, 12, 13, 14, 15, 16, 17, 20, 23, 24, 25, 26, 29, 30, 33, 34, 35, 36, 37, 38, 40, 41, 42, 44, 48, 53, 54, 55, 56, 57, 58, 60, 62};
+        Random r = new Random(seed);
+        for (Map.Entry<String, byte[]> e : corpus().entrySet()) {
+            byte[] f = e.getValue();
+            out.add(new Packet(e.getKey(), f, f.length, f.length));
+            for (int c : cuts) if (c < f.length) out.add(new Packet(e.getKey() + "/cut" + c, f, c, f.length));
+            for (int i = 0; i < 6 && f.length > 0; i++) {
+                byte[] m = f.clone();
+                int n = 1 + r.nextInt(3);
+                for (int j = 0; j < n; j++) m[r.nextInt(m.length)] = (byte) (r.nextInt(4) == 0 ? r.nextInt(256) : r.nextInt(64));
+                out.add(new Packet(e.getKey() + "/mut" + i, m, m.length, m.length));
+            }
+        }
+        for (int i = 0; i < 40; i++) {
+            byte[] b = new byte[r.nextInt(100)];
+            r.nextBytes(b);
+            if (b.length > 14 && r.nextBoolean()) { b[12] = (byte) (r.nextBoolean() ? 0x08 : 0x86); b[13] = (byte) (b[12] == 8 ? 0 : 0xdd); }
+            out.add(new Packet("random" + i, b, b.length, b.length + r.nextInt(3)));
+        }
+        return out;
+    }
+
+    record Packet(String name, byte[] bytes, int caplen, int wirelen) {
+        @Override
+        public String toString() { return name + " (caplen " + caplen + ", wirelen " + wirelen + ") " + hex(Arrays.copyOf(bytes, caplen)); }
+    }
+
+    static String hex(byte[] b) {
+        StringBuilder sb = new StringBuilder();
+        for (byte x : b) sb.append(String.format("%02x", x));
+        return sb.toString();
+    }
+}
