@@ -2,6 +2,8 @@ package io.tapstack;
 
 import io.tapstack.arp.Arp;
 import io.tapstack.buffer.PacketBuf;
+import io.tapstack.capture.CaptureTap;
+import io.tapstack.capture.Direction;
 import io.tapstack.buffer.PacketPool;
 import io.tapstack.icmp.Icmp;
 import io.tapstack.icmp.Icmp6;
@@ -55,6 +57,7 @@ public final class NetStack {
     private final EthernetFrame eth = new EthernetFrame();
     private final Gro gro;
     private volatile FrameTap tap;
+    private final CaptureTap capture = new CaptureTap();
     private long now;
     private boolean started;
 
@@ -163,6 +166,14 @@ public final class NetStack {
         return now;
     }
 
+    /**
+     * The capture point at the link boundary (sessions may be added from any thread): frames
+     * as they cross the wire, without the virtio-net header, timestamped by the loop's clock.
+     */
+    public CaptureTap captureTap() {
+        return capture;
+    }
+
     /** Attaches (or with null detaches) a tap that sees every frame. */
     public void setFrameTap(FrameTap t) {
         this.tap = t;
@@ -238,6 +249,9 @@ public final class NetStack {
         }
         linkStats.inc(LinkCounter.RX_FRAMES);
         linkStats.add(LinkCounter.RX_BYTES, p.length());
+        if (capture.isActive()) {
+            capture.capture(p.buf(), p.start(), p.length(), clock.wallNanos(), Direction.INBOUND);
+        }
         FrameTap t = tap;
         if (t != null) {
             t.frame(p.buf(), p.start(), p.length(), clock.wallNanos(), false);
@@ -351,6 +365,9 @@ public final class NetStack {
         int at = p.push(EthernetFrame.HEADER_LEN);
         p.l2 = at;
         EthernetFrame.emit(p.buf(), at, dstMac, mac, etherType);
+        if (capture.isActive()) {
+            capture.capture(p.buf(), p.start(), p.length(), clock.wallNanos(), Direction.OUTBOUND);
+        }
         FrameTap t = tap;
         if (t != null) {
             t.frame(p.buf(), p.start(), p.length(), clock.wallNanos(), true);

@@ -39,7 +39,7 @@ public final class ControlServer implements AutoCloseable {
     /** A request handler; writes the answer to {@code out} (runs on a connection thread). */
     @FunctionalInterface
     public interface Handler {
-        void handle(String args, OutputStream out) throws Exception;
+        void handle(String args, OutputStream out, SocketChannel client) throws Exception;
     }
 
     private final Path path;
@@ -47,6 +47,7 @@ public final class ControlServer implements AutoCloseable {
     private final EventLoop loop;
     private final Map<String, Handler> handlers = new ConcurrentHashMap<>();
     private final Thread acceptor;
+    private final java.util.Set<io.tapstack.capture.CaptureSession> captures = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
     public static Path defaultPath(String tap) {
@@ -69,10 +70,11 @@ public final class ControlServer implements AutoCloseable {
         server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         server.bind(UnixDomainSocketAddress.of(path));
         Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-------"));
-        handlers.put("ping", (a, out) -> out.write("pong\n".getBytes(StandardCharsets.UTF_8)));
+        handlers.put("ping", (a, out, c) -> out.write("pong\n".getBytes(StandardCharsets.UTF_8)));
         handlers.put("stat", this::stat);
         handlers.put("arp", this::arp);
         handlers.put("addr", this::addr);
+        handlers.put("capture", this::capture);
         handlers.put("neigh", this::neigh);
         acceptor = new Thread(this::acceptLoop, "tapstack-control");
         acceptor.setDaemon(true);
@@ -136,10 +138,15 @@ public final class ControlServer implements AutoCloseable {
                 out.write(("error: unknown request '" + cmd + "'\n").getBytes(StandardCharsets.UTF_8));
                 return;
             }
-            h.handle(args, out);
+            h.handle(args, out, c);
             out.flush();
         } catch (Exception e) {
             // the client went away, or a handler failed; the host goes on
+            try {
+                c.write(ByteBuffer.wrap(("error: " + e.getMessage() + "\n").getBytes(StandardCharsets.UTF_8)));
+            } catch (IOException ignored) {
+                // gone
+            }
         }
     }
 
@@ -158,14 +165,14 @@ public final class ControlServer implements AutoCloseable {
         return b.position() == 0 ? null : new String(b.array(), 0, b.position(), StandardCharsets.UTF_8);
     }
 
-    private void stat(String args, OutputStream out) throws Exception {
+    private void stat(String args, OutputStream out, SocketChannel client) throws Exception {
         boolean all = args.contains("all");
         NetStack s = loop.stack();
         String text = loop.call(() -> s.stats().format(all)).get(5, TimeUnit.SECONDS);
         out.write(text.getBytes(StandardCharsets.UTF_8));
     }
 
-    private void arp(String args, OutputStream out) throws Exception {
+    private void arp(String args, OutputStream out, SocketChannel client) throws Exception {
         NetStack s = loop.stack();
         String text = loop.call(() -> {
             StringBuilder sb = new StringBuilder(String.format("%-16s %-18s %s%n", "address", "hwaddress", "state"));
@@ -179,8 +186,66 @@ public final class ControlServer implements AutoCloseable {
         out.write(text.getBytes(StandardCharsets.UTF_8));
     }
 
+    /**
+     * {@code capture SNAPLEN pcap|pcapng COUNT FILTER...}: streams the host's frames to the
+     * client until it hangs up, COUNT frames were written (0 = no limit), or the host stops.
+     */
+    private void capture(String args, OutputStream out, SocketChannel client) throws Exception {
+        String[] a = args.split(" ", 4);
+        if (a.length < 3) {
+            throw new IllegalArgumentException("usage: capture SNAPLEN pcap|pcapng COUNT [FILTER]");
+        }
+        int snaplen = Integer.parseInt(a[0]);
+        boolean ng = a[1].equals("pcapng");
+        long count = Long.parseLong(a[2]);
+        String filter = a.length > 3 ? a[3] : "";
+        io.tapstack.capture.BpfProgram prog;
+        try {
+            prog = filter.isBlank() ? null : io.tapstack.capture.FilterCompiler.compile(filter, snaplen, 0, true);
+        } catch (io.tapstack.capture.FilterSyntaxException e) {
+            out.write(("error: filter: " + e.getMessage() + "\n").getBytes(StandardCharsets.UTF_8));
+            return;
+        }
+        io.tapstack.capture.PacketSink sink = ng
+                ? new io.tapstack.capture.PcapngWriter(client, loop.stack().link().name(), snaplen,
+                        io.tapstack.capture.TimestampResolution.NANOSECONDS, true)
+                : new io.tapstack.capture.PcapWriter(client, snaplen, io.tapstack.capture.TimestampResolution.NANOSECONDS, true);
+        io.tapstack.capture.CaptureSession session = io.tapstack.capture.CaptureSession.start(prog, snaplen, sink, 4096);
+        // The client sends nothing more; its read side tells us when it hangs up.
+        java.util.concurrent.atomic.AtomicBoolean gone = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread watcher = new Thread(() -> {
+            try {
+                ByteBuffer b = ByteBuffer.allocate(64);
+                while (client.read(b) >= 0) {
+                    b.clear();
+                }
+            } catch (IOException ignored) {
+                // closed
+            }
+            gone.set(true);
+        }, "tapstack-capture-client");
+        watcher.setDaemon(true);
+        watcher.start();
+        loop.stack().captureTap().add(session);
+        captures.add(session);
+        try {
+            while (!gone.get() && !closed && session.failure() == null
+                    && (count == 0 || session.stats().written() < count)) {
+                Thread.sleep(20);
+            }
+        } finally {
+            loop.stack().captureTap().remove(session);
+            captures.remove(session);
+            try {
+                session.close();
+            } catch (IOException ignored) {
+                // the client went away
+            }
+        }
+    }
+
     /** Addresses with their state, like {@code ip addr}. */
-    private void addr(String args, OutputStream out) throws Exception {
+    private void addr(String args, OutputStream out, SocketChannel client) throws Exception {
         NetStack s = loop.stack();
         String text = loop.call(() -> {
             StringBuilder sb = new StringBuilder();
@@ -201,7 +266,7 @@ public final class ControlServer implements AutoCloseable {
     }
 
     /** The IPv6 neighbour cache, like {@code ip -6 neigh}. */
-    private void neigh(String args, OutputStream out) throws Exception {
+    private void neigh(String args, OutputStream out, SocketChannel client) throws Exception {
         NetStack s = loop.stack();
         String text = loop.call(() -> {
             StringBuilder sb = new StringBuilder();
@@ -219,6 +284,9 @@ public final class ControlServer implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        for (io.tapstack.capture.CaptureSession cs : captures) {
+            loop.stack().captureTap().remove(cs);
+        }
         try {
             server.close();
         } catch (IOException ignored) {

@@ -13,7 +13,8 @@ import java.io.PrintWriter;
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = "A userspace TCP/IP stack in Java on a Linux TAP device.",
-        subcommands = {RunCommand.class, StatCommand.class, NettyHttpCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {RunCommand.class, StatCommand.class, CaptureCommand.class, BpfCommand.class, NettyHttpCommand.class,
+                CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     /** Exit code for bad usage. */
     public static final int EXIT_USAGE = 2;
