@@ -113,9 +113,7 @@ final class ByteRing {
     void skip(int n) {
         head = (head + n) % a.length;
         size -= n;
-        if (size == 0) {
-            head = 0;
-        }
+        // head is not reset when empty: out-of-order bytes may wait beyond the readable end
     }
 
     void clear() {
