@@ -1584,7 +1584,7 @@ public final class TcpConnection {
         // Send a window update when the window grows by 2 segments or half the buffer
         // (RFC 9293 §3.8.6.2.2; Linux's tcp_cleanup_rbuf), so a sender blocked on a closed window resumes.
         int cur = Math.max(0, rcvAdv - rcvNxt);
-        int now = recvRing.free();
+        int now = Math.min(recvRing.free(), 65535 << rcvWscale);
         if (now - cur >= Math.min(2 * advMss, recvBufSize / 2)) {
             sendAck();
             tcp.dispatch();
