@@ -399,6 +399,14 @@ public final class TcpConnection {
             sendSyn(true);
             return;
         }
+        if (state == TcpState.SYN_RECEIVED && s.syn() && s.hasAck() && !s.rst() && s.seq == irs
+                && inRange(s.ack, sndUna + 1, sndMax + 1)) {
+            // simultaneous open (RFC 9293 Figure 8): the peer's SYN,ACK repeats its SYN and
+            // acknowledges ours; take it as the ACK that completes the handshake
+            s.seq = irs + 1;
+            s.flags &= ~TcpHeader.SYN;
+            segLen = s.segLen();
+        }
         // RFC 7323 §5.3 PAWS: reject segments with an old timestamp (never a RST)
         if (tsOk && s.opts.hasTimestamp && !s.rst() && tsRecentValid && lt(s.opts.tsVal, tsRecent)) {
             if (now - tsRecentAge > TS_24_DAYS_NANOS) {
