@@ -15,6 +15,15 @@ public final class EchoService extends LoopService {
         super(loop, port);
     }
 
+    private EchoService(io.tapstack.NetStack stack, int port) {
+        super(null, stack, port);
+    }
+
+    /** Starts the service on a stack driven by the caller (on its loop thread, or a test). */
+    public static Service startOn(io.tapstack.NetStack stack, int port) throws Exception {
+        return new EchoService(stack, port).start();
+    }
+
     @Override
     public String name() {
         return "echo";

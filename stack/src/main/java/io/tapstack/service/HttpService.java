@@ -43,7 +43,11 @@ public final class HttpService extends LoopService {
     private long requests;
 
     HttpService(EventLoop loop, int port, Path root) {
-        super(loop, port);
+        this(loop, loop.stack(), port, root);
+    }
+
+    private HttpService(EventLoop loop, io.tapstack.NetStack stack, int port, Path root) {
+        super(loop, stack, port);
         Path r = null;
         if (root != null) {
             try {
@@ -53,6 +57,11 @@ public final class HttpService extends LoopService {
             }
         }
         this.root = r;
+    }
+
+    /** Starts the service on a stack driven by the caller (on its loop thread, or a test). */
+    public static Service startOn(io.tapstack.NetStack stack, int port, Path root) throws Exception {
+        return new HttpService(null, stack, port, root).start();
     }
 
     @Override

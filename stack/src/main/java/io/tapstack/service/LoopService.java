@@ -1,5 +1,6 @@
 package io.tapstack.service;
 
+import io.tapstack.NetStack;
 import io.tapstack.loop.EventLoop;
 import io.tapstack.socket.TcpException;
 import io.tapstack.tcp.Tcp;
@@ -15,13 +16,20 @@ import java.util.function.Supplier;
  * a fresh {@link TcpHandler}. Uses only the public socket API.
  */
 abstract class LoopService implements Service {
+    /** The loop the service runs on, or null when the caller drives the stack itself (tests). */
     protected final EventLoop loop;
+    protected final NetStack stack;
     protected final int port;
     private TcpListener listener;
     private int active;
 
     LoopService(EventLoop loop, int port) {
+        this(loop, loop.stack(), port);
+    }
+
+    LoopService(EventLoop loop, NetStack stack, int port) {
         this.loop = loop;
+        this.stack = stack;
         this.port = port;
     }
 
@@ -32,7 +40,7 @@ abstract class LoopService implements Service {
     final LoopService start() throws Exception {
         onLoop(() -> {
             try {
-                listener = Tcp.attach(loop.stack()).listen(null, port, 0, null);
+                listener = Tcp.attach(stack).listen(null, port, 0, null);
             } catch (TcpException e) {
                 throw new IllegalStateException(name() + ": " + e.getMessage(), e);
             }
@@ -71,7 +79,7 @@ abstract class LoopService implements Service {
     }
 
     private <T> T onLoop(Supplier<T> s) throws Exception {
-        if (loop.inLoop()) {
+        if (loop == null || loop.inLoop()) {
             return s.get();
         }
         try {
