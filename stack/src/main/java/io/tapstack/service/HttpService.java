@@ -1,0 +1,483 @@
+package io.tapstack.service;
+
+import io.tapstack.loop.EventLoop;
+import io.tapstack.socket.TcpException;
+import io.tapstack.tcp.TcpConnection;
+import io.tapstack.tcp.TcpHandler;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * A small HTTP/1.1 server (RFC 9112) on the loop, using the non-blocking socket API: keep-alive
+ * and pipelining, {@code GET}/{@code HEAD} of files under a root (Content-Length, Content-Type by
+ * extension, 404, 405, no escape from the root, files streamed in 32 KiB chunks as the send
+ * buffer drains), a generated index page without a root, and {@code POST /upload} answered
+ * with the body's length and SHA-256 (hex).
+ */
+public final class HttpService extends LoopService {
+    public static final int PORT = 80;
+    private static final int MAX_HEAD = 16 * 1024;
+    private static final Map<String, String> TYPES = Map.ofEntries(
+            Map.entry("html", "text/html; charset=utf-8"), Map.entry("htm", "text/html; charset=utf-8"),
+            Map.entry("txt", "text/plain; charset=utf-8"), Map.entry("css", "text/css"),
+            Map.entry("js", "text/javascript"), Map.entry("json", "application/json"),
+            Map.entry("xml", "application/xml"), Map.entry("png", "image/png"), Map.entry("jpg", "image/jpeg"),
+            Map.entry("jpeg", "image/jpeg"), Map.entry("gif", "image/gif"), Map.entry("svg", "image/svg+xml"),
+            Map.entry("ico", "image/x-icon"), Map.entry("pdf", "application/pdf"), Map.entry("wasm", "application/wasm"),
+            Map.entry("mp4", "video/mp4"), Map.entry("zip", "application/zip"), Map.entry("gz", "application/gzip"),
+            Map.entry("tar", "application/x-tar"));
+
+    private final Path root;
+    private long requests;
+
+    HttpService(EventLoop loop, int port, Path root) {
+        this(loop, loop.stack(), port, root);
+    }
+
+    private HttpService(EventLoop loop, io.tapstack.NetStack stack, int port, Path root) {
+        super(loop, stack, port);
+        Path r = null;
+        if (root != null) {
+            try {
+                r = root.toRealPath();
+            } catch (IOException e) {
+                throw new IllegalArgumentException("http root " + root + ": " + e.getMessage(), e);
+            }
+        }
+        this.root = r;
+    }
+
+    /** Starts the service on a stack driven by the caller (on its loop thread, or a test). */
+    public static Service startOn(io.tapstack.NetStack stack, int port, Path root) throws Exception {
+        return new HttpService(null, stack, port, root).start();
+    }
+
+    @Override
+    public String name() {
+        return "http";
+    }
+
+    @Override
+    public String describe() {
+        return "http tcp/" + port + (root != null ? " root=" + root : " (generated index)");
+    }
+
+    static String contentType(String name) {
+        int dot = name.lastIndexOf('.');
+        String ext = dot < 0 ? "" : name.substring(dot + 1).toLowerCase(Locale.ROOT);
+        return TYPES.getOrDefault(ext, "application/octet-stream");
+    }
+
+    @Override
+    protected TcpHandler newHandler(TcpConnection c) {
+        return new Exchange();
+    }
+
+    /** One connection: request head → (body) → response, repeated while kept alive. */
+    private final class Exchange implements TcpHandler {
+        private final ByteBuffer in = ByteBuffer.allocate(MAX_HEAD);
+        private boolean inBody;
+        private long bodyRemaining;
+        private long bodyLength;
+        private MessageDigest digest;
+        private boolean responding;
+        private ByteBuffer out;
+        private FileChannel file;
+        private long fileRemaining;
+        private ByteBuffer chunk;
+        private boolean closeAfter;
+        private boolean done;
+
+        @Override
+        public void onReadable(TcpConnection c) {
+            pump(c);
+        }
+
+        @Override
+        public void onWritable(TcpConnection c) {
+            pump(c);
+        }
+
+        @Override
+        public void onClosed(TcpConnection c, TcpException error) {
+            done = true;
+            closeFile();
+        }
+
+        private void pump(TcpConnection c) {
+            try {
+                for (int guard = 0; guard < 10_000 && !done; guard++) {
+                    if (responding) {
+                        if (!writeOut(c)) {
+                            return;
+                        }
+                        responding = false;
+                        if (inBody) {
+                            continue; // "100 Continue" went out; now the body
+                        }
+                        closeFile();
+                        if (closeAfter) {
+                            done = true;
+                            c.close();
+                            return;
+                        }
+                        continue;
+                    }
+                    if (inBody) {
+                        int avail = in.position();
+                        int take = (int) Math.min(avail, bodyRemaining);
+                        if (take > 0) {
+                            digest.update(in.array(), 0, take);
+                            in.flip();
+                            in.position(take);
+                            in.compact();
+                            bodyRemaining -= take;
+                        }
+                        if (bodyRemaining == 0) {
+                            inBody = false;
+                            String hex = HexFormat.of().formatHex(digest.digest());
+                            respond(200, "OK", "text/plain; charset=utf-8", (bodyLength + " " + hex + "\n").getBytes(StandardCharsets.US_ASCII), false);
+                            continue;
+                        }
+                        if (!readMore(c)) {
+                            return;
+                        }
+                        continue;
+                    }
+                    int end = headEnd();
+                    if (end >= 0) {
+                        handleHead(c, end);
+                        continue;
+                    }
+                    if (!in.hasRemaining()) {
+                        closeAfter = true;
+                        respond(431, "Request Header Fields Too Large", "text/plain", "header too large\n".getBytes(StandardCharsets.US_ASCII), false);
+                        continue;
+                    }
+                    if (!readMore(c)) {
+                        return;
+                    }
+                }
+            } catch (TcpException e) {
+                done = true;
+                closeFile();
+                c.abort();
+            } catch (IOException | RuntimeException e) {
+                done = true;
+                closeFile();
+                c.abort();
+            }
+        }
+
+        /** Reads into the input buffer; false when nothing more is there for now (or EOF handled). */
+        private boolean readMore(TcpConnection c) throws TcpException {
+            int n = c.read(in);
+            if (n < 0) {
+                done = true;
+                c.close();
+                return false;
+            }
+            return n > 0;
+        }
+
+        private int headEnd() {
+            byte[] a = in.array();
+            for (int i = 3; i < in.position(); i++) {
+                if (a[i] == '\n' && a[i - 1] == '\r' && a[i - 2] == '\n' && a[i - 3] == '\r') {
+                    return i + 1;
+                }
+            }
+            return -1;
+        }
+
+        private void handleHead(TcpConnection c, int end) throws IOException {
+            requests++;
+            String head = new String(in.array(), 0, end, StandardCharsets.ISO_8859_1);
+            in.flip();
+            in.position(end);
+            in.compact();
+            String[] lines = head.split("\r\n");
+            String[] rl = lines[0].split(" ");
+            if (rl.length != 3 || !rl[2].startsWith("HTTP/1.")) {
+                closeAfter = true;
+                respond(400, "Bad Request", "text/plain", "bad request\n".getBytes(StandardCharsets.US_ASCII), false);
+                return;
+            }
+            String method = rl[0];
+            String target = rl[1];
+            boolean http10 = rl[2].equals("HTTP/1.0");
+            String connection = "";
+            String expect = "";
+            String te = "";
+            long contentLength = -1;
+            for (int i = 1; i < lines.length; i++) {
+                int colon = lines[i].indexOf(':');
+                if (colon <= 0) {
+                    continue;
+                }
+                String name = lines[i].substring(0, colon).trim().toLowerCase(Locale.ROOT);
+                String value = lines[i].substring(colon + 1).trim();
+                switch (name) {
+                    case "connection" -> connection = value.toLowerCase(Locale.ROOT);
+                    case "expect" -> expect = value.toLowerCase(Locale.ROOT);
+                    case "transfer-encoding" -> te = value.toLowerCase(Locale.ROOT);
+                    case "content-length" -> {
+                        try {
+                            contentLength = Long.parseLong(value);
+                        } catch (NumberFormatException e) {
+                            contentLength = -2;
+                        }
+                    }
+                    default -> { }
+                }
+            }
+            // RFC 9112 §9.3: persistent by default in 1.1, opt-in in 1.0
+            closeAfter = http10 ? !connection.contains("keep-alive") : connection.contains("close");
+            keepAliveHeader = http10 && !closeAfter;
+            boolean hasBody = contentLength > 0 || !te.isEmpty();
+            if (contentLength == -2 || contentLength < -1) {
+                closeAfter = true;
+                respond(400, "Bad Request", "text/plain", "bad content-length\n".getBytes(StandardCharsets.US_ASCII), false);
+                return;
+            }
+            String path = target;
+            int q = path.indexOf('?');
+            if (q >= 0) {
+                path = path.substring(0, q);
+            }
+            if (method.equals("POST") && path.equals("/upload")) {
+                if (!te.isEmpty()) {
+                    closeAfter = true;
+                    respond(411, "Length Required", "text/plain", "send a Content-Length\n".getBytes(StandardCharsets.US_ASCII), false);
+                    return;
+                }
+                digest = sha256();
+                bodyLength = Math.max(0, contentLength);
+                bodyRemaining = bodyLength;
+                inBody = true;
+                if (expect.equals("100-continue") && bodyRemaining > in.position()) {
+                    // RFC 9110 §10.1.1: let the client send the body
+                    out = ByteBuffer.wrap("HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                    c.write(out);
+                    if (out.hasRemaining()) {
+                        responding = true; // flush it first; the body phase follows
+                    }
+                }
+                return;
+            }
+            if (hasBody) {
+                closeAfter = true; // we do not read bodies we do not want
+            }
+            if (!method.equals("GET") && !method.equals("HEAD")) {
+                allow = method.equals("POST") ? "GET, HEAD" : "GET, HEAD, POST";
+                respond(405, "Method Not Allowed", "text/plain", "method not allowed\n".getBytes(StandardCharsets.US_ASCII), false);
+                return;
+            }
+            boolean head0 = method.equals("HEAD");
+            String decoded = percentDecode(path);
+            if (decoded == null || !decoded.startsWith("/")) {
+                respond(400, "Bad Request", "text/plain", "bad path\n".getBytes(StandardCharsets.US_ASCII), head0);
+                return;
+            }
+            if (root == null) {
+                if (decoded.equals("/") || decoded.equals("/index.html")) {
+                    respond(200, "OK", "text/html; charset=utf-8", indexPage(), head0);
+                } else {
+                    notFound(head0);
+                }
+                return;
+            }
+            Path p = root.resolve(decoded.substring(1)).normalize();
+            if (!p.startsWith(root)) {
+                notFound(head0);
+                return;
+            }
+            try {
+                if (Files.isDirectory(p)) {
+                    Path idx = p.resolve("index.html");
+                    if (Files.isRegularFile(idx)) {
+                        p = idx;
+                    } else {
+                        respond(200, "OK", "text/html; charset=utf-8", listing(p, decoded), head0);
+                        return;
+                    }
+                }
+                if (!Files.isRegularFile(p) || !p.toRealPath().startsWith(root)) {
+                    notFound(head0);
+                    return;
+                }
+                FileChannel fc = FileChannel.open(p, StandardOpenOption.READ);
+                long size = fc.size();
+                respondHeader(200, "OK", contentType(p.getFileName().toString()), size);
+                if (head0) {
+                    fc.close();
+                } else {
+                    file = fc;
+                    fileRemaining = size;
+                }
+                responding = true;
+            } catch (IOException | SecurityException e) {
+                notFound(head0);
+            }
+        }
+
+        private boolean keepAliveHeader;
+        private String allow;
+
+        private void notFound(boolean head) {
+            respond(404, "Not Found", "text/plain", "not found\n".getBytes(StandardCharsets.US_ASCII), head);
+        }
+
+        private void respond(int status, String reason, String type, byte[] body, boolean headOnly) {
+            respondHeader(status, reason, type, body.length);
+            if (!headOnly && body.length > 0) {
+                ByteBuffer both = ByteBuffer.allocate(out.remaining() + body.length);
+                both.put(out).put(body).flip();
+                out = both;
+            }
+            responding = true;
+        }
+
+        private void respondHeader(int status, String reason, String type, long length) {
+            StringBuilder h = new StringBuilder(200);
+            h.append("HTTP/1.1 ").append(status).append(' ').append(reason).append("\r\n");
+            h.append("Server: tapstack\r\n");
+            h.append("Content-Type: ").append(type).append("\r\n");
+            h.append("Content-Length: ").append(length).append("\r\n");
+            if (allow != null) {
+                h.append("Allow: ").append(allow).append("\r\n");
+                allow = null;
+            }
+            if (closeAfter) {
+                h.append("Connection: close\r\n");
+            } else if (keepAliveHeader) {
+                h.append("Connection: keep-alive\r\n");
+            }
+            h.append("\r\n");
+            out = ByteBuffer.wrap(h.toString().getBytes(StandardCharsets.ISO_8859_1));
+        }
+
+        /** Writes the pending response; true when all of it is in the send buffer. */
+        private boolean writeOut(TcpConnection c) throws IOException {
+            while (true) {
+                if (out != null && out.hasRemaining()) {
+                    c.write(out);
+                    if (out.hasRemaining()) {
+                        return false;
+                    }
+                }
+                if (file == null) {
+                    return true;
+                }
+                if (chunk == null) {
+                    chunk = ByteBuffer.allocate(32 * 1024);
+                    chunk.limit(0);
+                }
+                if (!chunk.hasRemaining()) {
+                    if (fileRemaining == 0) {
+                        return true;
+                    }
+                    chunk.clear();
+                    chunk.limit((int) Math.min(chunk.capacity(), fileRemaining));
+                    int n = file.read(chunk);
+                    if (n <= 0) {
+                        throw new IOException("file shrank while sending");
+                    }
+                    fileRemaining -= n;
+                    chunk.flip();
+                }
+                c.write(chunk);
+                if (chunk.hasRemaining()) {
+                    return false;
+                }
+            }
+        }
+
+        private void closeFile() {
+            if (file != null) {
+                try {
+                    file.close();
+                } catch (IOException e) {
+                    // nothing to do
+                }
+                file = null;
+            }
+            if (chunk != null) {
+                chunk.limit(0);
+            }
+        }
+    }
+
+    private byte[] indexPage() {
+        String html = "<!doctype html>\n<html><head><title>tapstack</title></head><body>\n"
+                + "<h1>tapstack</h1>\n<p>A userspace TCP/IP stack in Java answered this request.</p>\n"
+                + "<p>Requests served: " + requests + "</p>\n"
+                + "<p>Try <code>curl -T file http://&lt;addr&gt;/upload</code> to get a SHA-256 back.</p>\n"
+                + "</body></html>\n";
+        return html.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static byte[] listing(Path dir, String urlPath) throws IOException {
+        StringBuilder sb = new StringBuilder("<!doctype html>\n<html><head><title>Index of ")
+                .append(escape(urlPath)).append("</title></head><body>\n<h1>Index of ").append(escape(urlPath)).append("</h1>\n<ul>\n");
+        String base = urlPath.endsWith("/") ? urlPath : urlPath + "/";
+        try (var s = Files.list(dir)) {
+            for (Path p : (Iterable<Path>) s.sorted()::iterator) {
+                String n = p.getFileName().toString() + (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS) ? "/" : "");
+                sb.append("<li><a href=\"").append(escape(base + n)).append("\">").append(escape(n)).append("</a></li>\n");
+            }
+        }
+        sb.append("</ul></body></html>\n");
+        return sb.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static String escape(String s) {
+        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+    }
+
+    /** RFC 3986 §2.1 percent-decoding; null for malformed input or a NUL. */
+    static String percentDecode(String s) {
+        if (s.indexOf('%') < 0) {
+            return s.indexOf('\0') >= 0 ? null : s;
+        }
+        java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+        for (int i = 0; i < s.length(); i++) {
+            char ch = s.charAt(i);
+            if (ch == '%') {
+                if (i + 2 >= s.length()) {
+                    return null;
+                }
+                int hi = Character.digit(s.charAt(i + 1), 16);
+                int lo = Character.digit(s.charAt(i + 2), 16);
+                if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
+                    return null;
+                }
+                b.write(hi * 16 + lo);
+                i += 2;
+            } else {
+                b.writeBytes(String.valueOf(ch).getBytes(StandardCharsets.UTF_8));
+            }
+        }
+        return b.toString(StandardCharsets.UTF_8);
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,743 @@
+package io.tapstack.tcp;
+
+import io.tapstack.NetStack;
+import io.tapstack.buffer.PacketBuf;
+import io.tapstack.ip.IpMeta;
+import io.tapstack.ip.IpProtocolHandler;
+import io.tapstack.socket.AddressInUse;
+import io.tapstack.socket.TcpException;
+import io.tapstack.socket.Unreachable;
+import io.tapstack.stats.Counters;
+import io.tapstack.wire.IpAddr;
+import io.tapstack.wire.SeqNum;
+import io.tapstack.wire.TcpHeader;
+import io.tapstack.wire.TcpOptions;
+
+import java.nio.ByteBuffer;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.WeakHashMap;
+
+/**
+ * TCP for one {@link NetStack} (RFC 9293): segment demultiplexing, the connection table,
+ * listeners, ISNs (RFC 6528), ephemeral ports (RFC 6056), SYN cookies (RFC 4987), RSTs for
+ * segments that match no connection (RFC 9293 §3.10.7.1), and the readiness-event dispatch.
+ * The per-connection protocol lives in {@link TcpConnection}.
+ *
+ * <p>Everything runs on the stack's loop thread. Use {@link #attach(NetStack)} once per stack.
+ */
+public final class Tcp implements IpProtocolHandler {
+    private static final Map<NetStack, Tcp> INSTANCES = new WeakHashMap<>();
+
+    final NetStack stack;
+    final TcpConfig config;
+    final Counters<TcpCounter> counters;
+    private final TcpHeader hdr = new TcpHeader();
+    private final Segment seg = new Segment();
+    private final SipHash hash;
+    private final long tableSeed;
+    private final long tsSeed;
+    /** Connection table: open addressing, linear probing, backward-shift deletion. */
+    private TcpConnection[] table = new TcpConnection[1024];
+    private int tableCount;
+    private final TcpListener[] listeners = new TcpListener[65536];
+    /** RFC 6056 §3.3.3 Algorithm 3's table of per-bucket increments. */
+    private final short[] portTable = new short[256];
+    private int timeWaitCount;
+    private int established;
+    // RFC 5961 §7 challenge-ACK limit: a count per one-second window
+    private long challengeWindowStart;
+    private int challengeCount;
+    // event dispatch
+    private TcpConnection notifyHead;
+    private TcpConnection notifyTail;
+    private TcpListener lnotifyHead;
+    private TcpListener lnotifyTail;
+    private boolean dispatching;
+
+    private Tcp(NetStack stack, TcpConfig config) {
+        this.stack = stack;
+        this.config = config;
+        this.counters = stack.stats().register("tcp", TcpCounter.class);
+        SecureRandom r = new SecureRandom();
+        this.hash = new SipHash(r.nextLong(), r.nextLong());
+        this.tableSeed = r.nextLong();
+        this.tsSeed = r.nextLong();
+    }
+
+    /** Attaches TCP with default settings to a stack (idempotent). */
+    public static Tcp attach(NetStack stack) {
+        return attach(stack, new TcpConfig());
+    }
+
+    /** Attaches TCP to a stack and registers it as IP protocol 6 (the first call wins). */
+    public static Tcp attach(NetStack stack, TcpConfig config) {
+        synchronized (INSTANCES) {
+            Tcp t = INSTANCES.get(stack);
+            if (t == null) {
+                t = new Tcp(stack, config);
+                INSTANCES.put(stack, t);
+                stack.ipv4().register(6, t);
+            }
+            return t;
+        }
+    }
+
+    /** The TCP attached to a stack, or null. */
+    public static Tcp of(NetStack stack) {
+        synchronized (INSTANCES) {
+            return INSTANCES.get(stack);
+        }
+    }
+
+    public NetStack stack() {
+        return stack;
+    }
+
+    public TcpConfig config() {
+        return config;
+    }
+
+    public Counters<TcpCounter> counters() {
+        return counters;
+    }
+
+    // ---------------------------------------------------------------- application API
+
+    /** Listens on {@code addr} (null or any = wildcard, both families) and {@code port}. */
+    public TcpListener listen(IpAddr addr, int port, int backlog, TcpSocketOptions options) throws AddressInUse {
+        if (port <= 0 || port > 65535) {
+            throw new IllegalArgumentException("port " + port);
+        }
+        TcpListener l = new TcpListener(this, addr, port, backlog <= 0 ? config.defaultBacklog : backlog, options);
+        for (TcpListener o = listeners[port]; o != null; o = o.nextOnPort) {
+            if (o.wildcard || l.wildcard || (o.addrHi == l.addrHi && o.addrLo == l.addrLo)) {
+                throw new AddressInUse("port " + port + " is already listened on (" + o + ")");
+            }
+        }
+        l.nextOnPort = listeners[port];
+        listeners[port] = l;
+        return l;
+    }
+
+    public TcpListener listen(int port) throws AddressInUse {
+        return listen(null, port, 0, null);
+    }
+
+    void unlisten(TcpListener l) {
+        TcpListener prev = null;
+        for (TcpListener o = listeners[l.port]; o != null; prev = o, o = o.nextOnPort) {
+            if (o == l) {
+                if (prev == null) {
+                    listeners[l.port] = o.nextOnPort;
+                } else {
+                    prev.nextOnPort = o.nextOnPort;
+                }
+                return;
+            }
+        }
+    }
+
+    /**
+     * Active open (RFC 9293 §3.10.1): sends a SYN and returns the connection in SYN-SENT; the
+     * handler hears {@code onConnected} or {@code onClosed(ConnectionRefused/TimedOut/…)}.
+     */
+    public TcpConnection connect(IpAddr remote, int port, TcpSocketOptions options, TcpHandler handler) throws TcpException {
+        if (port <= 0 || port > 65535 || remote.isAny()) {
+            throw new IllegalArgumentException("bad destination " + remote + ":" + port);
+        }
+        TcpSocketOptions o = options == null ? new TcpSocketOptions() : options.clone();
+        IpAddr local = o.localAddress != null && !o.localAddress.isAny() ? o.localAddress : stack.sourceFor(remote);
+        if (local == null) {
+            counters.inc(TcpCounter.DROP_NO_ROUTE);
+            throw new Unreachable("no route to " + remote);
+        }
+        if (tableCount >= config.maxConnections) {
+            throw new AddressInUse("connection table full");
+        }
+        int lport = o.localPort;
+        if (lport != 0) {
+            if (lookup(local.hi(), local.lo(), lport, remote.hi(), remote.lo(), port) != null) {
+                throw new AddressInUse(local + ":" + lport + " -> " + remote + ":" + port + " exists");
+            }
+        } else {
+            lport = ephemeralPort(local.hi(), local.lo(), remote.hi(), remote.lo(), port);
+            if (lport == 0) {
+                throw new AddressInUse("no ephemeral port free towards " + remote + ":" + port);
+            }
+        }
+        TcpConnection c = new TcpConnection(this, local.hi(), local.lo(), lport, remote.hi(), remote.lo(), port, o);
+        c.handler = handler;
+        c.accepted = true;
+        insert(c);
+        counters.inc(TcpCounter.ACTIVE_OPENS);
+        c.openActive();
+        dispatch();
+        return c;
+    }
+
+    public TcpConnection connect(IpAddr remote, int port, TcpHandler handler) throws TcpException {
+        return connect(remote, port, null, handler);
+    }
+
+    /** Snapshots of every connection, for {@code ss}-like display. */
+    public List<TcpInfo> connections() {
+        List<TcpInfo> l = new ArrayList<>();
+        for (TcpConnection c : table) {
+            if (c != null) {
+                l.add(c.info());
+            }
+        }
+        return l;
+    }
+
+    /** Current listeners. */
+    public List<TcpListener> listeners() {
+        List<TcpListener> l = new ArrayList<>();
+        for (TcpListener x : listeners) {
+            for (; x != null; x = x.nextOnPort) {
+                l.add(x);
+            }
+        }
+        return l;
+    }
+
+    public int connectionCount() {
+        return tableCount;
+    }
+
+    public int timeWaitCount() {
+        return timeWaitCount;
+    }
+
+    // ---------------------------------------------------------------- input
+
+    @Override
+    public void input(PacketBuf p, IpMeta meta) {
+        try {
+            counters.inc(TcpCounter.RX_SEGMENTS);
+            process(p, meta);
+        } finally {
+            p.release();
+        }
+        dispatch();
+    }
+
+    private void process(PacketBuf p, IpMeta m) {
+        // RFC 1122 §4.2.3.10 / RFC 9293 §3.9.2.2: no TCP to broadcast or multicast addresses
+        if (m.dstBroadcastOrMulticast) {
+            counters.inc(TcpCounter.DROP_BROADCAST);
+            return;
+        }
+        ByteBuffer b = p.buf();
+        int off = p.start();
+        int len = p.length();
+        hdr.wrap(b, off, len);
+        TcpHeader.Error err = hdr.check();
+        if (err != TcpHeader.Error.NONE) {
+            counters.inc(err == TcpHeader.Error.TRUNCATED ? TcpCounter.DROP_TRUNCATED : TcpCounter.DROP_BAD_OFFSET);
+            return;
+        }
+        if (!m.checksumValid && !TcpChecksum.verify(b, off, len, m.srcHi, m.srcLo, m.dstHi, m.dstLo)) {
+            counters.inc(TcpCounter.DROP_BAD_CHECKSUM);
+            return;
+        }
+        int sport = hdr.srcPort();
+        int dport = hdr.dstPort();
+        if (sport == 0 || dport == 0) {
+            counters.inc(TcpCounter.DROP_BAD_PORT);
+            return;
+        }
+        Segment s = seg;
+        if (hdr.optionsLength() > 0) {
+            if (!s.opts.parse(b, hdr.optionsOffset(), hdr.optionsLength())) {
+                counters.inc(TcpCounter.DROP_BAD_OPTIONS);
+                return;
+            }
+            if (s.opts.badKnownLength) {
+                counters.inc(TcpCounter.DROP_BAD_OPTION_LENGTH_IGNORED);
+            }
+        } else {
+            s.opts.clear();
+        }
+        s.buf = b;
+        s.seq = hdr.seq();
+        s.ack = hdr.ack();
+        s.flags = hdr.flags();
+        s.window = hdr.window();
+        s.dataOff = hdr.payloadOffset();
+        s.dataLen = hdr.payloadLength();
+        s.ttl = m.ttl;
+
+        TcpConnection c = lookup(m.dstHi, m.dstLo, dport, m.srcHi, m.srcLo, sport);
+        if (c != null && c.state == TcpState.TIME_WAIT && s.syn() && !s.hasAck() && !s.rst() && c.acceptsNewSyn(s)) {
+            // RFC 6191 §2 / RFC 1122 §4.2.2.13: a new SYN may reopen a TIME-WAIT connection
+            counters.inc(TcpCounter.TIME_WAIT_REUSED);
+            c.terminate(null, false);
+            c = null;
+        }
+        if (c != null) {
+            c.segmentArrives(s);
+            return;
+        }
+        TcpListener l = findListener(m.dstHi, m.dstLo, dport);
+        if (l != null) {
+            listenInput(l, s, m, dport, sport);
+            return;
+        }
+        counters.inc(TcpCounter.DROP_NO_SOCKET);
+        resetFor(s, m.dstHi, m.dstLo, dport, m.srcHi, m.srcLo, sport);
+    }
+
+    private TcpListener findListener(long hi, long lo, int port) {
+        TcpListener wild = null;
+        for (TcpListener l = listeners[port]; l != null; l = l.nextOnPort) {
+            if (l.wildcard) {
+                wild = l;
+            } else if (l.addrHi == hi && l.addrLo == lo) {
+                return l;
+            }
+        }
+        return wild;
+    }
+
+    /** RFC 9293 §3.10.7.2: a segment for a LISTEN socket. */
+    private void listenInput(TcpListener l, Segment s, IpMeta m, int lport, int rport) {
+        if (s.rst()) {
+            return; // "an incoming RST should be ignored"
+        }
+        if (s.hasAck()) {
+            if (!s.syn() && config.synCookies && cookieAck(l, s, m, lport, rport)) {
+                return;
+            }
+            // "Any acknowledgment is bad if it arrives on a connection still in the LISTEN state"
+            resetFor(s, m.dstHi, m.dstLo, lport, m.srcHi, m.srcLo, rport);
+            return;
+        }
+        if (!s.syn()) {
+            counters.inc(TcpCounter.DROP_NO_ACK);
+            return;
+        }
+        if (l.acceptQueue.size() >= l.backlog) {
+            // Linux: a full accept queue drops SYNs (the client retries)
+            counters.inc(TcpCounter.LISTEN_OVERFLOWS);
+            counters.inc(TcpCounter.DROP_ACCEPT_QUEUE_FULL);
+            return;
+        }
+        if (l.synQueued >= config.synQueueSize || tableCount >= config.maxConnections) {
+            if (config.synCookies) {
+                sendCookieSynAck(s, m, lport, rport);
+            } else {
+                counters.inc(TcpCounter.DROP_SYN_QUEUE_FULL);
+            }
+            return;
+        }
+        TcpConnection c = new TcpConnection(this, m.dstHi, m.dstLo, lport, m.srcHi, m.srcLo, rport, l.options);
+        c.parent = l;
+        c.passive = true;
+        l.synQueued++;
+        insert(c);
+        counters.inc(TcpCounter.PASSIVE_OPENS);
+        c.openPassive(s);
+    }
+
+    /** RFC 9293 §3.10.7.1: the reply to a segment that matches no connection (never to a RST). */
+    void resetFor(Segment s, long lHi, long lLo, int lport, long rHi, long rLo, int rport) {
+        if (s.rst()) {
+            return;
+        }
+        if (s.hasAck()) {
+            sendReset(lHi, lLo, lport, rHi, rLo, rport, s.ack, 0, TcpHeader.RST);
+        } else {
+            sendReset(lHi, lLo, lport, rHi, rLo, rport, 0, s.seq + s.segLen(), TcpHeader.RST | TcpHeader.ACK_FLAG);
+        }
+    }
+
+    void sendReset(long lHi, long lLo, int lport, long rHi, long rLo, int rport, int seq, int ack, int flags) {
+        PacketBuf p = stack.allocate(TcpHeader.MIN_LENGTH);
+        if (p == null) {
+            counters.inc(TcpCounter.DROP_NO_BUFFER);
+            return;
+        }
+        int at = p.append(TcpHeader.MIN_LENGTH);
+        TcpHeader.emit(p.buf(), at, lport, rport, seq, ack, TcpHeader.MIN_LENGTH, flags, 0);
+        TcpChecksum.fill(p.buf(), at, TcpHeader.MIN_LENGTH, lHi, lLo, rHi, rLo);
+        counters.inc(TcpCounter.RSTS_SENT);
+        counters.inc(TcpCounter.TX_SEGMENTS);
+        if (!stack.ipOutput(p, lHi, lLo, rHi, rLo, 6, 0, 0, true)) {
+            counters.inc(TcpCounter.DROP_NO_ROUTE);
+        }
+    }
+
+    // ---------------------------------------------------------------- SYN cookies (RFC 4987 §3.6)
+
+    /** MSS values a cookie can encode in 3 bits (common path MTUs). */
+    private static final int[] COOKIE_MSS = {536, 1200, 1220, 1360, 1400, 1440, 1460, 8960};
+    private static final long COOKIE_PERIOD = 64_000_000_000L;
+
+    private int cookieHash(long lHi, long lLo, int lport, long rHi, long rLo, int rport, int irs, int t) {
+        return (int) hash.hash(lHi ^ (rHi * 31), lLo ^ 0x5bd1e995L * rLo,
+                ((long) lport << 48) | ((long) rport << 32) | (irs & 0xffff_ffffL), t | 0xc00c1e00000000L);
+    }
+
+    private void sendCookieSynAck(Segment s, IpMeta m, int lport, int rport) {
+        int peerMss = s.opts.hasMss ? s.opts.mss : defaultMss(m.srcHi, m.srcLo);
+        int ourMss = stack.pathMtu(m.srcHi, m.srcLo) - stack.ipHeaderLength(m.srcHi, m.srcLo) - TcpHeader.MIN_LENGTH;
+        int want = Math.min(peerMss, ourMss);
+        int idx = 0;
+        for (int i = 0; i < COOKIE_MSS.length; i++) {
+            if (COOKIE_MSS[i] <= want) {
+                idx = i;
+            }
+        }
+        int t = (int) (stack.now() / COOKIE_PERIOD);
+        int h = cookieHash(m.dstHi, m.dstLo, lport, m.srcHi, m.srcLo, rport, s.seq, t);
+        int isn = ((t & 0x1f) << 27) | (idx << 24) | (h & 0xff_ffff);
+        PacketBuf p = stack.allocate(TcpHeader.MIN_LENGTH + 4);
+        if (p == null) {
+            counters.inc(TcpCounter.DROP_NO_BUFFER);
+            return;
+        }
+        int at = p.append(TcpHeader.MIN_LENGTH + 4);
+        int win = Math.min(config.receiveBufferSize, 65535);
+        TcpHeader.emit(p.buf(), at, lport, rport, isn, s.seq + 1, TcpHeader.MIN_LENGTH + 4,
+                TcpHeader.SYN | TcpHeader.ACK_FLAG, win);
+        TcpOptions.writeMss(p.buf(), at + TcpHeader.MIN_LENGTH, Math.min(ourMss, 65535));
+        TcpChecksum.fill(p.buf(), at, TcpHeader.MIN_LENGTH + 4, m.dstHi, m.dstLo, m.srcHi, m.srcLo);
+        counters.inc(TcpCounter.SYN_COOKIES_SENT);
+        counters.inc(TcpCounter.TX_SEGMENTS);
+        stack.ipOutput(p, m.dstHi, m.dstLo, m.srcHi, m.srcLo, 6, 0, 0, true);
+    }
+
+    /** Validates the ACK of a cookie SYN-ACK and creates the connection from it. */
+    private boolean cookieAck(TcpListener l, Segment s, IpMeta m, int lport, int rport) {
+        int cookie = s.ack - 1;
+        int irs = s.seq - 1;
+        int tc = cookie >>> 27;
+        long tnow = stack.now() / COOKIE_PERIOD;
+        boolean ok = false;
+        for (int age = 0; age <= 1 && !ok; age++) {
+            int t = (int) (tnow - age);
+            if ((t & 0x1f) == tc && (cookieHash(m.dstHi, m.dstLo, lport, m.srcHi, m.srcLo, rport, irs, t) & 0xff_ffff)
+                    == (cookie & 0xff_ffff)) {
+                ok = true;
+            }
+        }
+        if (!ok) {
+            counters.inc(TcpCounter.SYN_COOKIES_FAILED);
+            return false;
+        }
+        if (l.acceptQueue.size() >= l.backlog || tableCount >= config.maxConnections) {
+            counters.inc(TcpCounter.LISTEN_OVERFLOWS);
+            counters.inc(TcpCounter.DROP_ACCEPT_QUEUE_FULL);
+            return true;
+        }
+        counters.inc(TcpCounter.SYN_COOKIES_ACCEPTED);
+        TcpConnection c = new TcpConnection(this, m.dstHi, m.dstLo, lport, m.srcHi, m.srcLo, rport, l.options);
+        c.parent = l;
+        c.passive = true;
+        insert(c);
+        counters.inc(TcpCounter.PASSIVE_OPENS);
+        c.openFromCookie(s, cookie, irs, COOKIE_MSS[(cookie >>> 24) & 7]);
+        l.acceptQueue.add(c);
+        queueNotify(l);
+        c.segmentArrives(s);
+        return true;
+    }
+
+    // ---------------------------------------------------------------- ICMP errors
+
+    @Override
+    public void icmpError(int version, int type, int code, int info, ByteBuffer q, int qoff, int qlen, IpMeta meta) {
+        long lHi;
+        long lLo;
+        long rHi;
+        long rLo;
+        int thOff;
+        if (version == 4) {
+            int ihl = (q.get(qoff) & 0x0f) * 4;
+            if (qlen < ihl + 8) {
+                return;
+            }
+            lHi = 0;
+            lLo = IpAddr.mappedLo(q.getInt(qoff + 12));
+            rHi = 0;
+            rLo = IpAddr.mappedLo(q.getInt(qoff + 16));
+            thOff = qoff + ihl;
+        } else {
+            if (qlen < 48) {
+                return;
+            }
+            lHi = q.getLong(qoff + 8);
+            lLo = q.getLong(qoff + 16);
+            rHi = q.getLong(qoff + 24);
+            rLo = q.getLong(qoff + 32);
+            thOff = qoff + 40;
+        }
+        int lport = q.getShort(thOff) & 0xffff;
+        int rport = q.getShort(thOff + 2) & 0xffff;
+        int seq = q.getInt(thOff + 4);
+        TcpConnection c = lookup(lHi, lLo, lport, rHi, rLo, rport);
+        if (c == null) {
+            return;
+        }
+        // RFC 5927 §4.1: only believe errors that quote a sequence number in flight
+        if (!SeqNum.inRange(seq, c.sndUna, c.sndMax + 1)) {
+            return;
+        }
+        boolean tooBig = (version == 4 && type == 3 && code == 4) || (version == 6 && type == 2);
+        if (tooBig) {
+            c.pathMtuChanged(info);
+        } else {
+            boolean unreach = (version == 4 && type == 3) || (version == 6 && type == 1);
+            boolean portUnreach = (version == 4 && code == 3) || (version == 6 && code == 4);
+            boolean hard = unreach && ((version == 4 && code >= 2 && code <= 4) || (version == 6 && code == 4));
+            c.icmpError(hard, portUnreach);
+        }
+        dispatch();
+    }
+
+    // ---------------------------------------------------------------- identifiers
+
+    /** RFC 6528 §3: ISN = M + F(localip, localport, remoteip, remoteport, secretkey), M a 4 µs clock. */
+    int isn(long lHi, long lLo, int lport, long rHi, long rLo, int rport) {
+        long f = hash.hash(lHi, lLo, rHi ^ rLo * 0x9e3779b97f4a7c15L, ((long) lport << 16) | rport);
+        return (int) (stack.now() / 4000) + (int) f;
+    }
+
+    /** RFC 7323 §5.4 / §7.1: a per-address-pair offset for TSval, so values stay monotonic across connections. */
+    int tsOffset(long lHi, long lLo, long rHi, long rLo) {
+        return (int) hash.hash(lHi, lLo ^ tsSeed, rHi, rLo);
+    }
+
+    /** RFC 6056 §3.3.3 Algorithm 3 (double-hash port selection). Returns 0 when none is free. */
+    private int ephemeralPort(long lHi, long lLo, long rHi, long rLo, int rport) {
+        int low = config.ephemeralLow;
+        int num = config.ephemeralHigh - low + 1;
+        long f = hash.hash(lHi, lLo, rHi, rLo ^ rport);
+        int offset = (int) ((f >>> 1) % num);
+        int idx = (int) (hash.hash(lHi ^ 1, lLo, rHi, rLo ^ rport) & (portTable.length - 1));
+        for (int count = 0; count < num; count++) {
+            int port = low + (int) (((long) offset + (portTable[idx] & 0xffff) + count) % num);
+            if (listeners[port] == null && lookup(lHi, lLo, port, rHi, rLo, rport) == null) {
+                portTable[idx] += (short) (count + 1);
+                return port;
+            }
+        }
+        return 0;
+    }
+
+    static int defaultMss(long hi, long lo) {
+        // RFC 9293 §3.7.1: 536 for IPv4, 1220 for IPv6 when no MSS option arrived
+        return IpAddr.isV4Mapped(hi, lo) ? 536 : 1220;
+    }
+
+    // ---------------------------------------------------------------- connection table
+
+    private int slot(long lHi, long lLo, int lport, long rHi, long rLo, int rport) {
+        long h = tableSeed;
+        h ^= lHi * 0x9e3779b97f4a7c15L;
+        h = Long.rotateLeft(h, 23) ^ lLo * 0xc2b2ae3d27d4eb4fL;
+        h = Long.rotateLeft(h, 23) ^ rHi * 0x165667b19e3779f9L;
+        h = Long.rotateLeft(h, 23) ^ rLo * 0x9e3779b97f4a7c15L;
+        h = Long.rotateLeft(h, 23) ^ (((long) lport << 16) | rport) * 0xc2b2ae3d27d4eb4fL;
+        h ^= h >>> 33;
+        h *= 0xff51afd7ed558ccdL;
+        h ^= h >>> 33;
+        return (int) h & (table.length - 1);
+    }
+
+    TcpConnection lookup(long lHi, long lLo, int lport, long rHi, long rLo, int rport) {
+        TcpConnection[] t = table;
+        int mask = t.length - 1;
+        for (int i = slot(lHi, lLo, lport, rHi, rLo, rport); t[i] != null; i = (i + 1) & mask) {
+            TcpConnection c = t[i];
+            if (c.localPort == lport && c.remotePort == rport && c.localLo == lLo && c.remoteLo == rLo
+                    && c.localHi == lHi && c.remoteHi == rHi) {
+                return c;
+            }
+        }
+        return null;
+    }
+
+    private void insert(TcpConnection c) {
+        if ((tableCount + 1) * 2 > table.length) {
+            TcpConnection[] old = table;
+            table = new TcpConnection[old.length * 2];
+            for (TcpConnection o : old) {
+                if (o != null) {
+                    place(o);
+                }
+            }
+        }
+        place(c);
+        tableCount++;
+        c.inTable = true;
+    }
+
+    private void place(TcpConnection c) {
+        int mask = table.length - 1;
+        int i = slot(c.localHi, c.localLo, c.localPort, c.remoteHi, c.remoteLo, c.remotePort);
+        while (table[i] != null) {
+            i = (i + 1) & mask;
+        }
+        table[i] = c;
+    }
+
+    void remove(TcpConnection c) {
+        if (!c.inTable) {
+            return;
+        }
+        c.inTable = false;
+        TcpConnection[] t = table;
+        int mask = t.length - 1;
+        int i = slot(c.localHi, c.localLo, c.localPort, c.remoteHi, c.remoteLo, c.remotePort);
+        while (t[i] != c) {
+            if (t[i] == null) {
+                return;
+            }
+            i = (i + 1) & mask;
+        }
+        t[i] = null;
+        tableCount--;
+        // backward-shift deletion keeps every probe chain unbroken
+        int j = i;
+        while (true) {
+            j = (j + 1) & mask;
+            TcpConnection o = t[j];
+            if (o == null) {
+                return;
+            }
+            int home = slot(o.localHi, o.localLo, o.localPort, o.remoteHi, o.remoteLo, o.remotePort);
+            boolean between = i <= j ? (home > i && home <= j) : (home > i || home <= j);
+            if (!between) {
+                t[i] = o;
+                t[j] = null;
+                i = j;
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- accounting helpers
+
+    void timeWaitEntered() {
+        timeWaitCount++;
+    }
+
+    void timeWaitLeft() {
+        timeWaitCount--;
+    }
+
+    boolean timeWaitFull() {
+        return timeWaitCount >= config.maxTimeWait;
+    }
+
+    void establishedChanged(int delta) {
+        established += delta;
+        if (established > counters.get(TcpCounter.CURR_ESTABLISHED_PEAK)) {
+            counters.add(TcpCounter.CURR_ESTABLISHED_PEAK, established - counters.get(TcpCounter.CURR_ESTABLISHED_PEAK));
+        }
+    }
+
+    public int establishedCount() {
+        return established;
+    }
+
+    /** RFC 5961 §7: at most {@code challengeAcksPerSecond} challenge ACKs per second. */
+    boolean challengeAllowed() {
+        long now = stack.now();
+        if (now - challengeWindowStart >= 1_000_000_000L) {
+            challengeWindowStart = now;
+            challengeCount = 0;
+        }
+        if (challengeCount >= config.challengeAcksPerSecond) {
+            counters.inc(TcpCounter.CHALLENGE_ACKS_SUPPRESSED);
+            return false;
+        }
+        challengeCount++;
+        counters.inc(TcpCounter.CHALLENGE_ACKS);
+        return true;
+    }
+
+    // ---------------------------------------------------------------- readiness events
+
+    void queueNotify(TcpConnection c) {
+        if (c.notifyQueued) {
+            return;
+        }
+        c.notifyQueued = true;
+        c.nextNotify = null;
+        if (notifyTail == null) {
+            notifyHead = notifyTail = c;
+        } else {
+            notifyTail.nextNotify = c;
+            notifyTail = c;
+        }
+    }
+
+    void queueNotify(TcpListener l) {
+        if (l.notifyPending) {
+            return;
+        }
+        l.notifyPending = true;
+        l.nextNotify = null;
+        if (lnotifyTail == null) {
+            lnotifyHead = lnotifyTail = l;
+        } else {
+            lnotifyTail.nextNotify = l;
+            lnotifyTail = l;
+        }
+    }
+
+    /** Delivers queued readiness events; re-entrant calls return at once. */
+    void dispatch() {
+        if (dispatching) {
+            return;
+        }
+        dispatching = true;
+        try {
+            while (notifyHead != null || lnotifyHead != null) {
+                if (lnotifyHead != null) {
+                    TcpListener l = lnotifyHead;
+                    lnotifyHead = l.nextNotify;
+                    if (lnotifyHead == null) {
+                        lnotifyTail = null;
+                    }
+                    l.nextNotify = null;
+                    l.notifyPending = false;
+                    try {
+                        l.fireAcceptable();
+                    } catch (RuntimeException e) {
+                        callbackFailed(e);
+                    }
+                    continue;
+                }
+                TcpConnection c = notifyHead;
+                notifyHead = c.nextNotify;
+                if (notifyHead == null) {
+                    notifyTail = null;
+                }
+                c.nextNotify = null;
+                c.notifyQueued = false;
+                try {
+                    c.fireEvents();
+                } catch (RuntimeException e) {
+                    callbackFailed(e);
+                }
+            }
+        } finally {
+            dispatching = false;
+        }
+    }
+
+    private long callbackErrors;
+
+    private void callbackFailed(RuntimeException e) {
+        if (callbackErrors++ == 0) {
+            System.err.println("tapstack: a TCP callback threw (further ones only counted): " + e);
+            e.printStackTrace();
+        }
+    }
+}

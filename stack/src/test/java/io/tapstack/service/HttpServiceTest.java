@@ -1,0 +1,215 @@
+package io.tapstack.service;
+
+import io.tapstack.TwoHosts;
+import io.tapstack.socket.TcpException;
+import io.tapstack.tcp.Tcp;
+import io.tapstack.tcp.TcpConnection;
+import io.tapstack.tcp.TcpHandler;
+import io.tapstack.wire.IpAddr;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The HTTP service on B, driven by raw requests from A over PairLink on virtual time. */
+class HttpServiceTest {
+    static final IpAddr B = IpAddr.ofV4(TwoHosts.IP_B);
+    @TempDir
+    Path dir;
+    TwoHosts h;
+    Tcp ta;
+    byte[] big;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        h = new TwoHosts();
+        ta = Tcp.attach(h.a);
+        Tcp.attach(h.b);
+        Files.writeString(dir.resolve("hello.txt"), "hello\n");
+        big = new byte[3_000_000];
+        new Random(1).nextBytes(big);
+        Files.write(dir.resolve("big.bin"), big);
+        Files.createDirectories(dir.resolve("sub"));
+        Files.writeString(dir.resolve("sub/page.html"), "<p>x</p>");
+        Files.writeString(dir.getParent().resolve("secret-" + dir.getFileName()), "secret");
+        HttpService.startOn(h.b, 80, dir);
+    }
+
+    /** A client that sends a request and collects the whole response stream until the server closes or a count is reached. */
+    static final class Client implements TcpHandler {
+        final ByteArrayOutputStream got = new ByteArrayOutputStream();
+        final ByteBuffer buf = ByteBuffer.allocate(65536);
+        ByteBuffer toSend;
+        boolean eof;
+        TcpException error;
+
+        Client(byte[] request) {
+            toSend = ByteBuffer.wrap(request);
+        }
+
+        @Override
+        public void onConnected(TcpConnection c) {
+            onWritable(c);
+        }
+
+        @Override
+        public void onWritable(TcpConnection c) {
+            try {
+                while (toSend.hasRemaining() && c.write(toSend) > 0) {
+                    // keep writing
+                }
+            } catch (TcpException e) {
+                error = e;
+            }
+        }
+
+        @Override
+        public void onReadable(TcpConnection c) {
+            try {
+                int n;
+                while ((n = c.read(buf.clear())) > 0) {
+                    got.write(buf.array(), 0, n);
+                }
+                if (n < 0 && !eof) {
+                    eof = true;
+                    c.close();
+                }
+            } catch (TcpException e) {
+                error = e;
+            }
+        }
+
+        @Override
+        public void onClosed(TcpConnection c, TcpException e) {
+            if (e != null) {
+                error = e;
+            }
+        }
+
+        String text() {
+            return got.toString(StandardCharsets.ISO_8859_1);
+        }
+    }
+
+    Client exchange(String request) throws Exception {
+        return exchange(request.getBytes(StandardCharsets.ISO_8859_1));
+    }
+
+    Client exchange(byte[] request) throws Exception {
+        Client c = new Client(request);
+        ta.connect(B, 80, c);
+        h.until(() -> c.eof || c.error != null, 120_000_000_000L, 1_000_000L);
+        return c;
+    }
+
+    @Test
+    void getServesFileWithLengthAndType() throws Exception {
+        Client c = exchange("GET /hello.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        String t = c.text();
+        assertTrue(t.startsWith("HTTP/1.1 200 OK\r\n"), t);
+        assertTrue(t.contains("Content-Length: 6\r\n"), t);
+        assertTrue(t.contains("Content-Type: text/plain; charset=utf-8\r\n"), t);
+        assertTrue(t.endsWith("\r\n\r\nhello\n"), t);
+    }
+
+    @Test
+    void headHasNoBody() throws Exception {
+        Client c = exchange("HEAD /big.bin HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        String t = c.text();
+        assertTrue(t.startsWith("HTTP/1.1 200 OK\r\n"), t);
+        assertTrue(t.contains("Content-Length: 3000000\r\n"));
+        assertTrue(t.contains("Content-Type: application/octet-stream\r\n"));
+        assertTrue(t.endsWith("\r\n\r\n"));
+    }
+
+    @Test
+    void largeFileIsStreamedIntact() throws Exception {
+        Client c = exchange("GET /big.bin HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        byte[] all = c.got.toByteArray();
+        String t = c.text();
+        int body = t.indexOf("\r\n\r\n") + 4;
+        byte[] b = java.util.Arrays.copyOfRange(all, body, all.length);
+        assertArrayEquals(big, b);
+    }
+
+    @Test
+    void notFoundMethodNotAllowedAndNoTraversal() throws Exception {
+        assertTrue(exchange("GET /nope HTTP/1.1\r\nConnection: close\r\n\r\n").text().startsWith("HTTP/1.1 404 "));
+        String t = exchange("DELETE /hello.txt HTTP/1.1\r\nConnection: close\r\n\r\n").text();
+        assertTrue(t.startsWith("HTTP/1.1 405 "), t);
+        assertTrue(t.contains("Allow: GET, HEAD, POST"), t);
+        String secret = "secret-" + dir.getFileName();
+        for (String p : new String[] {"/../" + secret, "/%2e%2e/" + secret, "/sub/../../" + secret, "/..%2f" + secret}) {
+            String r = exchange("GET " + p + " HTTP/1.1\r\nConnection: close\r\n\r\n").text();
+            assertTrue(r.startsWith("HTTP/1.1 404 "), p + " -> " + r);
+            assertTrue(!r.contains("secret\n") || r.contains("404"), p);
+        }
+        assertTrue(exchange("GET /sub/page.html HTTP/1.1\r\nConnection: close\r\n\r\n").text().contains("Content-Type: text/html"));
+    }
+
+    @Test
+    void uploadAnswersLengthAndSha256() throws Exception {
+        byte[] body = new byte[1_500_000];
+        new Random(3).nextBytes(body);
+        byte[] head = ("POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: " + body.length
+                + "\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+        byte[] req = new byte[head.length + body.length];
+        System.arraycopy(head, 0, req, 0, head.length);
+        System.arraycopy(body, 0, req, head.length, body.length);
+        Client c = exchange(req);
+        String t = c.text();
+        String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(body));
+        assertTrue(t.startsWith("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\n"), t);
+        assertTrue(t.endsWith("\r\n\r\n" + body.length + " " + sha + "\n"), t);
+    }
+
+    @Test
+    void keepAliveServesPipelinedRequestsOnOneConnection() throws Exception {
+        Client c = exchange("GET /hello.txt HTTP/1.1\r\nHost: x\r\n\r\nGET /nope HTTP/1.1\r\nHost: x\r\n\r\n"
+                + "GET /hello.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        String t = c.text();
+        assertEquals(2, t.split("HTTP/1.1 200 OK", -1).length - 1, t);
+        assertEquals(1, t.split("HTTP/1.1 404", -1).length - 1, t);
+        assertTrue(t.endsWith("hello\n"));
+    }
+
+    @Test
+    void generatedIndexWithoutRoot() throws Exception {
+        HttpService.startOn(h.b, 8080, null);
+        Client c = new Client("GET / HTTP/1.0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        ta.connect(B, 8080, c);
+        h.until(() -> c.eof, 10_000_000_000L, 1_000_000L);
+        assertTrue(c.text().startsWith("HTTP/1.1 200 OK"), c.text());
+        assertTrue(c.text().contains("<h1>tapstack</h1>"));
+    }
+
+    @Test
+    void twoHundredConcurrentClients() throws Exception {
+        List<Client> cs = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            Client c = new Client("GET /big.bin HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            ta.connect(B, 80, c);
+            cs.add(c);
+        }
+        h.until(() -> cs.stream().allMatch(c -> c.eof || c.error != null), 600_000_000_000L, 1_000_000L);
+        for (Client c : cs) {
+            assertEquals(null, c.error);
+            assertTrue(c.text().startsWith("HTTP/1.1 200 OK"));
+            assertEquals(big.length, c.got.size() - (c.text().indexOf("\r\n\r\n") + 4));
+        }
+    }
+}
