@@ -136,7 +136,10 @@ public final class CaptureFileReader implements AutoCloseable {
                 else throw new IOException("bad pcapng byte-order magic");
                 int len = ByteBuffer.wrap(lenAndMagic, 0, 4).order(order).getInt();
                 if (len < 28 || (len & 3) != 0) throw new IOException("bad SHB length " + len);
-                read(len - 12, order); // version, section length, options, trailing length
+                ByteBuffer rest = read(len - 12, order); // version, section length, options, trailing length
+                if (rest.getInt(len - 16) != len) {
+                    throw new IOException("pcapng SHB trailing length " + rest.getInt(len - 16) + " != " + len);
+                }
                 interfaces.clear();
                 interfaceNames.clear();
                 continue;
@@ -146,6 +149,10 @@ public final class CaptureFileReader implements AutoCloseable {
             int len = read(4, order).getInt();
             if (len < 12 || (len & 3) != 0) throw new IOException("bad block length " + len);
             ByteBuffer body = read(len - 8, order);
+            // §3.1: the block ends with a copy of its length
+            if (body.getInt(len - 12) != len) {
+                throw new IOException("pcapng block trailing length " + body.getInt(len - 12) + " != " + len);
+            }
             body.limit(len - 12); // without the trailing length
             switch (type) {
                 case PcapngWriter.IDB: {

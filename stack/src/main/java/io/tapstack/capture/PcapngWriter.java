@@ -60,7 +60,7 @@ public final class PcapngWriter implements PacketSink {
     private void writeHeaderBlocks(String ifName) throws IOException {
         byte[] appl = "tapstack".getBytes(StandardCharsets.UTF_8);
         // SHB (§4.1): type, length, byte-order magic, version 1.0, section length -1 (unknown), options
-        int shbLen = 28 + 4 + pad4(appl.length) + 4 + 4;
+        int shbLen = 24 + 4 + pad4(appl.length) + 4 + 4; // type, length, BOM, version, section length = 24
         ByteBuffer b = ByteBuffer.allocate(shbLen).order(ByteOrder.LITTLE_ENDIAN);
         b.putInt(SHB).putInt(shbLen).putInt(BYTE_ORDER_MAGIC).putShort((short) 1).putShort((short) 0).putLong(-1L);
         option(b, SHB_USERAPPL, appl);

@@ -17,7 +17,7 @@ public final class ServiceRegistry {
     private static final Map<String, Factory> FACTORIES = new TreeMap<>();
 
     static {
-        register(io.tapstack.udp.UdpEchoService.NAME, io.tapstack.udp.UdpEchoService::start);
+        BuiltinServices.registerAll();
     }
 
     private ServiceRegistry() {

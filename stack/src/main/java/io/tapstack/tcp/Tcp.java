@@ -80,6 +80,8 @@ public final class Tcp implements IpProtocolHandler {
                 t = new Tcp(stack, config);
                 INSTANCES.put(stack, t);
                 stack.ipv4().register(6, t);
+                // dual-stack: the same TCP serves IPv6 (RFC 8200 §8.1 pseudo header)
+                stack.ipv6().register(6, t);
             }
             return t;
         }

@@ -72,10 +72,10 @@ public final class CaptureCommand implements Callable<Integer> {
         Path socket = ControlClient.resolve(host);
         String req = "capture " + snaplen + " " + fmt + " " + count + " " + filter.replace('\n', ' ');
         if (out.equals("-")) {
-            ControlClient.request(socket, req, System.out);
+            ControlClient.request(socket, req, System.out, true);
         } else {
             try (OutputStream o = new BufferedOutputStream(Files.newOutputStream(Path.of(out)))) {
-                ControlClient.request(socket, req, o);
+                ControlClient.request(socket, req, o, true);
             }
         }
         return 0;

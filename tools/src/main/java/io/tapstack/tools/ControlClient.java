@@ -28,8 +28,26 @@ final class ControlClient {
 
     /** Sends one request and copies the answer to {@code out}. */
     static void request(Path socket, String request, OutputStream out) {
+        request(socket, request, out, false);
+    }
+
+    /**
+     * Sends one request and copies the answer to {@code out}. With {@code stopOnSignal}, SIGINT
+     * or SIGTERM asks the host to finish (we close our sending side; it closes the capture
+     * cleanly, at a frame boundary, and hangs up), so the output ends in a complete file.
+     */
+    static void request(Path socket, String request, OutputStream out, boolean stopOnSignal) {
         try (SocketChannel c = SocketChannel.open(StandardProtocolFamily.UNIX)) {
             c.connect(UnixDomainSocketAddress.of(socket));
+            if (stopOnSignal) {
+                Signals.onTermination(() -> {
+                    try {
+                        c.shutdownOutput();
+                    } catch (IOException ignored) {
+                        // already closed
+                    }
+                });
+            }
             c.write(ByteBuffer.wrap((request + "\n").getBytes(StandardCharsets.UTF_8)));
             InputStream in = Channels.newInputStream(c);
             byte[] buf = new byte[65536];
