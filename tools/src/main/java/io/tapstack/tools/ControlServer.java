@@ -45,6 +45,7 @@ public final class ControlServer implements AutoCloseable {
     private final Path path;
     private final ServerSocketChannel server;
     private final EventLoop loop;
+    private final HostOptions.Runtime runtime;
     private final Map<String, Handler> handlers = new ConcurrentHashMap<>();
     private final Thread acceptor;
     private final java.util.Set<io.tapstack.capture.CaptureSession> captures = ConcurrentHashMap.newKeySet();
@@ -54,9 +55,10 @@ public final class ControlServer implements AutoCloseable {
         return DEFAULT_DIR.resolve(tap + ".sock");
     }
 
-    public ControlServer(Path path, EventLoop loop) throws IOException {
+    public ControlServer(Path path, HostOptions.Runtime runtime) throws IOException {
         this.path = path;
-        this.loop = loop;
+        this.runtime = runtime;
+        this.loop = runtime.loop;
         Path dir = path.toAbsolutePath().getParent();
         if (dir != null && !Files.isDirectory(dir)) {
             Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
@@ -167,8 +169,7 @@ public final class ControlServer implements AutoCloseable {
 
     private void stat(String args, OutputStream out, SocketChannel client) throws Exception {
         boolean all = args.contains("all");
-        NetStack s = loop.stack();
-        String text = loop.call(() -> s.stats().format(all)).get(5, TimeUnit.SECONDS);
+        String text = runtime.stats(all);
         out.write(text.getBytes(StandardCharsets.UTF_8));
     }
 

@@ -1,0 +1,280 @@
+package io.tapstack.tools;
+
+import io.tapstack.NetStack;
+import io.tapstack.StackConfig;
+import io.tapstack.ip.InterfaceAddress;
+import io.tapstack.ip6.Ipv6InterfaceAddress;
+import io.tapstack.ip6.LocalAddress;
+import io.tapstack.link.FaultyLink;
+import io.tapstack.link.Link;
+import io.tapstack.link.Offloads;
+import io.tapstack.loop.Clock;
+import io.tapstack.loop.EventLoop;
+import io.tapstack.tap.OffloadSpec;
+import io.tapstack.tap.TapDevice;
+import io.tapstack.tap.TapLink;
+import io.tapstack.wire.IpAddr;
+import io.tapstack.wire.Ipv4Address;
+import io.tapstack.wire.Ipv6Address;
+import io.tapstack.wire.MacAddress;
+import picocli.CommandLine.Option;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+/** The options that bring up a host on a TAP, shared by {@code run} and {@code get}. */
+public final class HostOptions {
+    @Option(names = "--tap", required = true, paramLabel = "NAME",
+            description = "TAP interface to attach to (created if absent) in the current network namespace.")
+    String tap;
+
+    @Option(names = "--ipv4", paramLabel = "ADDR/LEN", converter = Converters.Ipv4Prefix.class,
+            description = "IPv4 address and prefix length of the host, e.g. 10.0.0.2/24 (repeatable).")
+    List<InterfaceAddress> ipv4 = new ArrayList<>();
+
+    @Option(names = "--ipv6", paramLabel = "ADDR/LEN|auto",
+            description = "IPv6 address and prefix length (e.g. fd00::2/64), or 'auto' for SLAAC from router advertisements (repeatable). A link-local address is always formed.")
+    List<String> ipv6 = new ArrayList<>();
+
+    @Option(names = "--no-ipv6", description = "Run without IPv6 (frames of EtherType 0x86DD are dropped).")
+    boolean noIpv6;
+
+    @Option(names = "--gateway6", paramLabel = "ADDR",
+            description = "Static IPv6 default router (otherwise learnt from router advertisements).")
+    String gateway6;
+
+    @Option(names = "--gateway", paramLabel = "ADDR", converter = Converters.Ipv4.class,
+            description = "Default IPv4 gateway (must be on a --ipv4 subnet).")
+    Integer gateway;
+
+    @Option(names = "--mac", paramLabel = "MAC", converter = Converters.Mac.class,
+            description = "The host's MAC address (default: random, locally administered).")
+    MacAddress mac;
+
+    @Option(names = "--mtu", paramLabel = "N", description = "IP MTU of the host (default: the TAP's MTU).")
+    Integer mtu;
+
+    @Option(names = "--offload", paramLabel = "LIST", defaultValue = "none", converter = Converters.Offload.class,
+            description = "virtio-net offloads: none, or any of csum,tso,lro (default: ${DEFAULT-VALUE}).")
+    Offloads offloads;
+
+    @Option(names = "--busy-poll", paramLabel = "MICROS",
+            description = "Spin this long after the last packet before sleeping (latency for CPU; default 0).")
+    long busyPollMicros;
+
+    @Option(names = "--fault-rx-loss", paramLabel = "PCT", description = "Drop this % of received frames (the stack's faulty link).")
+    double rxLoss;
+
+    @Option(names = "--fault-tx-loss", paramLabel = "PCT", description = "Drop this % of sent frames.")
+    double txLoss;
+
+    @Option(names = "--fault-delay", paramLabel = "MS", description = "Delay frames in each direction by MS milliseconds.")
+    double delayMs;
+
+    @Option(names = "--fault-reorder", paramLabel = "PCT", description = "Delay this % of frames in each direction by 5 ms more (reordering).")
+    double reorder;
+
+    @Option(names = "--fault-duplicate", paramLabel = "PCT", description = "Duplicate this % of frames in each direction.")
+    double duplicate;
+
+    @Option(names = "--fault-corrupt", paramLabel = "PCT", description = "Flip one bit in this % of received frames.")
+    double corrupt;
+
+    @Option(names = "--fault-seed", paramLabel = "N", defaultValue = "1", description = "Seed of the faulty link (default ${DEFAULT-VALUE}).")
+    long faultSeed;
+
+    /** A host brought up from these options: link, stack, running loop. */
+    public static final class Runtime implements AutoCloseable {
+        public final TapLink tapLink;
+        public final FaultyLink faulty;
+        public final NetStack stack;
+        public final EventLoop loop;
+        public final String ipv6Text;
+
+        Runtime(TapLink tapLink, FaultyLink faulty, NetStack stack, EventLoop loop, String ipv6Text) {
+            this.tapLink = tapLink;
+            this.faulty = faulty;
+            this.stack = stack;
+            this.loop = loop;
+            this.ipv6Text = ipv6Text;
+        }
+
+        /** Counters of the stack (and the faulty link, if any), like netstat -s. */
+        public String stats(boolean all) throws Exception {
+            String s = loop.call(() -> stack.stats().format(all)).get(5, TimeUnit.SECONDS);
+            if (faulty != null) {
+                s += loop.call(() -> "faults:\n"
+                        + "    " + faulty.rxDropped() + " rx_dropped\n"
+                        + "    " + faulty.txDropped() + " tx_dropped\n"
+                        + "    " + faulty.duplicated() + " duplicated\n"
+                        + "    " + faulty.reordered() + " reordered\n"
+                        + "    " + faulty.corrupted() + " corrupted\n").get(5, TimeUnit.SECONDS);
+            }
+            return s;
+        }
+
+        @Override
+        public void close() {
+            loop.close();
+            tapLink.close();
+        }
+    }
+
+    void validate() {
+        if (ipv4.isEmpty() && ipv6.isEmpty()) {
+            throw new UserError("no address: give --ipv4 ADDR/LEN (e.g. --ipv4 10.0.0.2/24) and/or --ipv6 ADDR/LEN|auto");
+        }
+        if (noIpv6 && !ipv6.isEmpty()) {
+            throw new UserError("--no-ipv6 contradicts --ipv6");
+        }
+        for (String a : ipv6) {
+            if (!a.equalsIgnoreCase("auto")) {
+                parseV6(a);
+            }
+        }
+        if (gateway != null && ipv4.stream().noneMatch(a -> a.contains(gateway))) {
+            throw new UserError("gateway " + Ipv4Address.toString(gateway) + " is not on any --ipv4 subnet");
+        }
+        if (mtu != null && (mtu < 1280 || mtu > 65_000)) {
+            throw new UserError("--mtu " + mtu + " out of range 1280..65000");
+        }
+        for (double p : new double[] {rxLoss, txLoss, reorder, duplicate, corrupt}) {
+            if (p < 0 || p > 100) {
+                throw new UserError("fault percentages must be within 0..100");
+            }
+        }
+        if (delayMs < 0) {
+            throw new UserError("--fault-delay must not be negative");
+        }
+    }
+
+    private boolean faults() {
+        return rxLoss > 0 || txLoss > 0 || delayMs > 0 || reorder > 0 || duplicate > 0 || corrupt > 0;
+    }
+
+    StackConfig config() {
+        StackConfig cfg = new StackConfig();
+        if (mac != null) {
+            cfg.mac = mac;
+        }
+        cfg.ipv4.addAll(ipv4);
+        if (gateway != null) {
+            cfg.gateway4 = gateway;
+        }
+        cfg.ipv6Enabled = !noIpv6;
+        cfg.ipv6Auto = false;
+        for (String a : ipv6) {
+            if (a.equalsIgnoreCase("auto")) {
+                cfg.ipv6Auto = true;
+            } else {
+                cfg.ipv6.add(parseV6(a));
+            }
+        }
+        if (gateway6 != null) {
+            try {
+                cfg.gateway6 = IpAddr.parse(gateway6);
+            } catch (IllegalArgumentException e) {
+                throw new UserError("--gateway6: " + e.getMessage());
+            }
+            if (cfg.gateway6.isV4()) {
+                throw new UserError("--gateway6 " + gateway6 + " is not an IPv6 address");
+            }
+        }
+        return cfg;
+    }
+
+    /** Opens the TAP, builds the stack, starts its loop and waits for DAD. */
+    Runtime open(String threadName) throws Exception {
+        validate();
+        StackConfig cfg = config();
+        TapLink link = TapLink.open(tap, mtu != null ? mtu : 0, offloads);
+        EventLoop loop = null;
+        try {
+            TapDevice dev = link.device();
+            if (dev.created()) {
+                dev.setUp();
+            }
+            // A reader that sleeps lets a 1000-frame queue overflow; 10000 does not (measured).
+            try {
+                dev.setTxQueueLength(10_000);
+            } catch (RuntimeException ignored) {
+                // not fatal: only a shallower queue
+            }
+            cfg.mtu = link.mtu();
+            FaultyLink faulty = null;
+            Link l = link;
+            if (faults()) {
+                faulty = new FaultyLink(link, Clock.SYSTEM, faultSeed);
+                faulty.rx.loss(rxLoss / 100).duplicate(duplicate / 100).reorder(reorder / 100).corrupt(corrupt / 100)
+                        .delay((long) (delayMs * 1_000_000));
+                faulty.tx.loss(txLoss / 100).duplicate(duplicate / 100).reorder(reorder / 100)
+                        .delay((long) (delayMs * 1_000_000));
+                l = faulty;
+            }
+            NetStack stack = new NetStack(l, cfg, Clock.SYSTEM);
+            loop = new EventLoop(stack, threadName, busyPollMicros * 1000);
+            loop.start();
+            loop.call(() -> {
+                stack.start();
+                return null;
+            }).get(5, TimeUnit.SECONDS);
+            String v6 = cfg.ipv6Enabled ? awaitDad(loop, stack) : "";
+            return new Runtime(link, faulty, stack, loop, v6);
+        } catch (Exception | Error e) {
+            if (loop != null) {
+                loop.close();
+            }
+            link.close();
+            throw e;
+        }
+    }
+
+    /** The ready line's description of the host. */
+    String describe(Runtime r) {
+        return "tap=" + tap + " mac=" + r.stack.macAddress()
+                + (ipv4.isEmpty() ? "" : " ipv4=" + ipv4.stream().map(Object::toString).collect(Collectors.joining(",")))
+                + (r.ipv6Text.isEmpty() ? "" : " ipv6=" + r.ipv6Text)
+                + (gateway != null ? " gateway=" + Ipv4Address.toString(gateway) : "")
+                + " mtu=" + r.stack.mtu() + " offload=" + OffloadSpec.format(offloads)
+                + (r.faulty != null ? " faults=on(seed " + faultSeed + ")" : "");
+    }
+
+    /**
+     * Waits (at most 5 s) until Duplicate Address Detection has finished for every address the
+     * host has so far (RFC 4862 §5.4), so that the ready line lists usable addresses only.
+     */
+    private static String awaitDad(EventLoop loop, NetStack stack) throws Exception {
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (true) {
+            List<String> state = loop.call(() -> {
+                List<String> l = new ArrayList<>();
+                for (LocalAddress a : stack.ipv6().addresses()) {
+                    if (a.state() == LocalAddress.State.TENTATIVE) {
+                        return null;
+                    }
+                    if (a.state() != LocalAddress.State.DUPLICATE) {
+                        l.add(Ipv6Address.toString(a.hi(), a.lo()) + "/" + a.prefixLength());
+                    }
+                }
+                return l;
+            }).get(5, TimeUnit.SECONDS);
+            if (state != null) {
+                return String.join(",", state);
+            }
+            if (System.nanoTime() > deadline) {
+                return "(duplicate address detection still running)";
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    private static Ipv6InterfaceAddress parseV6(String a) {
+        try {
+            return Ipv6InterfaceAddress.parse(a);
+        } catch (IllegalArgumentException e) {
+            throw new UserError("--ipv6: " + e.getMessage());
+        }
+    }
+}
