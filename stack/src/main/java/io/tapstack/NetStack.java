@@ -391,6 +391,24 @@ public final class NetStack {
         return p.gsoType == VnetHeader.GSO_TCPV4 ? o.tso4() : p.gsoType == VnetHeader.GSO_TCPV6 && o.tso6();
     }
 
+    /**
+     * Largest TCP payload a transport may hand down as one TSO segment towards {@code dst}, or
+     * 0 when the device cannot segment for that family (then transports send MSS-sized
+     * segments; software GSO would only add a copy).
+     */
+    public int maxGsoPayload(long dstHi, long dstLo) {
+        if (!link.vnetHeader()) {
+            return 0;
+        }
+        Offloads o = link.offloads();
+        boolean v4 = IpAddr.isV4Mapped(dstHi, dstLo);
+        if (v4 ? !o.tso4() : !o.tso6()) {
+            return 0;
+        }
+        // IPv4 total length and IPv6 payload length are 16 bits; leave room for the headers
+        return 65535 - 60 - 60;
+    }
+
     /** Software receive coalescing, or null when switched off. */
     public Gro gro() {
         return gro;

@@ -153,7 +153,9 @@ public final class Ipv4 {
         meta.tos = hdr.tos();
         meta.l3 = p.start();
         meta.dstBroadcastOrMulticast = bcastOrMcast;
-        meta.checksumValid = p.csumState == PacketBuf.CSUM_VALID;
+        // DATA_VALID, or NEEDS_CSUM: the kernel handed us its own memory and simply has not
+        // computed the checksum yet (virtio spec §5.1.6.2.1), so there is nothing to verify
+        meta.checksumValid = p.csumState != PacketBuf.CSUM_NONE;
         if (h == null) {
             counters.inc(Ipv4Counter.DROP_UNKNOWN_PROTOCOL);
             // RFC 1122 §3.2.2.1: protocol unreachable (not for broadcast/multicast; Icmp checks)

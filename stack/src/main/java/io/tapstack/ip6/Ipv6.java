@@ -476,7 +476,8 @@ public final class Ipv6 {
         meta.tos = (b.getShort(l3) >>> 4) & 0xff;
         meta.l3 = l3;
         meta.dstBroadcastOrMulticast = mcast;
-        meta.checksumValid = p.csumState == PacketBuf.CSUM_VALID;
+        // DATA_VALID or NEEDS_CSUM from the device: nothing to verify (virtio spec §5.1.6.2.1)
+        meta.checksumValid = p.csumState != PacketBuf.CSUM_NONE;
         counters.inc(Ipv6Counter.RX_DELIVERED);
         p.pull(at - p.start());
         p.l4 = at;

@@ -22,6 +22,19 @@ final class TcpChecksum {
         b.putShort(off + TcpHeader.CHECKSUM, (short) Checksum.finish(Checksum.add(s, b, off, len)));
     }
 
+    /**
+     * Leaves a partial checksum (the folded pseudo-header sum, virtio-net's NEEDS_CSUM
+     * convention) for the link to finish: the device when it offers checksum offload, else
+     * {@code NetStack.transmitFrame} in software, once, for TSO segments after they are cut.
+     */
+    static void fillPartial(io.tapstack.buffer.PacketBuf p, int off, int len, long srcHi, long srcLo, long dstHi, long dstLo) {
+        long s = NetStack.pseudoHeaderSum(srcHi, srcLo, dstHi, dstLo, 6, len);
+        p.buf().putShort(off + TcpHeader.CHECKSUM, (short) Checksum.fold(s));
+        p.csumState = io.tapstack.buffer.PacketBuf.CSUM_PARTIAL;
+        p.csumStart = off;
+        p.csumOffset = TcpHeader.CHECKSUM;
+    }
+
     /** True when the received segment's checksum is correct. */
     static boolean verify(ByteBuffer b, int off, int len, long srcHi, long srcLo, long dstHi, long dstLo) {
         long s = NetStack.pseudoHeaderSum(srcHi, srcLo, dstHi, dstLo, 6, len);

@@ -943,15 +943,24 @@ public final class TcpConnection {
             int flight = sndNxt - sndUna;
             int wnd = Math.min(sndWnd, cc.cwnd());
             int usable = Math.max(0, wnd - flight);
-            int len = Math.min(avail, sndMss);
+            boolean retransmitting = lt(sndNxt, sndMax);
             int sackRoom = sackBlocksToSend() > 0 ? 4 + 8 * sackBlocksToSend() : 0;
-            if (len > sndMss - sackRoom) {
+            int tso = sackRoom == 0 && !retransmitting ? stack.maxGsoPayload(remoteHi, remoteLo) : 0;
+            int len = Math.min(avail, Math.max(sndMss, tso));
+            if (len > sndMss - sackRoom && tso == 0) {
                 len = Math.max(1, sndMss - sackRoom);
             }
             if (len > usable) {
                 len = usable;
             }
-            boolean retransmitting = lt(sndNxt, sndMax);
+            if (len > sndMss) {
+                // A TSO segment is whole MSS-sized pieces, plus the tail only when Nagle would
+                // send that tail on its own (RFC 9293 §3.7.4).
+                boolean tailOk = off + len == ringSize && (opts.noDelay || sndMax == sndUna || finQueued);
+                if (!tailOk) {
+                    len -= len % sndMss;
+                }
+            }
             boolean canFin = finQueued && off + len == ringSize;
             boolean send = false;
             if (len > 0) {
@@ -1130,7 +1139,14 @@ public final class TcpConnection {
             sendRing.peek(off, b, at + hl, len);
         }
         p.append(hl + len);
-        TcpChecksum.fill(b, at, hl + len, localHi, localLo, remoteHi, remoteLo);
+        TcpChecksum.fillPartial(p, at, hl + len, localHi, localLo, remoteHi, remoteLo);
+        if (len > sndMss) {
+            // TSO: one large segment that the device cuts into sndMss-sized ones
+            p.gsoType = remoteHi == 0 && (remoteLo >>> 32) == 0xffffL ? io.tapstack.VnetHeader.GSO_TCPV4
+                    : io.tapstack.VnetHeader.GSO_TCPV6;
+            p.gsoSize = sndMss;
+            tcp.counters.inc(TcpCounter.TX_TSO_SEGMENTS);
+        }
         if ((flags & TcpHeader.ACK_FLAG) != 0) {
             lastAckSent = rcvNxt;
             ackNow = false;

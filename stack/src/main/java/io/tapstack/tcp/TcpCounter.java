@@ -3,7 +3,7 @@ package io.tapstack.tcp;
 /** TCP counters, like {@code netstat -s}: events, then drops by reason ({@code drop_*}). */
 public enum TcpCounter {
     RX_SEGMENTS,
-    TX_SEGMENTS,
+    TX_SEGMENTS, TX_TSO_SEGMENTS,
     ACTIVE_OPENS,
     PASSIVE_OPENS,
     FAILED_ATTEMPTS,
