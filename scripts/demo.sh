@@ -17,6 +17,7 @@ mvn -B -q -ntp -DskipTests package
 NS="tapstack-demo-$$"
 TAP=tap0
 HOST=10.0.0.2
+HOST6=fd00::2
 OUT="$(mktemp -d)"
 PID=""
 cleanup() {
@@ -26,8 +27,11 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 ns_create "$NS" "$TAP" 10.0.0.1/24
-echo "demo: namespace $NS, $TAP = 10.0.0.1/24 (kernel side), host = $HOST/24"
-ip netns exec "$NS" java -jar tools/target/tapstack.jar run --tap "$TAP" --ipv4 "$HOST/24" >"$OUT/host.log" 2>&1 &
+# nodad: the kernel side's IPv6 address is usable at once
+ip -n "$NS" addr add fd00::1/64 dev "$TAP" nodad
+echo "demo: namespace $NS, $TAP = 10.0.0.1/24 + fd00::1/64 (kernel side), host = $HOST/24 + $HOST6/64"
+ip netns exec "$NS" java -jar tools/target/tapstack.jar run --tap "$TAP" --ipv4 "$HOST/24" --ipv6 "$HOST6/64" \
+  --services udp-echo >"$OUT/host.log" 2>&1 &
 PID=$!
 if ! wait_for_line "$OUT/host.log" "tapstack: ready" 30; then
   echo "demo: the host did not become ready:" >&2
@@ -35,6 +39,12 @@ if ! wait_for_line "$OUT/host.log" "tapstack: ready" 30; then
   exit 1
 fi
 grep "tapstack: ready" "$OUT/host.log"
+# the host's link-local address, from its ready line (ipv6=fe80::.../64,fd00::2/64)
+LL="$(grep -o 'ipv6=fe80::[0-9a-f:]*' "$OUT/host.log" | head -1 | cut -d= -f2)"
+if [ -z "$LL" ]; then
+  echo "demo: no link-local address in the ready line" >&2
+  exit 1
+fi
 
 echo
 echo "== ping -c 5 -i 0.2 $HOST"
@@ -43,8 +53,32 @@ echo
 echo "== ping -c 3 -s 4000 $HOST (fragmented both ways)"
 ip netns exec "$NS" ping -c 3 -i 0.2 -s 4000 -W 2 "$HOST" | tail -2 | tee -a "$OUT/ping.txt"
 echo
-echo "== ip neigh (the kernel learnt the host's MAC by ARP)"
+echo "== ping -6 -c 5 -i 0.2 $HOST6 (global)"
+ip netns exec "$NS" ping -6 -c 5 -i 0.2 -W 2 "$HOST6" | tee -a "$OUT/ping.txt"
+echo
+echo "== ping -6 -c 5 -i 0.2 $LL%$TAP (link-local)"
+ip netns exec "$NS" ping -6 -c 5 -i 0.2 -W 2 "$LL%$TAP" | tee -a "$OUT/ping.txt"
+echo
+echo "== ping -6 -c 3 -s 3000 $HOST6 (fragmented both ways)"
+ip netns exec "$NS" ping -6 -c 3 -i 0.2 -s 3000 -W 2 "$HOST6" | tail -2 | tee -a "$OUT/ping.txt"
+echo
+echo "== ip neigh (the kernel learnt the host's MAC by ARP and by neighbour discovery)"
 ip -n "$NS" neigh show "$HOST"
+ip -n "$NS" -6 neigh show dev "$TAP"
+
+echo
+UDP_OK=1
+for dst in "$HOST" "$HOST6"; do
+  fam=-4; [ "$dst" = "$HOST6" ] && fam=-6
+  msg="hello over udp to $dst"
+  echo "== printf '$msg' | nc $fam -u -w 1 $dst 7 (udp-echo)"
+  got="$(printf '%s\n' "$msg" | ip netns exec "$NS" timeout 5 nc "$fam" -u -w 1 "$dst" 7 || true)"
+  echo "$got"
+  if [ "$got" != "$msg" ]; then
+    echo "demo: no UDP echo from $dst" >&2
+    UDP_OK=0
+  fi
+done
 
 echo
 echo "== stopping the host (SIGTERM); its counters:"
@@ -53,10 +87,12 @@ wait "$PID" || { echo "demo: host exited with $?" >&2; exit 1; }
 PID=""
 sed -n '/tapstack: stopped/,$p' "$OUT/host.log"
 
-if grep -q " 0% packet loss" "$OUT/ping.txt" && ! grep -Eq " [1-9][0-9]*% packet loss" "$OUT/ping.txt"; then
+# every ping run must report 0% loss (5 runs: ping, ping -s 4000, ping -6 global, link-local, -s 3000)
+if [ "$(grep -c " 0% packet loss" "$OUT/ping.txt")" -eq 5 ] && ! grep -Eq " [1-9][0-9]*% packet loss" "$OUT/ping.txt" \
+    && [ "$UDP_OK" -eq 1 ]; then
   echo
-  echo "demo: OK (0% ping loss)"
+  echo "demo: OK (0% ping loss over IPv4 and IPv6, UDP echo over both)"
 else
-  echo "demo: FAILED (ping loss)" >&2
+  echo "demo: FAILED (ping loss or no UDP echo)" >&2
   exit 1
 fi

@@ -109,6 +109,13 @@ public final class Host implements AutoCloseable {
         return Sh.run(30, c).ok().out();
     }
 
+    /** {@code tapstack stat --host SOCKET FLAGS...}, e.g. {@code --addr} or {@code --neigh}. */
+    public String stat(String... flags) {
+        List<String> c = new ArrayList<>(List.of("java", "-jar", jar().toString(), "stat", "--host", control.toString()));
+        c.addAll(List.of(flags));
+        return Sh.run(30, c).ok().out();
+    }
+
     /** Live counters through the control socket: "group.name" → value. */
     public Map<String, Long> liveCounters() {
         return parseCounters(stat(true));
