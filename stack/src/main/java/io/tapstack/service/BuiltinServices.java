@@ -26,6 +26,7 @@ public final class BuiltinServices {
         ServiceRegistry.register("discard", (loop, o) -> new DiscardService(loop, o.port("discard", DiscardService.PORT)).start());
         ServiceRegistry.register("http", (loop, o) -> new HttpService(loop, o.port("http", HttpService.PORT), o.httpRoot).start());
         ServiceRegistry.register(UdpEchoService.NAME, UdpEchoService::start);
+        ServiceRegistry.register("iperf3", Iperf3Service::start);
     }
 
     /** Several services started and stopped as one. */

@@ -1,0 +1,455 @@
+package io.tapstack.service;
+
+import io.tapstack.NetStack;
+import io.tapstack.loop.EventLoop;
+import io.tapstack.socket.TcpException;
+import io.tapstack.tcp.TcpConnection;
+import io.tapstack.tcp.TcpHandler;
+
+import java.lang.management.ManagementFactory;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * An iperf3-compatible server (TCP tests, port 5201), so a stock {@code iperf3 -c} measures the
+ * stack: normal mode (client sends) and reverse mode ({@code -R}, we send), 1..128 parallel
+ * streams, time- or byte-limited, results exchanged as JSON.
+ *
+ * <p>The protocol, as iperf3 3.x speaks it: the client opens a control connection and sends a
+ * 36-character cookie plus NUL; the server drives the client with one-byte states —
+ * PARAM_EXCHANGE (9), then the client sends a 32-bit big-endian length and its JSON parameters;
+ * CREATE_STREAMS (10), then the client opens one data connection per stream, each starting
+ * with the same cookie; TEST_START (1) and TEST_RUNNING (2), then data flows; the client sends
+ * TEST_END (4); the server sends EXCHANGE_RESULTS (13), reads the client's JSON results and
+ * sends its own; DISPLAY_RESULTS (14); the client answers IPERF_DONE (16). Stream ids are
+ * numbered 1, 3, 4, 5, … in the order the data connections arrive, as iperf3 numbers them.
+ */
+public final class Iperf3Service extends LoopService {
+    public static final int PORT = 5201;
+    static final int COOKIE_SIZE = 37;
+    static final byte TEST_START = 1;
+    static final byte TEST_RUNNING = 2;
+    static final byte TEST_END = 4;
+    static final byte PARAM_EXCHANGE = 9;
+    static final byte CREATE_STREAMS = 10;
+    static final byte SERVER_TERMINATE = 11;
+    static final byte CLIENT_TERMINATE = 12;
+    static final byte EXCHANGE_RESULTS = 13;
+    static final byte DISPLAY_RESULTS = 14;
+    static final byte IPERF_DONE = 16;
+    static final byte ACCESS_DENIED = -1;
+    private static final int MAX_JSON = 1 << 20;
+    private static final int MAX_STREAMS = 128;
+
+    /** The one test that may run at a time. */
+    private Test current;
+    private final ByteBuffer sendBlock;
+    private long testsRun;
+
+    Iperf3Service(EventLoop loop, int port) {
+        super(loop, port);
+        this.sendBlock = randomBlock();
+    }
+
+    private Iperf3Service(NetStack stack, int port) {
+        super(null, stack, port);
+        this.sendBlock = randomBlock();
+    }
+
+    /** Starts the service on a stack driven by the caller (tests). */
+    public static Service startOn(NetStack stack, int port) throws Exception {
+        return new Iperf3Service(stack, port).start();
+    }
+
+    static Service start(EventLoop loop, ServiceOptions o) throws Exception {
+        return new Iperf3Service(loop, o.port("iperf3", PORT)).start();
+    }
+
+    private static ByteBuffer randomBlock() {
+        byte[] b = new byte[1 << 20];
+        ThreadLocalRandom.current().nextBytes(b);
+        return ByteBuffer.wrap(b).asReadOnlyBuffer();
+    }
+
+    @Override
+    public String name() {
+        return "iperf3";
+    }
+
+    /** Tests completed (loop thread). */
+    long testsRun() {
+        return testsRun;
+    }
+
+    @Override
+    protected TcpHandler newHandler(TcpConnection c) {
+        return new Conn();
+    }
+
+    /** A connection whose role (control or data) is known once its cookie has arrived. */
+    private final class Conn implements TcpHandler {
+        final ByteBuffer cookie = ByteBuffer.allocate(COOKIE_SIZE);
+        Test test;
+        Stream stream;
+
+        @Override
+        public void onReadable(TcpConnection c) {
+            try {
+                if (test == null) {
+                    if (c.read(cookie) < 0) {
+                        c.close();
+                        return;
+                    }
+                    if (cookie.hasRemaining()) {
+                        return;
+                    }
+                    String k = new String(cookie.array(), 0, COOKIE_SIZE - 1, StandardCharsets.US_ASCII);
+                    if (current != null && current.cookie.equals(k) && current.phase == Phase.CREATE_STREAMS) {
+                        test = current;
+                        stream = test.addStream(c);
+                        return;
+                    }
+                    if (current != null && current.phase != Phase.DONE) {
+                        // a test is running: iperf3 answers ACCESS_DENIED ("the server is busy")
+                        c.write(ByteBuffer.wrap(new byte[] {ACCESS_DENIED}));
+                        c.close();
+                        return;
+                    }
+                    current = new Test(k, c);
+                    test = current;
+                    test.control(ByteBuffer.wrap(new byte[] {PARAM_EXCHANGE}));
+                    test.phase = Phase.PARAMS;
+                }
+                if (stream != null) {
+                    test.dataReadable(stream);
+                } else {
+                    test.controlReadable();
+                }
+            } catch (TcpException e) {
+                if (test != null) {
+                    test.finish();
+                }
+                c.abort();
+            }
+        }
+
+        @Override
+        public void onWritable(TcpConnection c) {
+            if (stream != null && test != null) {
+                test.pumpSend(stream);
+            } else if (test != null && stream == null) {
+                test.flushControl();
+            }
+        }
+
+        @Override
+        public void onClosed(TcpConnection c, TcpException error) {
+            if (test != null && stream == null && test.phase != Phase.DONE) {
+                test.finish();
+            }
+        }
+    }
+
+    private enum Phase { PARAMS, CREATE_STREAMS, RUNNING, RESULTS, DISPLAY, DONE }
+
+    private static final class Stream {
+        final int id;
+        final TcpConnection conn;
+        long bytes;
+        long retransBase;
+        boolean done;
+
+        Stream(int id, TcpConnection conn) {
+            this.id = id;
+            this.conn = conn;
+            this.retransBase = conn.retransmits();
+        }
+    }
+
+    /** One iperf3 test: its control connection, parameters and streams. */
+    private final class Test {
+        final String cookie;
+        final TcpConnection control;
+        final List<Stream> streams = new ArrayList<>();
+        Phase phase;
+        final ByteBuffer in = ByteBuffer.allocate(MAX_JSON + 4);
+        ByteBuffer pendingOut;
+        int parallel = 1;
+        boolean reverse;
+        long byteLimit;
+        int blockLen = 128 * 1024;
+        long startNanos;
+        long endNanos;
+        long cpuStart;
+        final ByteBuffer scratch = ByteBuffer.allocate(256 * 1024);
+        final ByteBuffer block;
+
+        Test(String cookie, TcpConnection control) {
+            this.cookie = cookie;
+            this.control = control;
+            this.block = sendBlock.duplicate();
+        }
+
+        void control(ByteBuffer b) throws TcpException {
+            if (pendingOut != null && pendingOut.hasRemaining()) {
+                ByteBuffer n = ByteBuffer.allocate(pendingOut.remaining() + b.remaining());
+                n.put(pendingOut).put(b).flip();
+                pendingOut = n;
+            } else {
+                pendingOut = b;
+            }
+            control.write(pendingOut);
+        }
+
+        void flushControl() {
+            try {
+                if (pendingOut != null && pendingOut.hasRemaining()) {
+                    control.write(pendingOut);
+                }
+            } catch (TcpException e) {
+                finish();
+            }
+        }
+
+        void controlReadable() throws TcpException {
+            while (true) {
+                int n = control.read(in);
+                if (n < 0) {
+                    finish();
+                    control.close();
+                    return;
+                }
+                if (n == 0 && !progress()) {
+                    return;
+                }
+                if (n > 0) {
+                    while (progress()) {
+                        // consume what arrived
+                    }
+                }
+            }
+        }
+
+        /** Consumes one complete control message from {@code in}, if there is one. */
+        private boolean progress() throws TcpException {
+            in.flip();
+            try {
+                switch (phase) {
+                    case PARAMS, RESULTS -> {
+                        if (in.remaining() < 4) {
+                            return false;
+                        }
+                        int len = in.getInt(in.position());
+                        if (len < 0 || len > MAX_JSON) {
+                            throw new IllegalArgumentException("JSON length " + len);
+                        }
+                        if (in.remaining() < 4 + len) {
+                            return false;
+                        }
+                        byte[] j = new byte[len];
+                        in.position(in.position() + 4);
+                        in.get(j);
+                        String json = new String(j, StandardCharsets.UTF_8);
+                        if (phase == Phase.PARAMS) {
+                            params(json);
+                        } else {
+                            MiniJson.parse(json); // the client's results: validated, not needed
+                            byte[] ours = results().getBytes(StandardCharsets.UTF_8);
+                            ByteBuffer out = ByteBuffer.allocate(4 + ours.length + 1);
+                            out.putInt(ours.length).put(ours).put(DISPLAY_RESULTS).flip();
+                            control(out);
+                            phase = Phase.DISPLAY;
+                        }
+                        return true;
+                    }
+                    default -> {
+                        if (!in.hasRemaining()) {
+                            return false;
+                        }
+                        byte state = in.get();
+                        onState(state);
+                        return true;
+                    }
+                }
+            } catch (IllegalArgumentException e) {
+                finish();
+                control.abort();
+                return false;
+            } finally {
+                in.compact();
+            }
+        }
+
+        private void params(String json) throws TcpException {
+            Object o = MiniJson.parse(json);
+            if (!(o instanceof Map<?, ?> raw)) {
+                throw new IllegalArgumentException("parameters are not an object");
+            }
+            @SuppressWarnings("unchecked")
+            Map<String, Object> m = (Map<String, Object>) raw;
+            if (MiniJson.asBool(m, "udp") || MiniJson.asBool(m, "sctp") || MiniJson.asBool(m, "bidirectional")) {
+                // only TCP, one direction at a time, is offered
+                control(ByteBuffer.wrap(new byte[] {ACCESS_DENIED}));
+                finish();
+                control.close();
+                return;
+            }
+            parallel = (int) Math.max(1, Math.min(MAX_STREAMS, MiniJson.asLong(m, "parallel", 1)));
+            reverse = MiniJson.asBool(m, "reverse");
+            blockLen = (int) Math.max(1, Math.min(1 << 20, MiniJson.asLong(m, "len", 128 * 1024)));
+            long num = MiniJson.asLong(m, "num", 0);
+            long blocks = MiniJson.asLong(m, "blockcount", 0);
+            byteLimit = num > 0 ? num : blocks > 0 ? blocks * blockLen : 0;
+            phase = Phase.CREATE_STREAMS;
+            control(ByteBuffer.wrap(new byte[] {CREATE_STREAMS}));
+        }
+
+        Stream addStream(TcpConnection c) throws TcpException {
+            // iperf3 numbers streams 1, 3, 4, 5, …
+            int id = streams.isEmpty() ? 1 : streams.size() + 2;
+            Stream s = new Stream(id, c);
+            streams.add(s);
+            if (streams.size() == parallel) {
+                phase = Phase.RUNNING;
+                startNanos = System.nanoTime();
+                cpuStart = cpuNanos();
+                control(ByteBuffer.wrap(new byte[] {TEST_START, TEST_RUNNING}));
+                if (reverse) {
+                    for (Stream x : streams) {
+                        pumpSend(x);
+                    }
+                }
+            }
+            return s;
+        }
+
+        void dataReadable(Stream s) throws TcpException {
+            while (true) {
+                scratch.clear();
+                int n = s.conn.read(scratch);
+                if (n < 0) {
+                    s.done = true;
+                    s.conn.close();
+                    return;
+                }
+                if (n == 0) {
+                    return;
+                }
+                if (phase == Phase.RUNNING || phase == Phase.CREATE_STREAMS) {
+                    s.bytes += n;
+                }
+            }
+        }
+
+        void pumpSend(Stream s) {
+            if (!reverse || phase != Phase.RUNNING || s.done) {
+                return;
+            }
+            try {
+                while (true) {
+                    long room = byteLimit > 0 ? byteLimit - totalBytes() : Long.MAX_VALUE;
+                    if (room <= 0) {
+                        return;
+                    }
+                    if (!block.hasRemaining()) {
+                        block.clear();
+                    }
+                    int lim = (int) Math.min(Math.min(block.remaining(), blockLen), room);
+                    int oldLimit = block.limit();
+                    block.limit(block.position() + lim);
+                    int n = s.conn.write(block);
+                    block.limit(oldLimit);
+                    if (n <= 0) {
+                        return;
+                    }
+                    s.bytes += n;
+                }
+            } catch (TcpException e) {
+                s.done = true;
+            }
+        }
+
+        long totalBytes() {
+            long t = 0;
+            for (Stream s : streams) {
+                t += s.bytes;
+            }
+            return t;
+        }
+
+        private void onState(byte state) throws TcpException {
+            switch (state) {
+                case TEST_END -> {
+                    endNanos = System.nanoTime();
+                    phase = Phase.RESULTS;
+                    // Close the data streams, as iperf3's server does: a client reading a whole
+                    // block (iperf3 reads blksize bytes at a time) then sees the end of the stream
+                    // instead of waiting for the rest of a block that will never come.
+                    for (Stream x : streams) {
+                        if (!x.done) {
+                            x.done = true;
+                            x.conn.close();
+                        }
+                    }
+                    control(ByteBuffer.wrap(new byte[] {EXCHANGE_RESULTS}));
+                }
+                case IPERF_DONE, CLIENT_TERMINATE -> {
+                    finish();
+                    control.close();
+                }
+                default -> {
+                    // other states are the server's to send; ignore
+                }
+            }
+        }
+
+        /** Our results, in the shape of iperf3's send_results(). */
+        private String results() {
+            long end = endNanos == 0 ? System.nanoTime() : endNanos;
+            double secs = Math.max(1e-9, (end - startNanos) / 1e9);
+            double cpu = 100.0 * (cpuNanos() - cpuStart) / 1e9 / secs;
+            StringBuilder sb = new StringBuilder();
+            sb.append(String.format(Locale.ROOT,
+                    "{\"cpu_util_total\":%.4f,\"cpu_util_user\":%.4f,\"cpu_util_system\":0,\"sender_has_retransmits\":%d,\"streams\":[",
+                    cpu, cpu, reverse ? 1 : -1));
+            for (int i = 0; i < streams.size(); i++) {
+                Stream s = streams.get(i);
+                long retr = reverse ? s.conn.retransmits() - s.retransBase : -1;
+                sb.append(i == 0 ? "" : ",").append(String.format(Locale.ROOT,
+                        "{\"id\":%d,\"bytes\":%d,\"retransmits\":%d,\"jitter\":0,\"errors\":0,\"packets\":0,"
+                                + "\"start_time\":0,\"end_time\":%.6f}", s.id, s.bytes, retr, secs));
+            }
+            return sb.append("]}").toString();
+        }
+
+        void finish() {
+            if (phase == Phase.DONE) {
+                return;
+            }
+            phase = Phase.DONE;
+            testsRun++;
+            for (Stream s : streams) {
+                if (!s.done) {
+                    s.done = true;
+                    s.conn.close();
+                }
+            }
+            if (current == this) {
+                current = null;
+            }
+        }
+    }
+
+    private static long cpuNanos() {
+        java.lang.management.OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
+        if (os instanceof com.sun.management.OperatingSystemMXBean sun) {
+            return sun.getProcessCpuTime();
+        }
+        return 0;
+    }
+}
