@@ -27,6 +27,15 @@ import java.util.Map;
  * with the body's length and SHA-256 (hex).
  */
 public final class HttpService extends LoopService {
+    private static final int SMALL_FILE = 16 * 1024;
+    private static final int CACHE_ENTRIES = 256;
+
+    private record Cached(byte[] bytes, long size, long mtime) {
+    }
+
+    /** Small files by path (loop thread only; bounded to 256 × 16 KiB). */
+    private final java.util.Map<Path, Cached> cache = new java.util.HashMap<>();
+
     public static final int PORT = 80;
     private static final int MAX_HEAD = 16 * 1024;
     private static final Map<String, String> TYPES = Map.ofEntries(
@@ -82,6 +91,8 @@ public final class HttpService extends LoopService {
 
     @Override
     protected TcpHandler newHandler(TcpConnection c) {
+        // responses are written whole; like Netty's TCP_NODELAY, do not hold the last segment back
+        c.setNoDelay(true);
         return new Exchange();
     }
 
@@ -318,6 +329,12 @@ public final class HttpService extends LoopService {
                     notFound(head0);
                     return;
                 }
+                byte[] small = smallFile(p);
+                if (small != null) {
+                    // one write for header and body: no Nagle/delayed-ACK stall between them
+                    respond(200, "OK", contentType(p.getFileName().toString()), small, head0);
+                    return;
+                }
                 FileChannel fc = FileChannel.open(p, StandardOpenOption.READ);
                 long size = fc.size();
                 respondHeader(200, "OK", contentType(p.getFileName().toString()), size);
@@ -331,6 +348,28 @@ public final class HttpService extends LoopService {
             } catch (IOException | SecurityException e) {
                 notFound(head0);
             }
+        }
+
+        /** The bytes of a file of at most 16 KiB, from a small cache checked against size and mtime. */
+        private byte[] smallFile(Path p) throws IOException {
+            java.nio.file.attribute.BasicFileAttributes a = Files.readAttributes(p, java.nio.file.attribute.BasicFileAttributes.class);
+            if (a.size() > SMALL_FILE) {
+                return null;
+            }
+            long mtime = a.lastModifiedTime().toMillis();
+            Cached c = cache.get(p);
+            if (c != null && c.size == a.size() && c.mtime == mtime) {
+                return c.bytes;
+            }
+            byte[] b = Files.readAllBytes(p);
+            if (b.length > SMALL_FILE) {
+                return null;
+            }
+            if (cache.size() >= CACHE_ENTRIES) {
+                cache.clear();
+            }
+            cache.put(p, new Cached(b, b.length, mtime));
+            return b;
         }
 
         private boolean keepAliveHeader;

@@ -56,6 +56,9 @@ public final class NettyHttpCommand implements Callable<Integer> {
     @Option(names = "--root", required = true, paramLabel = "DIR", description = "Directory whose files are served.")
     Path root;
 
+    @Option(names = "--echo-port", defaultValue = "0", description = "Also serve TCP echo on this port (0 = no).")
+    int echoPort;
+
     @Override
     public Integer call() throws Exception {
         if (!Files.isDirectory(root)) {
@@ -88,10 +91,29 @@ public final class NettyHttpCommand implements Callable<Integer> {
                         }
                     });
             Channel ch = b.bind(new InetSocketAddress(bind, port)).sync().channel();
+            Channel echo = null;
+            if (echoPort > 0) {
+                echo = new ServerBootstrap().group(group).channel(EpollServerSocketChannel.class)
+                        .childOption(ChannelOption.TCP_NODELAY, true)
+                        .childHandler(new ChannelInitializer<SocketChannel>() {
+                            @Override
+                            protected void initChannel(SocketChannel c) {
+                                c.pipeline().addLast(new io.netty.channel.ChannelInboundHandlerAdapter() {
+                                    @Override
+                                    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                                        ctx.writeAndFlush(msg);
+                                    }
+                                });
+                            }
+                        }).bind(new InetSocketAddress(bind, echoPort)).sync().channel();
+            }
             System.out.println("netty-http: ready port=" + port + " files=" + files.size());
             System.out.flush();
             stop.await();
             ch.close().sync();
+            if (echo != null) {
+                echo.close().sync();
+            }
         } finally {
             group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).sync();
         }
