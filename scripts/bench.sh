@@ -78,6 +78,22 @@ stop_host() {
   if [ -n "$HOST_PID" ]; then kill -TERM "$HOST_PID"; wait "$HOST_PID" 2>/dev/null || true; HOST_PID=""; fi
 }
 
+# Heap bytes the host's loop thread allocates per MB moved, in steady state: the difference
+# between a short and a long transfer, so per-connection set-up (rings, JSON) cancels out.
+alloc_per_mb() { # EXTRA...
+  local a b bytes1 bytes2 a1 a2
+  measure() {
+    a=$(java -jar "$JAR" stat --host "$WORK/host.sock" | awk '/ allocated_bytes$/ {print $1}')
+    bytes=$(ip netns exec "$NT" taskset -c 1 timeout $((SECS + 30)) iperf3 -c 10.0.0.2 -t "$1" -J "${@:2}" 2>/dev/null \
+      | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["end"]["sum_received"]["bytes"])')
+    b=$(java -jar "$JAR" stat --host "$WORK/host.sock" | awk '/ allocated_bytes$/ {print $1}')
+    echo "$bytes $((b - a))"
+  }
+  read -r bytes1 a1 < <(measure 1 "$@")
+  read -r bytes2 a2 < <(measure $((SECS + 1)) "$@")
+  awk -v b1="$bytes1" -v b2="$bytes2" -v x1="$a1" -v x2="$a2" 'BEGIN { d = (x2 - x1) * 1048576 / (b2 - b1); if (d < 0) d = 0; printf "%.2f", d }'
+}
+
 iperf_gbps() { # NS SERVER_IP EXTRA...  -> Gbit/s received
   local ns=$1 ip=$2; shift 2
   ip netns exec "$ns" taskset -c 1 timeout $((SECS + 20)) iperf3 -c "$ip" -t "$SECS" -J "$@" 2>/dev/null \
@@ -99,6 +115,10 @@ for off in none csum tso lro csum,tso,lro; do
   R["rx1_$off"]=$(runs iperf_gbps "$NT" 10.0.0.2)
   R["tx4_$off"]=$(runs iperf_gbps "$NT" 10.0.0.2 -R -P 4)
   R["rx4_$off"]=$(runs iperf_gbps "$NT" 10.0.0.2 -P 4)
+  if [ "$off" = "none" ] || [ "$off" = "csum,tso,lro" ]; then
+    R["alloc_rx_$off"]=$(alloc_per_mb)
+    R["alloc_tx_$off"]=$(alloc_per_mb -R)
+  fi
   echo "bench: offload=$off  Linux->tapstack ${R[rx1_$off]} Gbit/s, tapstack->Linux ${R[tx1_$off]} Gbit/s (1 stream)"
   if [ "$off" = "csum,tso,lro" ]; then
     # ---- HTTP and round trips against tapstack (all offloads) ----
@@ -169,6 +189,11 @@ TABLE="$WORK/table.md"
   echo "| tapstack http (all offloads) | ${R[http_tap]} | ${R[http_tap_p50]} | ${R[http_tap_p99]} | ${R[http_tap_cpu]} |"
   echo "| Netty 4.2 epoll, 1 I/O thread, veth | ${R[http_netty]} | ${R[http_netty_p50]} | ${R[http_netty_p99]} | ${R[http_netty_cpu]} |"
   echo
+  echo "| Allocation on the data path (loop thread, steady state) | Linux→tapstack | tapstack→Linux |"
+  echo "|---|---|---|"
+  echo "| bytes allocated per MB moved, offload none | ${R[alloc_rx_none]} | ${R[alloc_tx_none]} |"
+  echo "| bytes allocated per MB moved, offload csum,tso,lro | ${R[alloc_rx_csum,tso,lro]} | ${R[alloc_tx_csum,tso,lro]} |"
+  echo
   echo "| Latency | tapstack | kernel over a veth |"
   echo "|---|---|---|"
   echo "| 1-byte TCP round trips/s (tapstack rr vs echo) | ${R[rr_tap]} | ${R[rr_kernel]} (Netty echo) |"
@@ -186,6 +211,8 @@ TABLE="$WORK/table.md"
   echo "| offloads ≥ 3× no-offload, Linux→tapstack | ${r3}× | $(mark "$r3" 3) |"
   echo "| offloads ≥ 3× no-offload, tapstack→Linux | ${r4}× | $(mark "$r4" 3) |"
   echo "| HTTP ≥ 0.7× Netty | ${r5}× | $(mark "$r5" 0.7) |"
+  az=$(awk -v a="${R[alloc_rx_csum,tso,lro]}" -v b="${R[alloc_tx_csum,tso,lro]}" 'BEGIN { m = (a > b) ? a : b; print (m < 1) ? "met" : "missed" }')
+  echo "| zero bytes allocated per packet (< 1 byte per MB) | ${R[alloc_rx_csum,tso,lro]} / ${R[alloc_tx_csum,tso,lro]} B/MB | $az |"
 } > "$TABLE"
 echo
 cat "$TABLE"

@@ -154,6 +154,19 @@ public final class EventLoop implements AutoCloseable {
         return passes;
     }
 
+    /**
+     * Bytes the loop thread has allocated on the Java heap since it started (HotSpot's
+     * per-thread allocation counter), or -1 where the JVM cannot tell. Divided by the bytes
+     * moved, it shows whether the data path allocates per packet.
+     */
+    public long allocatedBytes() {
+        java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        if (mx instanceof com.sun.management.ThreadMXBean sun && thread.isAlive()) {
+            return sun.getThreadAllocatedBytes(thread.getId());
+        }
+        return -1;
+    }
+
     /** Stops the loop and waits (bounded) for it to finish. */
     @Override
     public void close() {

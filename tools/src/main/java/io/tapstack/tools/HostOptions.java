@@ -104,6 +104,7 @@ public final class HostOptions {
         /** Counters of the stack (and the faulty link, if any), like netstat -s. */
         public String stats(boolean all) throws Exception {
             String s = loop.call(() -> stack.stats().format(all)).get(5, TimeUnit.SECONDS);
+            s += "loop:\n    " + loop.passes() + " passes\n    " + loop.allocatedBytes() + " allocated_bytes\n";
             if (faulty != null) {
                 s += loop.call(() -> "faults:\n"
                         + "    " + faulty.rxDropped() + " rx_dropped\n"
