@@ -31,7 +31,8 @@ ns_create "$NS" "$TAP" 10.0.0.1/24
 ip -n "$NS" addr add fd00::1/64 dev "$TAP" nodad
 echo "demo: namespace $NS, $TAP = 10.0.0.1/24 + fd00::1/64 (kernel side), host = $HOST/24 + $HOST6/64"
 ip netns exec "$NS" java -jar tools/target/tapstack.jar run --tap "$TAP" --ipv4 "$HOST/24" --ipv6 "$HOST6/64" \
-  --services udp-echo >"$OUT/host.log" 2>&1 &
+  --services echo,http --capture 'icmp or icmp6 or arp or tcp port 80' --capture-file "$OUT/demo.pcapng" \
+  --control "$OUT/host.sock" >"$OUT/host.log" 2>&1 &
 PID=$!
 if ! wait_for_line "$OUT/host.log" "tapstack: ready" 30; then
   echo "demo: the host did not become ready:" >&2
@@ -71,7 +72,7 @@ UDP_OK=1
 for dst in "$HOST" "$HOST6"; do
   fam=-4; [ "$dst" = "$HOST6" ] && fam=-6
   msg="hello over udp to $dst"
-  echo "== printf '$msg' | nc $fam -u -w 1 $dst 7 (udp-echo)"
+  echo "== printf '$msg' | nc $fam -u -w 1 $dst 7 (echo service, UDP)"
   got="$(printf '%s\n' "$msg" | ip netns exec "$NS" timeout 5 nc "$fam" -u -w 1 "$dst" 7 || true)"
   echo "$got"
   if [ "$got" != "$msg" ]; then
@@ -81,18 +82,42 @@ for dst in "$HOST" "$HOST6"; do
 done
 
 echo
+HTTP_OK=1
+echo "== curl -s -i http://$HOST/ (http service, generated index page)"
+ip netns exec "$NS" curl -s -m 10 -i "http://$HOST/" | head -6 | tee "$OUT/curl.txt" || true
+grep -q "^HTTP/1.1 200" "$OUT/curl.txt" || HTTP_OK=0
+echo
+echo "== curl -6 -s -o /dev/null -w '%{http_code} %{size_download} bytes' 'http://[$HOST6]/'"
+code6="$(ip netns exec "$NS" curl -6 -s -m 10 -o /dev/null -w '%{http_code} %{size_download} bytes' "http://[$HOST6]/" || true)"
+echo "$code6"
+case "$code6" in 200*) ;; *) HTTP_OK=0 ;; esac
+echo
+echo "== echo 'hello over tcp' | nc -q1 $HOST 7 (echo service, TCP)"
+gotTcp="$(echo 'hello over tcp' | ip netns exec "$NS" timeout 5 nc -q1 "$HOST" 7 || true)"
+echo "$gotTcp"
+[ "$gotTcp" = "hello over tcp" ] || HTTP_OK=0
+echo
+echo "== tapstack stat --host (the running host's TCP counters, like netstat -s)"
+java -jar tools/target/tapstack.jar stat --host "$OUT/host.sock" | sed -n '/^tcp:/,/^[a-z0-9]*:$/p' | head -12 || true
+
+echo
 echo "== stopping the host (SIGTERM); its counters:"
 kill -TERM "$PID"
 wait "$PID" || { echo "demo: host exited with $?" >&2; exit 1; }
 PID=""
 sed -n '/tapstack: stopped/,$p' "$OUT/host.log"
+echo
+echo "== tcpdump -n -r demo.pcapng (the host's own capture: icmp, icmp6, arp, tcp port 80), first 12 frames"
+tcpdump -n -r "$OUT/demo.pcapng" 2>/dev/null | head -12 || true
+CAP_FRAMES="$(tcpdump -n -r "$OUT/demo.pcapng" 2>/dev/null | wc -l)"
+echo "... $CAP_FRAMES frames captured"
 
 # every ping run must report 0% loss (5 runs: ping, ping -s 4000, ping -6 global, link-local, -s 3000)
 if [ "$(grep -c " 0% packet loss" "$OUT/ping.txt")" -eq 5 ] && ! grep -Eq " [1-9][0-9]*% packet loss" "$OUT/ping.txt" \
-    && [ "$UDP_OK" -eq 1 ]; then
+    && [ "$UDP_OK" -eq 1 ] && [ "$HTTP_OK" -eq 1 ] && [ "$CAP_FRAMES" -gt 20 ]; then
   echo
-  echo "demo: OK (0% ping loss over IPv4 and IPv6, UDP echo over both)"
+  echo "demo: OK (0% ping loss over IPv4 and IPv6, UDP and TCP echo, curl over both, $CAP_FRAMES frames captured)"
 else
-  echo "demo: FAILED (ping loss or no UDP echo)" >&2
+  echo "demo: FAILED (ping loss, no echo, curl failed or nothing captured)" >&2
   exit 1
 fi
