@@ -217,7 +217,10 @@ public final class ControlServer implements AutoCloseable {
         io.tapstack.capture.PacketSink sink = ng
                 ? new io.tapstack.capture.PcapngWriter(client, loop.stack().link().name(), snaplen, res, true)
                 : new io.tapstack.capture.PcapWriter(client, snaplen, res, true);
-        io.tapstack.capture.CaptureSession session = io.tapstack.capture.CaptureSession.start(prog, snaplen, sink, 4096);
+        // the limit is enforced by the writer, so exactly COUNT frames are written (the loop
+        // below only notices every 20 ms, when more may have been written)
+        io.tapstack.capture.CaptureSession session = io.tapstack.capture.CaptureSession.start(prog, snaplen, sink, 4096)
+                .limit(count);
         // The client sends nothing more; its read side tells us when it hangs up.
         java.util.concurrent.atomic.AtomicBoolean gone = new java.util.concurrent.atomic.AtomicBoolean();
         Thread watcher = new Thread(() -> {
