@@ -140,6 +140,9 @@ class CaptureFilesIT {
             boolean nano = e.getValue();
             String name = f.getFileName().toString();
             List<CaptureRecord> recs = ours(f);
+            if (name.startsWith("cli-")) {
+                assertEquals(10, recs.size(), name + ": tapstack capture -c 10 wrote " + recs.size() + " frames");
+            }
             assertTrue(recs.size() >= 10, name + ": " + recs.size() + " frames");
             long[] want = recs.stream().mapToLong(CaptureRecord::timestampNanos).toArray();
             for (long t : want) {
