@@ -138,6 +138,11 @@ public final class Host implements AutoCloseable {
         return m;
     }
 
+    /** The host's control socket (for {@code tapstack stat/capture --host}). */
+    public Path controlSocket() {
+        return control;
+    }
+
     public String readyLine() {
         return readyLine;
     }

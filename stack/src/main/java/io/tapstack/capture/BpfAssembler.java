@@ -205,8 +205,81 @@ final class BpfAssembler {
         return changed;
     }
 
+    /** Whether A is read (before being overwritten) on some path from each label. */
+    private Map<Label, Boolean> liveness() {
+        Map<Label, Boolean> liveAt = new IdentityHashMap<>();
+        boolean live = false;
+        for (int i = items.size() - 1; i >= 0; i--) {
+            Item it = items.get(i);
+            if (it instanceof Mark m) {
+                liveAt.put(m.label, live);
+            } else if (it instanceof Ja j) {
+                live = liveAt.getOrDefault(j.target, true);
+            } else if (it instanceof Cond) {
+                live = true;
+            } else if (it instanceof Stmt st) {
+                int c = st.code;
+                if (c == (RET | K)) live = false;
+                else if (c == (RET | A)) live = true;
+                else if (cls(c) == LD || c == (MISC | TXA)) live = false;
+                else if (cls(c) == ALU || c == ST || c == (MISC | TAX)) live = true;
+            }
+        }
+        return liveAt;
+    }
+
+    /**
+     * Jump threading along one edge, as libpcap's optimizer does per edge (optimize.c opt_j):
+     * follows {@code target} while what is known on this edge decides every comparison met, and
+     * returns the furthest label so reached where the program may continue with the A of this
+     * edge (the same load, or A dead there), else {@code target}. Only loads of A that already
+     * succeeded on this path (so cannot fail), and decided comparisons, are skipped: the verdict
+     * is unchanged. Without this, a re-test of a known field after a branch kept a later,
+     * irrelevant load alive, and a frame too short for it was rejected where libpcap accepts
+     * ({@code ip6 proto 17 or ip6 proto 44} on a short IPv6 frame with a fragment header).
+     */
+    private Label thread(Label target, AState s, Map<Label, Integer> markAt, Map<Label, Boolean> liveAt) {
+        Label best = target;
+        Integer at = markAt.get(target);
+        if (at == null) return target;
+        int i = at;
+        AState st = s;
+        for (int steps = 0; steps < 256 && i < items.size(); steps++) {
+            Item it = items.get(i);
+            if (it instanceof Mark) { i++; continue; }
+            Label next;
+            if (it instanceof Stmt x) {
+                String key = loadKey(x.code, x.k);
+                if (key == null) break;
+                boolean cannotFail = x.code == (LD | IMM) || x.code == (LD | W | LEN) || st.done().contains(key);
+                if (!cannotFail) break;
+                st = st.load(key);
+                if (x.code == (LD | IMM)) st = st.withFact(Fact.NONE.withEq(x.k));
+                i++;
+                continue;
+            } else if (it instanceof Ja j) {
+                next = j.target;
+            } else if (it instanceof Cond c) {
+                Fact f = st.fact();
+                Boolean known = f == null ? null : decide(c, f);
+                if (known == null) break;
+                next = known ? c.t : c.f;
+            } else {
+                break;
+            }
+            if (Objects.equals(st.aKey(), s.aKey()) || !liveAt.getOrDefault(next, true)) best = next;
+            Integer n = markAt.get(next);
+            if (n == null) break;
+            i = n;
+        }
+        return best;
+    }
+
     /** One forward pass; returns true if anything changed. */
     private boolean dataflow() {
+        Map<Label, Boolean> liveAt = liveness();
+        Map<Label, Integer> markAt = new IdentityHashMap<>();
+        for (int i = 0; i < items.size(); i++) if (items.get(i) instanceof Mark m) markAt.put(m.label, i);
         Map<Label, AState> incoming = new IdentityHashMap<>();
         List<Item> out = new ArrayList<>(items.size());
         AState cur = AState.UNKNOWN;
@@ -238,7 +311,7 @@ final class BpfAssembler {
                 Fact f = cur.fact();
                 Boolean known = f == null ? null : decide(c, f);
                 if (known != null) {
-                    Label target = known ? c.t : c.f;
+                    Label target = thread(known ? c.t : c.f, cur, markAt, liveAt);
                     incoming.put(target, join(incoming.getOrDefault(target, UNREACHABLE), cur));
                     out.add(new Ja(target));
                     changed = true;
@@ -248,9 +321,15 @@ final class BpfAssembler {
                         ts = cur.withFact(f.withEq(c.k));
                         fs = cur.withFact(f.withNe(c.k));
                     }
-                    incoming.put(c.t, join(incoming.getOrDefault(c.t, UNREACHABLE), ts));
-                    incoming.put(c.f, join(incoming.getOrDefault(c.f, UNREACHABLE), fs));
-                    out.add(it);
+                    Label t = thread(c.t, ts, markAt, liveAt), fl = thread(c.f, fs, markAt, liveAt);
+                    incoming.put(t, join(incoming.getOrDefault(t, UNREACHABLE), ts));
+                    incoming.put(fl, join(incoming.getOrDefault(fl, UNREACHABLE), fs));
+                    if (t != c.t || fl != c.f) {
+                        changed = true;
+                        out.add(new Cond(c.code, c.k, t, fl));
+                    } else {
+                        out.add(it);
+                    }
                 }
                 cur = UNREACHABLE;
             }

@@ -45,6 +45,7 @@ public final class CaptureSession implements AutoCloseable {
     private volatile boolean stopping;
     private volatile boolean closed;
     private volatile IOException failure;
+    private volatile long limit; // frames to write at most; 0 = no limit
 
     /**
      * Starts a session and its writer thread.
@@ -145,7 +146,7 @@ public final class CaptureSession implements AutoCloseable {
                 while (true) {
                     int idx = (int) head & mask;
                     if (seq.get(idx) != head + 1) break;
-                    if (failure == null) {
+                    if (failure == null && (limit == 0 || written.get() < limit)) {
                         try {
                             sink.write(ts[idx], data[idx], 0, caplen[idx], wirelen[idx], dir[idx]);
                             written.getAndIncrement();
@@ -181,6 +182,16 @@ public final class CaptureSession implements AutoCloseable {
 
     /** The sink's write error, if one stopped the writing. */
     public IOException failure() { return failure; }
+
+    /**
+     * Writes at most {@code maxFrames} frames (0: no limit), as tcpdump's {@code -c}: frames
+     * accepted after that are not written. Set it before the session is added to a tap.
+     */
+    public CaptureSession limit(long maxFrames) {
+        if (maxFrames < 0) throw new IllegalArgumentException("negative limit");
+        this.limit = maxFrames;
+        return this;
+    }
 
     public int snaplen() { return snaplen; }
 

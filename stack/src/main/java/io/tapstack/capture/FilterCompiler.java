@@ -40,7 +40,10 @@ import java.util.Map;
  * and unused loads, folds known comparisons and pulls up or-lists of hosts/ports as libpcap's
  * optimize.c does, but it is not libpcap's optimizer: for some expressions (tautologies such as
  * {@code not host X or host X}, or chains libpcap reorders) tcpdump's program and ours disagree on
- * such truncated frames. On whole frames the verdicts agree (FilterTcpdumpTest). libpcap also
+ * such truncated frames. On whole frames the verdicts agree (FilterTcpdumpTest); on the
+ * integration corpus (308 expressions, ~24,000 live, crafted, cut and random frames) every
+ * verdict agrees, and for random combinations the differences are only of this kind
+ * (FilterVerdictIT, which pads such frames with zeros to show it; docs/conformance.md). libpcap also
  * refuses more always-false expressions ("expression rejects all packets") than we detect; our
  * program for those rejects every packet.
  *

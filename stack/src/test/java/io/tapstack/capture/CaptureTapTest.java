@@ -61,6 +61,19 @@ class CaptureTapTest {
         }
     }
 
+    /** tcpdump's -c: exactly the first N accepted frames are written, however fast they come. */
+    @Test void limitWritesExactlyTheFirstFrames() throws Exception {
+        ByteArrayOutputStream bos = new ByteArrayOutputStream();
+        CaptureSession s = CaptureSession.start((BpfProgram) null, 262144,
+                new PcapWriter(bos, 262144, TimestampResolution.NANOSECONDS, false), 64).limit(3);
+        for (int i = 0; i < 10; i++) s.offer(ByteBuffer.wrap(UDP), 0, UDP.length, 5000 + i, Direction.INBOUND);
+        s.close();
+        List<CaptureRecord> recs = new CaptureFileReader(new ByteArrayInputStream(bos.toByteArray())).readAll();
+        assertEquals(3, recs.size());
+        assertEquals(3, s.stats().written());
+        for (int i = 0; i < 3; i++) assertEquals(5000 + i, recs.get(i).timestampNanos());
+    }
+
     /** A sink that blocks until released: the producer must never wait, and must count drops. */
     @Test void slowSinkCausesDropsNotStalls() throws Exception {
         CountDownLatch release = new CountDownLatch(1);

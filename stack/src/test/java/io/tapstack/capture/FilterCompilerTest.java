@@ -206,4 +206,30 @@ class FilterCompilerTest {
         assertTrue(err("gateway 1.2.3.4").getMessage().contains("not supported"));
         assertTrue(err("ip proto tcp").getMessage().startsWith("syntax error"));
     }
+
+    /**
+     * Jump threading per edge (libpcap's opt_j): the second test of the next header after the
+     * fragment-header branch is decided on that edge, so the load of the fragment's next header
+     * is dead and a short frame with a fragment header is accepted, as by tcpdump's program
+     * (found by FilterVerdictIT).
+     */
+    @Test void edgeThreadingDropsIrrelevantLoad() {
+        String expr = "ip6 proto 17 or ip6 proto 44";
+        BpfProgram p = FilterCompiler.compile(expr);
+        assertEquals(BpfProgram.parse("""
+                { 0x28, 0, 0, 0x0000000c },
+                { 0x15, 0, 4, 0x000086dd },
+                { 0x30, 0, 0, 0x00000014 },
+                { 0x15, 1, 0, 0x00000011 },
+                { 0x15, 0, 1, 0x0000002c },
+                { 0x6, 0, 0, 0x00040000 },
+                { 0x6, 0, 0, 0x00000000 },
+                """), p, p.toDump());
+        byte[] f = new byte[43];
+        f[12] = (byte) 0x86;
+        f[13] = (byte) 0xdd;
+        f[14] = 0x60;
+        f[20] = 44;
+        assertTrue(match(expr, f, f.length));
+    }
 }

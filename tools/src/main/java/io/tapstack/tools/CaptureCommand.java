@@ -2,6 +2,7 @@ package io.tapstack.tools;
 
 import io.tapstack.capture.FilterCompiler;
 import io.tapstack.capture.FilterSyntaxException;
+import io.tapstack.capture.TimestampResolution;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -46,6 +47,19 @@ public final class CaptureCommand implements Callable<Integer> {
             description = "File format (default: pcapng for *.pcapng files, else pcap).")
     String format;
 
+    @Option(names = "--time-stamp-precision", paramLabel = "micro|nano", defaultValue = "nano",
+            description = "Timestamp resolution of the file, as tcpdump's option (default ${DEFAULT-VALUE}).")
+    String tstampPrecision;
+
+    /** tcpdump's --time-stamp-precision values. */
+    static TimestampResolution resolution(String precision) {
+        switch (precision) {
+            case "micro": return TimestampResolution.MICROSECONDS;
+            case "nano": return TimestampResolution.NANOSECONDS;
+            default: throw new UserError("--time-stamp-precision must be micro or nano");
+        }
+    }
+
     @Override
     public Integer call() throws IOException {
         String filter = filterOption != null ? filterOption : String.join(" ", filterWords);
@@ -70,7 +84,10 @@ public final class CaptureCommand implements Callable<Integer> {
             }
         }
         Path socket = ControlClient.resolve(host);
-        String req = "capture " + snaplen + " " + fmt + " " + count + " " + filter.replace('\n', ' ');
+        TimestampResolution res = resolution(tstampPrecision);
+        // the format word carries the precision: pcap, pcap:micro, pcapng:micro (nano is the default)
+        String req = "capture " + snaplen + " " + fmt + (res == TimestampResolution.MICROSECONDS ? ":micro" : "") + " "
+                + count + " " + filter.replace('\n', ' ');
         if (out.equals("-")) {
             ControlClient.request(socket, req, System.out, true);
         } else {

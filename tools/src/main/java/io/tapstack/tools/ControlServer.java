@@ -188,16 +188,23 @@ public final class ControlServer implements AutoCloseable {
     }
 
     /**
-     * {@code capture SNAPLEN pcap|pcapng COUNT FILTER...}: streams the host's frames to the
+     * {@code capture SNAPLEN pcap|pcapng[:micro|:nano] COUNT FILTER...}: streams the host's frames to the
      * client until it hangs up, COUNT frames were written (0 = no limit), or the host stops.
      */
     private void capture(String args, OutputStream out, SocketChannel client) throws Exception {
         String[] a = args.split(" ", 4);
         if (a.length < 3) {
-            throw new IllegalArgumentException("usage: capture SNAPLEN pcap|pcapng COUNT [FILTER]");
+            throw new IllegalArgumentException("usage: capture SNAPLEN pcap|pcapng[:micro|:nano] COUNT [FILTER]");
         }
         int snaplen = Integer.parseInt(a[0]);
-        boolean ng = a[1].equals("pcapng");
+        // FORMAT is pcap or pcapng, optionally with ":micro" or ":nano" (the default)
+        String[] fmt = a[1].split(":", 2);
+        boolean ng = fmt[0].equals("pcapng");
+        if (!ng && !fmt[0].equals("pcap") || fmt.length > 1 && !fmt[1].equals("micro") && !fmt[1].equals("nano")) {
+            throw new IllegalArgumentException("format must be pcap or pcapng, optionally :micro or :nano");
+        }
+        io.tapstack.capture.TimestampResolution res = fmt.length > 1 && fmt[1].equals("micro")
+                ? io.tapstack.capture.TimestampResolution.MICROSECONDS : io.tapstack.capture.TimestampResolution.NANOSECONDS;
         long count = Long.parseLong(a[2]);
         String filter = a.length > 3 ? a[3] : "";
         io.tapstack.capture.BpfProgram prog;
@@ -208,10 +215,12 @@ public final class ControlServer implements AutoCloseable {
             return;
         }
         io.tapstack.capture.PacketSink sink = ng
-                ? new io.tapstack.capture.PcapngWriter(client, loop.stack().link().name(), snaplen,
-                        io.tapstack.capture.TimestampResolution.NANOSECONDS, true)
-                : new io.tapstack.capture.PcapWriter(client, snaplen, io.tapstack.capture.TimestampResolution.NANOSECONDS, true);
-        io.tapstack.capture.CaptureSession session = io.tapstack.capture.CaptureSession.start(prog, snaplen, sink, 4096);
+                ? new io.tapstack.capture.PcapngWriter(client, loop.stack().link().name(), snaplen, res, true)
+                : new io.tapstack.capture.PcapWriter(client, snaplen, res, true);
+        // the limit is enforced by the writer, so exactly COUNT frames are written (the loop
+        // below only notices every 20 ms, when more may have been written)
+        io.tapstack.capture.CaptureSession session = io.tapstack.capture.CaptureSession.start(prog, snaplen, sink, 4096)
+                .limit(count);
         // The client sends nothing more; its read side tells us when it hangs up.
         java.util.concurrent.atomic.AtomicBoolean gone = new java.util.concurrent.atomic.AtomicBoolean();
         Thread watcher = new Thread(() -> {

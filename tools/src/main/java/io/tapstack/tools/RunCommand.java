@@ -49,8 +49,12 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
     String captureFilter;
 
     @Option(names = "--capture-file", paramLabel = "FILE",
-            description = "Where --capture writes: pcapng if FILE ends in .pcapng, else pcap (nanosecond timestamps).")
+            description = "Where --capture writes: pcapng if FILE ends in .pcapng, else pcap (see --time-stamp-precision).")
     Path captureFile;
+
+    @Option(names = "--time-stamp-precision", paramLabel = "micro|nano", defaultValue = "nano",
+            description = "Timestamp resolution of --capture-file, as tcpdump's option (default ${DEFAULT-VALUE}).")
+    String tstampPrecision;
 
     @Option(names = "--snaplen", paramLabel = "N", defaultValue = "262144", description = "Bytes kept per captured frame (default ${DEFAULT-VALUE}).")
     int snaplen;
@@ -75,6 +79,7 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
         if (snaplen < 1 || snaplen > 262144) {
             throw new UserError("--snaplen " + snaplen + " out of range 1..262144");
         }
+        TimestampResolution resolution = CaptureCommand.resolution(tstampPrecision);
         BpfProgram captureProgram = null;
         if (captureFilter != null && !captureFilter.isBlank()) {
             try {
@@ -97,8 +102,8 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
                 }
                 if (captureFile != null) {
                     PacketSink sink = captureFile.toString().endsWith(".pcapng")
-                            ? PcapngWriter.create(captureFile, host.tap, snaplen, TimestampResolution.NANOSECONDS)
-                            : PcapWriter.create(captureFile, snaplen, TimestampResolution.NANOSECONDS);
+                            ? PcapngWriter.create(captureFile, host.tap, snaplen, resolution)
+                            : PcapWriter.create(captureFile, snaplen, resolution);
                     capture = CaptureSession.start(captureProgram, snaplen, sink, 65536);
                     rt.stack.captureTap().add(capture);
                 }

@@ -1,0 +1,144 @@
+#!/usr/bin/python3
+"""Crafted frames for FilterVerdictIT (scapy; nothing is sent anywhere).
+
+  verdict_frames.py OUT.pcap SEED COUNT
+
+Writes COUNT-ish seeded, well-formed or deliberately odd Ethernet frames to a pcap file:
+IPv4 (options, fragments first/middle/last, every transport the filters name), IPv6 (hop-by-hop,
+routing, destination options and fragment headers before TCP/UDP/ICMPv6), ARP and RARP,
+802.1Q/802.1ad/0x9100 tags (single and stacked), LLDP, and addresses/ports/TTLs/flags taken
+from the expressions the test compiles, so that most primitives see both verdicts.
+"""
+import random
+import sys
+
+from scapy.all import (ARP, Dot1Q, Ether, ICMP, IP, IPv6, IPv6ExtHdrDestOpt, IPv6ExtHdrFragment,
+                       IPv6ExtHdrHopByHop, IPv6ExtHdrRouting, ICMPv6EchoReply, ICMPv6EchoRequest,
+                       ICMPv6ND_NA, ICMPv6ND_NS, ICMPv6ND_RS, Raw, TCP, UDP, fragment, wrpcap)
+from scapy.layers.sctp import SCTP
+from scapy.layers.inet import IPOption_RR
+
+MACS = ["02:00:00:00:00:0a", "02:00:00:00:00:0b", "02:00:00:00:00:02", "02:00:00:00:00:01",
+        "ff:ff:ff:ff:ff:ff", "01:00:5e:00:00:01", "33:33:00:00:00:01", "33:33:ff:00:00:02", "00:11:22:33:44:55"]
+V4 = ["10.0.0.1", "10.0.0.2", "1.2.3.4", "8.8.8.8", "10.1.2.3", "10.2.0.1", "192.168.1.1", "192.169.0.1",
+      "224.0.0.1", "239.1.2.3", "255.255.255.255", "10.0.0.255", "127.0.0.1", "0.0.0.0", "172.16.0.1"]
+V6 = ["2001:db8::1", "2001:db8::2", "2001:db8:1::5", "2001:db9::1", "fe80::1", "fe80::2", "ff02::1",
+      "ff02::1:ff00:2", "fd00::1", "fd00::2", "::1", "ff05::2"]
+PORTS = [80, 443, 53, 22, 7, 9, 1, 1023, 1024, 1025, 50, 55, 60, 61, 89, 90, 91, 100, 40000, 40005,
+         40010, 40011, 65535, 12345]
+TPIDS = [0x8100, 0x88a8, 0x9100]
+
+
+def pick(r, xs):
+    return xs[r.randrange(len(xs))]
+
+
+def eth(r, ptype=None):
+    e = Ether(src=pick(r, MACS), dst=pick(r, MACS))
+    if ptype is not None:
+        e.type = ptype
+    return e
+
+
+def l4(r, v6=False):
+    k = r.randrange(10)
+    pay = Raw(bytes(r.randrange(256) for _ in range(r.choice([0, 1, 8, 20, 100, 600]))))
+    if k < 4:
+        flags = r.choice(["S", "SA", "A", "PA", "F", "FA", "R", "RA", "", "SF", "U", "E", "C"])
+        t = TCP(sport=pick(r, PORTS), dport=pick(r, PORTS), flags=flags, seq=r.randrange(1 << 32))
+        if r.randrange(4) == 0:
+            t.options = [("MSS", 1460), ("NOP", None), ("WScale", 7)]
+        return t / pay
+    if k < 7:
+        return UDP(sport=pick(r, PORTS), dport=pick(r, PORTS)) / pay
+    if k < 8:
+        return SCTP(sport=pick(r, PORTS), dport=pick(r, PORTS)) / pay
+    if v6:
+        return pick(r, [ICMPv6EchoRequest(id=r.randrange(65536), seq=1) / pay, ICMPv6EchoReply() / pay,
+                        ICMPv6ND_NS(tgt=pick(r, V6)), ICMPv6ND_NA(tgt=pick(r, V6)), ICMPv6ND_RS()])
+    return ICMP(type=pick(r, [0, 8, 3, 11, 5, 13]), code=pick(r, [0, 1, 3, 4])) / pay
+
+
+def ipv4(r):
+    ip = IP(src=pick(r, V4), dst=pick(r, V4), ttl=pick(r, [1, 63, 64, 65, 128, 255]), id=r.randrange(65536))
+    if r.randrange(8) == 0:
+        ip.options = [IPOption_RR(routers=["1.1.1.1"])]
+    k = r.randrange(12)
+    if k == 0:
+        return ip / Raw(b"\x11\x22\x33\x44" * 5), 2  # IGMP-ish / unknown protocol below
+    if k == 1:
+        ip.proto = pick(r, [2, 47, 50, 89, 253])
+        return ip / Raw(bytes(r.randrange(256) for _ in range(24))), 0
+    return ip / l4(r), 0
+
+
+def ipv6(r):
+    ip = IPv6(src=pick(r, V6), dst=pick(r, V6), hlim=pick(r, [1, 64, 255]))
+    k = r.randrange(8)
+    up = l4(r, v6=True)
+    if k == 0:
+        return ip / IPv6ExtHdrHopByHop() / up
+    if k == 1:
+        return ip / IPv6ExtHdrRouting(addresses=["2001:db8::9"]) / up
+    if k == 2:
+        return ip / IPv6ExtHdrDestOpt() / up
+    if k == 3:
+        return ip / IPv6ExtHdrFragment(id=r.randrange(1 << 32), m=r.randrange(2), offset=pick(r, [0, 0, 8, 100])) / up
+    if k == 4:
+        return ip / IPv6ExtHdrHopByHop() / IPv6ExtHdrFragment(offset=0) / up
+    return ip / up
+
+
+def arp(r):
+    a = ARP(op=pick(r, [1, 2, 3, 4, 9]), psrc=pick(r, V4), pdst=pick(r, V4), hwsrc=pick(r, MACS))
+    return Ether(src=pick(r, MACS), dst=pick(r, MACS), type=pick(r, [0x0806, 0x0806, 0x8035])) / a
+
+
+def frame(r):
+    k = r.randrange(20)
+    if k < 8:
+        p, _ = ipv4(r)
+        return [eth(r) / p]
+    if k < 10:
+        # IPv4 fragments of a datagram that needs several
+        p = IP(src=pick(r, V4), dst=pick(r, V4), id=r.randrange(65536)) / l4(r)
+        p = p / Raw(b"f" * r.choice([64, 300, 1600]))
+        frags = fragment(p, fragsize=pick(r, [8, 16, 24, 200, 512]))
+        e = eth(r)
+        return [e.copy() / f for f in frags[:4]]
+    if k < 14:
+        return [eth(r) / ipv6(r)]
+    if k < 16:
+        return [arp(r)]
+    if k < 19:
+        # VLAN-tagged, one or two tags, any TPID, any payload
+        inner = pick(r, [lambda: ipv4(r)[0], lambda: ipv6(r), lambda: ARP(psrc=pick(r, V4), pdst=pick(r, V4))])()
+        tags = [Dot1Q(vlan=pick(r, [0, 1, 5, 100, 200, 4095]), prio=r.randrange(8)) for _ in range(r.choice([1, 1, 2]))]
+        p = tags[-1] / inner
+        for t in reversed(tags[:-1]):
+            p = t / p
+        e = eth(r, pick(r, TPIDS))
+        f = e / p
+        raw = bytearray(bytes(f))
+        # an inner tag gets a TPID of its own choice too
+        if len(tags) == 2:
+            raw[16:18] = pick(r, TPIDS).to_bytes(2, "big")
+        return [Ether(bytes(raw))]
+    # LLDP / unknown EtherTypes / 802.3 length field
+    e = eth(r, pick(r, [0x88cc, 0x88cc, 0x0026, 0x0042, 0x1234, 0x05dc, 0x0600]))
+    return [e / Raw(bytes(r.randrange(256) for _ in range(r.choice([10, 46, 100]))))]
+
+
+def main():
+    out, seed, count = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+    r = random.Random(seed)
+    pkts = []
+    while len(pkts) < count:
+        for f in frame(r):
+            pkts.append(f)
+    wrpcap(out, pkts)
+    print("wrote %d frames" % len(pkts))
+
+
+if __name__ == "__main__":
+    main()
