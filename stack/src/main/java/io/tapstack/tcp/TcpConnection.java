@@ -946,7 +946,13 @@ public final class TcpConnection {
             int off = sndNxt - sndUna;
             int avail = Math.max(0, ringSize - off);
             int flight = sndNxt - sndUna;
-            int wnd = Math.min(sndWnd, cc.cwnd());
+            int cwnd = cc.cwnd();
+            if (!inRecovery && dupAcks > 0 && dupAcks < 3 && sndNxt == sndMax) {
+                // RFC 3042 limited transmit: one new segment for each of the first two duplicate
+                // ACKs, cwnd unchanged, so a small window still produces the third duplicate
+                cwnd += dupAcks * sndMss;
+            }
+            int wnd = Math.min(sndWnd, cwnd);
             int usable = Math.max(0, wnd - flight);
             int len = Math.min(avail, sndMss);
             int sackRoom = sackBlocksToSend() > 0 ? 4 + 8 * sackBlocksToSend() : 0;

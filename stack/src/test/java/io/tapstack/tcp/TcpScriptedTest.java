@@ -424,6 +424,32 @@ class TcpScriptedTest {
     }
 
     @Test
+    void limitedTransmitSendsNewSegmentsOnTheFirstTwoDuplicateAcks() throws Exception {
+        // RFC 3042: with cwnd full, each of the first two duplicate ACKs releases one new segment
+        TcpScript t = new TcpScript();
+        Est e = open(t);
+        e.c.setNoDelay(true);
+        e.c.write(ByteBuffer.wrap(bytes(20 * 1460, 1)));
+        int sent = 0;
+        while (!t.out.isEmpty() || sent == 0) {
+            t.expect();
+            sent++;
+        }
+        t.expectNothing(50);
+        int una = e.aNxt();
+        int next = una + sent * 1460;
+        for (int i = 0; i < 2; i++) {
+            t.send(PPORT, LPORT, e.pNxt, una, A, 65535, new byte[0]);
+            Seg n = t.expect(10);
+            assertEquals(next + i * 1460, n.seq(), "limited transmit after duplicate ACK " + (i + 1));
+            assertEquals(1460, n.data().length);
+        }
+        assertEquals(0, t.tcp.counters().get(TcpCounter.FAST_RETRANSMITS));
+        t.send(PPORT, LPORT, e.pNxt, una, A, 65535, new byte[0]);
+        assertEquals(1, t.tcp.counters().get(TcpCounter.FAST_RETRANSMITS));
+    }
+
+    @Test
     void sackedDataIsNotResentAfterTimeout() throws Exception {
         TcpScript t = new TcpScript();
         Est e = open(t, opts(mss(1460), sackPerm()), 65535);
