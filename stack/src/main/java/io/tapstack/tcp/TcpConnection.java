@@ -631,8 +631,9 @@ public final class TcpConnection {
                 }
             }
         }
+        boolean newSack = false;
         if (sackOk && s.opts.sackCount > 0) {
-            updateScoreboard(s);
+            newSack = updateScoreboard(s);
         }
         if (acked > 0) {
             int ringSize = sendRing == null ? 0 : sendRing.size();
@@ -702,8 +703,12 @@ public final class TcpConnection {
                 writeBlocked = false;
                 post(EV_WRITABLE);
             }
-        } else if (acked == 0 && segLen == 0 && sndWnd == oldWnd && sndWnd != 0 && sndMax != sndUna) {
-            // RFC 5681 §2: a duplicate ACK
+        } else if (acked == 0 && segLen == 0 && sndMax != sndUna
+                && ((sndWnd == oldWnd && sndWnd != 0) || newSack)) {
+            // RFC 5681 §2: a duplicate ACK; with SACK, an ACK that SACKs new data counts too
+            // ("if the ACK contains previously unknown SACK information"), whatever its window:
+            // Linux's advertised window moves by a few units while out-of-order data is queued,
+            // and the strict definition then misses most duplicates and waits for the RTO.
             dupAcks++;
             tcp.counters.inc(TcpCounter.DUP_ACKS);
             if (inRecovery) {
@@ -941,7 +946,13 @@ public final class TcpConnection {
             int off = sndNxt - sndUna;
             int avail = Math.max(0, ringSize - off);
             int flight = sndNxt - sndUna;
-            int wnd = Math.min(sndWnd, cc.cwnd());
+            int cwnd = cc.cwnd();
+            if (!inRecovery && dupAcks > 0 && dupAcks < 3 && sndNxt == sndMax) {
+                // RFC 3042 limited transmit: one new segment for each of the first two duplicate
+                // ACKs, cwnd unchanged, so a small window still produces the third duplicate
+                cwnd += dupAcks * sndMss;
+            }
+            int wnd = Math.min(sndWnd, cwnd);
             int usable = Math.max(0, wnd - flight);
             boolean retransmitting = lt(sndNxt, sndMax);
             int sackRoom = sackBlocksToSend() > 0 ? 4 + 8 * sackBlocksToSend() : 0;
@@ -1194,7 +1205,9 @@ public final class TcpConnection {
 
     // ---- sender's SACK scoreboard
 
-    private void updateScoreboard(Segment s) {
+    /** Merges the SACK blocks of {@code s} into the scoreboard; true if they covered bytes not SACKed before. */
+    private boolean updateScoreboard(Segment s) {
+        boolean news = false;
         for (int k = 0; k < s.opts.sackCount; k++) {
             int l = s.opts.sackLeft[k];
             int r = s.opts.sackRight[k];
@@ -1225,7 +1238,11 @@ public final class TcpConnection {
                 System.arraycopy(sackedStart, i, sackedStart, i + 1, sackedCount - i);
                 System.arraycopy(sackedEnd, i, sackedEnd, i + 1, sackedCount - i);
                 sackedCount++;
-            } else if (merged > 1) {
+                news = true;
+            } else if (merged == 1) {
+                news |= lt(l, sackedStart[i]) || gt(r, sackedEnd[i]);
+            } else {
+                news = true; // the block spans the gap between stored ranges
                 System.arraycopy(sackedStart, j, sackedStart, i + 1, sackedCount - j);
                 System.arraycopy(sackedEnd, j, sackedEnd, i + 1, sackedCount - j);
                 sackedCount -= merged - 1;
@@ -1233,6 +1250,7 @@ public final class TcpConnection {
             sackedStart[i] = l;
             sackedEnd[i] = r;
         }
+        return news;
     }
 
     private void pruneScoreboard() {

@@ -391,6 +391,65 @@ class TcpScriptedTest {
     }
 
     @Test
+    void acksWithNewSackBlocksCountAsDuplicatesWhateverTheirWindow() throws Exception {
+        // RFC 5681 §2: with SACK, an ACK carrying previously unknown SACK information is a
+        // duplicate. Linux moves its advertised window by a few units while out-of-order data is
+        // queued; the strict "same window" rule alone would miss these and wait for the RTO.
+        TcpScript t = new TcpScript();
+        Est e = open(t, opts(mss(1460), sackPerm()), 65535);
+        e.c.setNoDelay(true);
+        e.c.write(ByteBuffer.wrap(bytes(10 * 1460, 1)));
+        for (int i = 0; i < 10; i++) {
+            t.expect();
+        }
+        int una = e.aNxt();
+        t.out.clear();
+        for (int i = 1; i <= 3; i++) {
+            t.send(PPORT, LPORT, e.pNxt, una, A, 65535 - 16 * i, opts(sack(una + 1460, una + (1 + i) * 1460)), new byte[0]);
+        }
+        Seg r = null;
+        while (!t.out.isEmpty()) {
+            Seg s = t.out.poll();
+            if (s.seq() == una && s.data().length > 0) {
+                r = s;
+                break;
+            }
+        }
+        assertNotNull(r, "fast retransmit of the segment at " + una + " after three SACKs with changing windows");
+        assertEquals(1, t.tcp.counters().get(TcpCounter.FAST_RETRANSMITS));
+        assertEquals(3, t.tcp.counters().get(TcpCounter.DUP_ACKS));
+        // an ACK repeating known SACK information with yet another window is not a duplicate
+        t.send(PPORT, LPORT, e.pNxt, una, A, 60000, opts(sack(una + 1460, una + 4 * 1460)), new byte[0]);
+        assertEquals(3, t.tcp.counters().get(TcpCounter.DUP_ACKS));
+    }
+
+    @Test
+    void limitedTransmitSendsNewSegmentsOnTheFirstTwoDuplicateAcks() throws Exception {
+        // RFC 3042: with cwnd full, each of the first two duplicate ACKs releases one new segment
+        TcpScript t = new TcpScript();
+        Est e = open(t);
+        e.c.setNoDelay(true);
+        e.c.write(ByteBuffer.wrap(bytes(20 * 1460, 1)));
+        int sent = 0;
+        while (!t.out.isEmpty() || sent == 0) {
+            t.expect();
+            sent++;
+        }
+        t.expectNothing(50);
+        int una = e.aNxt();
+        int next = una + sent * 1460;
+        for (int i = 0; i < 2; i++) {
+            t.send(PPORT, LPORT, e.pNxt, una, A, 65535, new byte[0]);
+            Seg n = t.expect(10);
+            assertEquals(next + i * 1460, n.seq(), "limited transmit after duplicate ACK " + (i + 1));
+            assertEquals(1460, n.data().length);
+        }
+        assertEquals(0, t.tcp.counters().get(TcpCounter.FAST_RETRANSMITS));
+        t.send(PPORT, LPORT, e.pNxt, una, A, 65535, new byte[0]);
+        assertEquals(1, t.tcp.counters().get(TcpCounter.FAST_RETRANSMITS));
+    }
+
+    @Test
     void sackedDataIsNotResentAfterTimeout() throws Exception {
         TcpScript t = new TcpScript();
         Est e = open(t, opts(mss(1460), sackPerm()), 65535);

@@ -64,22 +64,22 @@ public final class HostOptions {
             description = "Spin this long after the last packet before sleeping (latency for CPU; default 0).")
     long busyPollMicros;
 
-    @Option(names = "--fault-rx-loss", paramLabel = "PCT", description = "Drop this % of received frames (the stack's faulty link).")
+    @Option(names = "--fault-rx-loss", paramLabel = "PCT", description = "Drop this %% of received frames (the stack's faulty link).")
     double rxLoss;
 
-    @Option(names = "--fault-tx-loss", paramLabel = "PCT", description = "Drop this % of sent frames.")
+    @Option(names = "--fault-tx-loss", paramLabel = "PCT", description = "Drop this %% of sent frames.")
     double txLoss;
 
     @Option(names = "--fault-delay", paramLabel = "MS", description = "Delay frames in each direction by MS milliseconds.")
     double delayMs;
 
-    @Option(names = "--fault-reorder", paramLabel = "PCT", description = "Delay this % of frames in each direction by 5 ms more (reordering).")
+    @Option(names = "--fault-reorder", paramLabel = "PCT", description = "Delay this %% of frames in each direction by 5 ms more (reordering).")
     double reorder;
 
-    @Option(names = "--fault-duplicate", paramLabel = "PCT", description = "Duplicate this % of frames in each direction.")
+    @Option(names = "--fault-duplicate", paramLabel = "PCT", description = "Duplicate this %% of frames in each direction.")
     double duplicate;
 
-    @Option(names = "--fault-corrupt", paramLabel = "PCT", description = "Flip one bit in this % of received frames.")
+    @Option(names = "--fault-corrupt", paramLabel = "PCT", description = "Flip one bit in this %% of received frames.")
     double corrupt;
 
     @Option(names = "--fault-seed", paramLabel = "N", defaultValue = "1", description = "Seed of the faulty link (default ${DEFAULT-VALUE}).")
