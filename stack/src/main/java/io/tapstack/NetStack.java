@@ -259,6 +259,57 @@ public final class NetStack {
         return true;
     }
 
+    /**
+     * With a multi-queue TAP, one stack per queue: the kernel steers each flow to one queue,
+     * but ARP and neighbour discovery concern every queue's stack. A stack that receives such
+     * a frame shares a copy with its siblings, which learn from it without answering.
+     */
+    @FunctionalInterface
+    public interface Fanout {
+        /** Called on this stack's loop with a frame (Ethernet onward) to share; copy it. */
+        void share(java.nio.ByteBuffer buf, int off, int len);
+    }
+
+    private Fanout fanout;
+    private boolean mirrored;
+
+    public void setFanout(Fanout f) {
+        this.fanout = f;
+    }
+
+    /** True while processing a frame shared by a sibling queue's stack (learn, do not answer). */
+    public boolean isMirrored() {
+        return mirrored;
+    }
+
+    /** Processes a frame a sibling queue shared (on this stack's loop thread). */
+    public void receiveMirrored(byte[] frame) {
+        PacketBuf p = allocate(frame.length);
+        if (p == null) {
+            return;
+        }
+        p.appendBytes(frame, 0, frame.length);
+        mirrored = true;
+        try {
+            receiveFrame(p);
+        } finally {
+            mirrored = false;
+        }
+    }
+
+    private boolean shared(PacketBuf p, int type) {
+        if (type == EthernetFrame.TYPE_ARP) {
+            return true;
+        }
+        // ICMPv6 router/neighbour discovery (types 133..137) directly after the IPv6 header
+        int l3 = p.start() + eth.headerLength();
+        if (type != EthernetFrame.TYPE_IPV6 || p.length() < eth.headerLength() + 41 || p.buf().get(l3 + 6) != 58) {
+            return false;
+        }
+        int t = p.buf().get(l3 + 40) & 0xff;
+        return t >= 133 && t <= 137;
+    }
+
     /** Processes one received Ethernet frame (window: the Ethernet header onward). */
     public void receiveFrame(PacketBuf p) {
         eth.wrap(p.buf(), p.start(), p.length());
@@ -281,6 +332,9 @@ public final class NetStack {
         }
         p.l2 = p.start();
         int type = eth.etherType();
+        if (fanout != null && !mirrored && shared(p, type)) {
+            fanout.share(p.buf(), p.start(), p.length());
+        }
         long src = eth.src();
         p.pull(eth.headerLength());
         switch (type) {

@@ -39,13 +39,22 @@ public final class Netns implements AutoCloseable {
 
     /** Creates namespace + TAP with {@code kernelAddr} (e.g. 10.0.0.1/24) on its kernel side. */
     public static Netns create(String tag, String kernelAddr) {
+        return create(tag, kernelAddr, false);
+    }
+
+    /** As {@link #create(String, String)}; {@code multiQueue} makes a multi-queue TAP. */
+    public static Netns create(String tag, String kernelAddr, boolean multiQueue) {
         requireTapPrivilege();
         String name = "tsit-" + tag + "-" + ProcessHandle.current().pid() + "-" + SEQ.incrementAndGet();
         Netns ns = new Netns(name, "tap0");
         Sh.run(10, "ip", "netns", "add", name).ok();
         try {
             ns.ip("link", "set", "lo", "up");
-            ns.ip("tuntap", "add", "dev", ns.tap, "mode", "tap");
+            if (multiQueue) {
+                ns.ip("tuntap", "add", "dev", ns.tap, "mode", "tap", "multi_queue");
+            } else {
+                ns.ip("tuntap", "add", "dev", ns.tap, "mode", "tap");
+            }
             ns.ip("link", "set", ns.tap, "txqueuelen", "10000");
             if (kernelAddr != null) {
                 ns.ip("addr", "add", kernelAddr, "dev", ns.tap);

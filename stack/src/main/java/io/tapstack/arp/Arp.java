@@ -251,7 +251,7 @@ public final class Arp {
                     counters.inc(ArpCounter.DROP_CACHE_FULL);
                 }
             }
-            if (op == ArpPacket.OP_REQUEST) {
+            if (op == ArpPacket.OP_REQUEST && !stack.isMirrored()) {
                 if (send(ArpPacket.OP_REPLY, tpa, sha, spa, sha)) {
                     counters.inc(ArpCounter.TX_REPLY);
                 }

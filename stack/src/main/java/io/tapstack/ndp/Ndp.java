@@ -1123,6 +1123,9 @@ public final class Ndp {
 
     /** NA (RFC 4861 §4.4, §7.2.4): R=0 (a host), S as given, O=1, with our TLLA. */
     private void sendNa(long tHi, long tLo, long dHi, long dLo, boolean solicited, long dstMac) {
+        if (stack.isMirrored()) {
+            return; // a copy shared by a sibling queue: the queue that received it answers
+        }
         int len = 32;
         PacketBuf p = stack.allocate(len);
         if (p == null) {

@@ -46,19 +46,38 @@ public final class Iperf3Service extends LoopService {
     private static final int MAX_JSON = 1 << 20;
     private static final int MAX_STREAMS = 128;
 
-    /** The one test that may run at a time. */
-    private Test current;
+    /**
+     * Tests by cookie, shared by the service instances of all the loops of one host: with a
+     * multi-queue TAP a client's data connections may land on other queues than its control
+     * connection. One test runs at a time.
+     */
+    private final java.util.concurrent.ConcurrentMap<String, Test> tests;
     private final ByteBuffer sendBlock;
     private long testsRun;
 
-    Iperf3Service(EventLoop loop, int port) {
+    Iperf3Service(EventLoop loop, int port, java.util.concurrent.ConcurrentMap<String, Test> tests) {
         super(loop, port);
         this.sendBlock = randomBlock();
+        this.tests = tests;
     }
 
     private Iperf3Service(NetStack stack, int port) {
         super(null, stack, port);
         this.sendBlock = randomBlock();
+        this.tests = new java.util.concurrent.ConcurrentHashMap<>();
+    }
+
+    /** Runs {@code r} on {@code l}'s thread (now, if already there or if there is no loop). */
+    private static void onLoop(EventLoop l, Runnable r) {
+        if (l == null || l.inLoop()) {
+            r.run();
+        } else {
+            try {
+                l.execute(r);
+            } catch (IllegalStateException stopped) {
+                // that loop is shutting down
+            }
+        }
     }
 
     /** Starts the service on a stack driven by the caller (tests). */
@@ -66,8 +85,11 @@ public final class Iperf3Service extends LoopService {
         return new Iperf3Service(stack, port).start();
     }
 
+    @SuppressWarnings("unchecked")
     static Service start(EventLoop loop, ServiceOptions o) throws Exception {
-        return new Iperf3Service(loop, o.port("iperf3", PORT)).start();
+        java.util.concurrent.ConcurrentMap<String, Test> shared = (java.util.concurrent.ConcurrentMap<String, Test>)
+                o.shared.computeIfAbsent("iperf3.tests", k -> new java.util.concurrent.ConcurrentHashMap<String, Test>());
+        return new Iperf3Service(loop, o.port("iperf3", PORT), shared).start();
     }
 
     private static ByteBuffer randomBlock() {
@@ -109,19 +131,26 @@ public final class Iperf3Service extends LoopService {
                         return;
                     }
                     String k = new String(cookie.array(), 0, COOKIE_SIZE - 1, StandardCharsets.US_ASCII);
-                    if (current != null && current.cookie.equals(k) && current.phase == Phase.CREATE_STREAMS) {
-                        test = current;
-                        stream = test.addStream(c);
+                    Test t = tests.get(k);
+                    if (t != null && t.acceptingStreams) {
+                        test = t;
+                        stream = new Stream(c, loop, t);
+                        Stream st = stream;
+                        onLoop(t.loop, () -> t.addStream(st));
                         return;
                     }
-                    if (current != null && current.phase != Phase.DONE) {
+                    Test fresh = new Test(k, c, loop);
+                    boolean busy = false;
+                    for (Test other : tests.values()) {
+                        busy |= other.phase != Phase.DONE;
+                    }
+                    if (busy || tests.putIfAbsent(k, fresh) != null) {
                         // a test is running: iperf3 answers ACCESS_DENIED ("the server is busy")
                         c.write(ByteBuffer.wrap(new byte[] {ACCESS_DENIED}));
                         c.close();
                         return;
                     }
-                    current = new Test(k, c);
-                    test = current;
+                    test = fresh;
                     test.control(ByteBuffer.wrap(new byte[] {PARAM_EXCHANGE}));
                     test.phase = Phase.PARAMS;
                 }
@@ -131,7 +160,7 @@ public final class Iperf3Service extends LoopService {
                     test.controlReadable();
                 }
             } catch (TcpException e) {
-                if (test != null) {
+                if (test != null && stream == null) {
                     test.finish();
                 }
                 c.abort();
@@ -149,7 +178,9 @@ public final class Iperf3Service extends LoopService {
 
         @Override
         public void onClosed(TcpConnection c, TcpException error) {
-            if (test != null && stream == null && test.phase != Phase.DONE) {
+            if (stream != null) {
+                stream.done = true;
+            } else if (test != null && test.phase != Phase.DONE) {
                 test.finish();
             }
         }
@@ -157,26 +188,45 @@ public final class Iperf3Service extends LoopService {
 
     private enum Phase { PARAMS, CREATE_STREAMS, RUNNING, RESULTS, DISPLAY, DONE }
 
+    /** A data connection; it lives on its own loop, which may not be the control's. */
     private static final class Stream {
-        final int id;
+        volatile int id;
         final TcpConnection conn;
-        long bytes;
-        long retransBase;
-        boolean done;
+        final EventLoop loop;
+        final Test test;
+        /** Written only on the stream's loop; read by the control's loop for results. */
+        volatile long bytes;
+        final long retransBase;
+        volatile boolean done;
 
-        Stream(int id, TcpConnection conn) {
-            this.id = id;
+        private ByteBuffer view;
+        final ByteBuffer scratch = ByteBuffer.allocate(64 * 1024);
+
+        Stream(TcpConnection conn, EventLoop loop, Test test) {
             this.conn = conn;
+            this.loop = loop;
+            this.test = test;
             this.retransBase = conn.retransmits();
+        }
+
+        ByteBuffer block() {
+            if (view == null) {
+                view = test.block.duplicate();
+            }
+            return view;
         }
     }
 
     /** One iperf3 test: its control connection, parameters and streams. */
-    private final class Test {
+    final class Test {
         final String cookie;
         final TcpConnection control;
-        final List<Stream> streams = new ArrayList<>();
-        Phase phase;
+        /** The control connection's loop: the test's state changes only there. */
+        final EventLoop loop;
+        final List<Stream> streams = new java.util.concurrent.CopyOnWriteArrayList<>();
+        volatile Phase phase;
+        volatile boolean acceptingStreams;
+        volatile boolean running;
         final ByteBuffer in = ByteBuffer.allocate(MAX_JSON + 4);
         ByteBuffer pendingOut;
         int parallel = 1;
@@ -186,12 +236,12 @@ public final class Iperf3Service extends LoopService {
         long startNanos;
         long endNanos;
         long cpuStart;
-        final ByteBuffer scratch = ByteBuffer.allocate(256 * 1024);
         final ByteBuffer block;
 
-        Test(String cookie, TcpConnection control) {
+        Test(String cookie, TcpConnection control, EventLoop loop) {
             this.cookie = cookie;
             this.control = control;
+            this.loop = loop;
             this.block = sendBlock.duplicate();
         }
 
@@ -306,29 +356,41 @@ public final class Iperf3Service extends LoopService {
             long blocks = MiniJson.asLong(m, "blockcount", 0);
             byteLimit = num > 0 ? num : blocks > 0 ? blocks * blockLen : 0;
             phase = Phase.CREATE_STREAMS;
+            acceptingStreams = true;
             control(ByteBuffer.wrap(new byte[] {CREATE_STREAMS}));
         }
 
-        Stream addStream(TcpConnection c) throws TcpException {
+        /** On the control's loop: a data connection arrived (on any loop). */
+        void addStream(Stream s) {
+            if (phase != Phase.CREATE_STREAMS || streams.size() >= parallel) {
+                onLoop(s.loop, s.conn::abort);
+                return;
+            }
             // iperf3 numbers streams 1, 3, 4, 5, …
-            int id = streams.isEmpty() ? 1 : streams.size() + 2;
-            Stream s = new Stream(id, c);
+            s.id = streams.isEmpty() ? 1 : streams.size() + 2;
             streams.add(s);
             if (streams.size() == parallel) {
+                acceptingStreams = false;
                 phase = Phase.RUNNING;
+                running = true;
                 startNanos = System.nanoTime();
                 cpuStart = cpuNanos();
-                control(ByteBuffer.wrap(new byte[] {TEST_START, TEST_RUNNING}));
+                try {
+                    control(ByteBuffer.wrap(new byte[] {TEST_START, TEST_RUNNING}));
+                } catch (TcpException e) {
+                    finish();
+                    return;
+                }
                 if (reverse) {
                     for (Stream x : streams) {
-                        pumpSend(x);
+                        onLoop(x.loop, () -> pumpSend(x));
                     }
                 }
             }
-            return s;
         }
 
         void dataReadable(Stream s) throws TcpException {
+            ByteBuffer scratch = s.scratch;
             while (true) {
                 scratch.clear();
                 int n = s.conn.read(scratch);
@@ -340,14 +402,15 @@ public final class Iperf3Service extends LoopService {
                 if (n == 0) {
                     return;
                 }
-                if (phase == Phase.RUNNING || phase == Phase.CREATE_STREAMS) {
+                if (running || phase == Phase.CREATE_STREAMS) {
                     s.bytes += n;
                 }
             }
         }
 
+        /** On the stream's loop: writes blocks while the send buffer takes them. */
         void pumpSend(Stream s) {
-            if (!reverse || phase != Phase.RUNNING || s.done) {
+            if (!reverse || !running || s.done) {
                 return;
             }
             try {
@@ -356,14 +419,16 @@ public final class Iperf3Service extends LoopService {
                     if (room <= 0) {
                         return;
                     }
-                    if (!block.hasRemaining()) {
-                        block.clear();
+                    // every stream's loop writes from its own view of the shared random block
+                    ByteBuffer b = s.block();
+                    if (!b.hasRemaining()) {
+                        b.clear();
                     }
-                    int lim = (int) Math.min(Math.min(block.remaining(), blockLen), room);
-                    int oldLimit = block.limit();
-                    block.limit(block.position() + lim);
-                    int n = s.conn.write(block);
-                    block.limit(oldLimit);
+                    int lim = (int) Math.min(Math.min(b.remaining(), blockLen), room);
+                    int oldLimit = b.limit();
+                    b.limit(b.position() + lim);
+                    int n = s.conn.write(b);
+                    b.limit(oldLimit);
                     if (n <= 0) {
                         return;
                     }
@@ -386,15 +451,18 @@ public final class Iperf3Service extends LoopService {
             switch (state) {
                 case TEST_END -> {
                     endNanos = System.nanoTime();
+                    running = false;
                     phase = Phase.RESULTS;
                     // Close the data streams, as iperf3's server does: a client reading a whole
                     // block (iperf3 reads blksize bytes at a time) then sees the end of the stream
                     // instead of waiting for the rest of a block that will never come.
                     for (Stream x : streams) {
-                        if (!x.done) {
-                            x.done = true;
-                            x.conn.close();
-                        }
+                        onLoop(x.loop, () -> {
+                            if (!x.done) {
+                                x.done = true;
+                                x.conn.close();
+                            }
+                        });
                     }
                     control(ByteBuffer.wrap(new byte[] {EXCHANGE_RESULTS}));
                 }
@@ -432,16 +500,18 @@ public final class Iperf3Service extends LoopService {
                 return;
             }
             phase = Phase.DONE;
+            running = false;
+            acceptingStreams = false;
             testsRun++;
             for (Stream s : streams) {
-                if (!s.done) {
-                    s.done = true;
-                    s.conn.close();
-                }
+                onLoop(s.loop, () -> {
+                    if (!s.done) {
+                        s.done = true;
+                        s.conn.close();
+                    }
+                });
             }
-            if (current == this) {
-                current = null;
-            }
+            tests.remove(cookie, this);
         }
     }
 

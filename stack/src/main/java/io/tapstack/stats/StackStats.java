@@ -50,8 +50,25 @@ public final class StackStats {
 
     /** Multi-line text: non-zero counters of each group (all of them if {@code all}). */
     public String format(boolean all) {
+        return format(snapshot(), all);
+    }
+
+    /** Sums snapshots (of the stacks of a multi-queue host) counter by counter. */
+    public static Map<String, Map<String, Long>> sum(List<Map<String, Map<String, Long>>> snaps) {
+        Map<String, Map<String, Long>> m = new LinkedHashMap<>();
+        for (Map<String, Map<String, Long>> s : snaps) {
+            for (Map.Entry<String, Map<String, Long>> g : s.entrySet()) {
+                Map<String, Long> dst = m.computeIfAbsent(g.getKey(), k -> new LinkedHashMap<>());
+                g.getValue().forEach((k, v) -> dst.merge(k, v, Long::sum));
+            }
+        }
+        return m;
+    }
+
+    /** Multi-line text of a snapshot, as {@link #format(boolean)}. */
+    public static String format(Map<String, Map<String, Long>> snapshot, boolean all) {
         StringBuilder sb = new StringBuilder();
-        for (Map.Entry<String, Map<String, Long>> g : snapshot().entrySet()) {
+        for (Map.Entry<String, Map<String, Long>> g : snapshot.entrySet()) {
             StringBuilder lines = new StringBuilder();
             for (Map.Entry<String, Long> e : g.getValue().entrySet()) {
                 if (all || e.getValue() != 0) {

@@ -78,7 +78,7 @@ public final class TapDevice implements AutoCloseable {
                 LibC.close(fd);
                 String hint = e == Errno.EPERM ? ": run as root or with CAP_NET_ADMIN"
                         : e == Errno.EBUSY ? ": another process holds it, or it is a TUN or has other flags"
-                        : e == Errno.EINVAL ? ": the name is taken by a device that is not a TAP" : "";
+                        : e == Errno.EINVAL ? ": the name is taken by a device that is not a TAP, or its multi-queue setting differs (for --queues N > 1: ip tuntap add dev NAME mode tap multi_queue)" : "";
                 throw new TapException("cannot attach TAP '" + name + "': " + Errno.describe(e) + hint, e);
             }
         }

@@ -52,8 +52,16 @@ public final class TapLink implements Link {
      * @param mtu the IP MTU, or 0 for the interface's own
      */
     public static TapLink open(String name, int mtu, Offloads offloads) {
+        return open(name, mtu, offloads, false);
+    }
+
+    /**
+     * As {@link #open(String, int, Offloads)}; with {@code multiQueue} the fd is one queue of a
+     * multi-queue TAP ({@code IFF_MULTI_QUEUE}): open it once per queue.
+     */
+    public static TapLink open(String name, int mtu, Offloads offloads, boolean multiQueue) {
         boolean vnet = OffloadSpec.any(offloads);
-        TapDevice dev = TapDevice.open(name, vnet ? TapDevice.IFF_VNET_HDR : 0);
+        TapDevice dev = TapDevice.open(name, (vnet ? TapDevice.IFF_VNET_HDR : 0) | (multiQueue ? TapDevice.IFF_MULTI_QUEUE : 0));
         try {
             if (vnet) {
                 dev.setVnetHeaderSize(io.tapstack.VnetHeader.LENGTH);

@@ -236,7 +236,7 @@ public final class ControlServer implements AutoCloseable {
         }, "tapstack-capture-client");
         watcher.setDaemon(true);
         watcher.start();
-        loop.stack().captureTap().add(session);
+        runtime.addCapture(session);
         captures.add(session);
         try {
             while (!gone.get() && !closed && session.failure() == null
@@ -244,7 +244,7 @@ public final class ControlServer implements AutoCloseable {
                 Thread.sleep(20);
             }
         } finally {
-            loop.stack().captureTap().remove(session);
+            runtime.removeCapture(session);
             captures.remove(session);
             try {
                 session.close();
@@ -295,7 +295,7 @@ public final class ControlServer implements AutoCloseable {
     public void close() {
         closed = true;
         for (io.tapstack.capture.CaptureSession cs : captures) {
-            loop.stack().captureTap().remove(cs);
+            runtime.removeCapture(cs);
         }
         try {
             server.close();

@@ -60,6 +60,10 @@ public final class HostOptions {
             description = "virtio-net offloads: none, or any of csum,tso,lro (default: ${DEFAULT-VALUE}).")
     Offloads offloads;
 
+    @Option(names = "--queues", paramLabel = "N", defaultValue = "1",
+            description = "Queues of a multi-queue TAP (IFF_MULTI_QUEUE), one event loop each; the kernel keeps each flow on one queue (default ${DEFAULT-VALUE}).")
+    int queues;
+
     @Option(names = "--busy-poll", paramLabel = "MICROS",
             description = "Spin this long after the last packet before sleeping (latency for CPU; default 0).")
     long busyPollMicros;
@@ -85,41 +89,95 @@ public final class HostOptions {
     @Option(names = "--fault-seed", paramLabel = "N", defaultValue = "1", description = "Seed of the faulty link (default ${DEFAULT-VALUE}).")
     long faultSeed;
 
-    /** A host brought up from these options: link, stack, running loop. */
+    /** One queue of a host: its link, stack and loop. */
+    public record Queue(TapLink tapLink, FaultyLink faulty, NetStack stack, EventLoop loop) {
+    }
+
+    /** A host brought up from these options: one or more queues, each a link, stack and running loop. */
     public static final class Runtime implements AutoCloseable {
+        public final List<Queue> queues;
+        /** The first queue's, for what is the same on every queue (tables, addresses). */
         public final TapLink tapLink;
         public final FaultyLink faulty;
         public final NetStack stack;
         public final EventLoop loop;
         public final String ipv6Text;
 
-        Runtime(TapLink tapLink, FaultyLink faulty, NetStack stack, EventLoop loop, String ipv6Text) {
-            this.tapLink = tapLink;
-            this.faulty = faulty;
-            this.stack = stack;
-            this.loop = loop;
+        Runtime(List<Queue> queues, String ipv6Text) {
+            this.queues = List.copyOf(queues);
+            Queue q = queues.get(0);
+            this.tapLink = q.tapLink();
+            this.faulty = q.faulty();
+            this.stack = q.stack();
+            this.loop = q.loop();
             this.ipv6Text = ipv6Text;
         }
 
-        /** Counters of the stack (and the faulty link, if any), like netstat -s. */
+        /** Counters of all queues summed (and the faulty links', the loops'), like netstat -s. */
         public String stats(boolean all) throws Exception {
-            String s = loop.call(() -> stack.stats().format(all)).get(5, TimeUnit.SECONDS);
-            s += "loop:\n    " + loop.passes() + " passes\n    " + loop.allocatedBytes() + " allocated_bytes\n";
-            if (faulty != null) {
-                s += loop.call(() -> "faults:\n"
-                        + "    " + faulty.rxDropped() + " rx_dropped\n"
-                        + "    " + faulty.txDropped() + " tx_dropped\n"
-                        + "    " + faulty.duplicated() + " duplicated\n"
-                        + "    " + faulty.reordered() + " reordered\n"
-                        + "    " + faulty.corrupted() + " corrupted\n").get(5, TimeUnit.SECONDS);
+            List<java.util.Map<String, java.util.Map<String, Long>>> snaps = new ArrayList<>();
+            StringBuilder extra = new StringBuilder();
+            long passes = 0;
+            long alloc = 0;
+            long rd = 0;
+            long td = 0;
+            long dup = 0;
+            long reo = 0;
+            long cor = 0;
+            StringBuilder spread = new StringBuilder();
+            for (int i = 0; i < queues.size(); i++) {
+                Queue q = queues.get(i);
+                FaultyLink f = q.faulty();
+                long[] v = q.loop().call(() -> {
+                    snaps.add(q.stack().stats().snapshot());
+                    return f == null ? new long[5] : new long[] {f.rxDropped(), f.txDropped(), f.duplicated(), f.reordered(), f.corrupted()};
+                }).get(5, TimeUnit.SECONDS);
+                rd += v[0];
+                td += v[1];
+                dup += v[2];
+                reo += v[3];
+                cor += v[4];
+                passes += q.loop().passes();
+                alloc += q.loop().allocatedBytes();
+                if (queues.size() > 1) {
+                    java.util.Map<String, Long> link = snaps.get(i).get("link");
+                    spread.append("    ").append(link.get("rx_frames")).append(" q").append(i).append("_rx_frames\n");
+                    spread.append("    ").append(link.get("tx_frames")).append(" q").append(i).append("_tx_frames\n");
+                }
             }
-            return s;
+            String s = io.tapstack.stats.StackStats.format(io.tapstack.stats.StackStats.sum(snaps), all);
+            if (spread.length() > 0) {
+                extra.append("queues:\n").append(spread);
+            }
+            extra.append("loop:\n    ").append(passes).append(" passes\n    ").append(alloc).append(" allocated_bytes\n");
+            if (faulty != null) {
+                extra.append("faults:\n    ").append(rd).append(" rx_dropped\n    ").append(td).append(" tx_dropped\n    ")
+                        .append(dup).append(" duplicated\n    ").append(reo).append(" reordered\n    ").append(cor).append(" corrupted\n");
+            }
+            return s + extra;
+        }
+
+        /** Attaches a capture session to every queue's tap. */
+        public void addCapture(io.tapstack.capture.CaptureSession cs) {
+            for (Queue q : queues) {
+                q.stack().captureTap().add(cs);
+            }
+        }
+
+        public void removeCapture(io.tapstack.capture.CaptureSession cs) {
+            for (Queue q : queues) {
+                q.stack().captureTap().remove(cs);
+            }
         }
 
         @Override
         public void close() {
-            loop.close();
-            tapLink.close();
+            for (Queue q : queues) {
+                q.loop().close();
+            }
+            for (Queue q : queues) {
+                q.tapLink().close();
+            }
         }
     }
 
@@ -148,6 +206,9 @@ public final class HostOptions {
         }
         if (delayMs < 0) {
             throw new UserError("--fault-delay must not be negative");
+        }
+        if (queues < 1 || queues > 16) {
+            throw new UserError("--queues must be 1..16");
         }
     }
 
@@ -186,48 +247,99 @@ public final class HostOptions {
         return cfg;
     }
 
-    /** Opens the TAP, builds the stack, starts its loop and waits for DAD. */
+    /** Opens the TAP (each queue), builds the stacks, starts their loops and waits for DAD. */
     Runtime open(String threadName) throws Exception {
         validate();
-        StackConfig cfg = config();
-        TapLink link = TapLink.open(tap, mtu != null ? mtu : 0, offloads);
-        EventLoop loop = null;
+        List<Queue> qs = new ArrayList<>();
+        StackConfig first = null;
         try {
-            TapDevice dev = link.device();
-            if (dev.created()) {
-                dev.setUp();
+            for (int i = 0; i < queues; i++) {
+                StackConfig cfg = config();
+                if (first == null) {
+                    first = cfg;
+                } else {
+                    // one host on every queue: the same MAC and the same RFC 7217 secret
+                    cfg.mac = first.mac;
+                    cfg.ipv6StableSecret = first.ipv6StableSecret;
+                }
+                TapLink link = TapLink.open(tap, mtu != null ? mtu : 0, offloads, queues > 1);
+                EventLoop loop = null;
+                try {
+                    TapDevice dev = link.device();
+                    if (i == 0 && dev.created()) {
+                        dev.setUp();
+                    }
+                    if (i == 0) {
+                        // A reader that sleeps lets a 1000-frame queue overflow; 10000 does not (measured).
+                        try {
+                            dev.setTxQueueLength(10_000);
+                        } catch (RuntimeException ignored) {
+                            // not fatal: only a shallower queue
+                        }
+                    }
+                    cfg.mtu = link.mtu();
+                    if (queues > 1) {
+                        // disjoint ephemeral ports per queue, so two queues never pick the same flow
+                        int span = (60999 - 32768 + 1) / queues;
+                        cfg.ephemeralPortLow = 32768 + i * span;
+                        cfg.ephemeralPortHigh = cfg.ephemeralPortLow + span - 1;
+                    }
+                    FaultyLink faulty = null;
+                    Link l = link;
+                    if (faults()) {
+                        faulty = new FaultyLink(link, Clock.SYSTEM, faultSeed + i);
+                        faulty.rx.loss(rxLoss / 100).duplicate(duplicate / 100).reorder(reorder / 100).corrupt(corrupt / 100)
+                                .delay((long) (delayMs * 1_000_000));
+                        faulty.tx.loss(txLoss / 100).duplicate(duplicate / 100).reorder(reorder / 100)
+                                .delay((long) (delayMs * 1_000_000));
+                        l = faulty;
+                    }
+                    NetStack stack = new NetStack(l, cfg, Clock.SYSTEM);
+                    io.tapstack.tcp.TcpConfig tc = new io.tapstack.tcp.TcpConfig();
+                    tc.ephemeralLow = cfg.ephemeralPortLow;
+                    tc.ephemeralHigh = cfg.ephemeralPortHigh;
+                    io.tapstack.tcp.Tcp.attach(stack, tc);
+                    loop = new EventLoop(stack, queues > 1 ? threadName + "-q" + i : threadName, busyPollMicros * 1000);
+                    qs.add(new Queue(link, faulty, stack, loop));
+                } catch (Exception | Error e) {
+                    link.close();
+                    throw e;
+                }
             }
-            // A reader that sleeps lets a 1000-frame queue overflow; 10000 does not (measured).
-            try {
-                dev.setTxQueueLength(10_000);
-            } catch (RuntimeException ignored) {
-                // not fatal: only a shallower queue
+            if (qs.size() > 1) {
+                // ARP and neighbour discovery reach one queue; every queue's stack must learn them
+                for (Queue q : qs) {
+                    q.stack().setFanout((buf, off, len) -> {
+                        byte[] copy = new byte[len];
+                        buf.get(off, copy);
+                        for (Queue other : qs) {
+                            if (other != q) {
+                                try {
+                                    other.loop().execute(() -> other.stack().receiveMirrored(copy));
+                                } catch (IllegalStateException notRunning) {
+                                    // that queue is starting or stopping; it will ask again
+                                }
+                            }
+                        }
+                    });
+                }
             }
-            cfg.mtu = link.mtu();
-            FaultyLink faulty = null;
-            Link l = link;
-            if (faults()) {
-                faulty = new FaultyLink(link, Clock.SYSTEM, faultSeed);
-                faulty.rx.loss(rxLoss / 100).duplicate(duplicate / 100).reorder(reorder / 100).corrupt(corrupt / 100)
-                        .delay((long) (delayMs * 1_000_000));
-                faulty.tx.loss(txLoss / 100).duplicate(duplicate / 100).reorder(reorder / 100)
-                        .delay((long) (delayMs * 1_000_000));
-                l = faulty;
+            for (Queue q : qs) {
+                q.loop().start();
             }
-            NetStack stack = new NetStack(l, cfg, Clock.SYSTEM);
-            loop = new EventLoop(stack, threadName, busyPollMicros * 1000);
-            loop.start();
-            loop.call(() -> {
-                stack.start();
-                return null;
-            }).get(5, TimeUnit.SECONDS);
-            String v6 = cfg.ipv6Enabled ? awaitDad(loop, stack) : "";
-            return new Runtime(link, faulty, stack, loop, v6);
+            for (Queue q : qs) {
+                q.loop().call(() -> {
+                    q.stack().start();
+                    return null;
+                }).get(5, TimeUnit.SECONDS);
+            }
+            String v6 = first.ipv6Enabled ? awaitDad(qs.get(0).loop(), qs.get(0).stack()) : "";
+            return new Runtime(qs, v6);
         } catch (Exception | Error e) {
-            if (loop != null) {
-                loop.close();
+            for (Queue q : qs) {
+                q.loop().close();
+                q.tapLink().close();
             }
-            link.close();
             throw e;
         }
     }
@@ -239,6 +351,7 @@ public final class HostOptions {
                 + (r.ipv6Text.isEmpty() ? "" : " ipv6=" + r.ipv6Text)
                 + (gateway != null ? " gateway=" + Ipv4Address.toString(gateway) : "")
                 + " mtu=" + r.stack.mtu() + " offload=" + OffloadSpec.format(offloads)
+                + (r.queues.size() > 1 ? " queues=" + r.queues.size() : "")
                 + (r.faulty != null ? " faults=on(seed " + faultSeed + ")" : "");
     }
 

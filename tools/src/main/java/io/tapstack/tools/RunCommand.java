@@ -98,23 +98,27 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
                 ServiceOptions so = new ServiceOptions();
                 so.httpRoot = httpRoot;
                 for (String s : services) {
-                    started.add(ServiceRegistry.get(s).start(rt.loop, so));
+                    for (HostOptions.Queue q : rt.queues) {
+                        started.add(ServiceRegistry.get(s).start(q.loop(), so));
+                    }
                 }
                 if (captureFile != null) {
                     PacketSink sink = captureFile.toString().endsWith(".pcapng")
                             ? PcapngWriter.create(captureFile, host.tap, snaplen, resolution)
                             : PcapWriter.create(captureFile, snaplen, resolution);
                     capture = CaptureSession.start(captureProgram, snaplen, sink, 65536);
-                    rt.stack.captureTap().add(capture);
+                    rt.addCapture(capture);
                 }
                 controlServer = new ControlServer(control != null ? control : ControlServer.defaultPath(host.tap), rt);
                 out.println("tapstack: ready " + host.describe(rt) + " control=" + controlServer.path()
                         + (captureFile != null ? " capture=" + captureFile : "")
-                        + (started.isEmpty() ? "" : " services=" + started.stream().map(Service::describe).collect(Collectors.joining("; "))));
+                        + (started.isEmpty() ? "" : " services=" + started.stream().map(Service::describe).distinct().collect(Collectors.joining("; "))));
                 out.flush();
                 while (!stop.await(1, TimeUnit.SECONDS)) {
-                    if (rt.loop.failure() != null) {
-                        throw new UserError("event loop failed: " + rt.loop.failure());
+                    for (HostOptions.Queue q : rt.queues) {
+                        if (q.loop().failure() != null) {
+                            throw new UserError("event loop failed: " + q.loop().failure());
+                        }
                     }
                 }
                 controlServer.close();
@@ -126,7 +130,7 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
                 String stats = rt.stats(false);
                 String captured = "";
                 if (capture != null) {
-                    rt.stack.captureTap().remove(capture);
+                    rt.removeCapture(capture);
                     capture.close();
                     CaptureStats cs = capture.stats();
                     captured = "capture:\n    " + cs.written() + " written\n    " + cs.dropped() + " dropped\n    "
@@ -142,7 +146,7 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
                 return 0;
             } finally {
                 if (capture != null) {
-                    rt.stack.captureTap().remove(capture);
+                    rt.removeCapture(capture);
                     capture.close();
                 }
                 if (controlServer != null) {
