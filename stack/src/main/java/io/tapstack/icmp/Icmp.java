@@ -6,6 +6,7 @@ import io.tapstack.buffer.PacketBuf;
 import io.tapstack.ip.IpMeta;
 import io.tapstack.ip.IpProtocolHandler;
 import io.tapstack.stats.Counters;
+import io.tapstack.util.TokenBucket;
 import io.tapstack.wire.Icmpv4;
 import io.tapstack.wire.Ipv4Address;
 import io.tapstack.wire.Ipv4Header;
@@ -32,16 +33,14 @@ public final class Icmp implements IpProtocolHandler {
     private final Icmpv4 view = new Icmpv4();
     private final Ipv4Header quoted = new Ipv4Header();
     private final IpMeta errMeta = new IpMeta();
-    private double tokens;
-    private long lastRefill;
+    private final TokenBucket errorLimit;
     private EchoListener echoListener;
 
     public Icmp(NetStack stack) {
         this.stack = stack;
         this.config = stack.config();
         this.counters = stack.stats().register("icmp", IcmpCounter.class);
-        this.tokens = config.icmpErrorBurst;
-        this.lastRefill = stack.now();
+        this.errorLimit = new TokenBucket(config.icmpErrorsPerSecond, config.icmpErrorBurst, stack.now());
         stack.ipv4().register(Ipv4Header.PROTO_ICMP, this);
     }
 
@@ -188,7 +187,7 @@ public final class Icmp implements IpProtocolHandler {
             counters.inc(IcmpCounter.ERRORS_SUPPRESSED);
             return;
         }
-        if (!takeToken()) {
+        if (!errorLimit.take(stack.now())) {
             counters.inc(IcmpCounter.ERRORS_RATE_LIMITED);
             return;
         }
@@ -209,18 +208,4 @@ public final class Icmp implements IpProtocolHandler {
         stack.ipv4().output(r, ourSrc, src, Ipv4Header.PROTO_ICMP, config.ttl, 0, false);
     }
 
-    /** Token bucket: {@code icmpErrorsPerSecond} with a burst of {@code icmpErrorBurst}. */
-    private boolean takeToken() {
-        long now = stack.now();
-        long dt = now - lastRefill;
-        if (dt > 0) {
-            tokens = Math.min(config.icmpErrorBurst, tokens + dt * (config.icmpErrorsPerSecond / 1e9));
-            lastRefill = now;
-        }
-        if (tokens >= 1) {
-            tokens -= 1;
-            return true;
-        }
-        return false;
-    }
 }

@@ -8,6 +8,7 @@ import io.tapstack.ip.IpProtocolHandler;
 import io.tapstack.ip6.Icmp6Limits;
 import io.tapstack.ip6.LocalAddress;
 import io.tapstack.stats.Counters;
+import io.tapstack.util.TokenBucket;
 import io.tapstack.wire.Checksum;
 import io.tapstack.wire.Icmpv6;
 import io.tapstack.wire.Ipv6Address;
@@ -33,16 +34,14 @@ public final class Icmp6 implements IpProtocolHandler {
     private final StackConfig config;
     private final Counters<Icmp6Counter> counters;
     private final Icmpv6 view = new Icmpv6();
-    private double tokens;
-    private long lastRefill;
+    private final TokenBucket errorLimit;
     private EchoListener echoListener;
 
     public Icmp6(NetStack stack) {
         this.stack = stack;
         this.config = stack.config();
         this.counters = stack.stats().register("icmp6", Icmp6Counter.class);
-        this.tokens = config.icmpErrorBurst;
-        this.lastRefill = stack.now();
+        this.errorLimit = new TokenBucket(config.icmpErrorsPerSecond, config.icmpErrorBurst, stack.now());
         stack.ipv6().register(Ipv6Header.NH_ICMPV6, this);
     }
 
@@ -285,7 +284,7 @@ public final class Icmp6 implements IpProtocolHandler {
             return;
         }
         // (f): rate limited.
-        if (!takeToken()) {
+        if (!errorLimit.take(stack.now())) {
             counters.inc(Icmp6Counter.ERRORS_RATE_LIMITED);
             return;
         }
@@ -326,18 +325,4 @@ public final class Icmp6 implements IpProtocolHandler {
         stack.ipv6().output(r, oHi, oLo, sHi, sLo, Ipv6Header.NH_ICMPV6, 0, 0);
     }
 
-    /** Token bucket (RFC 4443 §2.4 f): {@code icmpErrorsPerSecond}, burst {@code icmpErrorBurst}. */
-    private boolean takeToken() {
-        long now = stack.now();
-        long dt = now - lastRefill;
-        if (dt > 0) {
-            tokens = Math.min(config.icmpErrorBurst, tokens + dt * (config.icmpErrorsPerSecond / 1e9));
-            lastRefill = now;
-        }
-        if (tokens >= 1) {
-            tokens -= 1;
-            return true;
-        }
-        return false;
-    }
 }
