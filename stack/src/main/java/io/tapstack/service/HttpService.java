@@ -30,11 +30,34 @@ public final class HttpService extends LoopService {
     private static final int SMALL_FILE = 16 * 1024;
     private static final int CACHE_ENTRIES = 256;
 
-    private record Cached(byte[] bytes, long size, long mtime) {
+    private record Cached(byte[] bytes, long size, long mtime, String type, long validUntil) {
     }
 
     /** Small files by path (loop thread only; bounded to 256 × 16 KiB). */
     private final java.util.Map<Path, Cached> cache = new java.util.HashMap<>();
+    /** Small files by request path, trusted for a second after they were checked (loop thread only). */
+    private final java.util.Map<String, Cached> byTarget = new java.util.HashMap<>();
+
+    /** The lines of a request head, split at CRLF without a regular expression. */
+    static String[] lines(String head) {
+        java.util.ArrayList<String> l = new java.util.ArrayList<>(12);
+        int from = 0;
+        while (true) {
+            int i = head.indexOf("\r\n", from);
+            if (i < 0) {
+                l.add(head.substring(from));
+                break;
+            }
+            l.add(head.substring(from, i));
+            from = i + 2;
+        }
+        // String.split drops trailing empty strings; so do we
+        int n = l.size();
+        while (n > 1 && l.get(n - 1).isEmpty()) {
+            n--;
+        }
+        return l.subList(0, n).toArray(new String[0]);
+    }
 
     public static final int PORT = 80;
     private static final int MAX_HEAD = 16 * 1024;
@@ -219,7 +242,7 @@ public final class HttpService extends LoopService {
             in.flip();
             in.position(end);
             in.compact();
-            String[] lines = head.split("\r\n");
+            String[] lines = lines(head);
             String[] rl = lines[0].split(" ");
             if (rl.length != 3 || !rl[2].startsWith("HTTP/1.")) {
                 closeAfter = true;
@@ -310,6 +333,14 @@ public final class HttpService extends LoopService {
                 }
                 return;
             }
+            // A small file answered within the last second is answered again without touching
+            // the file system (like nginx's open_file_cache_valid): no stat, no open per request.
+            long now = stack.now();
+            Cached hot = byTarget.get(decoded);
+            if (hot != null && now < hot.validUntil) {
+                respond(200, "OK", hot.type, hot.bytes, head0);
+                return;
+            }
             Path p = root.resolve(decoded.substring(1)).normalize();
             if (!p.startsWith(root)) {
                 notFound(head0);
@@ -331,8 +362,13 @@ public final class HttpService extends LoopService {
                 }
                 byte[] small = smallFile(p);
                 if (small != null) {
+                    String type = contentType(p.getFileName().toString());
+                    if (byTarget.size() >= CACHE_ENTRIES) {
+                        byTarget.clear();
+                    }
+                    byTarget.put(decoded, new Cached(small, small.length, 0, type, now + 1_000_000_000L));
                     // one write for header and body: no Nagle/delayed-ACK stall between them
-                    respond(200, "OK", contentType(p.getFileName().toString()), small, head0);
+                    respond(200, "OK", type, small, head0);
                     return;
                 }
                 FileChannel fc = FileChannel.open(p, StandardOpenOption.READ);
@@ -368,7 +404,7 @@ public final class HttpService extends LoopService {
             if (cache.size() >= CACHE_ENTRIES) {
                 cache.clear();
             }
-            cache.put(p, new Cached(b, b.length, mtime));
+            cache.put(p, new Cached(b, b.length, mtime, null, 0));
             return b;
         }
 
