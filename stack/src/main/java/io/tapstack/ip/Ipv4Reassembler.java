@@ -26,19 +26,9 @@ public final class Ipv4Reassembler {
     private record Key(int src, int dst, int proto, int id) {
     }
 
-    /** Bytes a datagram holds from its first fragment on (it grows as fragments arrive). */
-    private static final int INITIAL_BYTES = 1024;
-
     private final class Datagram {
         final Key key;
-        byte[] data = new byte[INITIAL_BYTES];
-        /** Received ranges [starts[i], ends[i]) in arrival order. */
-        int[] starts = new int[8];
-        int[] ends = new int[8];
-        int count;
-        int received;
-        /** Total payload length, known once the last fragment (MF=0) arrived; -1 before. */
-        int total = -1;
+        final FragmentBuffer frags = new FragmentBuffer();
         /** Header (and first 8 payload bytes) of the first fragment, for the rebuilt datagram and ICMP. */
         byte[] firstHeader;
         final Timer timer = new Timer(this::expire);
@@ -70,6 +60,14 @@ public final class Ipv4Reassembler {
         this.ip = ip;
         this.config = stack.config();
         this.counters = counters;
+    }
+
+    private boolean reserve(int n) {
+        if (bytes + n > config.reassemblyMaxBytes) {
+            return false;
+        }
+        bytes += n;
+        return true;
     }
 
     /** Datagrams currently under reassembly. */
@@ -111,94 +109,50 @@ public final class Ipv4Reassembler {
         Datagram d = pending.get(key);
         if (d == null) {
             // a new datagram's first buffer counts against the byte bound too
-            if (pending.size() >= config.reassemblyMaxDatagrams || bytes + INITIAL_BYTES > config.reassemblyMaxBytes) {
+            if (pending.size() >= config.reassemblyMaxDatagrams || bytes + FragmentBuffer.INITIAL_BYTES > config.reassemblyMaxBytes) {
                 counters.inc(Ipv4Counter.DROP_FRAG_LIMIT);
                 return;
             }
             d = new Datagram(key);
             d.bcast = h.dst() == -1 || !ip.isLocal(h.dst());
             pending.put(key, d);
-            bytes += d.data.length;
+            bytes += d.frags.capacity();
             stack.timers().schedule(d.timer, stack.now() + config.reassemblyTimeoutNanos);
         }
-        // The last fragment fixes the total; everything must agree with it.
-        if (!more) {
-            if ((d.total >= 0 && d.total != end) || maxEnd(d) > end) {
-                counters.inc(Ipv4Counter.DROP_FRAG_BAD_LENGTH);
-                discard(d);
+        FragmentBuffer.Outcome o = d.frags.add(p.buf(), h.payloadOffset(), off, len, more,
+                config.reassemblyMaxFragmentsPerDatagram, this::reserve);
+        switch (o) {
+            case ACCEPTED -> { }
+            case DUPLICATE -> {
+                counters.inc(Ipv4Counter.DROP_FRAG_DUPLICATE);
                 return;
             }
-            d.total = end;
-        } else if (d.total >= 0 && end > d.total) {
-            counters.inc(Ipv4Counter.DROP_FRAG_BAD_LENGTH);
-            discard(d);
-            return;
-        }
-        for (int i = 0; i < d.count; i++) {
-            if (off < d.ends[i] && d.starts[i] < end) {
-                if (d.starts[i] == off && d.ends[i] == end && sameBytes(d, p, h.payloadOffset(), off, len)) {
-                    counters.inc(Ipv4Counter.DROP_FRAG_DUPLICATE);
-                    return;
-                }
-                counters.inc(Ipv4Counter.DROP_FRAG_OVERLAP);
+            default -> {
+                counters.inc(switch (o) {
+                    case OVERLAP -> Ipv4Counter.DROP_FRAG_OVERLAP;
+                    case BAD_LENGTH -> Ipv4Counter.DROP_FRAG_BAD_LENGTH;
+                    case TOO_MANY -> Ipv4Counter.DROP_FRAG_TOO_MANY;
+                    default -> Ipv4Counter.DROP_FRAG_LIMIT;
+                });
                 discard(d);
                 return;
             }
         }
-        if (d.count >= config.reassemblyMaxFragmentsPerDatagram) {
-            counters.inc(Ipv4Counter.DROP_FRAG_TOO_MANY);
-            discard(d);
-            return;
-        }
-        if (end > d.data.length) {
-            int n = Math.min(65536, Math.max(end, d.data.length * 2));
-            if (bytes + (n - d.data.length) > config.reassemblyMaxBytes) {
-                counters.inc(Ipv4Counter.DROP_FRAG_LIMIT);
-                discard(d);
-                return;
-            }
-            bytes += n - d.data.length;
-            d.data = java.util.Arrays.copyOf(d.data, n);
-        }
-        p.buf().get(h.payloadOffset(), d.data, off, len);
-        if (d.count == d.starts.length) {
-            d.starts = java.util.Arrays.copyOf(d.starts, d.count * 2);
-            d.ends = java.util.Arrays.copyOf(d.ends, d.count * 2);
-        }
-        d.starts[d.count] = off;
-        d.ends[d.count] = end;
-        d.count++;
-        d.received += len;
         if (off == 0) {
             int q = Math.min(hl + 8, h.totalLength());
             d.firstHeader = new byte[q];
             p.buf().get(p.start(), d.firstHeader, 0, q);
         }
-        if (d.total >= 0 && d.received == d.total && d.firstHeader != null) {
+        if (d.frags.isComplete() && d.firstHeader != null) {
             complete(d);
         }
     }
 
-    private static int maxEnd(Datagram d) {
-        int m = 0;
-        for (int i = 0; i < d.count; i++) {
-            m = Math.max(m, d.ends[i]);
-        }
-        return m;
-    }
 
-    private static boolean sameBytes(Datagram d, PacketBuf p, int at, int off, int len) {
-        for (int i = 0; i < len; i++) {
-            if (d.data[off + i] != p.buf().get(at + i)) {
-                return false;
-            }
-        }
-        return true;
-    }
 
     private void complete(Datagram d) {
         int hl = (d.firstHeader[0] & 0x0f) * 4;
-        int total = hl + d.total;
+        int total = hl + d.frags.total();
         PacketBuf out = stack.allocate(total);
         if (out == null) {
             counters.inc(Ipv4Counter.DROP_NO_BUFFER);
@@ -207,7 +161,7 @@ public final class Ipv4Reassembler {
         }
         int at = out.append(total);
         out.buf().put(at, d.firstHeader, 0, hl);
-        out.buf().put(at + hl, d.data, 0, d.total);
+        out.buf().put(at + hl, d.frags.data(), 0, d.frags.total());
         // The rebuilt header: full length, no fragmentation fields; checksum no longer checked.
         out.buf().putShort(at + Ipv4Header.TOTAL_LENGTH, (short) total);
         out.buf().putShort(at + Ipv4Header.FLAGS_FRAG, (short) 0);
@@ -224,7 +178,7 @@ public final class Ipv4Reassembler {
     private void discard(Datagram d) {
         stack.timers().cancel(d.timer);
         if (pending.remove(d.key) != null) {
-            bytes -= d.data.length;
+            bytes -= d.frags.capacity();
         }
     }
 }

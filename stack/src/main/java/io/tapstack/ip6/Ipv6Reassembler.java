@@ -3,6 +3,7 @@ package io.tapstack.ip6;
 import io.tapstack.NetStack;
 import io.tapstack.StackConfig;
 import io.tapstack.buffer.PacketBuf;
+import io.tapstack.ip.FragmentBuffer;
 import io.tapstack.loop.Timer;
 import io.tapstack.stats.Counters;
 import io.tapstack.wire.Icmpv6;
@@ -29,12 +30,7 @@ public final class Ipv6Reassembler {
 
     private final class Datagram {
         final Key key;
-        byte[] data = new byte[1024];
-        int[] starts = new int[8];
-        int[] ends = new int[8];
-        int count;
-        int received;
-        int total = -1;
+        final FragmentBuffer frags = new FragmentBuffer();
         /** Unfragmentable part of the first fragment (IPv6 header and the headers before the Fragment header). */
         byte[] unfragmentable;
         /** Offset (within the unfragmentable part) of the Next Header field that named the Fragment header. */
@@ -135,14 +131,14 @@ public final class Ipv6Reassembler {
                 counters.inc(Ipv6Counter.DROP_FRAG_LIMIT);
                 return;
             }
-            if (bytes + 1024 > config.reassemblyMaxBytes) {
+            if (bytes + FragmentBuffer.INITIAL_BYTES > config.reassemblyMaxBytes) {
                 counters.inc(Ipv6Counter.DROP_FRAG_LIMIT);
                 return;
             }
             d = new Datagram(key);
             d.mcast = mcast;
             pending.put(key, d);
-            bytes += d.data.length;
+            bytes += d.frags.capacity();
             stack.timers().schedule(d.timer, stack.now() + config.ipv6ReassemblyTimeoutNanos);
         }
         if (d.poisoned) {
@@ -150,56 +146,28 @@ public final class Ipv6Reassembler {
             counters.inc(Ipv6Counter.DROP_FRAG_OVERLAP);
             return;
         }
-        int end = off + len;
-        if (!more) {
-            if ((d.total >= 0 && d.total != end) || maxEnd(d) > end) {
-                counters.inc(Ipv6Counter.DROP_FRAG_BAD_LENGTH);
-                discard(d);
+        FragmentBuffer.Outcome o = d.frags.add(b, dataAt, off, len, more, config.reassemblyMaxFragmentsPerDatagram,
+                this::reserve);
+        switch (o) {
+            case ACCEPTED -> { }
+            case DUPLICATE -> {
+                // RFC 8200 §4.5: an exact duplicate may be dropped alone.
+                counters.inc(Ipv6Counter.DROP_FRAG_DUPLICATE);
                 return;
             }
-            d.total = end;
-        } else if (d.total >= 0 && end > d.total) {
-            counters.inc(Ipv6Counter.DROP_FRAG_BAD_LENGTH);
-            discard(d);
-            return;
-        }
-        for (int i = 0; i < d.count; i++) {
-            if (off < d.ends[i] && d.starts[i] < end) {
-                if (d.starts[i] == off && d.ends[i] == end && same(d, b, dataAt, off, len)) {
-                    // RFC 8200 §4.5: an exact duplicate may be dropped alone.
-                    counters.inc(Ipv6Counter.DROP_FRAG_DUPLICATE);
-                    return;
-                }
+            case OVERLAP -> {
                 // RFC 5722 §4: overlap → silently discard the datagram and the rest of it.
                 counters.inc(Ipv6Counter.DROP_FRAG_OVERLAP);
                 poison(d);
                 return;
             }
-        }
-        if (d.count >= config.reassemblyMaxFragmentsPerDatagram) {
-            counters.inc(Ipv6Counter.DROP_FRAG_TOO_MANY);
-            discard(d);
-            return;
-        }
-        if (end > d.data.length) {
-            int n = Math.min(65536, Math.max(end, d.data.length * 2));
-            if (bytes + (n - d.data.length) > config.reassemblyMaxBytes) {
-                counters.inc(Ipv6Counter.DROP_FRAG_LIMIT);
+            default -> {
+                counters.inc(o == FragmentBuffer.Outcome.BAD_LENGTH ? Ipv6Counter.DROP_FRAG_BAD_LENGTH
+                        : o == FragmentBuffer.Outcome.TOO_MANY ? Ipv6Counter.DROP_FRAG_TOO_MANY : Ipv6Counter.DROP_FRAG_LIMIT);
                 discard(d);
                 return;
             }
-            bytes += n - d.data.length;
-            d.data = Arrays.copyOf(d.data, n);
         }
-        b.get(dataAt, d.data, off, len);
-        if (d.count == d.starts.length) {
-            d.starts = Arrays.copyOf(d.starts, d.count * 2);
-            d.ends = Arrays.copyOf(d.ends, d.count * 2);
-        }
-        d.starts[d.count] = off;
-        d.ends[d.count] = end;
-        d.count++;
-        d.received += len;
         if (off == 0) {
             // RFC 8200 §4.5: the unfragmentable part comes from the first fragment.
             d.unfragmentable = new byte[unfragLen];
@@ -210,7 +178,7 @@ public final class Ipv6Reassembler {
             d.firstQuote = new byte[q];
             b.get(l3, d.firstQuote, 0, q);
         }
-        if (d.total >= 0 && d.received == d.total && d.unfragmentable != null) {
+        if (d.frags.isComplete() && d.unfragmentable != null) {
             complete(d);
         }
     }
@@ -238,26 +206,11 @@ public final class Ipv6Reassembler {
         return false;
     }
 
-    private static int maxEnd(Datagram d) {
-        int m = 0;
-        for (int i = 0; i < d.count; i++) {
-            m = Math.max(m, d.ends[i]);
-        }
-        return m;
-    }
 
-    private static boolean same(Datagram d, ByteBuffer b, int at, int off, int len) {
-        for (int i = 0; i < len; i++) {
-            if (d.data[off + i] != b.get(at + i)) {
-                return false;
-            }
-        }
-        return true;
-    }
 
     private void complete(Datagram d) {
         int ul = d.unfragmentable.length;
-        int total = ul + d.total;
+        int total = ul + d.frags.total();
         PacketBuf out = stack.allocate(total);
         if (out == null) {
             counters.inc(Ipv6Counter.DROP_NO_BUFFER);
@@ -267,7 +220,7 @@ public final class Ipv6Reassembler {
         int at = out.append(total);
         ByteBuffer ob = out.buf();
         ob.put(at, d.unfragmentable, 0, ul);
-        ob.put(at + ul, d.data, 0, d.total);
+        ob.put(at + ul, d.frags.data(), 0, d.frags.total());
         // RFC 8200 §4.5: the Next Header of the last unfragmentable header takes the Fragment
         // header's value, and the Payload Length covers the reassembled packet.
         ob.put(at + d.nhFieldRel, (byte) d.nextHeader);
@@ -283,15 +236,21 @@ public final class Ipv6Reassembler {
 
     private void poison(Datagram d) {
         d.poisoned = true;
-        bytes -= d.data.length;
-        d.data = new byte[0];
-        d.count = 0;
+        bytes -= d.frags.release();
+    }
+
+    private boolean reserve(int n) {
+        if (bytes + n > config.reassemblyMaxBytes) {
+            return false;
+        }
+        bytes += n;
+        return true;
     }
 
     private void discard(Datagram d) {
         stack.timers().cancel(d.timer);
         if (pending.remove(d.key) != null) {
-            bytes -= d.data.length;
+            bytes -= d.frags.capacity();
         }
     }
 }
