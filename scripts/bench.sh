@@ -94,6 +94,16 @@ alloc_per_mb() { # EXTRA...
   awk -v b1="$bytes1" -v b2="$bytes2" -v x1="$a1" -v x2="$a2" 'BEGIN { d = (x2 - x1) * 1048576 / (b2 - b1); if (d < 0) d = 0; printf "%.2f", d }'
 }
 
+# wrk against URL from namespace NS: "requests/s p50 p99 server-CPU-µs-per-request" (server PID)
+wrk_run() { # NS URL PID
+  local before after out req
+  before=$(ticks "$3")
+  out=$(ip netns exec "$1" taskset -c 1 timeout $((SECS + 20)) wrk -t1 -c50 -d"${SECS}s" --latency "$2")
+  after=$(ticks "$3")
+  req=$(echo "$out" | awk '/^Requests\/sec/ {print $2}')
+  echo "$req $(echo "$out" | awk '$1=="50%"{p50=$2} $1=="99%"{p99=$2} END {print p50, p99}') $(awk -v t=$((after-before)) -v c="$CLK" -v r="$req" -v s="$SECS" 'BEGIN {printf "%.2f", (r>0)? t/c*1e6/(r*s) : 0}')"
+}
+
 iperf_gbps() { # NS SERVER_IP EXTRA...  -> Gbit/s received
   local ns=$1 ip=$2; shift 2
   ip netns exec "$ns" taskset -c 1 timeout $((SECS + 20)) iperf3 -c "$ip" -t "$SECS" -J "$@" 2>/dev/null \
@@ -122,15 +132,9 @@ for off in none csum tso lro csum,tso,lro; do
   echo "bench: offload=$off  Linux->tapstack ${R[rx1_$off]} Gbit/s, tapstack->Linux ${R[tx1_$off]} Gbit/s (1 stream)"
   if [ "$off" = "csum,tso,lro" ]; then
     # ---- HTTP and round trips against tapstack (all offloads) ----
-    wrk_tap() {
-      local before after out req
-      before=$(ticks "$HOST_PID")
-      out=$(ip netns exec "$NT" taskset -c 1 timeout $((SECS + 20)) wrk -t1 -c50 -d"${SECS}s" --latency http://10.0.0.2/hello.txt)
-      after=$(ticks "$HOST_PID")
-      req=$(echo "$out" | awk '/^Requests\/sec/ {print $2}')
-      echo "$req $(echo "$out" | awk '$1=="50%"{p50=$2} $1=="99%"{p99=$2} END {print p50, p99}') $(awk -v t=$((after-before)) -v c="$CLK" -v r="$req" -v s="$SECS" 'BEGIN {printf "%.2f", (r>0)? t/c*1e6/(r*s) : 0}')"
-    }
-    for i in $(seq 1 "$RUNS"); do wrk_tap; done > "$WORK/wrk_tap"
+    # the same 2 s warm-up Netty gets below
+    ip netns exec "$NT" timeout 20 wrk -t1 -c50 -d2s http://10.0.0.2/hello.txt >/dev/null
+    for i in $(seq 1 "$RUNS"); do wrk_run "$NT" http://10.0.0.2/hello.txt "$HOST_PID"; done > "$WORK/wrk_tap"
     R[http_tap]=$(awk '{print $1}' "$WORK/wrk_tap" | median)
     R[http_tap_p50]=$(awk '{print $2}' "$WORK/wrk_tap" | head -1)
     R[http_tap_p99]=$(awk '{print $3}' "$WORK/wrk_tap" | head -1)
@@ -152,15 +156,7 @@ ip netns exec "$NB" taskset -c 0 java -Xms1g -Xmx1g -jar "$JAR" netty-http --por
 SRV_PID=$!
 wait_for_line "$WORK/netty.log" "netty-http: ready" 30 || { cat "$WORK/netty.log" >&2; exit 1; }
 ip netns exec "$NA" timeout 20 wrk -t1 -c50 -d2s http://10.1.0.2/hello.txt >/dev/null
-wrk_netty() {
-  local before after out req
-  before=$(ticks "$SRV_PID")
-  out=$(ip netns exec "$NA" taskset -c 1 timeout $((SECS + 20)) wrk -t1 -c50 -d"${SECS}s" --latency http://10.1.0.2/hello.txt)
-  after=$(ticks "$SRV_PID")
-  req=$(echo "$out" | awk '/^Requests\/sec/ {print $2}')
-  echo "$req $(echo "$out" | awk '$1=="50%"{p50=$2} $1=="99%"{p99=$2} END {print p50, p99}') $(awk -v t=$((after-before)) -v c="$CLK" -v r="$req" -v s="$SECS" 'BEGIN {printf "%.2f", (r>0)? t/c*1e6/(r*s) : 0}')"
-}
-for i in $(seq 1 "$RUNS"); do wrk_netty; done > "$WORK/wrk_netty"
+for i in $(seq 1 "$RUNS"); do wrk_run "$NA" http://10.1.0.2/hello.txt "$SRV_PID"; done > "$WORK/wrk_netty"
 R[http_netty]=$(awk '{print $1}' "$WORK/wrk_netty" | median)
 R[http_netty_p50]=$(awk '{print $2}' "$WORK/wrk_netty" | head -1)
 R[http_netty_p99]=$(awk '{print $3}' "$WORK/wrk_netty" | head -1)
