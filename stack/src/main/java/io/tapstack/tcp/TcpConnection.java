@@ -164,6 +164,15 @@ public final class TcpConnection {
     private boolean rescueValid;
     /** When the segment at SND.UNA was last resent (0 = not resent); see {@link #headRetransmissionLost}. */
     private long headRxtTime;
+    /**
+     * Reordering-window loss detection (the time-based idea of RFC 8985 §6.2 for data sent
+     * once, where sequence order is send order): un-SACKed octets below {@link #timedLostEdge}
+     * count as lost, because data above them was SACKed at least a reordering window ago.
+     * {@link #reoCandidate} is the highest SACKed octet when {@link #lossTimer} was armed.
+     */
+    private int timedLostEdge;
+    private int reoCandidate;
+    private final Timer lossTimer;
 
     // timers
     private final Timer rtxTimer;
@@ -211,6 +220,7 @@ public final class TcpConnection {
         this.rtxTimer = new Timer(this::onRtxTimer);
         this.delackTimer = new Timer(this::onDelackTimer);
         this.kaTimer = new Timer(this::onKeepaliveTimer);
+        this.lossTimer = new Timer(this::onLossTimer);
         this.pmtu = stack.pathMtu(rHi, rLo);
         this.advMss = Math.max(MIN_SND_MSS,
                 Math.min(65535, pmtu - stack.ipHeaderLength(rHi, rLo) - TcpHeader.MIN_LENGTH));
@@ -237,6 +247,7 @@ public final class TcpConnection {
         sndMax = sndNxt;
         recover = iss; // RFC 6582 §3.2 step 1
         highRxt = iss;
+        timedLostEdge = iss;
         state = TcpState.SYN_SENT;
         rttStart = stack.now();
         sendSyn(false);
@@ -254,6 +265,7 @@ public final class TcpConnection {
         sndMax = sndNxt;
         recover = iss;
         highRxt = iss;
+        timedLostEdge = iss;
         // RFC 7323 §2.2: the window in a SYN is never scaled
         sndWnd = s.window;
         sndWl1 = s.seq;
@@ -275,6 +287,7 @@ public final class TcpConnection {
         sndMax = s.ack;
         recover = cookieIss;
         highRxt = s.ack;
+        timedLostEdge = s.ack;
         peerMss = mss;
         rcvWscale = 0;
         sndWscale = 0;
@@ -755,6 +768,13 @@ public final class TcpConnection {
                 armRtx(rto);
             }
         }
+        if (sackOk && sackedCount > 0 && !lossTimer.isScheduled()) {
+            int high = sackedEnd[sackedCount - 1];
+            if (gt(high, timedLostEdge) || !lt(sndUna, timedLostEdge)) {
+                reoCandidate = high;
+                stack.timers().schedule(lossTimer, now + reorderWindow());
+            }
+        }
         if (sackOk && sndMax != sndUna) {
             if (acked == 0 && newSack && headRetransmissionLost(now)) {
                 tcp.counters.inc(TcpCounter.LOST_RETRANSMITS);
@@ -967,6 +987,7 @@ public final class TcpConnection {
         tcp.establishedChanged(-1);
         cancelTimer(delackTimer);
         cancelTimer(kaTimer);
+        cancelTimer(lossTimer);
         sendRing = null;
         tcp.timeWaitEntered();
         if (tcp.timeWaitFull()) {
@@ -1414,13 +1435,53 @@ public final class TcpConnection {
     private int lostEdge() {
         int bytes = 0;
         int limit = (DUP_THRESH - 1) * sndMss;
+        int edge = sndUna;
         for (int i = sackedCount - 1; i >= 0; i--) {
             bytes += sackedEnd[i] - sackedStart[i];
             if (sackedCount - i >= DUP_THRESH || bytes > limit) {
-                return sackedStart[i];
+                edge = sackedStart[i];
+                break;
             }
         }
-        return sndUna;
+        // ... or below data SACKed a reordering window ago (see timedLostEdge)
+        if (gt(timedLostEdge, edge) && le(timedLostEdge, sndMax)) {
+            edge = timedLostEdge;
+        }
+        return edge;
+    }
+
+    /** RFC 8985 §6.2 reo_wnd: a quarter of the smoothed RTT, at least 1 ms (clock granularity). */
+    private long reorderWindow() {
+        return Math.max(srtt >> 2, 1_000_000L);
+    }
+
+    /**
+     * The reordering window has passed since {@link #reoCandidate} was SACKed: un-SACKed data
+     * below it is lost; enter RFC 6675 recovery (or let it resend the holes) now rather than wait
+     * for DupThresh SACKed segments that a small window may never produce.
+     */
+    private void onLossTimer(long now) {
+        if (!sackOk || !state.synchronized_() || state == TcpState.TIME_WAIT || sndUna == sndMax) {
+            return;
+        }
+        if (gt(reoCandidate, timedLostEdge) || !lt(sndUna, timedLostEdge)) {
+            timedLostEdge = reoCandidate;
+        }
+        if (sackedCount > 0 && gt(sackedEnd[sackedCount - 1], timedLostEdge)) {
+            reoCandidate = sackedEnd[sackedCount - 1]; // SACKed since: another window
+            stack.timers().schedule(lossTimer, now + reorderWindow());
+        }
+        if (!lt(sndUna, timedLostEdge)) {
+            return;
+        }
+        if (!inRecovery && sndNxt == sndMax && ge(sndUna, recover) && lt(sndUna, lostEdge())) {
+            tcp.counters.inc(TcpCounter.REORDER_WINDOW_LOSSES);
+            enterSackRecovery(now);
+        }
+        if (inRecovery && sackRecovery) {
+            output();
+        }
+        tcp.dispatch();
     }
 
     /**
@@ -1766,6 +1827,7 @@ public final class TcpConnection {
         cancelTimer(rtxTimer);
         cancelTimer(delackTimer);
         cancelTimer(kaTimer);
+        cancelTimer(lossTimer);
         timerMode = TM_NONE;
         sendRing = null;
         if (parent != null) {
@@ -2120,6 +2182,16 @@ public final class TcpConnection {
 
     public long retransmits() {
         return retransTotal;
+    }
+
+    /** In fast recovery (NewReno) or an RFC 6675 loss-recovery phase (for tests). */
+    boolean inLossRecovery() {
+        return inRecovery;
+    }
+
+    /** The congestion-control instance (for tests). */
+    CongestionControl congestionControl() {
+        return cc;
     }
 
     public TcpInfo info() {

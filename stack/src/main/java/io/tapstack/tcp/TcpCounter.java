@@ -30,6 +30,8 @@ public enum TcpCounter {
     RTO_RECOVERY_RETRANSMITS,
     /** A retransmission of the first hole presumed lost (SACKs for later data, an RTT after it). */
     LOST_RETRANSMITS,
+    /** Recoveries entered because data above a hole was SACKed a reordering window ago. */
+    REORDER_WINDOW_LOSSES,
     OUT_OF_ORDER_SEGMENTS,
     DUPLICATE_SEGMENTS,
     SACK_BLOCKS_SENT,
