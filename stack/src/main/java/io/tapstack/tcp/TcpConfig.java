@@ -50,7 +50,7 @@ public final class TcpConfig {
     /** FIN-WAIT-2 timeout for connections the application has closed [tcp_fin_timeout 60 s]. */
     public long finWait2TimeoutNanos = 60_000_000_000L;
     /** Congestion control for new connections: "newreno" or "cubic" (per connection: {@link TcpSocketOptions#congestionControl}). */
-    public String congestionControl = "newreno";
+    public String congestionControl = "cubic";
 
     public long timeWaitNanos() {
         return 2 * mslNanos;

@@ -31,6 +31,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class TcpSackRecoveryTest {
     static final int M = 1460;
 
+    /** NewReno's window arithmetic (RFC 6675 §5 (4.2): FlightSize / 2), whatever the default. */
+    static TcpScript script() {
+        TcpConfig cfg = new TcpConfig();
+        cfg.congestionControl = "newreno";
+        return new TcpScript(cfg);
+    }
+
     /** A connection with SACK that has sent its initial window of 10 segments (of {@code segs} written). */
     static Est sendWindow(TcpScript t, int segs) throws Exception {
         Est e = open(t, opts(mss(M), sackPerm()), 65535);
@@ -74,7 +81,7 @@ class TcpSackRecoveryTest {
 
     @Test
     void threeDuplicateAcksWithSackBlocksResendTheFirstHole() throws Exception {
-        TcpScript t = new TcpScript();
+        TcpScript t = script();
         Est e = sendWindow(t, 20);
         int una = seg(e, 0);
         List<Seg> sent = new ArrayList<>();
@@ -100,7 +107,7 @@ class TcpSackRecoveryTest {
 
     @Test
     void everyHoleIsResentWithinOneRoundTrip() throws Exception {
-        TcpScript t = new TcpScript();
+        TcpScript t = script();
         Est e = sendWindow(t, 20);
         // segments 0, 2 and 4 lost; 1, 3 and 5–9 arrived: one ACK reports three blocks
         int[] sacked = {seg(e, 1), seg(e, 2), seg(e, 3), seg(e, 4), seg(e, 5), seg(e, 10)};
@@ -133,7 +140,7 @@ class TcpSackRecoveryTest {
 
     @Test
     void recoveryEndsAtRecoveryPoint() throws Exception {
-        TcpScript t = new TcpScript();
+        TcpScript t = script();
         Est e = sendWindow(t, 20);
         ack(t, e, seg(e, 0), seg(e, 1), seg(e, 2), seg(e, 3), seg(e, 4), seg(e, 5), seg(e, 10));
         drain(t);
@@ -156,7 +163,7 @@ class TcpSackRecoveryTest {
 
     @Test
     void afterATimeoutOnlyUnsackedDataIsResent() throws Exception {
-        TcpScript t = new TcpScript();
+        TcpScript t = script();
         Est e = sendWindow(t, 10);
         // 1, 3 and 5–9 SACKed; the peer then goes silent until the RTO
         int[] sacked = {seg(e, 1), seg(e, 2), seg(e, 3), seg(e, 4), seg(e, 5), seg(e, 10)};
@@ -189,7 +196,7 @@ class TcpSackRecoveryTest {
     void aHoleBelowSackedDataIsLostAfterTheReorderingWindow() throws Exception {
         // Only one segment SACKed above the hole (a small window never yields three): after a
         // reordering window the hole counts as lost and recovery starts without the RTO.
-        TcpScript t = new TcpScript();
+        TcpScript t = script();
         Est e = open(t, opts(mss(M), sackPerm()), 65535);
         e.c.setNoDelay(true);
         e.c.write(ByteBuffer.wrap(bytes(2 * M, 1)));
@@ -209,7 +216,7 @@ class TcpSackRecoveryTest {
 
     @Test
     void withoutSackNewRenoRecoveryIsUsed() throws Exception {
-        TcpScript t = new TcpScript();
+        TcpScript t = script();
         Est e = open(t);
         e.c.setNoDelay(true);
         e.c.write(ByteBuffer.wrap(bytes(10 * M, 1)));
@@ -231,9 +238,11 @@ class TcpSackRecoveryTest {
         TcpListener l = p.tb.listen(null, 9, 8, new TcpSocketOptions().congestionControl("cubic"));
         TcpConnection c = p.ta.connect(TcpPair.B, 9, new TcpSocketOptions().congestionControl("cubic"), new TcpPair.Collector(false));
         TcpConnection d = p.ta.connect(TcpPair.B, 9, null, new TcpPair.Collector(false));
+        TcpConnection n = p.ta.connect(TcpPair.B, 9, new TcpSocketOptions().congestionControl("newreno"), new TcpPair.Collector(false));
         p.run(50);
         assertEquals("cubic", c.congestionControl().name());
-        assertEquals("newreno", d.congestionControl().name()); // TcpConfig's default
+        assertEquals("newreno", n.congestionControl().name());
+        assertEquals(new TcpConfig().congestionControl, d.congestionControl().name()); // TcpConfig's default
         TcpConnection accepted = l.accept();
         assertEquals("cubic", accepted.congestionControl().name()); // inherited from the listener
         assertTrue(c.info().format().contains("cubic"));
