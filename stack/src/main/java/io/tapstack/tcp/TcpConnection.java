@@ -686,6 +686,9 @@ public final class TcpConnection {
             if (!lt(sndUna, highRxt)) {
                 highRxt = sndUna;
             }
+            if (!lt(sndUna, timedLostEdge)) {
+                timedLostEdge = sndUna; // kept near SND.UNA so that sequence wrap never revives it
+            }
             // RTT sample: RFC 7323 §4.1 (timestamps), else one timed segment with Karn's rule
             long sample = -1;
             if (tsOk && s.opts.hasTimestamp && s.opts.tsEcr != 0) {
