@@ -49,8 +49,8 @@ public final class TcpConfig {
     public int keepaliveProbes = 9;
     /** FIN-WAIT-2 timeout for connections the application has closed [tcp_fin_timeout 60 s]. */
     public long finWait2TimeoutNanos = 60_000_000_000L;
-    /** Congestion control for new connections: "newreno" (a later issue adds "cubic"). */
-    public String congestionControl = "newreno";
+    /** Congestion control for new connections: "newreno" or "cubic" (per connection: {@link TcpSocketOptions#congestionControl}). */
+    public String congestionControl = "cubic";
 
     public long timeWaitNanos() {
         return 2 * mslNanos;

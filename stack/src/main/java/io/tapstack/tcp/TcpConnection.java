@@ -54,7 +54,9 @@ public final class TcpConnection {
     /** Smallest send MSS accepted from a peer (Linux tcp_min_snd_mss; CVE-2019-11479). */
     private static final int MIN_SND_MSS = 48;
     private static final long TS_24_DAYS_NANOS = 24L * 24 * 3600 * 1_000_000_000L;
-    private static final int MAX_SACKED = 8;
+    private static final int MAX_SACKED = 32;
+    /** RFC 6675 §2 DupThresh (RFC 5681's three duplicate ACKs). */
+    private static final int DUP_THRESH = 3;
 
     final Tcp tcp;
     private final NetStack stack;
@@ -145,11 +147,32 @@ public final class TcpConnection {
     private int persistBackoff;
     private long lastSendTime;
 
-    // loss recovery (RFC 5681, RFC 6582)
+    // loss recovery (RFC 5681, RFC 6582; with SACK, RFC 6675: "recover" is its RecoveryPoint)
     private final CongestionControl cc;
     private int dupAcks;
     private boolean inRecovery;
     private int recover;
+    /** RFC 6675 loss recovery (SACK negotiated) rather than NewReno's. */
+    private boolean sackRecovery;
+    /**
+     * RFC 6675 HighRxt as an exclusive end: every un-SACKed octet below it was resent in this
+     * recovery (or, after a timeout, since it, RFC 6675 §5.1).
+     */
+    private int highRxt;
+    /** RFC 6675 RescueRxt (exclusive end), valid when {@link #rescueValid}. */
+    private int rescueRxt;
+    private boolean rescueValid;
+    /** When the segment at SND.UNA was last resent (0 = not resent); see {@link #headRetransmissionLost}. */
+    private long headRxtTime;
+    /**
+     * Reordering-window loss detection (the time-based idea of RFC 8985 §6.2 for data sent
+     * once, where sequence order is send order): un-SACKed octets below {@link #timedLostEdge}
+     * count as lost, because data above them was SACKed at least a reordering window ago.
+     * {@link #reoCandidate} is the highest SACKed octet when {@link #lossTimer} was armed.
+     */
+    private int timedLostEdge;
+    private int reoCandidate;
+    private final Timer lossTimer;
 
     // timers
     private final Timer rtxTimer;
@@ -193,10 +216,11 @@ public final class TcpConnection {
         this.oooEnd = new int[oooStart.length];
         this.tsOffset = tcp.tsOffset(lHi, lLo, rHi, rLo);
         this.rto = cfg.initialRtoNanos;
-        this.cc = CongestionControls.create(cfg.congestionControl);
+        this.cc = CongestionControls.create(opts.congestionControl != null ? opts.congestionControl : cfg.congestionControl);
         this.rtxTimer = new Timer(this::onRtxTimer);
         this.delackTimer = new Timer(this::onDelackTimer);
         this.kaTimer = new Timer(this::onKeepaliveTimer);
+        this.lossTimer = new Timer(this::onLossTimer);
         this.pmtu = stack.pathMtu(rHi, rLo);
         this.advMss = Math.max(MIN_SND_MSS,
                 Math.min(65535, pmtu - stack.ipHeaderLength(rHi, rLo) - TcpHeader.MIN_LENGTH));
@@ -222,6 +246,8 @@ public final class TcpConnection {
         sndNxt = iss + 1;
         sndMax = sndNxt;
         recover = iss; // RFC 6582 §3.2 step 1
+        highRxt = iss;
+        timedLostEdge = iss;
         state = TcpState.SYN_SENT;
         rttStart = stack.now();
         sendSyn(false);
@@ -238,6 +264,8 @@ public final class TcpConnection {
         sndNxt = iss + 1;
         sndMax = sndNxt;
         recover = iss;
+        highRxt = iss;
+        timedLostEdge = iss;
         // RFC 7323 §2.2: the window in a SYN is never scaled
         sndWnd = s.window;
         sndWl1 = s.seq;
@@ -258,6 +286,8 @@ public final class TcpConnection {
         sndNxt = s.ack;
         sndMax = s.ack;
         recover = cookieIss;
+        highRxt = s.ack;
+        timedLostEdge = s.ack;
         peerMss = mss;
         rcvWscale = 0;
         sndWscale = 0;
@@ -653,6 +683,12 @@ public final class TcpConnection {
                 sndNxt = sndUna;
             }
             pruneScoreboard();
+            if (!lt(sndUna, highRxt)) {
+                highRxt = sndUna;
+            }
+            if (!lt(sndUna, timedLostEdge)) {
+                timedLostEdge = sndUna; // kept near SND.UNA so that sequence wrap never revives it
+            }
             // RTT sample: RFC 7323 §4.1 (timestamps), else one timed segment with Karn's rule
             long sample = -1;
             if (tsOk && s.opts.hasTimestamp && s.opts.tsEcr != 0) {
@@ -669,12 +705,19 @@ public final class TcpConnection {
             }
             backoff = 0;
             firstRtxTime = 0;
+            // the new first hole, if already resent, was resent no later than now
+            headRxtTime = lt(sndUna, highRxt) ? now : 0;
             if (inRecovery) {
                 if (ge(s.ack, recover)) {
-                    // RFC 6582 §3.2 step 3: full acknowledgment
+                    // RFC 6582 §3.2 step 3 / RFC 6675 §5 (A): full acknowledgment ends recovery;
+                    // the scoreboard above SND.UNA is kept
                     inRecovery = false;
+                    sackRecovery = false;
                     dupAcks = 0;
                     cc.onExitRecovery(sndMax - sndUna);
+                } else if (sackRecovery) {
+                    // RFC 6675 §5 (B): a partial ACK; output() runs SetPipe and (C) afterwards
+                    tcp.counters.inc(TcpCounter.PARTIAL_ACKS);
                 } else {
                     // RFC 6582 §3.2 step 3: partial acknowledgment: resend the next hole
                     tcp.counters.inc(TcpCounter.PARTIAL_ACKS);
@@ -712,8 +755,10 @@ public final class TcpConnection {
             dupAcks++;
             tcp.counters.inc(TcpCounter.DUP_ACKS);
             if (inRecovery) {
-                cc.onDupAckInRecovery(); // RFC 5681 §3.2 step 4
-            } else if (dupAcks == 3 && gt(s.ack, recover)) {
+                if (!sackRecovery) {
+                    cc.onDupAckInRecovery(); // RFC 5681 §3.2 step 4
+                }
+            } else if (!sackOk && dupAcks == DUP_THRESH && gt(s.ack, recover)) {
                 // RFC 5681 §3.2 steps 2–3, entered only when the ACK covers more than
                 // "recover" (RFC 6582 §3.2 step 2)
                 inRecovery = true;
@@ -726,6 +771,60 @@ public final class TcpConnection {
                 armRtx(rto);
             }
         }
+        if (sackOk && sackedCount > 0 && !lossTimer.isScheduled()) {
+            int high = sackedEnd[sackedCount - 1];
+            if (gt(high, timedLostEdge) || !lt(sndUna, timedLostEdge)) {
+                reoCandidate = high;
+                stack.timers().schedule(lossTimer, now + reorderWindow());
+            }
+        }
+        if (sackOk && sndMax != sndUna) {
+            if (acked == 0 && newSack && headRetransmissionLost(now)) {
+                tcp.counters.inc(TcpCounter.LOST_RETRANSMITS);
+                retransmitAt(sndUna, sackedStartAfter(sndUna), now);
+            }
+            // RFC 6675 §5: enter recovery on DupThresh duplicates (step 1) or IsLost(HighACK+1)
+            // (step 2) — checked on every ACK, as the scoreboard may show loss above a partial
+            // advance — unless a previous recovery (or timeout, §5.1) has not yet passed RecoveryPoint
+            if (!inRecovery && sndNxt == sndMax && ge(sndUna, recover)
+                    && (dupAcks >= DUP_THRESH || lt(sndUna, lostEdge()))) {
+                enterSackRecovery(now);
+            }
+        }
+    }
+
+    /** RFC 6675 §5 step (4): fast retransmit and loss recovery with the pipe estimate. */
+    private void enterSackRecovery(long now) {
+        inRecovery = true;
+        sackRecovery = true;
+        recover = sndMax; // (4.1) RecoveryPoint = HighData
+        tcp.counters.inc(TcpCounter.FAST_RETRANSMITS);
+        tcp.counters.inc(TcpCounter.RECOVERY_EPISODES);
+        tcp.counters.inc(TcpCounter.SACK_RECOVERY_EPISODES);
+        cc.onEnterSackRecovery(sndMax - sndUna); // (4.2)
+        rttTiming = false;
+        // (4.3) resend HighACK+1; HighRxt and RescueRxt to its end
+        highRxt = sndUna;
+        int n = retransmitAt(sndUna, sackedStartAfter(sndUna), now);
+        highRxt = sndUna + n;
+        rescueRxt = highRxt;
+        rescueValid = true;
+        tcp.counters.inc(TcpCounter.SACK_HOLES_RETRANSMITTED);
+        armRtx(rto);
+        // (4.4)–(4.5): output() runs SetPipe and step (C) after this ACK
+    }
+
+    /**
+     * The retransmission of the segment at SND.UNA is presumed lost: the ACK SACKs new data
+     * and arrives more than an RTT (+ a quarter, at least 1 ms, for reordering) after that
+     * retransmission, so it acknowledges data sent after it (the time-based idea of RFC 8985
+     * §6.2, applied to the first hole only). Without this, a lost retransmission waits for the RTO.
+     */
+    private boolean headRetransmissionLost(long now) {
+        if (headRxtTime == 0 || !lt(sndUna, highRxt) || srtt == 0) {
+            return false;
+        }
+        return now - headRxtTime > srtt + Math.max(srtt >> 2, 1_000_000L);
     }
 
     private void finAcked() {
@@ -891,6 +990,7 @@ public final class TcpConnection {
         tcp.establishedChanged(-1);
         cancelTimer(delackTimer);
         cancelTimer(kaTimer);
+        cancelTimer(lossTimer);
         sendRing = null;
         tcp.timeWaitEntered();
         if (tcp.timeWaitFull()) {
@@ -934,6 +1034,11 @@ public final class TcpConnection {
         if (sndUna == sndMax && ringSize > 0 && lastSendTime != 0 && now - lastSendTime > rto) {
             cc.onIdleRestart(); // RFC 5681 §4.1
         }
+        // RFC 6675 §5 (B.2) SetPipe and (C) NextSeg rule 1 (lost holes) before rule 2 (new data)
+        int pipe = -1;
+        if (inRecovery && sackRecovery) {
+            pipe = sackRetransmit(setPipe(), true, now);
+        }
         int guard = 0;
         while (guard++ < 100_000) {
             if (lt(sndNxt, sndMax) && sackedCount > 0) {
@@ -946,6 +1051,10 @@ public final class TcpConnection {
             int off = sndNxt - sndUna;
             int avail = Math.max(0, ringSize - off);
             int flight = sndNxt - sndUna;
+            if (lt(sndNxt, sndMax) && sackedCount > 0) {
+                // after a timeout (RFC 6675 §5.1): SACKed bytes below SND.NXT are not in flight
+                flight -= sackedBytesIn(sndUna, sndNxt);
+            }
             int cwnd = cc.cwnd();
             if (!inRecovery && dupAcks > 0 && dupAcks < 3 && sndNxt == sndMax) {
                 // RFC 3042 limited transmit: one new segment for each of the first two duplicate
@@ -954,6 +1063,10 @@ public final class TcpConnection {
             }
             int wnd = Math.min(sndWnd, cwnd);
             int usable = Math.max(0, wnd - flight);
+            if (pipe >= 0) {
+                // RFC 6675 §5 (C) rule 2: new data while cwnd − pipe ≥ 1 SMSS, within the peer's window
+                usable = cwnd - pipe >= sndMss ? Math.max(0, Math.min(sndWnd - flight, cwnd - pipe)) : 0;
+            }
             boolean retransmitting = lt(sndNxt, sndMax);
             int sackRoom = sackBlocksToSend() > 0 ? 4 + 8 * sackBlocksToSend() : 0;
             int tso = sackRoom == 0 && !retransmitting ? stack.maxGsoPayload(remoteHi, remoteLo) : 0;
@@ -1001,9 +1114,23 @@ public final class TcpConnection {
             if (retransmitting) {
                 tcp.counters.inc(TcpCounter.RETRANSMITTED_SEGMENTS);
                 retransTotal++;
+                if (sackOk) {
+                    tcp.counters.inc(TcpCounter.RTO_RECOVERY_RETRANSMITS);
+                }
             }
             if (!sendSegment(sndNxt, flags, off, len)) {
                 break;
+            }
+            if (retransmitting) {
+                if (sndNxt == sndUna) {
+                    headRxtTime = now;
+                }
+                if (gt(sndNxt + len, highRxt)) {
+                    highRxt = sndNxt + len;
+                }
+            }
+            if (pipe >= 0) {
+                pipe += len + (canFin ? 1 : 0);
             }
             if (!retransmitting && !tsOk && !rttTiming && len > 0) {
                 rttTiming = true;
@@ -1023,6 +1150,9 @@ public final class TcpConnection {
             if (canFin) {
                 break;
             }
+        }
+        if (pipe >= 0) {
+            sackRetransmit(pipe, false, now); // NextSeg rules 3 and 4 once rule 2 has nothing
         }
         // RFC 9293 §3.8.6.1 persist timer (zero window) and §3.8.6.2.1 SWS override timeout
         int unsent = ringSize - (sndNxt - sndUna);
@@ -1276,6 +1406,197 @@ public final class TcpConnection {
         return seq;
     }
 
+    /** The start of the first SACKed range above {@code seq}, or SND.MAX. */
+    private int sackedStartAfter(int seq) {
+        for (int i = 0; i < sackedCount; i++) {
+            if (gt(sackedStart[i], seq)) {
+                return sackedStart[i];
+            }
+        }
+        return sndMax;
+    }
+
+    /** Octets SACKed in [a, b). */
+    private int sackedBytesIn(int a, int b) {
+        int n = 0;
+        for (int i = 0; i < sackedCount; i++) {
+            int l = gt(sackedStart[i], a) ? sackedStart[i] : a;
+            int r = lt(sackedEnd[i], b) ? sackedEnd[i] : b;
+            if (lt(l, r)) {
+                n += r - l;
+            }
+        }
+        return n;
+    }
+
+    /**
+     * RFC 6675 §4 IsLost as an edge: an un-SACKed octet is lost iff it lies below the returned
+     * sequence number (DupThresh discontiguous SACKed ranges above it, or more than
+     * (DupThresh − 1)·SMSS SACKed octets above it). Both counts only fall as the octet rises, so
+     * the lost octets are exactly those below the start of the highest range where either holds.
+     */
+    private int lostEdge() {
+        int bytes = 0;
+        int limit = (DUP_THRESH - 1) * sndMss;
+        int edge = sndUna;
+        for (int i = sackedCount - 1; i >= 0; i--) {
+            bytes += sackedEnd[i] - sackedStart[i];
+            if (sackedCount - i >= DUP_THRESH || bytes > limit) {
+                edge = sackedStart[i];
+                break;
+            }
+        }
+        // ... or below data SACKed a reordering window ago (see timedLostEdge)
+        if (gt(timedLostEdge, edge) && le(timedLostEdge, sndMax)) {
+            edge = timedLostEdge;
+        }
+        return edge;
+    }
+
+    /** RFC 8985 §6.2 reo_wnd: a quarter of the smoothed RTT, at least 1 ms (clock granularity). */
+    private long reorderWindow() {
+        return Math.max(srtt >> 2, 1_000_000L);
+    }
+
+    /**
+     * The reordering window has passed since {@link #reoCandidate} was SACKed: un-SACKed data
+     * below it is lost; enter RFC 6675 recovery (or let it resend the holes) now rather than wait
+     * for DupThresh SACKed segments that a small window may never produce.
+     */
+    private void onLossTimer(long now) {
+        if (!sackOk || !state.synchronized_() || state == TcpState.TIME_WAIT || sndUna == sndMax) {
+            return;
+        }
+        if (gt(reoCandidate, timedLostEdge) || !lt(sndUna, timedLostEdge)) {
+            timedLostEdge = reoCandidate;
+        }
+        if (sackedCount > 0 && gt(sackedEnd[sackedCount - 1], timedLostEdge)) {
+            reoCandidate = sackedEnd[sackedCount - 1]; // SACKed since: another window
+            stack.timers().schedule(lossTimer, now + reorderWindow());
+        }
+        if (!lt(sndUna, timedLostEdge)) {
+            return;
+        }
+        if (!inRecovery && sndNxt == sndMax && ge(sndUna, recover) && lt(sndUna, lostEdge())) {
+            tcp.counters.inc(TcpCounter.REORDER_WINDOW_LOSSES);
+            enterSackRecovery(now);
+        }
+        if (inRecovery && sackRecovery) {
+            output();
+        }
+        tcp.dispatch();
+    }
+
+    /**
+     * RFC 6675 §4 SetPipe: un-SACKed octets from HighACK to HighData that are not lost, plus
+     * those already resent (below HighRxt), which are in flight again.
+     */
+    private int setPipe() {
+        int lost = lostEdge();
+        int pipe = (sndMax - lost) - sackedBytesIn(lost, sndMax);
+        if (gt(highRxt, sndUna)) {
+            pipe += (highRxt - sndUna) - sackedBytesIn(sndUna, highRxt);
+        }
+        return pipe;
+    }
+
+    /**
+     * RFC 6675 §5 step (C) with NextSeg (§4): while cwnd − pipe ≥ 1 SMSS, resend the first
+     * un-SACKed segment above HighRxt that IsLost (rule 1); with {@code lostOnly} false (rule 2,
+     * new data, found nothing) also one that merely lies below the highest SACKed octet (rule 3),
+     * then one rescue retransmission per recovery (rule 4). Returns the updated pipe.
+     */
+    private int sackRetransmit(int pipe, boolean lostOnly, long now) {
+        int cwnd = cc.cwnd();
+        int limit = lostOnly ? lostEdge() : (sackedCount > 0 ? sackedEnd[sackedCount - 1] : sndUna);
+        int guard = 0;
+        while (cwnd - pipe >= sndMss && guard++ < 10_000) {
+            int s = gt(highRxt, sndUna) ? highRxt : sndUna;
+            for (int e = sackedEndAt(s); e != s; e = sackedEndAt(s)) {
+                s = e;
+            }
+            if (lt(s, limit)) {
+                // rule 1 (or 3): one segment up to SMSS from S2, stopping at the next SACKed range
+                int n = retransmitAt(s, sackedStartAfter(s), now);
+                if (n <= 0) {
+                    break;
+                }
+                highRxt = s + n; // (C.2)
+                pipe += n; // (C.4)
+                tcp.counters.inc(TcpCounter.SACK_HOLES_RETRANSMITTED);
+                continue;
+            }
+            if (!lostOnly && (!rescueValid || gt(sndUna, rescueRxt))) {
+                // rule 4: one rescue retransmission per recovery, ending at the highest
+                // outstanding un-SACKed octet; HighRxt is not updated
+                int top = sndMax;
+                if (sackedCount > 0 && sackedEnd[sackedCount - 1] == top) {
+                    top = sackedStart[sackedCount - 1];
+                }
+                if (!gt(top, sndUna)) {
+                    break;
+                }
+                int start = top - Math.min(top - sndUna, Math.max(1, sndMss - sackRoom()));
+                for (int i = 0; i < sackedCount; i++) {
+                    if (le(sackedEnd[i], top) && gt(sackedEnd[i], start)) {
+                        start = sackedEnd[i];
+                    }
+                }
+                rescueRxt = recover;
+                rescueValid = true;
+                int n = retransmitAt(start, top, now);
+                if (n > 0) {
+                    pipe += n;
+                    tcp.counters.inc(TcpCounter.SACK_RESCUE_RETRANSMITS);
+                }
+            }
+            break;
+        }
+        return pipe;
+    }
+
+    private int sackRoom() {
+        int n = sackBlocksToSend();
+        return n > 0 ? 4 + 8 * n : 0;
+    }
+
+    /**
+     * Resends one segment of up to an MSS of the send ring from {@code seq}, not past {@code end}
+     * (with the FIN if it lies there); returns the sequence space sent, 0 if nothing was.
+     */
+    private int retransmitAt(int seq, int end, long now) {
+        int ringSize = sendRing == null ? 0 : sendRing.size();
+        int off = seq - sndUna;
+        if (off < 0 || !lt(seq, end)) {
+            return 0;
+        }
+        int len = Math.min(end - seq, Math.max(1, sndMss - sackRoom()));
+        len = Math.max(0, Math.min(len, ringSize - off));
+        boolean fin = finSent && off + len == ringSize && gt(end, seq + len);
+        if (len == 0 && !fin) {
+            return 0;
+        }
+        int flags = TcpHeader.ACK_FLAG;
+        if (fin) {
+            flags |= TcpHeader.FIN;
+        }
+        if (len > 0 && off + len == ringSize) {
+            flags |= TcpHeader.PSH;
+        }
+        if (!sendSegment(seq, flags, off, len)) {
+            return 0;
+        }
+        tcp.counters.inc(TcpCounter.RETRANSMITTED_SEGMENTS);
+        retransTotal++;
+        if (seq == sndUna) {
+            headRxtTime = now;
+        }
+        if (timerMode != TM_RTX || !rtxTimer.isScheduled()) {
+            armRtx(rto);
+        }
+        return len + (fin ? 1 : 0);
+    }
+
     // ======================================================================= RTT and timers
 
     /** RFC 6298 §2.2–2.4 (with RFC 7323 Appendix G's per-sample use left to a later issue). */
@@ -1364,8 +1685,13 @@ public final class TcpConnection {
         tcp.counters.inc(TcpCounter.RTO_TIMEOUTS);
         cc.onRto(sndMax - sndUna);
         inRecovery = false;
+        sackRecovery = false;
         dupAcks = 0;
-        recover = sndMax; // RFC 6582 §4
+        // RFC 6582 §4; RFC 6675 §5.1: RecoveryPoint = HighData, no new recovery before it is
+        // acknowledged; meanwhile the un-SACKed data is resent in order (HighRxt tracks it)
+        recover = sndMax;
+        highRxt = sndUna;
+        headRxtTime = 0;
         backoff++;
         rto = Math.min(rto * 2, cfg.maxRtoNanos); // RFC 6298 §5.5
         rttTiming = false; // Karn
@@ -1504,6 +1830,7 @@ public final class TcpConnection {
         cancelTimer(rtxTimer);
         cancelTimer(delackTimer);
         cancelTimer(kaTimer);
+        cancelTimer(lossTimer);
         timerMode = TM_NONE;
         sendRing = null;
         if (parent != null) {
@@ -1858,6 +2185,16 @@ public final class TcpConnection {
 
     public long retransmits() {
         return retransTotal;
+    }
+
+    /** In fast recovery (NewReno) or an RFC 6675 loss-recovery phase (for tests). */
+    boolean inLossRecovery() {
+        return inRecovery;
+    }
+
+    /** The congestion-control instance (for tests). */
+    CongestionControl congestionControl() {
+        return cc;
     }
 
     public TcpInfo info() {

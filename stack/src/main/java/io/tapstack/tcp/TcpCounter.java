@@ -21,6 +21,17 @@ public enum TcpCounter {
     DUP_ACKS,
     PARTIAL_ACKS,
     RECOVERY_EPISODES,
+    /** RFC 6675 loss-recovery phases (a subset of RECOVERY_EPISODES). */
+    SACK_RECOVERY_EPISODES,
+    /** Segments resent by RFC 6675 NextSeg rules 1 and 3 (holes), and rule 4 rescues. */
+    SACK_HOLES_RETRANSMITTED,
+    SACK_RESCUE_RETRANSMITS,
+    /** Un-SACKed segments resent after a timeout (RFC 6675 §5.1), SACKed ones skipped. */
+    RTO_RECOVERY_RETRANSMITS,
+    /** A retransmission of the first hole presumed lost (SACKs for later data, an RTT after it). */
+    LOST_RETRANSMITS,
+    /** Recoveries entered because data above a hole was SACKed a reordering window ago. */
+    REORDER_WINDOW_LOSSES,
     OUT_OF_ORDER_SEGMENTS,
     DUPLICATE_SEGMENTS,
     SACK_BLOCKS_SENT,

@@ -21,6 +21,8 @@ public final class TcpSocketOptions implements Cloneable {
     public IpAddr localAddress;
     /** Local port to bind a connect to (0 = ephemeral, RFC 6056). */
     public int localPort;
+    /** Congestion control by name ({@code CongestionControls}: "newreno", "cubic"); null = {@link TcpConfig#congestionControl}. */
+    public String congestionControl;
 
     public TcpSocketOptions noDelay(boolean v) {
         noDelay = v;
@@ -44,6 +46,11 @@ public final class TcpSocketOptions implements Cloneable {
 
     public TcpSocketOptions receiveBuffer(int bytes) {
         receiveBufferSize = bytes;
+        return this;
+    }
+
+    public TcpSocketOptions congestionControl(String name) {
+        congestionControl = name;
         return this;
     }
 

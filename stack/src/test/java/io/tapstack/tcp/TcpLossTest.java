@@ -21,8 +21,32 @@ class TcpLossTest {
             "0.10, 0.02, 0.02, 4",
     })
     void tenMegabytesArriveIntact(double loss, double dup, double reorder, long seed) throws Exception {
+        run(loss, dup, reorder, seed, null);
+    }
+
+    /** The same transfers with each congestion control named explicitly (RFC 9438 CUBIC, NewReno). */
+    @ParameterizedTest(name = "{4}: loss {0} dup {1} reorder {2} seed {3}")
+    @CsvSource({
+            "0.00, 0.00, 0.00, 1, cubic",
+            "0.01, 0.01, 0.01, 2, cubic",
+            "0.05, 0.01, 0.02, 3, cubic",
+            "0.10, 0.02, 0.02, 4, cubic",
+            "0.00, 0.00, 0.00, 1, newreno",
+            "0.01, 0.01, 0.01, 2, newreno",
+            "0.05, 0.01, 0.02, 3, newreno",
+            "0.10, 0.02, 0.02, 4, newreno",
+    })
+    void tenMegabytesArriveIntactWith(double loss, double dup, double reorder, long seed, String cc) throws Exception {
+        run(loss, dup, reorder, seed, cc);
+    }
+
+    private static void run(double loss, double dup, double reorder, long seed, String cc) throws Exception {
         long total = 10L << 20;
-        TcpPair p = new TcpPair(new TcpConfig(), seed, 1500);
+        TcpConfig cfg = new TcpConfig();
+        if (cc != null) {
+            cfg.congestionControl = cc;
+        }
+        TcpPair p = new TcpPair(cfg, seed, 1500);
         for (FaultyLink f : new FaultyLink[] {p.h.faultyA, p.h.faultyB}) {
             f.rx.loss(loss).duplicate(dup).reorder(reorder).delay(1_000_000L);
             f.rx.reorderDelayNanos = 3_000_000L;
@@ -37,7 +61,7 @@ class TcpLossTest {
         });
         TcpPair.Sender sender = new TcpPair.Sender(total, seed * 7919);
         TcpConnection c = p.ta.connect(B, 9, sender);
-        String ctx = "seed=" + seed + " loss=" + loss;
+        String ctx = "seed=" + seed + " loss=" + loss + " cc=" + c.info().congestionControl();
         long t0 = System.nanoTime();
         try {
             p.until(() -> server.eof, 3_600_000);

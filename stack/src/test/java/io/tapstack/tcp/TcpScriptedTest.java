@@ -460,10 +460,17 @@ class TcpScriptedTest {
         }
         int una = e.aNxt();
         t.send(PPORT, LPORT, e.pNxt, una, A, 65535, opts(sack(una + 1460, una + 5 * 1460)), new byte[0]);
-        Seg r = t.expect(1000);
-        assertEquals(una, r.seq());
-        assertEquals(1460, r.data().length);
-        t.expectNothing(300); // segments 2–5 are held by the peer
+        // Four segments SACKed above SND.UNA: RFC 6675 IsLost(HighACK+1) resends the first at
+        // once; then the RTO (the peer stays silent) resends it again. Segments 2–5 are held by
+        // the peer and never go again, before or after the timeout (RFC 6675 §5.1).
+        t.advance(1000);
+        assertTrue(t.tcp.counters().get(TcpCounter.RTO_TIMEOUTS) >= 1);
+        assertFalse(t.out.isEmpty());
+        for (Seg r : t.out) {
+            assertEquals(una, r.seq(), TcpScript.dump(t.out));
+            assertEquals(1460, r.data().length);
+        }
+        t.out.clear();
         t.send(PPORT, LPORT, e.pNxt, una + 5 * 1460, A, 65535, new byte[0]);
         assertEquals(0, e.c.unacknowledged());
     }

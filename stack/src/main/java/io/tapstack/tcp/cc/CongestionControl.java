@@ -6,8 +6,9 @@ package io.tapstack.tcp.cc;
  * and {@code ssthresh} (bytes) and decides how they move. One instance per connection,
  * called on the loop thread only.
  *
- * <p>Loss recovery's bookkeeping ("recover", the duplicate-ACK count, which segment to
- * resend) stays in TCP; a SACK-based recovery (RFC 6675) or CUBIC (RFC 9438) plugs in here.
+ * <p>Loss recovery's bookkeeping ("recover", the duplicate-ACK count, the RFC 6675 pipe and
+ * scoreboard, which segment to resend) stays in TCP; {@link NewReno} and {@link Cubic}
+ * (RFC 9438) implement this.
  */
 public interface CongestionControl {
     String name();
@@ -30,6 +31,12 @@ public interface CongestionControl {
 
     /** Three duplicate ACKs: fast retransmit begins (RFC 5681 §3.2 steps 2–3). */
     void onEnterRecovery(int flight);
+
+    /**
+     * RFC 6675 §5 step (4.2): SACK-based loss recovery begins. ssthresh and cwnd both become
+     * the reduced window (no inflation: the pipe estimate replaces it).
+     */
+    void onEnterSackRecovery(int flight);
 
     /** A further duplicate ACK during recovery (RFC 5681 §3.2 step 4: inflate). */
     void onDupAckInRecovery();

@@ -11,6 +11,7 @@ public final class CongestionControls {
     static {
         register("newreno", NewReno::new);
         register("reno", NewReno::new);
+        register("cubic", Cubic::new);
     }
 
     private CongestionControls() {

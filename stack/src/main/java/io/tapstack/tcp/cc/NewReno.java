@@ -70,6 +70,14 @@ public final class NewReno implements CongestionControl {
     }
 
     @Override
+    public void onEnterSackRecovery(int flight) {
+        // RFC 6675 §5 (4.2): ssthresh = cwnd = FlightSize / 2
+        ssthresh = Math.max(flight / 2, 2 * mss);
+        cwnd = ssthresh;
+        bytesAcked = 0;
+    }
+
+    @Override
     public void onDupAckInRecovery() {
         cwnd = sat(cwnd + mss);
     }
