@@ -38,17 +38,7 @@ class TcpBulkIT {
 
     @AfterAll
     static void down() {
-        try {
-            if (host != null) {
-                host.stop();
-            }
-        } finally {
-            if (ns != null) {
-                ns.close();
-            }
-            TcpIt.deleteTree(root);
-            TcpIt.deleteTree(scratch);
-        }
+        TcpIt.teardown(host, ns, root, scratch);
     }
 
     @Test

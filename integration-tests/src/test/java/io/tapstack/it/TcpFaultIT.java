@@ -42,17 +42,7 @@ class TcpFaultIT {
 
     @AfterAll
     static void down() {
-        try {
-            if (host != null) {
-                host.stop();
-            }
-        } finally {
-            if (ns != null) {
-                ns.close();
-            }
-            TcpIt.deleteTree(root);
-            TcpIt.deleteTree(scratch);
-        }
+        TcpIt.teardown(host, ns, root, scratch);
     }
 
     @Test

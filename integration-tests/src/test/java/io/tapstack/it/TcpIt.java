@@ -136,4 +136,23 @@ final class TcpIt {
             }
         }
     }
+
+    /** Stops the host, removes the namespace and deletes the directories — each even if an earlier step fails. */
+    static void teardown(Host host, Netns ns, Path... dirs) {
+        try {
+            if (host != null) {
+                host.stop();
+            }
+        } finally {
+            try {
+                if (ns != null) {
+                    ns.close();
+                }
+            } finally {
+                for (Path d : dirs) {
+                    deleteTree(d);
+                }
+            }
+        }
+    }
 }
