@@ -214,9 +214,13 @@ public final class ControlServer implements AutoCloseable {
             out.write(("error: filter: " + e.getMessage() + "\n").getBytes(StandardCharsets.UTF_8));
             return;
         }
+        // The client must not see the file header before the capture is live (a reader that
+        // starts traffic on "reading from file" would otherwise lose its first frames): the
+        // header waits behind a gate that opens once the session is attached to the taps.
+        Gate gate = new Gate(client);
         io.tapstack.capture.PacketSink sink = ng
-                ? new io.tapstack.capture.PcapngWriter(client, loop.stack().link().name(), snaplen, res, true)
-                : new io.tapstack.capture.PcapWriter(client, snaplen, res, true);
+                ? new io.tapstack.capture.PcapngWriter(gate, loop.stack().link().name(), snaplen, res, true)
+                : new io.tapstack.capture.PcapWriter(gate, snaplen, res, true);
         // the limit is enforced by the writer, so exactly COUNT frames are written (the loop
         // below only notices every 20 ms, when more may have been written)
         io.tapstack.capture.CaptureSession session = io.tapstack.capture.CaptureSession.start(prog, snaplen, sink, 4096)
@@ -237,6 +241,7 @@ public final class ControlServer implements AutoCloseable {
         watcher.setDaemon(true);
         watcher.start();
         runtime.addCapture(session);
+        gate.open();
         captures.add(session);
         try {
             while (!gone.get() && !closed && session.failure() == null
@@ -251,6 +256,49 @@ public final class ControlServer implements AutoCloseable {
             } catch (IOException ignored) {
                 // the client went away
             }
+        }
+    }
+
+    /** A channel that holds what is written until {@link #open()}, then passes everything through, in order. */
+    private static final class Gate implements java.nio.channels.WritableByteChannel {
+        private final SocketChannel out;
+        private java.io.ByteArrayOutputStream held = new java.io.ByteArrayOutputStream();
+
+        Gate(SocketChannel out) {
+            this.out = out;
+        }
+
+        @Override
+        public synchronized int write(ByteBuffer src) throws IOException {
+            int n = src.remaining();
+            if (held != null) {
+                byte[] b = new byte[n];
+                src.get(b);
+                held.write(b);
+                return n;
+            }
+            while (src.hasRemaining()) {
+                out.write(src);
+            }
+            return n;
+        }
+
+        synchronized void open() throws IOException {
+            ByteBuffer b = ByteBuffer.wrap(held.toByteArray());
+            held = null;
+            while (b.hasRemaining()) {
+                out.write(b);
+            }
+        }
+
+        @Override
+        public boolean isOpen() {
+            return out.isOpen();
+        }
+
+        @Override
+        public void close() throws IOException {
+            out.close();
         }
     }
 
