@@ -142,7 +142,9 @@ public final class Iperf3Service extends LoopService {
                     Test fresh = new Test(k, c, loop);
                     boolean busy = false;
                     for (Test other : tests.values()) {
-                        busy |= other.phase != Phase.DONE;
+                        // a test whose results were displayed is over for us, even if the
+                        // client's IPERF_DONE has not arrived yet (lost, and being resent)
+                        busy |= other.phase != Phase.DONE && other.phase != Phase.DISPLAY;
                     }
                     if (busy || tests.putIfAbsent(k, fresh) != null) {
                         // a test is running: iperf3 answers ACCESS_DENIED ("the server is busy")
