@@ -180,24 +180,11 @@ final class BpfAssembler {
         List<Item> out = new ArrayList<>(items.size());
         for (int i = items.size() - 1; i >= 0; i--) {
             Item it = items.get(i);
-            if (it instanceof Mark m) {
-                liveAt.put(m.label, live);
-            } else if (it instanceof Ja j) {
-                live = liveAt.getOrDefault(j.target, true);
-            } else if (it instanceof Cond) {
-                live = true;
-            } else if (it instanceof Stmt st) {
-                int c = st.code;
-                if (c == (RET | K)) live = false;
-                else if (c == (RET | A)) live = true;
-                else if (cls(c) == LD || c == (MISC | TXA)) {
-                    if (!live) { changed = true; continue; }
-                    live = false;
-                } else if (cls(c) == ALU || c == ST || c == (MISC | TAX)) {
-                    live = true;
-                }
-                // LDX, STX: A untouched
+            if (!live && it instanceof Stmt st && (cls(st.code) == LD || st.code == (MISC | TXA))) {
+                changed = true; // a load of A nobody reads: drop it (A stays dead before it)
+                continue;
             }
+            live = liveBefore(it, live, liveAt);
             out.add(it);
         }
         java.util.Collections.reverse(out);
@@ -205,25 +192,39 @@ final class BpfAssembler {
         return changed;
     }
 
+    /**
+     * The backward transfer of A's liveness across one item: whether A is read (before being
+     * overwritten) from just before {@code it}, given {@code live} just after it. Records the
+     * liveness at each label in {@code liveAt} for jumps to it (unknown targets count as live).
+     */
+    private static boolean liveBefore(Item it, boolean live, Map<Label, Boolean> liveAt) {
+        if (it instanceof Mark m) {
+            liveAt.put(m.label, live);
+            return live;
+        }
+        if (it instanceof Ja j) {
+            return liveAt.getOrDefault(j.target, true);
+        }
+        if (it instanceof Cond) {
+            return true;
+        }
+        if (it instanceof Stmt st) {
+            int c = st.code;
+            if (c == (RET | K)) return false;
+            if (c == (RET | A)) return true;
+            if (cls(c) == LD || c == (MISC | TXA)) return false;
+            if (cls(c) == ALU || c == ST || c == (MISC | TAX)) return true;
+            // LDX, STX: A untouched
+        }
+        return live;
+    }
+
     /** Whether A is read (before being overwritten) on some path from each label. */
     private Map<Label, Boolean> liveness() {
         Map<Label, Boolean> liveAt = new IdentityHashMap<>();
         boolean live = false;
         for (int i = items.size() - 1; i >= 0; i--) {
-            Item it = items.get(i);
-            if (it instanceof Mark m) {
-                liveAt.put(m.label, live);
-            } else if (it instanceof Ja j) {
-                live = liveAt.getOrDefault(j.target, true);
-            } else if (it instanceof Cond) {
-                live = true;
-            } else if (it instanceof Stmt st) {
-                int c = st.code;
-                if (c == (RET | K)) live = false;
-                else if (c == (RET | A)) live = true;
-                else if (cls(c) == LD || c == (MISC | TXA)) live = false;
-                else if (cls(c) == ALU || c == ST || c == (MISC | TAX)) live = true;
-            }
+            live = liveBefore(items.get(i), live, liveAt);
         }
         return liveAt;
     }
