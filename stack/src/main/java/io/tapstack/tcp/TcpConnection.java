@@ -1085,7 +1085,10 @@ public final class TcpConnection {
                     len -= len % sndMss;
                 }
             }
-            boolean canFin = finQueued && off + len == ringSize;
+            // The FIN goes once at the end of the queued data; again only when SND.NXT was wound
+            // back below it (a retransmission). Once it is sent and SND.NXT has passed it, never a
+            // second FIN one sequence number later (RFC 9293 §3.10.4, §3.10.7.4).
+            boolean canFin = finQueued && off + len == ringSize && (!finSent || lt(sndNxt + len, sndMax));
             boolean send = false;
             if (len > 0) {
                 if (len >= sndMss - sackRoom) {

@@ -514,6 +514,154 @@ class TcpScriptedTest {
         assertEquals(1, t.tcp.counters().get(TcpCounter.TIME_WAIT_REUSED));
     }
 
+    /** Collects every segment sent during {@code ms} and asserts none of them has FIN set. */
+    private static void expectNoFin(TcpScript t, long ms, int seqLimit) {
+        for (long i = 0; i < ms; i++) {
+            t.advance(1);
+            Seg s;
+            while ((s = t.out.poll()) != null) {
+                assertFalse(s.has(F), "a FIN after the FIN was acknowledged: " + s);
+                assertEquals(seqLimit, s.seq(), "nothing beyond FIN+1 (RFC 9293 §3.10.4): " + s);
+            }
+        }
+    }
+
+    @Test
+    void closeRightAfterDataSendsOneFinAndNothingBeyondFinPlusOne() throws Exception {
+        // RFC 9293 §3.10.4 / §3.10.7.4: the FIN occupies one sequence number; once it is
+        // acknowledged, FIN-WAIT-2 and TIME-WAIT send only ACKs with SEQ = FIN + 1.
+        TcpScript t = new TcpScript();
+        Est e = open(t);
+        e.c.write(bytes(100, 7), 0, 100);
+        e.c.close();
+        Seg d = t.expect();
+        int finSeq;
+        if (d.has(F)) {
+            assertEquals(100, d.data().length);
+            finSeq = d.seq() + 100;
+        } else {
+            assertEquals(100, d.data().length);
+            Seg f = t.expect(1000);
+            assertEquals(F | A, f.flags() & (F | A | S | R), f.toString());
+            finSeq = f.seq();
+        }
+        assertEquals(e.aNxt() + 100, finSeq);
+        t.send(PPORT, LPORT, e.pNxt, finSeq + 1, A, 65535, new byte[0]);
+        assertEquals(TcpState.FIN_WAIT_2, e.c.state());
+        expectNoFin(t, 5000, finSeq + 1);
+        t.send(PPORT, LPORT, e.pNxt, finSeq + 1, F | A, 65535, new byte[0]);
+        assertEquals(TcpState.TIME_WAIT, e.c.state());
+        Seg ack = t.expect();
+        assertEquals(A, ack.flags());
+        assertEquals(finSeq + 1, ack.seq());
+        assertEquals(e.pNxt + 1, ack.ack());
+        // a retransmitted FIN in TIME-WAIT is acknowledged with the same numbers
+        t.send(PPORT, LPORT, e.pNxt, finSeq + 1, F | A, 65535, new byte[0]);
+        ack = t.expect();
+        assertEquals(A, ack.flags());
+        assertEquals(finSeq + 1, ack.seq());
+        expectNoFin(t, 1000, finSeq + 1);
+    }
+
+    @Test
+    void dataAckedThenFinAckedSeparatelyStillOneFin() throws Exception {
+        TcpScript t = new TcpScript();
+        Est e = open(t);
+        e.c.write(bytes(3000, 7), 0, 3000);
+        e.c.close();
+        int finSeq = e.aNxt() + 3000;
+        Seg s;
+        int fins = 0;
+        while ((s = t.out.poll()) != null || fins == 0) {
+            if (s == null) {
+                s = t.expect(1000);
+            }
+            if (s.has(F)) {
+                fins++;
+                assertEquals(finSeq, s.seq() + s.data().length);
+            }
+        }
+        assertEquals(1, fins);
+        t.send(PPORT, LPORT, e.pNxt, e.aNxt() + 1460, A, 65535, new byte[0]);
+        t.send(PPORT, LPORT, e.pNxt, finSeq, A, 65535, new byte[0]);
+        assertEquals(TcpState.FIN_WAIT_1, e.c.state());
+        t.send(PPORT, LPORT, e.pNxt, finSeq + 1, A, 65535, new byte[0]);
+        assertEquals(TcpState.FIN_WAIT_2, e.c.state());
+        expectNoFin(t, 3000, finSeq + 1);
+    }
+
+    @Test
+    void halfCloseThenPeerDataAcksStayAtFinPlusOne() throws Exception {
+        TcpScript t = new TcpScript();
+        Est e = open(t);
+        e.c.write(bytes(10, 3), 0, 10);
+        e.c.shutdownOutput();
+        int finSeq = e.aNxt() + 10;
+        Seg s = t.expect();
+        while (!s.has(F)) {
+            s = t.expect(1000);
+        }
+        assertEquals(finSeq, s.seq() + s.data().length);
+        t.send(PPORT, LPORT, e.pNxt, finSeq + 1, A, 65535, new byte[0]);
+        assertEquals(TcpState.FIN_WAIT_2, e.c.state());
+        // the peer keeps sending; every ACK carries SEQ = FIN + 1 and no FIN
+        for (int i = 0; i < 4; i++) {
+            t.send(PPORT, LPORT, e.pNxt, finSeq + 1, A | P, 65535, bytes(500, i));
+            e.pNxt += 500;
+        }
+        expectNoFin(t, 2000, finSeq + 1);
+        assertEquals(2000L, e.col.count);
+        t.send(PPORT, LPORT, e.pNxt, finSeq + 1, F | A, 65535, new byte[0]);
+        Seg ack = t.expect();
+        assertEquals(A, ack.flags());
+        assertEquals(finSeq + 1, ack.seq());
+        assertEquals(e.pNxt + 1, ack.ack());
+        assertEquals(TcpState.TIME_WAIT, e.c.state());
+        expectNoFin(t, 1000, finSeq + 1);
+    }
+
+    @Test
+    void simultaneousCloseSendsOneFinEachWay() throws Exception {
+        TcpScript t = new TcpScript();
+        Est e = open(t);
+        e.c.close();
+        Seg fin = t.expect();
+        assertEquals(F | A, fin.flags());
+        int finSeq = fin.seq();
+        assertEquals(e.aNxt(), finSeq);
+        // the peer's FIN crosses ours: it does not acknowledge our FIN yet (§3.10.7.4, CLOSING)
+        t.send(PPORT, LPORT, e.pNxt, finSeq, F | A, 65535, new byte[0]);
+        assertEquals(TcpState.CLOSING, e.c.state());
+        Seg ack = t.expect();
+        assertFalse(ack.has(F), ack.toString());
+        assertEquals(finSeq + 1, ack.seq());
+        assertEquals(e.pNxt + 1, ack.ack());
+        t.send(PPORT, LPORT, e.pNxt + 1, finSeq + 1, A, 65535, new byte[0]);
+        assertEquals(TcpState.TIME_WAIT, e.c.state());
+        expectNoFin(t, 3000, finSeq + 1);
+    }
+
+    @Test
+    void passiveCloseSendsOneFinFromLastAck() throws Exception {
+        TcpScript t = new TcpScript();
+        Est e = open(t);
+        t.send(PPORT, LPORT, e.pNxt, e.aNxt(), F | A, 65535, new byte[0]);
+        assertEquals(TcpState.CLOSE_WAIT, e.c.state());
+        t.expect(1000); // the ACK of the peer's FIN
+        e.c.write(bytes(200, 1), 0, 200);
+        e.c.close();
+        int finSeq = e.aNxt() + 200;
+        Seg s = t.expect();
+        while (!s.has(F)) {
+            s = t.expect(1000);
+        }
+        assertEquals(finSeq, s.seq() + s.data().length);
+        assertEquals(TcpState.LAST_ACK, e.c.state());
+        t.send(PPORT, LPORT, e.pNxt + 1, finSeq + 1, A, 65535, new byte[0]);
+        assertEquals(TcpState.CLOSED, e.c.state());
+        t.expectNothing(3000);
+    }
+
     @Test
     void closeWithUnreadDataSendsReset() throws Exception {
         TcpScript t = new TcpScript();
