@@ -47,7 +47,8 @@ public final class TapLink implements Link {
 
     /**
      * Opens (or creates) the TAP {@code name} with the offloads asked for: with any offload the
-     * device carries a 10-byte virtio-net header and {@code TUNSETOFFLOAD} is negotiated.
+     * device carries a 10-byte virtio-net header; {@code TUNSETOFFLOAD} is set every time (to 0 with
+     * none), so nothing an earlier reader switched on stays on.
      *
      * @param mtu the IP MTU, or 0 for the interface's own
      */
@@ -65,8 +66,11 @@ public final class TapLink implements Link {
         try {
             if (vnet) {
                 dev.setVnetHeaderSize(io.tapstack.VnetHeader.LENGTH);
-                dev.setOffload(OffloadSpec.tunFlags(offloads));
             }
+            // Always, also with no offload (flags 0): the device keeps what an earlier reader set,
+            // and checksum offload or TSO left on would make the kernel hand a reader without the
+            // virtio-net header frames with partial checksums.
+            dev.setOffload(OffloadSpec.tunFlags(offloads));
             return new TapLink(dev, mtu > 0 ? mtu : dev.kernelMtu(), offloads);
         } catch (RuntimeException e) {
             dev.close();
