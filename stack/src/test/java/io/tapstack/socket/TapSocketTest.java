@@ -4,10 +4,6 @@ import io.tapstack.NetStack;
 import io.tapstack.TwoHosts;
 import io.tapstack.loop.Clock;
 import io.tapstack.loop.EventLoop;
-import io.tapstack.service.BuiltinServices;
-import io.tapstack.service.HttpGet;
-import io.tapstack.service.ServiceOptions;
-import io.tapstack.service.ServiceRegistry;
 import io.tapstack.tcp.Tcp;
 import io.tapstack.wire.IpAddr;
 import org.junit.jupiter.api.AfterEach;
@@ -26,7 +22,6 @@ import java.util.concurrent.atomic.AtomicReference;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The blocking facade, on two real event loops joined by a thread-safe wire. */
 @Timeout(60)
@@ -111,28 +106,5 @@ class TapSocketTest {
         assertThrows(SocketTimeoutException.class, server::accept);
         assertThrows(ConnectionRefused.class, () -> TapSocket.connect(la, B, 7999));
         server.close();
-    }
-
-    @Test
-    void builtinServicesAndHttpGet() throws Exception {
-        BuiltinServices.registerAll();
-        ServiceOptions o = new ServiceOptions();
-        ServiceRegistry.get("echo").start(lb, o);
-        ServiceRegistry.get("http").start(lb, o);
-        try (TapSocket c = TapSocket.connect(la, B, 7)) {
-            c.getOutputStream().write("ping\n".getBytes(StandardCharsets.US_ASCII));
-            byte[] b = new byte[5];
-            int n = 0;
-            while (n < 5) {
-                n += c.read(b, n, 5 - n);
-            }
-            assertEquals("ping\n", new String(b, StandardCharsets.US_ASCII));
-        }
-        ByteArrayOutputStream body = new ByteArrayOutputStream();
-        HttpGet.Response r = HttpGet.get(la, "http://10.0.0.2/", body, 5000);
-        assertEquals(200, r.status());
-        assertTrue(body.toString(StandardCharsets.UTF_8).contains("tapstack"));
-        assertEquals(Long.parseLong(r.headers().get("content-length")), r.bodyBytes());
-        assertEquals(404, HttpGet.get(la, "http://10.0.0.2:80/missing", new ByteArrayOutputStream(), 5000).status());
     }
 }

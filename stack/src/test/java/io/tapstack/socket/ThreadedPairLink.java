@@ -8,12 +8,12 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.locks.LockSupport;
 
 /** Two links joined by a thread-safe wire, for stacks on real event loops in tests. */
-final class ThreadedPairLink implements Link {
+public final class ThreadedPairLink implements Link {
     private final ConcurrentLinkedQueue<byte[]> inbox = new ConcurrentLinkedQueue<>();
     private ThreadedPairLink peer;
     private volatile Thread waiter;
 
-    static ThreadedPairLink[] create() {
+    public static ThreadedPairLink[] create() {
         ThreadedPairLink a = new ThreadedPairLink();
         ThreadedPairLink b = new ThreadedPairLink();
         a.peer = b;

@@ -2,67 +2,43 @@ package io.tapstack.udp;
 
 import io.tapstack.NetStack;
 import io.tapstack.TwoHosts;
-import io.tapstack.buffer.PacketBuf;
-import io.tapstack.buffer.PacketPool;
-import io.tapstack.link.Link;
 import io.tapstack.link.PairLink;
 import io.tapstack.loop.Clock;
 import io.tapstack.loop.EventLoop;
-import io.tapstack.service.ServiceOptions;
-import io.tapstack.service.ServiceRegistry;
 import org.junit.jupiter.api.Test;
 
 import java.net.DatagramPacket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.PortUnreachableException;
+import java.io.IOException;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-/** The blocking facade on two real event-loop threads (the in-memory wire guarded by one lock). */
+/**
+ * The blocking facade on two real event-loop threads (the in-memory wire guarded by one lock).
+ * B echoes with a bare socket here; the udp-echo service runs the same test in the services module.
+ */
 class TapDatagramSocketTest {
-    /** PairLink is single-threaded; this serialises both ends on one lock (test only). */
-    static final class Locked implements Link {
-        final PairLink l;
-        final Object lock;
-
-        Locked(PairLink l, Object lock) {
-            this.l = l;
-            this.lock = lock;
-        }
-
-        public String name() {
-            return l.name();
-        }
-
-        public int mtu() {
-            return l.mtu();
-        }
-
-        public int receive(PacketPool pool, PacketBuf[] out, int max) {
-            synchronized (lock) {
-                return l.receive(pool, out, max);
+    /** On the loop thread: a socket on {@code port} that sends every datagram back (RFC 862). */
+    static UdpSocket openEcho(Udp udp, int port) {
+        UdpSocket s = udp.open();
+        s.setHandler((sock, buf, off, len, hi, lo, sport) -> {
+            try {
+                sock.sendTo(buf, off, len, hi, lo, sport);
+            } catch (IOException e) {
+                // no route back
             }
-        }
-
-        public boolean transmit(PacketBuf f) {
-            synchronized (lock) {
-                return l.transmit(f);
-            }
-        }
-
-        public void await(long t) {
-            Thread.onSpinWait();
-        }
-
-        public void wakeup() {
-        }
-
-        public void close() {
+        });
+        try {
+            return s.bind(null, port);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
     }
 
@@ -70,13 +46,12 @@ class TapDatagramSocketTest {
     void blockingSendReceiveEchoAndPortUnreachable() throws Exception {
         PairLink[] w = PairLink.create(1500);
         Object lock = new Object();
-        NetStack a = new NetStack(new Locked(w[0], lock), TwoHosts.config(TwoHosts.IP_A, 0x020000000001L), Clock.SYSTEM);
-        NetStack b = new NetStack(new Locked(w[1], lock), TwoHosts.config(TwoHosts.IP_B, 0x020000000002L), Clock.SYSTEM);
+        NetStack a = new NetStack(new LockedPairLink(w[0], lock), TwoHosts.config(TwoHosts.IP_A, 0x020000000001L), Clock.SYSTEM);
+        NetStack b = new NetStack(new LockedPairLink(w[1], lock), TwoHosts.config(TwoHosts.IP_B, 0x020000000002L), Clock.SYSTEM);
         try (EventLoop la = new EventLoop(a, "a"); EventLoop lb = new EventLoop(b, "b")) {
             la.start();
             lb.start();
-            var echo = ServiceRegistry.get("udp-echo").start(lb, new ServiceOptions());
-            assertEquals("udp-echo udp/7", echo.describe());
+            UdpSocket echo = lb.call(() -> openEcho(lb.stack().udp(), 7)).get(10, TimeUnit.SECONDS);
             InetAddress bAddr = InetAddress.getByName("10.0.0.2");
             try (TapDatagramSocket s = new TapDatagramSocket(la)) {
                 s.setSoTimeout(5000);
@@ -97,7 +72,7 @@ class TapDatagramSocketTest {
                 assertThrows(PortUnreachableException.class, () -> c.receive(new DatagramPacket(new byte[1], 1)));
                 assertNotNull(c.getLocalAddress());
             }
-            echo.close();
+            lb.execute(echo::close);
         }
     }
 }

@@ -1,7 +1,5 @@
 package io.tapstack.service;
 
-import io.tapstack.udp.UdpEchoService;
-
 import java.util.List;
 
 /**

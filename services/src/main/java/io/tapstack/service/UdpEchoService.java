@@ -1,8 +1,8 @@
-package io.tapstack.udp;
+package io.tapstack.service;
 
 import io.tapstack.loop.EventLoop;
-import io.tapstack.service.Service;
-import io.tapstack.service.ServiceOptions;
+import io.tapstack.udp.Udp;
+import io.tapstack.udp.UdpSocket;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
