@@ -2,10 +2,10 @@ package io.tapstack.service;
 
 import io.tapstack.NetStack;
 import io.tapstack.TwoHosts;
+import io.tapstack.blocking.TapSocket;
+import io.tapstack.blocking.ThreadedPairLink;
 import io.tapstack.loop.Clock;
 import io.tapstack.loop.EventLoop;
-import io.tapstack.socket.TapSocket;
-import io.tapstack.socket.ThreadedPairLink;
 import io.tapstack.tcp.Tcp;
 import io.tapstack.wire.IpAddr;
 import org.junit.jupiter.api.AfterEach;

@@ -2,11 +2,11 @@ package io.tapstack.service;
 
 import io.tapstack.NetStack;
 import io.tapstack.TwoHosts;
+import io.tapstack.blocking.LockedPairLink;
+import io.tapstack.blocking.TapDatagramSocket;
 import io.tapstack.link.PairLink;
 import io.tapstack.loop.Clock;
 import io.tapstack.loop.EventLoop;
-import io.tapstack.udp.LockedPairLink;
-import io.tapstack.udp.TapDatagramSocket;
 import io.tapstack.udp.UdpSocket;
 import io.tapstack.wire.IpAddr;
 import org.junit.jupiter.api.Test;

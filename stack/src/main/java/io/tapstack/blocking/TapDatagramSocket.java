@@ -1,6 +1,8 @@
-package io.tapstack.udp;
+package io.tapstack.blocking;
 
 import io.tapstack.loop.EventLoop;
+import io.tapstack.udp.UdpCounter;
+import io.tapstack.udp.UdpSocket;
 import io.tapstack.wire.IpAddr;
 
 import java.io.IOException;

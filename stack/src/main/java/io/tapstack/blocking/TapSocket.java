@@ -1,6 +1,9 @@
-package io.tapstack.socket;
+package io.tapstack.blocking;
 
 import io.tapstack.loop.EventLoop;
+import io.tapstack.socket.ConnectionClosed;
+import io.tapstack.socket.TcpException;
+import io.tapstack.socket.TimedOut;
 import io.tapstack.tcp.Tcp;
 import io.tapstack.tcp.TcpConnection;
 import io.tapstack.tcp.TcpHandler;

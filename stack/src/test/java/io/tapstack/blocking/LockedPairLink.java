@@ -1,4 +1,4 @@
-package io.tapstack.udp;
+package io.tapstack.blocking;
 
 import io.tapstack.buffer.PacketBuf;
 import io.tapstack.buffer.PacketPool;

@@ -1,9 +1,10 @@
-package io.tapstack.socket;
+package io.tapstack.blocking;
 
 import io.tapstack.NetStack;
 import io.tapstack.TwoHosts;
 import io.tapstack.loop.Clock;
 import io.tapstack.loop.EventLoop;
+import io.tapstack.socket.ConnectionRefused;
 import io.tapstack.tcp.Tcp;
 import io.tapstack.wire.IpAddr;
 import org.junit.jupiter.api.AfterEach;
