@@ -11,8 +11,6 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -44,7 +42,6 @@ public final class Iperf3Service extends LoopService {
     static final byte IPERF_DONE = 16;
     static final byte ACCESS_DENIED = -1;
     private static final int MAX_JSON = 1 << 20;
-    private static final int MAX_STREAMS = 128;
 
     /**
      * Tests by cookie, shared by the service instances of all the loops of one host: with a
@@ -310,7 +307,7 @@ public final class Iperf3Service extends LoopService {
                         if (phase == Phase.PARAMS) {
                             params(json);
                         } else {
-                            MiniJson.parse(json); // the client's results: validated, not needed
+                            Iperf3Json.checkResults(json); // the client's results: validated, not needed
                             byte[] ours = results().getBytes(StandardCharsets.UTF_8);
                             ByteBuffer out = ByteBuffer.allocate(4 + ours.length + 1);
                             out.putInt(ours.length).put(ours).put(DISPLAY_RESULTS).flip();
@@ -338,25 +335,18 @@ public final class Iperf3Service extends LoopService {
         }
 
         private void params(String json) throws TcpException {
-            Object o = MiniJson.parse(json);
-            if (!(o instanceof Map<?, ?> raw)) {
-                throw new IllegalArgumentException("parameters are not an object");
-            }
-            @SuppressWarnings("unchecked")
-            Map<String, Object> m = (Map<String, Object>) raw;
-            if (MiniJson.asBool(m, "udp") || MiniJson.asBool(m, "sctp") || MiniJson.asBool(m, "bidirectional")) {
+            Iperf3Json.Params p = Iperf3Json.params(json);
+            if (p.denied()) {
                 // only TCP, one direction at a time, is offered
                 control(ByteBuffer.wrap(new byte[] {ACCESS_DENIED}));
                 finish();
                 control.close();
                 return;
             }
-            parallel = (int) Math.max(1, Math.min(MAX_STREAMS, MiniJson.asLong(m, "parallel", 1)));
-            reverse = MiniJson.asBool(m, "reverse");
-            blockLen = (int) Math.max(1, Math.min(1 << 20, MiniJson.asLong(m, "len", 128 * 1024)));
-            long num = MiniJson.asLong(m, "num", 0);
-            long blocks = MiniJson.asLong(m, "blockcount", 0);
-            byteLimit = num > 0 ? num : blocks > 0 ? blocks * blockLen : 0;
+            parallel = p.parallel();
+            reverse = p.reverse();
+            blockLen = p.blockLen();
+            byteLimit = p.byteLimit();
             phase = Phase.CREATE_STREAMS;
             acceptingStreams = true;
             control(ByteBuffer.wrap(new byte[] {CREATE_STREAMS}));
@@ -483,18 +473,12 @@ public final class Iperf3Service extends LoopService {
             long end = endNanos == 0 ? System.nanoTime() : endNanos;
             double secs = Math.max(1e-9, (end - startNanos) / 1e9);
             double cpu = 100.0 * (cpuNanos() - cpuStart) / 1e9 / secs;
-            StringBuilder sb = new StringBuilder();
-            sb.append(String.format(Locale.ROOT,
-                    "{\"cpu_util_total\":%.4f,\"cpu_util_user\":%.4f,\"cpu_util_system\":0,\"sender_has_retransmits\":%d,\"streams\":[",
-                    cpu, cpu, reverse ? 1 : -1));
-            for (int i = 0; i < streams.size(); i++) {
-                Stream s = streams.get(i);
+            List<Iperf3Json.StreamResult> rs = new ArrayList<>(streams.size());
+            for (Stream s : streams) {
                 long retr = reverse ? s.conn.retransmits() - s.retransBase : -1;
-                sb.append(i == 0 ? "" : ",").append(String.format(Locale.ROOT,
-                        "{\"id\":%d,\"bytes\":%d,\"retransmits\":%d,\"jitter\":0,\"errors\":0,\"packets\":0,"
-                                + "\"start_time\":0,\"end_time\":%.6f}", s.id, s.bytes, retr, secs));
+                rs.add(new Iperf3Json.StreamResult(s.id, s.bytes, retr));
             }
-            return sb.append("]}").toString();
+            return Iperf3Json.results(cpu, reverse, rs, secs);
         }
 
         void finish() {
