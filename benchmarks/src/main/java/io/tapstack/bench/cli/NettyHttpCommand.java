@@ -1,4 +1,4 @@
-package io.tapstack.tools;
+package io.tapstack.bench.cli;
 
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
@@ -62,10 +62,10 @@ public final class NettyHttpCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (!Files.isDirectory(root)) {
-            throw new UserError("--root " + root + " is not a directory");
+            throw new BenchError("--root " + root + " is not a directory");
         }
         if (!Epoll.isAvailable()) {
-            throw new UserError("Netty's epoll transport is not available: " + Epoll.unavailabilityCause());
+            throw new BenchError("Netty's epoll transport is not available: " + Epoll.unavailabilityCause());
         }
         Map<String, byte[]> files = new HashMap<>();
         try (Stream<Path> s = Files.list(root)) {
@@ -77,7 +77,7 @@ public final class NettyHttpCommand implements Callable<Integer> {
         }
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
         CountDownLatch stop = new CountDownLatch(1);
-        Signals.onTermination(stop::countDown);
+        onTermination(stop::countDown);
         try {
             ServerBootstrap b = new ServerBootstrap()
                     .group(group)
@@ -118,6 +118,15 @@ public final class NettyHttpCommand implements Callable<Integer> {
             group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).sync();
         }
         return 0;
+    }
+
+    /**
+     * SIGINT/SIGTERM as an orderly stop: the handler only signals the main thread, which shuts
+     * the server down and exits 0 (as {@code tapstack run} does).
+     */
+    private static void onTermination(Runnable r) {
+        sun.misc.Signal.handle(new sun.misc.Signal("INT"), s -> r.run());
+        sun.misc.Signal.handle(new sun.misc.Signal("TERM"), s -> r.run());
     }
 
     private static final class Handler extends SimpleChannelInboundHandler<FullHttpRequest> {

@@ -32,7 +32,7 @@ import java.util.concurrent.TimeUnit;
  * TCP input of one in-order 1448-byte data segment on an established connection: from the
  * Ethernet frame through IPv4 to the receive ring (checksum already validated by the
  * "device"), with the application reading it and the stack's delayed ACKs going out. Run:
- * {@code java -cp tools/target/tapstack.jar org.openjdk.jmh.Main TcpInputBench}.
+ * {@code java -jar benchmarks/target/tapstack-bench.jar jmh TcpInputBench}.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)

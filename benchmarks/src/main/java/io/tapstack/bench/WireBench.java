@@ -20,7 +20,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Hot paths of the wire layer: the Internet checksum over a frame, and parsing/emitting an
- * Ethernet + IPv4 header. Run: {@code java -cp tools/target/tapstack.jar org.openjdk.jmh.Main WireBench}.
+ * Ethernet + IPv4 header. Run: {@code java -jar benchmarks/target/tapstack-bench.jar jmh WireBench}.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)

@@ -1,4 +1,4 @@
-package io.tapstack.tools;
+package io.tapstack.bench.cli;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -36,7 +36,7 @@ public final class RrCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         if (seconds <= 0 || seconds > 600 || warmup < 0 || warmup > 60) {
-            throw new UserError("--seconds must be in (0, 600] and --warmup in [0, 60]");
+            throw new BenchError("--seconds must be in (0, 600] and --warmup in [0, 60]");
         }
         try (Socket s = new Socket()) {
             s.setTcpNoDelay(true);
@@ -48,7 +48,7 @@ public final class RrCommand implements Callable<Integer> {
             while (System.nanoTime() < warmEnd) {
                 out.write(1);
                 if (in.read() < 0) {
-                    throw new UserError("echo server closed the connection");
+                    throw new BenchError("echo server closed the connection");
                 }
             }
             long[] lat = new long[1 << 22];
@@ -59,7 +59,7 @@ public final class RrCommand implements Callable<Integer> {
             while (t < end && n < lat.length) {
                 out.write(1);
                 if (in.read() < 0) {
-                    throw new UserError("echo server closed the connection");
+                    throw new BenchError("echo server closed the connection");
                 }
                 long t2 = System.nanoTime();
                 lat[n++] = t2 - t;

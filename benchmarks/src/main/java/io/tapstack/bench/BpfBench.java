@@ -21,7 +21,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * Classic BPF filters: the interpreter against the same program compiled to JVM bytecode
  * (hidden class), on a TCP/IPv4 frame. Run:
- * {@code java -cp tools/target/tapstack.jar org.openjdk.jmh.Main BpfBench}.
+ * {@code java -jar benchmarks/target/tapstack-bench.jar jmh BpfBench}.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
