@@ -13,7 +13,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 
 /**
- * {@code tapstack rr}: a TCP request/response benchmark client (kernel sockets): one connection,
+ * {@code tapstack-bench rr}: a TCP request/response benchmark client (kernel sockets): one connection,
  * 1-byte ping-pong against an echo server for a fixed time, printing transactions per second
  * and latency percentiles. The same client measures tapstack's echo service and a kernel/Netty
  * echo server, so the figures compare.
