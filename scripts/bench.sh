@@ -8,7 +8,8 @@
 # Everything runs in network namespaces this script creates and removes: a TAP namespace
 # (kernel side 10.0.0.1, tapstack 10.0.0.2) and two namespaces joined by a veth
 # (10.1.0.1 client, 10.1.0.2 server) for the kernel and Netty baselines. The server is
-# pinned to CPU 0 and the load generator to CPU 1.
+# pinned to CPU 0 and the load generator to CPU 1. Runs tools/target/tapstack.jar (the host)
+# and benchmarks/target/tapstack-bench.jar (netty-http, rr); builds them if missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib/netns.sh
@@ -32,8 +33,9 @@ case "$SECS" in ''|*[!0-9]*) echo "bench: --seconds needs a whole number" >&2; e
 if [ "$(id -u)" -ne 0 ]; then echo "bench: needs root" >&2; exit 1; fi
 
 scripts/install-deps.sh >/dev/null
-[ -f tools/target/tapstack.jar ] || mvn -B -q -ntp -DskipTests package
-JAR=tools/target/tapstack.jar
+JAR=tools/target/tapstack.jar                  # the host under test (tapstack run, stat)
+BENCH_JAR=benchmarks/target/tapstack-bench.jar # the Netty baseline server and the rr client
+{ [ -f "$JAR" ] && [ -f "$BENCH_JAR" ]; } || mvn -B -q -ntp -DskipTests package
 
 NT="tsbench-tap-$$"
 NA="tsbench-a-$$"
@@ -139,7 +141,7 @@ for off in none csum tso lro csum,tso,lro; do
     R[http_tap_p50]=$(awk '{print $2}' "$WORK/wrk_tap" | head -1)
     R[http_tap_p99]=$(awk '{print $3}' "$WORK/wrk_tap" | head -1)
     R[http_tap_cpu]=$(awk '{print $4}' "$WORK/wrk_tap" | median)
-    R[rr_tap]=$(runs bash -c "ip netns exec $NT taskset -c 1 java -jar $JAR rr --host 10.0.0.2 --port 7 --seconds $SECS | sed -E 's/.*: ([0-9]+) per second.*/\1/'")
+    R[rr_tap]=$(runs bash -c "ip netns exec $NT taskset -c 1 java -jar $BENCH_JAR rr --host 10.0.0.2 --port 7 --seconds $SECS | sed -E 's/.*: ([0-9]+) per second.*/\1/'")
     R[ping_tap]=$(ip netns exec "$NT" ping -c 200 -i 0.005 -q 10.0.0.2 | awk -F/ '/^rtt/ {print $5}')
   fi
   stop_host
@@ -151,7 +153,7 @@ sleep 0.5
 R[k1]=$(runs iperf_gbps "$NA" 10.1.0.2)
 R[k4]=$(runs iperf_gbps "$NA" 10.1.0.2 -P 4)
 kill "$(cat "$WORK/iperf.pid")" 2>/dev/null || true
-ip netns exec "$NB" taskset -c 0 java -Xms1g -Xmx1g -jar "$JAR" netty-http --port 80 --echo-port 7 --root "$WORK/www" \
+ip netns exec "$NB" taskset -c 0 java -Xms1g -Xmx1g -jar "$BENCH_JAR" netty-http --port 80 --echo-port 7 --root "$WORK/www" \
     >"$WORK/netty.log" 2>&1 &
 SRV_PID=$!
 wait_for_line "$WORK/netty.log" "netty-http: ready" 30 || { cat "$WORK/netty.log" >&2; exit 1; }
@@ -161,7 +163,7 @@ R[http_netty]=$(awk '{print $1}' "$WORK/wrk_netty" | median)
 R[http_netty_p50]=$(awk '{print $2}' "$WORK/wrk_netty" | head -1)
 R[http_netty_p99]=$(awk '{print $3}' "$WORK/wrk_netty" | head -1)
 R[http_netty_cpu]=$(awk '{print $4}' "$WORK/wrk_netty" | median)
-R[rr_kernel]=$(runs bash -c "ip netns exec $NA taskset -c 1 java -jar $JAR rr --host 10.1.0.2 --port 7 --seconds $SECS | sed -E 's/.*: ([0-9]+) per second.*/\1/'")
+R[rr_kernel]=$(runs bash -c "ip netns exec $NA taskset -c 1 java -jar $BENCH_JAR rr --host 10.1.0.2 --port 7 --seconds $SECS | sed -E 's/.*: ([0-9]+) per second.*/\1/'")
 R[ping_kernel]=$(ip netns exec "$NA" ping -c 200 -i 0.005 -q 10.1.0.2 | awk -F/ '/^rtt/ {print $5}')
 kill -TERM "$SRV_PID"; wait "$SRV_PID" 2>/dev/null || true; SRV_PID=""
 
@@ -192,7 +194,7 @@ TABLE="$WORK/table.md"
   echo
   echo "| Latency | tapstack | kernel over a veth |"
   echo "|---|---|---|"
-  echo "| 1-byte TCP round trips/s (tapstack rr vs echo) | ${R[rr_tap]} | ${R[rr_kernel]} (Netty echo) |"
+  echo "| 1-byte TCP round trips/s (tapstack-bench rr vs echo) | ${R[rr_tap]} | ${R[rr_kernel]} (Netty echo) |"
   echo "| ping RTT avg (ms) | ${R[ping_tap]} | ${R[ping_kernel]} |"
   echo
   r1=$(ratio "${R[rx1_csum,tso,lro]}" "${R[k1]}"); r2=$(ratio "${R[tx1_csum,tso,lro]}" "${R[k1]}")

@@ -214,15 +214,4 @@ class UdpTest {
         h.b.udp().open().bind(B, 5000);
         assertEquals(1, h.b.udp().boundCount());
     }
-
-    @Test
-    void echoService() throws Exception {
-        TwoHosts h = new TwoHosts();
-        UdpEchoService.open(h.b.udp(), 7);
-        UdpSocket client = h.a.udp().open();
-        client.sendTo(ByteBuffer.wrap("ping".getBytes(StandardCharsets.US_ASCII)), B, 7);
-        h.settle();
-        assertEquals("ping", new String(read(client), StandardCharsets.US_ASCII));
-        assertEquals(7, client.lastSourcePort());
-    }
 }

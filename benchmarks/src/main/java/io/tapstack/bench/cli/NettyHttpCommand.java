@@ -1,0 +1,165 @@
+package io.tapstack.bench.cli;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.stream.Stream;
+
+/**
+ * The comparison server for benchmarks: Netty with the epoll transport and one I/O thread,
+ * serving the regular files of a directory from memory over HTTP/1.1 keep-alive — the same
+ * bytes tapstack's http service serves. Runs in the kernel's network stack (e.g. a namespace
+ * on a veth) until SIGINT/SIGTERM.
+ */
+@Command(name = "netty-http", mixinStandardHelpOptions = true,
+        description = "Benchmark baseline: Netty (epoll, one I/O thread) HTTP server of a directory's files.")
+public final class NettyHttpCommand implements Callable<Integer> {
+    @Option(names = "--port", defaultValue = "8080", description = "TCP port (default ${DEFAULT-VALUE}).")
+    int port;
+
+    @Option(names = "--bind", defaultValue = "0.0.0.0", description = "Address to bind (default ${DEFAULT-VALUE}).")
+    String bind;
+
+    @Option(names = "--root", required = true, paramLabel = "DIR", description = "Directory whose files are served.")
+    Path root;
+
+    @Option(names = "--echo-port", defaultValue = "0", description = "Also serve TCP echo on this port (0 = no).")
+    int echoPort;
+
+    @Override
+    public Integer call() throws Exception {
+        if (!Files.isDirectory(root)) {
+            throw new BenchError("--root " + root + " is not a directory");
+        }
+        if (!Epoll.isAvailable()) {
+            throw new BenchError("Netty's epoll transport is not available: " + Epoll.unavailabilityCause());
+        }
+        Map<String, byte[]> files = new HashMap<>();
+        try (Stream<Path> s = Files.list(root)) {
+            for (Path p : (Iterable<Path>) s::iterator) {
+                if (Files.isRegularFile(p) && Files.size(p) < (64 << 20)) {
+                    files.put("/" + p.getFileName(), Files.readAllBytes(p));
+                }
+            }
+        }
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
+        CountDownLatch stop = new CountDownLatch(1);
+        onTermination(stop::countDown);
+        try {
+            ServerBootstrap b = new ServerBootstrap()
+                    .group(group)
+                    .channel(EpollServerSocketChannel.class)
+                    .option(ChannelOption.SO_BACKLOG, 1024)
+                    .childOption(ChannelOption.TCP_NODELAY, true)
+                    .childHandler(new ChannelInitializer<SocketChannel>() {
+                        @Override
+                        protected void initChannel(SocketChannel ch) {
+                            ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(1 << 20), new Handler(files));
+                        }
+                    });
+            Channel ch = b.bind(new InetSocketAddress(bind, port)).sync().channel();
+            Channel echo = null;
+            if (echoPort > 0) {
+                echo = new ServerBootstrap().group(group).channel(EpollServerSocketChannel.class)
+                        .childOption(ChannelOption.TCP_NODELAY, true)
+                        .childHandler(new ChannelInitializer<SocketChannel>() {
+                            @Override
+                            protected void initChannel(SocketChannel c) {
+                                c.pipeline().addLast(new io.netty.channel.ChannelInboundHandlerAdapter() {
+                                    @Override
+                                    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                                        ctx.writeAndFlush(msg);
+                                    }
+                                });
+                            }
+                        }).bind(new InetSocketAddress(bind, echoPort)).sync().channel();
+            }
+            System.out.println("netty-http: ready port=" + port + " files=" + files.size());
+            System.out.flush();
+            stop.await();
+            ch.close().sync();
+            if (echo != null) {
+                echo.close().sync();
+            }
+        } finally {
+            group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).sync();
+        }
+        return 0;
+    }
+
+    /**
+     * SIGINT/SIGTERM as an orderly stop: the handler only signals the main thread, which shuts
+     * the server down and exits 0 (as {@code tapstack run} does).
+     */
+    private static void onTermination(Runnable r) {
+        sun.misc.Signal.handle(new sun.misc.Signal("INT"), s -> r.run());
+        sun.misc.Signal.handle(new sun.misc.Signal("TERM"), s -> r.run());
+    }
+
+    private static final class Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
+        private final Map<String, byte[]> files;
+
+        Handler(Map<String, byte[]> files) {
+            this.files = files;
+        }
+
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
+            byte[] body = files.get(req.uri());
+            HttpResponseStatus status = body == null ? HttpResponseStatus.NOT_FOUND : HttpResponseStatus.OK;
+            if (body == null) {
+                body = "not found\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            }
+            boolean head = req.method().equals(HttpMethod.HEAD);
+            ByteBuf content = head ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(body);
+            FullHttpResponse resp = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, content);
+            resp.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain");
+            resp.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
+            boolean keepAlive = HttpUtil.isKeepAlive(req);
+            if (keepAlive) {
+                resp.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+                ctx.writeAndFlush(resp);
+            } else {
+                ctx.writeAndFlush(resp).addListener(ChannelFutureListener.CLOSE);
+            }
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ctx.close();
+        }
+    }
+}
