@@ -1,10 +1,10 @@
 package io.tapstack.arp;
 
 import io.tapstack.NetStack;
-import io.tapstack.StackConfig;
+import io.tapstack.context.StackConfig;
 import io.tapstack.buffer.PacketBuf;
 import io.tapstack.buffer.PacketQueue;
-import io.tapstack.ip.InterfaceAddress;
+import io.tapstack.wire.InterfaceAddress;
 import io.tapstack.loop.Timer;
 import io.tapstack.stats.Counters;
 import io.tapstack.util.IntMap;

@@ -1,7 +1,7 @@
-package io.tapstack;
+package io.tapstack.context;
 
-import io.tapstack.ip.InterfaceAddress;
-import io.tapstack.ip6.Ipv6InterfaceAddress;
+import io.tapstack.wire.InterfaceAddress;
+import io.tapstack.wire.Ipv6InterfaceAddress;
 import io.tapstack.wire.IpAddr;
 import io.tapstack.wire.MacAddress;
 

@@ -1,10 +1,8 @@
-package io.tapstack.icmp;
+package io.tapstack.ip;
 
 import io.tapstack.NetStack;
-import io.tapstack.StackConfig;
+import io.tapstack.context.StackConfig;
 import io.tapstack.buffer.PacketBuf;
-import io.tapstack.ip.IpMeta;
-import io.tapstack.ip.IpProtocolHandler;
 import io.tapstack.stats.Counters;
 import io.tapstack.util.TokenBucket;
 import io.tapstack.wire.Icmpv4;

@@ -1,9 +1,10 @@
 package io.tapstack.ip;
 
 import io.tapstack.NetStack;
-import io.tapstack.StackConfig;
+import io.tapstack.context.StackConfig;
 import io.tapstack.buffer.PacketBuf;
 import io.tapstack.stats.Counters;
+import io.tapstack.wire.InterfaceAddress;
 import io.tapstack.wire.IpAddr;
 import io.tapstack.wire.Ipv4Address;
 import io.tapstack.wire.Ipv4Header;

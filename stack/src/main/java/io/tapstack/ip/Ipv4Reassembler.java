@@ -1,7 +1,7 @@
 package io.tapstack.ip;
 
 import io.tapstack.NetStack;
-import io.tapstack.StackConfig;
+import io.tapstack.context.StackConfig;
 import io.tapstack.buffer.PacketBuf;
 import io.tapstack.loop.Timer;
 import io.tapstack.stats.Counters;

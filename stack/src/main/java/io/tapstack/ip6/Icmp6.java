@@ -1,12 +1,10 @@
-package io.tapstack.icmp;
+package io.tapstack.ip6;
 
 import io.tapstack.NetStack;
-import io.tapstack.StackConfig;
+import io.tapstack.context.StackConfig;
 import io.tapstack.buffer.PacketBuf;
 import io.tapstack.ip.IpMeta;
 import io.tapstack.ip.IpProtocolHandler;
-import io.tapstack.ip6.Icmp6Limits;
-import io.tapstack.ip6.LocalAddress;
 import io.tapstack.stats.Counters;
 import io.tapstack.util.TokenBucket;
 import io.tapstack.wire.Checksum;
@@ -22,7 +20,7 @@ import java.nio.ByteBuffer;
  * multicast or an anonymous source, with the Packet Too Big / option exceptions) and a token
  * bucket rate limit (§2.4 f), errors received passed to the transport that sent the quoted
  * packet, Packet Too Big to the path MTU cache (RFC 8201), and Neighbor Discovery / MLD types
- * handed to {@link io.tapstack.ndp.Ndp}.
+ * handed to {@link io.tapstack.ip6.Ndp}.
  */
 public final class Icmp6 implements IpProtocolHandler {
     /** Receives echo replies (for an in-stack ping6 client). */

@@ -1,7 +1,7 @@
 package io.tapstack.ip6;
 
 import io.tapstack.NetStack;
-import io.tapstack.StackConfig;
+import io.tapstack.context.StackConfig;
 import io.tapstack.buffer.PacketBuf;
 import io.tapstack.ip.IpMeta;
 import io.tapstack.ip.IpProtocolHandler;
@@ -24,7 +24,7 @@ import java.util.List;
  * source address selection (RFC 6724), path MTU and fragmentation on output.
  *
  * <p>The interface's addresses and multicast memberships live here; Neighbor Discovery
- * ({@link io.tapstack.ndp.Ndp}) adds and removes them and resolves next hops.
+ * ({@link io.tapstack.ip6.Ndp}) adds and removes them and resolves next hops.
  */
 public final class Ipv6 {
     /** Most extension headers walked in one packet (a bound against crafted chains). */

@@ -1,15 +1,11 @@
-package io.tapstack.ndp;
+package io.tapstack.ip6;
 
 import io.tapstack.NetStack;
-import io.tapstack.StackConfig;
+import io.tapstack.context.StackConfig;
 import io.tapstack.buffer.PacketBuf;
 import io.tapstack.buffer.PacketQueue;
 import io.tapstack.ip.IpMeta;
-import io.tapstack.ip6.Ipv6;
-import io.tapstack.ip6.Ipv6InterfaceAddress;
-import io.tapstack.ip6.LocalAddress;
-import io.tapstack.ip6.PathMtuCache;
-import io.tapstack.ip6.StableIid;
+import io.tapstack.wire.Ipv6InterfaceAddress;
 import io.tapstack.loop.Timer;
 import io.tapstack.stats.Counters;
 import io.tapstack.util.AddrMap;

@@ -1,6 +1,6 @@
 package io.tapstack.service;
 
-import io.tapstack.loop.EventLoop;
+import io.tapstack.EventLoop;
 import io.tapstack.socket.TapSocket;
 import io.tapstack.wire.IpAddr;
 

@@ -1,6 +1,6 @@
 package io.tapstack.socket;
 
-import io.tapstack.loop.EventLoop;
+import io.tapstack.EventLoop;
 import io.tapstack.tcp.Tcp;
 import io.tapstack.tcp.TcpConnection;
 import io.tapstack.tcp.TcpListener;

@@ -1,6 +1,6 @@
 package io.tapstack.udp;
 
-import io.tapstack.loop.EventLoop;
+import io.tapstack.EventLoop;
 import io.tapstack.wire.IpAddr;
 
 import java.io.IOException;

@@ -1,7 +1,7 @@
 package io.tapstack.udp;
 
 import io.tapstack.NetStack;
-import io.tapstack.StackConfig;
+import io.tapstack.context.StackConfig;
 import io.tapstack.buffer.PacketBuf;
 import io.tapstack.ip.IpMeta;
 import io.tapstack.ip.IpProtocolHandler;

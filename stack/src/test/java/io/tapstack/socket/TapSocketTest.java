@@ -3,7 +3,7 @@ package io.tapstack.socket;
 import io.tapstack.NetStack;
 import io.tapstack.TwoHosts;
 import io.tapstack.loop.Clock;
-import io.tapstack.loop.EventLoop;
+import io.tapstack.EventLoop;
 import io.tapstack.service.BuiltinServices;
 import io.tapstack.service.HttpGet;
 import io.tapstack.service.ServiceOptions;

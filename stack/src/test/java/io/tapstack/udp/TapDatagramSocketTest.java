@@ -7,7 +7,7 @@ import io.tapstack.buffer.PacketPool;
 import io.tapstack.link.Link;
 import io.tapstack.link.PairLink;
 import io.tapstack.loop.Clock;
-import io.tapstack.loop.EventLoop;
+import io.tapstack.EventLoop;
 import io.tapstack.service.ServiceOptions;
 import io.tapstack.service.ServiceRegistry;
 import org.junit.jupiter.api.Test;

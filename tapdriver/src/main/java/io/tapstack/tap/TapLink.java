@@ -64,7 +64,7 @@ public final class TapLink implements Link {
         TapDevice dev = TapDevice.open(name, (vnet ? TapDevice.IFF_VNET_HDR : 0) | (multiQueue ? TapDevice.IFF_MULTI_QUEUE : 0));
         try {
             if (vnet) {
-                dev.setVnetHeaderSize(io.tapstack.VnetHeader.LENGTH);
+                dev.setVnetHeaderSize(io.tapstack.link.VnetHeader.LENGTH);
                 dev.setOffload(OffloadSpec.tunFlags(offloads));
             }
             return new TapLink(dev, mtu > 0 ? mtu : dev.kernelMtu(), offloads);
