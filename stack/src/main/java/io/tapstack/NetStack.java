@@ -2,19 +2,24 @@ package io.tapstack;
 
 import io.tapstack.arp.Arp;
 import io.tapstack.buffer.PacketBuf;
+import io.tapstack.buffer.PacketPool;
 import io.tapstack.capture.CaptureTap;
 import io.tapstack.capture.Direction;
-import io.tapstack.buffer.PacketPool;
-import io.tapstack.icmp.Icmp;
-import io.tapstack.icmp.Icmp6;
+import io.tapstack.context.IpOutput;
+import io.tapstack.context.LinkOutput;
+import io.tapstack.context.StackConfig;
+import io.tapstack.context.StackContext;
+import io.tapstack.ip.Icmp;
+import io.tapstack.ip.Ipv4;
+import io.tapstack.ip6.Icmp6;
 import io.tapstack.ip6.Ipv6;
 import io.tapstack.ip6.LocalAddress;
-import io.tapstack.ndp.Ndp;
-import io.tapstack.ip.Ipv4;
+import io.tapstack.ip6.Ndp;
 import io.tapstack.link.FrameTap;
 import io.tapstack.link.Gro;
 import io.tapstack.link.Gso;
 import io.tapstack.link.Offloads;
+import io.tapstack.link.VnetHeader;
 import io.tapstack.link.Link;
 import io.tapstack.link.LinkCounter;
 import io.tapstack.loop.Clock;
@@ -22,20 +27,28 @@ import io.tapstack.loop.TimerWheel;
 import io.tapstack.stats.Counters;
 import io.tapstack.stats.StackStats;
 import io.tapstack.udp.Udp;
-import io.tapstack.wire.Checksum;
 import io.tapstack.wire.EthernetFrame;
+import io.tapstack.wire.Icmpv4;
+import io.tapstack.wire.Icmpv6;
 import io.tapstack.wire.IpAddr;
 import io.tapstack.wire.Ipv6Address;
 import io.tapstack.wire.MacAddress;
 
 /**
- * One host: a link, its Ethernet, ARP, IPv4 and ICMP, and the transports attached to them.
+ * One host: a link, its Ethernet, ARP, IPv4 and ICMP, IPv6 with ICMPv6 and Neighbor Discovery,
+ * and the transports attached to them.
+ *
+ * <p>This is the only class that knows every protocol: it builds and owns them, and hands each
+ * only the narrow contexts of {@link io.tapstack.context} that it needs, which it implements
+ * itself: {@link StackContext} (time, timers, buffers, random, counters), {@link LinkOutput}
+ * (the Ethernet link) and {@link IpOutput} (the network layer for transports). No protocol
+ * imports this class.
  *
  * <p>Everything here runs on one thread: the event loop calls {@link #poll(long)} once per
  * pass with the time of that pass, or a test calls it with virtual time. Nothing in the stack
  * reads the clock itself.
  */
-public final class NetStack {
+public final class NetStack implements StackContext, LinkOutput, IpOutput {
     private final Link link;
     private final StackConfig config;
     private final Clock clock;
@@ -78,14 +91,18 @@ public final class NetStack {
         this.mac = config.mac.bits();
         this.mtu = config.mtu > 0 ? config.mtu : link.mtu();
         this.linkStats = stats.register("link", LinkCounter.class);
-        this.arp = new Arp(this);
-        this.ipv4 = new Ipv4(this);
         this.random = config.seed != 0 ? new java.util.Random(config.seed) : new java.util.Random();
-        this.icmp = new Icmp(this);
-        this.ipv6 = new Ipv6(this);
-        this.icmp6 = new Icmp6(this);
-        this.ndp = new Ndp(this);
-        this.udp = new Udp(this);
+        // Each protocol gets the contexts it needs, all implemented by this stack. (Counters are
+        // registered in construction order: link, arp, ip, icmp, ip6, icmp6, ndp, udp.)
+        this.arp = new Arp(this, this, config, this::ipv4SourceFor);
+        this.ipv4 = new Ipv4(this, this, config, arp);
+        this.icmp = ipv4.icmp();
+        this.ipv6 = new Ipv6(this, this, config);
+        this.icmp6 = ipv6.icmp6();
+        this.ndp = ipv6.ndp();
+        this.udp = new Udp(this, config, this);
+        ipv4.register(Udp.PROTOCOL, udp);
+        ipv6.register(Udp.PROTOCOL, udp);
         this.rxBurst = new PacketBuf[Math.max(1, config.rxBurst)];
         this.gro = config.softwareGro ? new Gro(pool, this::receiveFrame) : null;
         link.attach(pool);
@@ -107,10 +124,12 @@ public final class NetStack {
         return pool;
     }
 
+    @Override
     public TimerWheel timers() {
         return timers;
     }
 
+    @Override
     public StackStats stats() {
         return stats;
     }
@@ -121,6 +140,11 @@ public final class NetStack {
 
     public Ipv4 ipv4() {
         return ipv4;
+    }
+
+    /** ARP's source address for a request: the route's (built before IPv4, so called late). */
+    private int ipv4SourceFor(int dst) {
+        return ipv4.sourceFor(dst);
     }
 
     public Icmp icmp() {
@@ -140,6 +164,7 @@ public final class NetStack {
     }
 
     /** The stack's random numbers (seeded by {@link StackConfig#seed}); loop thread only. */
+    @Override
     public java.util.Random random() {
         return random;
     }
@@ -149,6 +174,7 @@ public final class NetStack {
     }
 
     /** The stack's MAC as 48 bits. */
+    @Override
     public long mac() {
         return mac;
     }
@@ -157,11 +183,19 @@ public final class NetStack {
         return MacAddress.of(mac);
     }
 
+    @Override
     public int mtu() {
         return mtu;
     }
 
+    /** The link's interface name. */
+    @Override
+    public String interfaceName() {
+        return link.name();
+    }
+
     /** The time of the current pass (loop-clock nanoseconds). */
+    @Override
     public long now() {
         return now;
     }
@@ -278,6 +312,7 @@ public final class NetStack {
     }
 
     /** True while processing a frame shared by a sibling queue's stack (learn, do not answer). */
+    @Override
     public boolean isMirrored() {
         return mirrored;
     }
@@ -401,6 +436,7 @@ public final class NetStack {
      * wants one) and hands it to the link. Takes ownership of {@code p}, whose window is the L3
      * packet.
      */
+    @Override
     public void transmitFrame(PacketBuf p, long dstMac, int etherType) {
         if (p.gsoType != 0 && !hardwareGso(p)) {
             // software GSO: the device cannot segment, so we do it here, once, for all transports
@@ -450,6 +486,7 @@ public final class NetStack {
      * 0 when the device cannot segment for that family (then transports send MSS-sized
      * segments; software GSO would only add a copy).
      */
+    @Override
     public int maxGsoPayload(long dstHi, long dstLo) {
         if (!link.vnetHeader()) {
             return 0;
@@ -483,6 +520,7 @@ public final class NetStack {
      * {@code src} may be the unspecified address to let routing choose. Takes ownership of
      * {@code p}. Returns false when it could not be sent (no route, too big, no buffer).
      */
+    @Override
     public boolean ipOutput(PacketBuf p, long srcHi, long srcLo, long dstHi, long dstLo,
                             int protocol, int ttl, int tos, boolean df) {
         if (IpAddr.isV4Mapped(dstHi, dstLo)) {
@@ -497,6 +535,7 @@ public final class NetStack {
     }
 
     /** The source address this host uses towards {@code dst}, or null without a route. */
+    @Override
     public IpAddr sourceFor(IpAddr dst) {
         if (dst.isV4()) {
             int s = ipv4.sourceFor(dst.v4());
@@ -511,6 +550,7 @@ public final class NetStack {
     }
 
     /** Whether {@code a} is one of this host's addresses. */
+    @Override
     public boolean isLocalAddress(long hi, long lo) {
         if (IpAddr.isV4Mapped(hi, lo)) {
             return ipv4.isLocal((int) lo);
@@ -519,6 +559,7 @@ public final class NetStack {
     }
 
     /** The MTU towards {@code dst} (the link MTU until path-MTU discovery lowers it). */
+    @Override
     public int pathMtu(long dstHi, long dstLo) {
         if (!IpAddr.isV4Mapped(dstHi, dstLo)) {
             // RFC 8201: lowered by Packet Too Big, aged out.
@@ -528,16 +569,27 @@ public final class NetStack {
     }
 
     /** Bytes of IP header in front of a transport segment towards {@code dst} (no options). */
+    @Override
     public int ipHeaderLength(long dstHi, long dstLo) {
         return IpAddr.isV4Mapped(dstHi, dstLo) ? 20 : 40;
     }
 
-    /** The pseudo-header sum for a transport checksum (RFC 793 §3.1, RFC 8200 §8.1). */
-    public static long pseudoHeaderSum(long srcHi, long srcLo, long dstHi, long dstLo, int protocol, int length) {
-        if (IpAddr.isV4Mapped(dstHi, dstLo)) {
-            return Checksum.pseudoV4((int) srcLo, (int) dstLo, protocol, length);
+    @Override
+    public void portUnreachable(PacketBuf p, boolean v4) {
+        // RFC 1122 §4.1.3.1: SHOULD send ICMP Port Unreachable; RFC 4443 §3.1 code 4 for IPv6.
+        if (v4) {
+            icmp.sendUnreachable(p, Icmpv4.UNREACH_PORT, 0, false);
+        } else {
+            icmp6.sendError(p, Icmpv6.DEST_UNREACHABLE, Icmpv6.UNREACH_PORT, 0);
         }
-        return Checksum.pseudoV6(srcHi, srcLo, dstHi, dstLo, protocol, length);
+    }
+
+    /**
+     * The pseudo-header sum for a transport checksum (RFC 793 §3.1, RFC 8200 §8.1); the same as
+     * {@link IpOutput#pseudoHeaderSum}, kept for callers not yet moved onto {@link IpOutput}.
+     */
+    public static long pseudoHeaderSum(long srcHi, long srcLo, long dstHi, long dstLo, int protocol, int length) {
+        return IpOutput.pseudoHeaderSum(srcHi, srcLo, dstHi, dstLo, protocol, length);
     }
 
     public Counters<LinkCounter> linkStats() {
@@ -545,6 +597,7 @@ public final class NetStack {
     }
 
     /** Allocates a buffer for a packet of {@code size} bytes, counting exhaustion. */
+    @Override
     public PacketBuf allocate(int size) {
         PacketBuf p = pool.allocate(size);
         if (p == null) {

@@ -1,6 +1,7 @@
 package io.tapstack;
 
-import io.tapstack.ip.InterfaceAddress;
+import io.tapstack.context.StackConfig;
+import io.tapstack.wire.InterfaceAddress;
 import io.tapstack.link.FaultyLink;
 import io.tapstack.link.Link;
 import io.tapstack.link.PairLink;

@@ -1,9 +1,9 @@
 package io.tapstack.bench;
 
 import io.tapstack.NetStack;
-import io.tapstack.StackConfig;
+import io.tapstack.context.StackConfig;
 import io.tapstack.buffer.PacketBuf;
-import io.tapstack.ip.InterfaceAddress;
+import io.tapstack.wire.InterfaceAddress;
 import io.tapstack.link.PairLink;
 import io.tapstack.loop.VirtualClock;
 import io.tapstack.socket.TcpException;

@@ -1,6 +1,6 @@
 package io.tapstack.service;
 
-import io.tapstack.loop.EventLoop;
+import io.tapstack.EventLoop;
 import io.tapstack.socket.TcpException;
 import io.tapstack.tcp.TcpConnection;
 import io.tapstack.tcp.TcpHandler;

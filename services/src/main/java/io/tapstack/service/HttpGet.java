@@ -1,7 +1,7 @@
 package io.tapstack.service;
 
 import io.tapstack.blocking.TapSocket;
-import io.tapstack.loop.EventLoop;
+import io.tapstack.EventLoop;
 import io.tapstack.wire.IpAddr;
 
 import java.io.ByteArrayOutputStream;

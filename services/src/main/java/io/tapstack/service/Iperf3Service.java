@@ -1,7 +1,7 @@
 package io.tapstack.service;
 
 import io.tapstack.NetStack;
-import io.tapstack.loop.EventLoop;
+import io.tapstack.EventLoop;
 import io.tapstack.socket.TcpException;
 import io.tapstack.tcp.TcpConnection;
 import io.tapstack.tcp.TcpHandler;

@@ -1,6 +1,6 @@
 package io.tapstack.service;
 
-import io.tapstack.loop.EventLoop;
+import io.tapstack.EventLoop;
 
 import java.util.Map;
 import java.util.Set;

@@ -1,6 +1,6 @@
 package io.tapstack.service;
 
-import io.tapstack.loop.EventLoop;
+import io.tapstack.EventLoop;
 import io.tapstack.udp.Udp;
 import io.tapstack.udp.UdpSocket;
 

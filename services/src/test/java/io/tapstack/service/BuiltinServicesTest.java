@@ -5,7 +5,7 @@ import io.tapstack.TwoHosts;
 import io.tapstack.blocking.TapSocket;
 import io.tapstack.blocking.ThreadedPairLink;
 import io.tapstack.loop.Clock;
-import io.tapstack.loop.EventLoop;
+import io.tapstack.EventLoop;
 import io.tapstack.tcp.Tcp;
 import io.tapstack.wire.IpAddr;
 import org.junit.jupiter.api.AfterEach;

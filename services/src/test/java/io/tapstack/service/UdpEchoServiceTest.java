@@ -6,7 +6,7 @@ import io.tapstack.blocking.LockedPairLink;
 import io.tapstack.blocking.TapDatagramSocket;
 import io.tapstack.link.PairLink;
 import io.tapstack.loop.Clock;
-import io.tapstack.loop.EventLoop;
+import io.tapstack.EventLoop;
 import io.tapstack.udp.UdpSocket;
 import io.tapstack.wire.IpAddr;
 import org.junit.jupiter.api.Test;

@@ -1,27 +1,30 @@
 package io.tapstack.arp;
 
-import io.tapstack.NetStack;
-import io.tapstack.StackConfig;
 import io.tapstack.buffer.PacketBuf;
 import io.tapstack.buffer.PacketQueue;
-import io.tapstack.ip.InterfaceAddress;
+import io.tapstack.context.LinkOutput;
+import io.tapstack.context.NeighbourOutput;
+import io.tapstack.context.StackConfig;
+import io.tapstack.context.StackContext;
 import io.tapstack.loop.Timer;
 import io.tapstack.stats.Counters;
 import io.tapstack.util.IntMap;
 import io.tapstack.wire.ArpPacket;
 import io.tapstack.wire.EthernetFrame;
+import io.tapstack.wire.InterfaceAddress;
 import io.tapstack.wire.Ipv4Address;
 import io.tapstack.wire.MacAddress;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.IntUnaryOperator;
 
 /**
  * ARP for IPv4 over Ethernet (RFC 826) with the host requirements of RFC 1122 §2.3.2:
  * a bounded cache whose entries expire and are refreshed, at most one request per second per
  * unresolved address, and a small bounded queue of packets waiting for each resolution.
  */
-public final class Arp {
+public final class Arp implements NeighbourOutput {
     /** Entry states, after Linux's NUD states reduced to what a host needs. */
     public enum State { INCOMPLETE, REACHABLE, STALE }
 
@@ -58,7 +61,7 @@ public final class Arp {
                 probes++;
                 // INCOMPLETE: broadcast again; STALE: unicast refresh to the known MAC (RFC 1122 §2.3.2.1)
                 sendRequest(ip, state == State.STALE ? mac : MacAddress.BROADCAST.bits());
-                stack.timers().schedule(timer, now + config.arpRetransmitNanos);
+                ctx.timers().schedule(timer, now + config.arpRetransmitNanos);
                 return;
             }
             // gave up
@@ -74,18 +77,26 @@ public final class Arp {
         }
     }
 
-    private final NetStack stack;
+    private final StackContext ctx;
+    private final LinkOutput link;
     private final StackConfig config;
+    private final IntUnaryOperator sourceFor;
     private final Counters<ArpCounter> counters;
     private final IntMap<Entry> cache;
     private final ArpPacket view = new ArpPacket();
     private int pendingTotal;
     private Entry last;
 
-    public Arp(NetStack stack) {
-        this.stack = stack;
-        this.config = stack.config();
-        this.counters = stack.stats().register("arp", ArpCounter.class);
+    /**
+     * @param sourceFor the IPv4 source address to use towards a target (routing, RFC 1122
+     *     §3.3.4.3), for the requests we send
+     */
+    public Arp(StackContext ctx, LinkOutput link, StackConfig config, IntUnaryOperator sourceFor) {
+        this.ctx = ctx;
+        this.link = link;
+        this.config = config;
+        this.sourceFor = sourceFor;
+        this.counters = ctx.stats().register("arp", ArpCounter.class);
         this.cache = new IntMap<>(config.arpCacheSize);
     }
 
@@ -119,27 +130,28 @@ public final class Arp {
      * Sends an IPv4 packet to {@code nextHop}, resolving its MAC first if needed. Takes
      * ownership of {@code p}, whose window is the IPv4 packet.
      */
+    @Override
     public void output(PacketBuf p, int nextHop) {
         if (nextHop == Ipv4Address.BROADCAST || isDirectedBroadcast(nextHop)) {
-            stack.transmitFrame(p, MacAddress.BROADCAST.bits(), EthernetFrame.TYPE_IPV4);
+            link.transmitFrame(p, MacAddress.BROADCAST.bits(), EthernetFrame.TYPE_IPV4);
             return;
         }
         if (Ipv4Address.isMulticast(nextHop)) {
             // RFC 1112 §6.4: 01:00:5e + low 23 bits of the group
-            stack.transmitFrame(p, 0x01005e000000L | (nextHop & 0x7fffff), EthernetFrame.TYPE_IPV4);
+            link.transmitFrame(p, 0x01005e000000L | (nextHop & 0x7fffff), EthernetFrame.TYPE_IPV4);
             return;
         }
         Entry e = last != null && last.ip == nextHop ? last : cache.get(nextHop);
-        long now = stack.now();
+        long now = ctx.now();
         if (e != null && e.state != State.INCOMPLETE) {
             last = e;
             if (e.state == State.REACHABLE && now - e.confirmedAt > config.arpReachableNanos) {
                 // Still usable, but ask again (unicast) and forget it if nobody answers.
                 e.state = State.STALE;
                 e.probes = 0;
-                stack.timers().schedule(e.timer, now);
+                ctx.timers().schedule(e.timer, now);
             }
-            stack.transmitFrame(p, e.mac, EthernetFrame.TYPE_IPV4);
+            link.transmitFrame(p, e.mac, EthernetFrame.TYPE_IPV4);
             return;
         }
         if (e == null) {
@@ -151,7 +163,7 @@ public final class Arp {
                 return;
             }
             e.probes = 0;
-            stack.timers().schedule(e.timer, now);
+            ctx.timers().schedule(e.timer, now);
         }
         if (pendingTotal >= config.arpPendingTotal || !e.pending.offer(p)) {
             counters.inc(ArpCounter.DROP_PENDING_FULL);
@@ -189,7 +201,7 @@ public final class Arp {
     }
 
     private void remove(Entry e) {
-        stack.timers().cancel(e.timer);
+        ctx.timers().cancel(e.timer);
         pendingTotal -= e.pending.size();
         e.pending.clear();
         cache.remove(e.ip);
@@ -225,7 +237,7 @@ public final class Arp {
                 return;
             }
             if (isOurs(spa)) {
-                if (sha != stack.mac()) {
+                if (sha != link.mac()) {
                     // Someone else claims our address (RFC 5227 §2.4): count it; we keep the address.
                     counters.inc(ArpCounter.ADDRESS_CONFLICT);
                 }
@@ -251,7 +263,7 @@ public final class Arp {
                     counters.inc(ArpCounter.DROP_CACHE_FULL);
                 }
             }
-            if (op == ArpPacket.OP_REQUEST && !stack.isMirrored()) {
+            if (op == ArpPacket.OP_REQUEST && !ctx.isMirrored()) {
                 if (send(ArpPacket.OP_REPLY, tpa, sha, spa, sha)) {
                     counters.inc(ArpCounter.TX_REPLY);
                 }
@@ -266,13 +278,13 @@ public final class Arp {
         counters.inc(fresh ? ArpCounter.LEARNED : ArpCounter.UPDATED);
         e.mac = sha;
         e.state = State.REACHABLE;
-        e.confirmedAt = stack.now();
+        e.confirmedAt = ctx.now();
         e.probes = 0;
-        stack.timers().cancel(e.timer);
+        ctx.timers().cancel(e.timer);
         PacketBuf q;
         while ((q = e.pending.poll()) != null) {
             pendingTotal--;
-            stack.transmitFrame(q, sha, EthernetFrame.TYPE_IPV4);
+            link.transmitFrame(q, sha, EthernetFrame.TYPE_IPV4);
         }
     }
 
@@ -286,20 +298,20 @@ public final class Arp {
     }
 
     private void sendRequest(int target, long ethDst) {
-        int src = stack.ipv4().sourceFor(target);
+        int src = sourceFor.applyAsInt(target);
         if (send(ArpPacket.OP_REQUEST, src, 0, target, ethDst)) {
             counters.inc(ArpCounter.TX_REQUEST);
         }
     }
 
     private boolean send(int op, int spa, long tha, int tpa, long ethDst) {
-        PacketBuf p = stack.allocate(ArpPacket.LENGTH);
+        PacketBuf p = ctx.allocate(ArpPacket.LENGTH);
         if (p == null) {
             return false;
         }
         int at = p.append(ArpPacket.LENGTH);
-        ArpPacket.emit(p.buf(), at, op, stack.mac(), spa, tha, tpa);
-        stack.transmitFrame(p, ethDst, EthernetFrame.TYPE_ARP);
+        ArpPacket.emit(p.buf(), at, op, link.mac(), spa, tha, tpa);
+        link.transmitFrame(p, ethDst, EthernetFrame.TYPE_ARP);
         return true;
     }
 }

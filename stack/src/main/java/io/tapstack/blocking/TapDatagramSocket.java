@@ -1,6 +1,6 @@
 package io.tapstack.blocking;
 
-import io.tapstack.loop.EventLoop;
+import io.tapstack.EventLoop;
 import io.tapstack.udp.UdpCounter;
 import io.tapstack.udp.UdpSocket;
 import io.tapstack.wire.IpAddr;

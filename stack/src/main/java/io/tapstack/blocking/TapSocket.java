@@ -1,6 +1,6 @@
 package io.tapstack.blocking;
 
-import io.tapstack.loop.EventLoop;
+import io.tapstack.EventLoop;
 import io.tapstack.socket.ConnectionClosed;
 import io.tapstack.socket.TcpException;
 import io.tapstack.socket.TimedOut;

@@ -1,9 +1,12 @@
 package io.tapstack.ip;
 
-import io.tapstack.NetStack;
-import io.tapstack.StackConfig;
 import io.tapstack.buffer.PacketBuf;
+import io.tapstack.context.LinkOutput;
+import io.tapstack.context.NeighbourOutput;
+import io.tapstack.context.StackConfig;
+import io.tapstack.context.StackContext;
 import io.tapstack.stats.Counters;
+import io.tapstack.wire.InterfaceAddress;
 import io.tapstack.wire.IpAddr;
 import io.tapstack.wire.Ipv4Address;
 import io.tapstack.wire.Ipv4Header;
@@ -13,24 +16,33 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * IPv4 input and output for a host (RFC 791, RFC 1122 §3.2.1): header validation, address
- * checks, local delivery, reassembly, routing, fragmentation.
+ * checks, local delivery, reassembly, routing, fragmentation; with its ICMP ({@link Icmp}).
  */
 public final class Ipv4 {
-    private final NetStack stack;
+    private final StackContext ctx;
+    private final LinkOutput link;
+    private final NeighbourOutput neighbours;
     private final StackConfig config;
     private final Counters<Ipv4Counter> counters;
     private final RoutingTable routes = new RoutingTable();
     private final Ipv4Reassembler reassembler;
+    private final Icmp icmp;
     private final IpProtocolHandler[] handlers = new IpProtocolHandler[256];
     private final Ipv4Header hdr = new Ipv4Header();
     private final IpMeta meta = new IpMeta();
     private int nextId = ThreadLocalRandom.current().nextInt(0x10000);
 
-    public Ipv4(NetStack stack) {
-        this.stack = stack;
-        this.config = stack.config();
-        this.counters = stack.stats().register("ip", Ipv4Counter.class);
-        this.reassembler = new Ipv4Reassembler(stack, this, counters);
+    /**
+     * @param link the link below (its MTU)
+     * @param neighbours where routed packets go: next-hop resolution (ARP)
+     */
+    public Ipv4(StackContext ctx, LinkOutput link, StackConfig config, NeighbourOutput neighbours) {
+        this.ctx = ctx;
+        this.link = link;
+        this.neighbours = neighbours;
+        this.config = config;
+        this.counters = ctx.stats().register("ip", Ipv4Counter.class);
+        this.reassembler = new Ipv4Reassembler(ctx, config, this, counters);
         for (InterfaceAddress a : config.ipv4) {
             routes.add(new Route(a.network(), a.prefixLength(), 0, a.address()));
         }
@@ -43,6 +55,7 @@ public final class Ipv4 {
             }
             routes.add(new Route(0, 0, config.gateway4, src));
         }
+        this.icmp = new Icmp(ctx, config, this);
     }
 
     public Counters<Ipv4Counter> counters() {
@@ -55,6 +68,11 @@ public final class Ipv4 {
 
     public Ipv4Reassembler reassembler() {
         return reassembler;
+    }
+
+    /** ICMP for IPv4, registered as protocol 1. */
+    public Icmp icmp() {
+        return icmp;
     }
 
     /** Attaches a transport for an IP protocol number. */
@@ -159,7 +177,7 @@ public final class Ipv4 {
         if (h == null) {
             counters.inc(Ipv4Counter.DROP_UNKNOWN_PROTOCOL);
             // RFC 1122 §3.2.2.1: protocol unreachable (not for broadcast/multicast; Icmp checks)
-            stack.icmp().sendUnreachable(p, io.tapstack.wire.Icmpv4.UNREACH_PROTOCOL, 0, bcastOrMcast);
+            icmp.sendUnreachable(p, io.tapstack.wire.Icmpv4.UNREACH_PROTOCOL, 0, bcastOrMcast);
             p.release();
             return;
         }
@@ -198,13 +216,13 @@ public final class Ipv4 {
         int nextHop = r == null || r.onLink() ? dst : r.gateway();
         int total = p.length() + Ipv4Header.MIN_LENGTH;
         int id = nextId++ & 0xffff;
-        int mtu = stack.mtu();
+        int mtu = link.mtu();
         if (total <= mtu || (p.gsoType != 0)) {
             int at = p.push(Ipv4Header.MIN_LENGTH);
             p.l3 = at;
             Ipv4Header.emit(p.buf(), at, tos, total, id, df ? Ipv4Header.FLAG_DF : 0, ttl, protocol, src, dst);
             counters.inc(Ipv4Counter.TX);
-            stack.arp().output(p, nextHop);
+            neighbours.output(p, nextHop);
             return Result.OK;
         }
         if (df) {
@@ -224,7 +242,7 @@ public final class Ipv4 {
         Result res = Result.OK;
         for (int off = 0; off < len; off += chunk) {
             int n = Math.min(chunk, len - off);
-            PacketBuf f = stack.allocate(n + Ipv4Header.MIN_LENGTH);
+            PacketBuf f = ctx.allocate(n + Ipv4Header.MIN_LENGTH);
             if (f == null) {
                 counters.inc(Ipv4Counter.DROP_NO_BUFFER);
                 res = Result.NO_BUFFER;
@@ -238,7 +256,7 @@ public final class Ipv4 {
             Ipv4Header.emit(f.buf(), h, tos, n + Ipv4Header.MIN_LENGTH, id, ff, ttl, protocol, src, dst);
             counters.inc(Ipv4Counter.TX);
             counters.inc(Ipv4Counter.TX_FRAGMENTS_CREATED);
-            stack.arp().output(f, nextHop);
+            neighbours.output(f, nextHop);
         }
         p.release();
         return res;

@@ -1,8 +1,8 @@
 package io.tapstack.ip;
 
-import io.tapstack.NetStack;
-import io.tapstack.StackConfig;
 import io.tapstack.buffer.PacketBuf;
+import io.tapstack.context.StackConfig;
+import io.tapstack.context.StackContext;
 import io.tapstack.loop.Timer;
 import io.tapstack.stats.Counters;
 import io.tapstack.wire.Icmpv4;
@@ -42,23 +42,23 @@ public final class Ipv4Reassembler {
             counters.inc(Ipv4Counter.REASSEMBLY_TIMEOUT);
             counters.inc(Ipv4Counter.DROP_FRAG_TIMEOUT);
             if (firstHeader != null && !bcast) {
-                stack.icmp().sendErrorQuoting(firstHeader, Icmpv4.TIME_EXCEEDED, Icmpv4.TIME_EXCEEDED_REASSEMBLY, 0);
+                ip.icmp().sendErrorQuoting(firstHeader, Icmpv4.TIME_EXCEEDED, Icmpv4.TIME_EXCEEDED_REASSEMBLY, 0);
             }
             discard(this);
         }
     }
 
-    private final NetStack stack;
+    private final StackContext ctx;
     private final Ipv4 ip;
     private final StackConfig config;
     private final Counters<Ipv4Counter> counters;
     private final Map<Key, Datagram> pending = new HashMap<>();
     private long bytes;
 
-    Ipv4Reassembler(NetStack stack, Ipv4 ip, Counters<Ipv4Counter> counters) {
-        this.stack = stack;
+    Ipv4Reassembler(StackContext ctx, StackConfig config, Ipv4 ip, Counters<Ipv4Counter> counters) {
+        this.ctx = ctx;
         this.ip = ip;
-        this.config = stack.config();
+        this.config = config;
         this.counters = counters;
     }
 
@@ -117,7 +117,7 @@ public final class Ipv4Reassembler {
             d.bcast = h.dst() == -1 || !ip.isLocal(h.dst());
             pending.put(key, d);
             bytes += d.frags.capacity();
-            stack.timers().schedule(d.timer, stack.now() + config.reassemblyTimeoutNanos);
+            ctx.timers().schedule(d.timer, ctx.now() + config.reassemblyTimeoutNanos);
         }
         FragmentBuffer.Outcome o = d.frags.add(p.buf(), h.payloadOffset(), off, len, more,
                 config.reassemblyMaxFragmentsPerDatagram, this::reserve);
@@ -153,7 +153,7 @@ public final class Ipv4Reassembler {
     private void complete(Datagram d) {
         int hl = (d.firstHeader[0] & 0x0f) * 4;
         int total = hl + d.frags.total();
-        PacketBuf out = stack.allocate(total);
+        PacketBuf out = ctx.allocate(total);
         if (out == null) {
             counters.inc(Ipv4Counter.DROP_NO_BUFFER);
             discard(d);
@@ -176,7 +176,7 @@ public final class Ipv4Reassembler {
     }
 
     private void discard(Datagram d) {
-        stack.timers().cancel(d.timer);
+        ctx.timers().cancel(d.timer);
         if (pending.remove(d.key) != null) {
             bytes -= d.frags.capacity();
         }

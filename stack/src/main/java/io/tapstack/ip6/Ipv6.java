@@ -1,8 +1,9 @@
 package io.tapstack.ip6;
 
-import io.tapstack.NetStack;
-import io.tapstack.StackConfig;
 import io.tapstack.buffer.PacketBuf;
+import io.tapstack.context.LinkOutput;
+import io.tapstack.context.StackConfig;
+import io.tapstack.context.StackContext;
 import io.tapstack.ip.IpMeta;
 import io.tapstack.ip.IpProtocolHandler;
 import io.tapstack.stats.Counters;
@@ -24,7 +25,7 @@ import java.util.List;
  * source address selection (RFC 6724), path MTU and fragmentation on output.
  *
  * <p>The interface's addresses and multicast memberships live here; Neighbor Discovery
- * ({@link io.tapstack.ndp.Ndp}) adds and removes them and resolves next hops.
+ * ({@link io.tapstack.ip6.Ndp}) adds and removes them and resolves next hops.
  */
 public final class Ipv6 {
     /** Most extension headers walked in one packet (a bound against crafted chains). */
@@ -33,7 +34,8 @@ public final class Ipv6 {
     /** Result of {@link #output}. */
     public enum Result { OK, NO_ROUTE, TOO_BIG, NO_BUFFER }
 
-    private final NetStack stack;
+    private final StackContext ctx;
+    private final LinkOutput link;
     private final StackConfig config;
     private final Counters<Ipv6Counter> counters;
     private final IpProtocolHandler[] handlers = new IpProtocolHandler[256];
@@ -42,6 +44,8 @@ public final class Ipv6 {
     private final Ipv6FragmentHeader frag = new Ipv6FragmentHeader();
     private final IpMeta meta = new IpMeta();
     private final Ipv6Reassembler reassembler;
+    private final Icmp6 icmp6;
+    private final Ndp ndp;
     private final PathMtuCache pmtu;
     private final List<LocalAddress> addresses = new ArrayList<>();
     // multicast memberships (small): group address and a reference count
@@ -52,14 +56,28 @@ public final class Ipv6 {
     private int linkMtu;
     private int curHopLimit;
 
-    public Ipv6(NetStack stack) {
-        this.stack = stack;
-        this.config = stack.config();
-        this.counters = stack.stats().register("ip6", Ipv6Counter.class);
-        this.reassembler = new Ipv6Reassembler(stack, this, counters);
+    /** Builds IPv6 with its ICMPv6 ({@link Icmp6}) and Neighbor Discovery ({@link Ndp}). */
+    public Ipv6(StackContext ctx, LinkOutput link, StackConfig config) {
+        this.ctx = ctx;
+        this.link = link;
+        this.config = config;
+        this.counters = ctx.stats().register("ip6", Ipv6Counter.class);
+        this.reassembler = new Ipv6Reassembler(ctx, config, this, counters);
         this.pmtu = new PathMtuCache(config.pmtuCacheSize, config.pmtuAgingNanos);
-        this.linkMtu = stack.mtu();
+        this.linkMtu = link.mtu();
         this.curHopLimit = config.hopLimit;
+        this.icmp6 = new Icmp6(ctx, config, this);
+        this.ndp = new Ndp(ctx, link, config, this);
+    }
+
+    /** ICMPv6, registered as next header 58. */
+    public Icmp6 icmp6() {
+        return icmp6;
+    }
+
+    /** Neighbor Discovery (neighbour cache, routers, prefixes, DAD, SLAAC) and MLDv2. */
+    public Ndp ndp() {
+        return ndp;
     }
 
     public Counters<Ipv6Counter> counters() {
@@ -249,7 +267,7 @@ public final class Ipv6 {
 
     /** RFC 4861 §6.3.4: an RA's MTU option sets the link MTU (within the device's). */
     public void setLinkMtu(int mtu) {
-        this.linkMtu = Math.max(PathMtuCache.IPV6_MIN_MTU, Math.min(mtu, stack.mtu()));
+        this.linkMtu = Math.max(PathMtuCache.IPV6_MIN_MTU, Math.min(mtu, link.mtu()));
     }
 
     /** The hop limit for unicast packets (RFC 4861 §6.3.4: CurHopLimit from RAs). */
@@ -263,7 +281,7 @@ public final class Ipv6 {
 
     /** The path MTU towards {@code dst} (RFC 8201). */
     public int pathMtu(long hi, long lo) {
-        return pmtu.get(hi, lo, linkMtu, stack.now());
+        return pmtu.get(hi, lo, linkMtu, ctx.now());
     }
 
     // ---- input ----
@@ -337,7 +355,7 @@ public final class Ipv6 {
                         // RFC 8200 §4.1/§4.3: Hop-by-Hop only immediately after the IPv6 header;
                         // elsewhere it is an unrecognised Next Header (Linux does the same).
                         counters.inc(Ipv6Counter.DROP_HBH_NOT_FIRST);
-                        stack.icmp6().sendParamProblem(p, Icmpv6.PARAM_NEXT_HEADER, nhField - l3, false);
+                        icmp6.sendParamProblem(p, Icmpv6.PARAM_NEXT_HEADER, nhField - l3, false);
                         p.release();
                         return;
                     }
@@ -366,7 +384,7 @@ public final class Ipv6 {
                         // type with segments left is refused the same way.
                         counters.inc(ext.routingType() == Ipv6ExtHeader.ROUTING_TYPE_0
                                 ? Ipv6Counter.DROP_ROUTING_TYPE0 : Ipv6Counter.DROP_ROUTING_UNSUPPORTED);
-                        stack.icmp6().sendParamProblem(p, Icmpv6.PARAM_HEADER_FIELD, at + Ipv6ExtHeader.ROUTING_TYPE - l3, false);
+                        icmp6.sendParamProblem(p, Icmpv6.PARAM_HEADER_FIELD, at + Ipv6ExtHeader.ROUTING_TYPE - l3, false);
                         p.release();
                         return;
                     }
@@ -434,7 +452,7 @@ public final class Ipv6 {
                     // 10: discard and send Parameter Problem code 2 pointing at the option type,
                     // whether or not the destination was multicast.
                     counters.inc(Ipv6Counter.DROP_UNKNOWN_OPTION);
-                    stack.icmp6().sendParamProblem(p, Icmpv6.PARAM_OPTION, ext.optionOffset() - p.l3, true);
+                    icmp6.sendParamProblem(p, Icmpv6.PARAM_OPTION, ext.optionOffset() - p.l3, true);
                     p.release();
                     return false;
                 }
@@ -442,7 +460,7 @@ public final class Ipv6 {
                     // 11: the same, but only if the destination was not multicast.
                     counters.inc(Ipv6Counter.DROP_UNKNOWN_OPTION);
                     if (!mcast) {
-                        stack.icmp6().sendParamProblem(p, Icmpv6.PARAM_OPTION, ext.optionOffset() - p.l3, false);
+                        icmp6.sendParamProblem(p, Icmpv6.PARAM_OPTION, ext.optionOffset() - p.l3, false);
                     }
                     p.release();
                     return false;
@@ -462,7 +480,7 @@ public final class Ipv6 {
         if (h == null) {
             // RFC 8200 §4: an unrecognised Next Header → Parameter Problem code 1 pointing at it.
             counters.inc(Ipv6Counter.DROP_UNKNOWN_NEXT_HEADER);
-            stack.icmp6().sendParamProblem(p, Icmpv6.PARAM_NEXT_HEADER, nhField - l3, false);
+            icmp6.sendParamProblem(p, Icmpv6.PARAM_NEXT_HEADER, nhField - l3, false);
             p.release();
             return;
         }
@@ -523,13 +541,13 @@ public final class Ipv6 {
         long nhHi = dstHi;
         long nhLo = dstLo;
         if (!mcast) {
-            if (!stack.ndp().route(dstHi, dstLo)) {
+            if (!ndp.route(dstHi, dstLo)) {
                 counters.inc(Ipv6Counter.DROP_NO_ROUTE);
                 p.release();
                 return Result.NO_ROUTE;
             }
-            nhHi = stack.ndp().routeHi();
-            nhLo = stack.ndp().routeLo();
+            nhHi = ndp.routeHi();
+            nhLo = ndp.routeLo();
         }
         int mtu = mcast ? linkMtu : pathMtu(dstHi, dstLo);
         int payload = p.length();
@@ -551,9 +569,9 @@ public final class Ipv6 {
 
     private void transmit(PacketBuf p, boolean mcast, long dstLo, long nhHi, long nhLo) {
         if (mcast) {
-            stack.transmitFrame(p, Ipv6Address.multicastMac(dstLo), EthernetFrame.TYPE_IPV6);
+            link.transmitFrame(p, Ipv6Address.multicastMac(dstLo), EthernetFrame.TYPE_IPV6);
         } else {
-            stack.ndp().output(p, nhHi, nhLo);
+            ndp.output(p, nhHi, nhLo);
         }
     }
 
@@ -567,12 +585,12 @@ public final class Ipv6 {
                             int hop, int tc, boolean mcast, long nhHi, long nhLo, int mtu) {
         int chunk = (mtu - Ipv6Header.LENGTH - Ipv6FragmentHeader.LENGTH) & ~7;
         int len = p.length();
-        int id = stack.random().nextInt();
+        int id = ctx.random().nextInt();
         counters.inc(Ipv6Counter.TX_FRAGMENTED);
         Result res = Result.OK;
         for (int off = 0; off < len; off += chunk) {
             int n = Math.min(chunk, len - off);
-            PacketBuf f = stack.allocate(n + Ipv6Header.LENGTH + Ipv6FragmentHeader.LENGTH);
+            PacketBuf f = ctx.allocate(n + Ipv6Header.LENGTH + Ipv6FragmentHeader.LENGTH);
             if (f == null) {
                 counters.inc(Ipv6Counter.DROP_NO_BUFFER);
                 res = Result.NO_BUFFER;

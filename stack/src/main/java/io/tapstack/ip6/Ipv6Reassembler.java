@@ -1,8 +1,8 @@
 package io.tapstack.ip6;
 
-import io.tapstack.NetStack;
-import io.tapstack.StackConfig;
 import io.tapstack.buffer.PacketBuf;
+import io.tapstack.context.StackConfig;
+import io.tapstack.context.StackContext;
 import io.tapstack.ip.FragmentBuffer;
 import io.tapstack.loop.Timer;
 import io.tapstack.stats.Counters;
@@ -52,24 +52,24 @@ public final class Ipv6Reassembler {
                 counters.inc(Ipv6Counter.DROP_FRAG_TIMEOUT);
                 // RFC 8200 §4.5: Time Exceeded code 1 only if the first fragment was received.
                 if (firstQuote != null && !mcast) {
-                    stack.icmp6().sendErrorQuoting(firstQuote, Icmpv6.TIME_EXCEEDED, Icmpv6.TIME_EXCEEDED_REASSEMBLY, 0);
+                    ip.icmp6().sendErrorQuoting(firstQuote, Icmpv6.TIME_EXCEEDED, Icmpv6.TIME_EXCEEDED_REASSEMBLY, 0);
                 }
             }
             discard(this);
         }
     }
 
-    private final NetStack stack;
+    private final StackContext ctx;
     private final Ipv6 ip;
     private final StackConfig config;
     private final Counters<Ipv6Counter> counters;
     private final Map<Key, Datagram> pending = new HashMap<>();
     private long bytes;
 
-    Ipv6Reassembler(NetStack stack, Ipv6 ip, Counters<Ipv6Counter> counters) {
-        this.stack = stack;
+    Ipv6Reassembler(StackContext ctx, StackConfig config, Ipv6 ip, Counters<Ipv6Counter> counters) {
+        this.ctx = ctx;
         this.ip = ip;
-        this.config = stack.config();
+        this.config = config;
         this.counters = counters;
     }
 
@@ -102,7 +102,7 @@ public final class Ipv6Reassembler {
             // RFC 8200 §4.5: not a multiple of 8 with M set → Parameter Problem code 0 pointing
             // at the fragment's Payload Length.
             counters.inc(Ipv6Counter.DROP_FRAG_BAD_LENGTH);
-            stack.icmp6().sendParamProblem(p, Icmpv6.PARAM_HEADER_FIELD, Ipv6Header.PAYLOAD_LENGTH, false);
+            ip.icmp6().sendParamProblem(p, Icmpv6.PARAM_HEADER_FIELD, Ipv6Header.PAYLOAD_LENGTH, false);
             return;
         }
         if (len == 0) {
@@ -113,14 +113,14 @@ public final class Ipv6Reassembler {
             // RFC 8200 §4.5: the reassembled Payload Length would exceed 65535 → Parameter
             // Problem code 0 pointing at the Fragment Offset field.
             counters.inc(Ipv6Counter.DROP_FRAG_OVERSIZE);
-            stack.icmp6().sendParamProblem(p, Icmpv6.PARAM_HEADER_FIELD, at + Ipv6FragmentHeader.OFFSET_FLAGS - l3, false);
+            ip.icmp6().sendParamProblem(p, Icmpv6.PARAM_HEADER_FIELD, at + Ipv6FragmentHeader.OFFSET_FLAGS - l3, false);
             return;
         }
         if (off == 0 && !chainComplete(b, fh.nextHeader(), dataAt, p.end())) {
             // RFC 8200 §4.5 / RFC 7112 §5: the first fragment must hold the whole header chain
             // up to the upper-layer header → discard, Parameter Problem code 3 (pointer 0).
             counters.inc(Ipv6Counter.DROP_FRAG_INCOMPLETE_CHAIN);
-            stack.icmp6().sendParamProblem(p, Icmpv6.PARAM_HEADER_CHAIN, 0, false);
+            ip.icmp6().sendParamProblem(p, Icmpv6.PARAM_HEADER_CHAIN, 0, false);
             return;
         }
         Key key = new Key(b.getLong(l3 + Ipv6Header.SRC), b.getLong(l3 + Ipv6Header.SRC + 8),
@@ -139,7 +139,7 @@ public final class Ipv6Reassembler {
             d.mcast = mcast;
             pending.put(key, d);
             bytes += d.frags.capacity();
-            stack.timers().schedule(d.timer, stack.now() + config.ipv6ReassemblyTimeoutNanos);
+            ctx.timers().schedule(d.timer, ctx.now() + config.ipv6ReassemblyTimeoutNanos);
         }
         if (d.poisoned) {
             // RFC 5722 §4: fragments of a datagram that had overlaps are discarded too.
@@ -211,7 +211,7 @@ public final class Ipv6Reassembler {
     private void complete(Datagram d) {
         int ul = d.unfragmentable.length;
         int total = ul + d.frags.total();
-        PacketBuf out = stack.allocate(total);
+        PacketBuf out = ctx.allocate(total);
         if (out == null) {
             counters.inc(Ipv6Counter.DROP_NO_BUFFER);
             discard(d);
@@ -248,7 +248,7 @@ public final class Ipv6Reassembler {
     }
 
     private void discard(Datagram d) {
-        stack.timers().cancel(d.timer);
+        ctx.timers().cancel(d.timer);
         if (pending.remove(d.key) != null) {
             bytes -= d.frags.capacity();
         }

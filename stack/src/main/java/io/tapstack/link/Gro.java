@@ -1,6 +1,5 @@
 package io.tapstack.link;
 
-import io.tapstack.VnetHeader;
 import io.tapstack.buffer.PacketBuf;
 import io.tapstack.buffer.PacketPool;
 import io.tapstack.wire.Checksum;

@@ -1286,8 +1286,8 @@ public final class TcpConnection {
         TcpChecksum.fillPartial(p, at, hl + len, localHi, localLo, remoteHi, remoteLo);
         if (len > sndMss) {
             // TSO: one large segment that the device cuts into sndMss-sized ones
-            p.gsoType = remoteHi == 0 && (remoteLo >>> 32) == 0xffffL ? io.tapstack.VnetHeader.GSO_TCPV4
-                    : io.tapstack.VnetHeader.GSO_TCPV6;
+            p.gsoType = remoteHi == 0 && (remoteLo >>> 32) == 0xffffL ? io.tapstack.link.VnetHeader.GSO_TCPV4
+                    : io.tapstack.link.VnetHeader.GSO_TCPV6;
             p.gsoSize = sndMss;
             tcp.counters.inc(TcpCounter.TX_TSO_SEGMENTS);
         }

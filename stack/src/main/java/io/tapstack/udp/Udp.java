@@ -1,8 +1,9 @@
 package io.tapstack.udp;
 
-import io.tapstack.NetStack;
-import io.tapstack.StackConfig;
 import io.tapstack.buffer.PacketBuf;
+import io.tapstack.context.IpOutput;
+import io.tapstack.context.StackConfig;
+import io.tapstack.context.StackContext;
 import io.tapstack.ip.IpMeta;
 import io.tapstack.ip.IpProtocolHandler;
 import io.tapstack.stats.Counters;
@@ -34,23 +35,23 @@ import java.util.concurrent.ThreadLocalRandom;
 public final class Udp implements IpProtocolHandler {
     public static final int PROTOCOL = 17;
 
-    private final NetStack stack;
-    private final StackConfig config;
+    final StackContext ctx;
+    final IpOutput ip;
+    final StackConfig config;
     private final Counters<UdpCounter> counters;
     private final UdpSocket[] ports = new UdpSocket[65536];
     private final UdpHeader hdr = new UdpHeader();
     private int bound;
 
-    public Udp(NetStack stack) {
-        this.stack = stack;
-        this.config = stack.config();
-        this.counters = stack.stats().register("udp", UdpCounter.class);
-        stack.ipv4().register(PROTOCOL, this);
-        stack.ipv6().register(PROTOCOL, this);
-    }
-
-    public NetStack stack() {
-        return stack;
+    /**
+     * UDP over {@code ip}; the stack attaches it to both network layers as protocol
+     * {@link #PROTOCOL}.
+     */
+    public Udp(StackContext ctx, StackConfig config, IpOutput ip) {
+        this.ctx = ctx;
+        this.ip = ip;
+        this.config = config;
+        this.counters = ctx.stats().register("udp", UdpCounter.class);
     }
 
     public Counters<UdpCounter> counters() {
@@ -93,7 +94,7 @@ public final class Udp implements IpProtocolHandler {
             counters.inc(UdpCounter.RX_NO_CHECKSUM);
         } else if (!meta.checksumValid) {
             // RFC 1122 §4.1.3.4: a datagram with a bad checksum is silently discarded.
-            long sum = NetStack.pseudoHeaderSum(meta.srcHi, meta.srcLo, meta.dstHi, meta.dstLo, PROTOCOL, udpLen);
+            long sum = IpOutput.pseudoHeaderSum(meta.srcHi, meta.srcLo, meta.dstHi, meta.dstLo, PROTOCOL, udpLen);
             if (Checksum.finish(Checksum.add(sum, p.buf(), p.start(), udpLen)) != 0) {
                 drop(p, UdpCounter.DROP_BAD_CHECKSUM);
                 return;
@@ -110,11 +111,7 @@ public final class Udp implements IpProtocolHandler {
             }
             counters.inc(UdpCounter.DROP_NO_PORT);
             // RFC 1122 §4.1.3.1: SHOULD send ICMP Port Unreachable; RFC 4443 §3.1 code 4 for IPv6.
-            if (meta.isV4()) {
-                stack.icmp().sendUnreachable(p, Icmpv4.UNREACH_PORT, 0, false);
-            } else {
-                stack.icmp6().sendError(p, Icmpv6.DEST_UNREACHABLE, Icmpv6.UNREACH_PORT, 0);
-            }
+            ip.portUnreachable(p, meta.isV4());
             p.release();
             return;
         }

@@ -1,8 +1,9 @@
 package io.tapstack.udp;
 
-import io.tapstack.NetStack;
 import io.tapstack.buffer.PacketBuf;
 import io.tapstack.buffer.PacketQueue;
+import io.tapstack.context.IpOutput;
+import io.tapstack.context.StackContext;
 import io.tapstack.wire.IpAddr;
 import io.tapstack.wire.Ipv4Header;
 import io.tapstack.wire.Ipv6Header;
@@ -36,7 +37,8 @@ public final class UdpSocket implements AutoCloseable {
     }
 
     private final Udp udp;
-    private final NetStack stack;
+    private final StackContext ctx;
+    private final IpOutput ip;
     private final PacketQueue queue;
     private final int queueBytesLimit;
     private int queueBytes;
@@ -66,9 +68,10 @@ public final class UdpSocket implements AutoCloseable {
 
     UdpSocket(Udp udp) {
         this.udp = udp;
-        this.stack = udp.stack();
-        this.queue = new PacketQueue(stack.config().udpRecvQueuePackets);
-        this.queueBytesLimit = stack.config().udpRecvQueueBytes;
+        this.ctx = udp.ctx;
+        this.ip = udp.ip;
+        this.queue = new PacketQueue(udp.config.udpRecvQueuePackets);
+        this.queueBytesLimit = udp.config.udpRecvQueueBytes;
     }
 
     public void setHandler(Handler h) {
@@ -91,7 +94,7 @@ public final class UdpSocket implements AutoCloseable {
         boolean v4Only = addr != null && addr.isV4() && addr.isAny();
         long hi = specific ? addr.hi() : 0;
         long lo = specific ? addr.lo() : 0;
-        if (specific && !stack.isLocalAddress(hi, lo)) {
+        if (specific && !ip.isLocalAddress(hi, lo)) {
             throw new java.net.BindException("cannot assign requested address " + addr);
         }
         udp.bind(this, hi, lo, specific, v4Only, port);
@@ -112,7 +115,7 @@ public final class UdpSocket implements AutoCloseable {
             bind(null, 0);
         }
         if (!localSpecific) {
-            IpAddr src = stack.sourceFor(dst);
+            IpAddr src = ip.sourceFor(dst);
             if (src == null) {
                 throw new NoRouteToHostException("no route to " + dst);
             }
@@ -186,7 +189,7 @@ public final class UdpSocket implements AutoCloseable {
         long srcHi = localHi;
         long srcLo = localLo;
         if (!localSpecific) {
-            IpAddr src = stack.sourceFor(IpAddr.of(dstHi, dstLo));
+            IpAddr src = ip.sourceFor(IpAddr.of(dstHi, dstLo));
             if (src == null) {
                 udp.counters().inc(UdpCounter.TX_NO_ROUTE);
                 throw new NoRouteToHostException("no route to " + IpAddr.of(dstHi, dstLo));
@@ -195,7 +198,7 @@ public final class UdpSocket implements AutoCloseable {
             srcLo = src.lo();
         }
         int total = UdpHeader.HEADER_LEN + len;
-        PacketBuf p = stack.allocate(total);
+        PacketBuf p = ctx.allocate(total);
         if (p == null) {
             udp.counters().inc(UdpCounter.TX_NO_BUFFER);
             return 0;
@@ -205,10 +208,10 @@ public final class UdpSocket implements AutoCloseable {
         UdpHeader.emit(p.buf(), at, localPort, port, total);
         p.l4 = at;
         UdpHeader.fillChecksum(p.buf(), at, total,
-                NetStack.pseudoHeaderSum(srcHi, srcLo, dstHi, dstLo, Udp.PROTOCOL, total));
+                IpOutput.pseudoHeaderSum(srcHi, srcLo, dstHi, dstLo, Udp.PROTOCOL, total));
         udp.counters().inc(UdpCounter.TX);
         udp.counters().add(UdpCounter.TX_BYTES, len);
-        if (!stack.ipOutput(p, srcHi, srcLo, dstHi, dstLo, Udp.PROTOCOL, 0, 0, false)) {
+        if (!ip.ipOutput(p, srcHi, srcLo, dstHi, dstLo, Udp.PROTOCOL, 0, 0, false)) {
             udp.counters().inc(UdpCounter.TX_NO_ROUTE);
             throw new NoRouteToHostException("cannot send to " + IpAddr.of(dstHi, dstLo));
         }

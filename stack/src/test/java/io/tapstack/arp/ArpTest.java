@@ -89,7 +89,7 @@ class ArpTest {
         assertEquals(1, count(h.b, ArpCounter.TX_REPLY));
         // and B answers A's ping without asking: it learnt A from the request
         assertTrue(requestsFor(fromB, IP_A).isEmpty());
-        assertEquals(1, h.a.icmp().counters().get(io.tapstack.icmp.IcmpCounter.RX_ECHO_REPLY));
+        assertEquals(1, h.a.icmp().counters().get(io.tapstack.ip.IcmpCounter.RX_ECHO_REPLY));
         assertNoLeak(h.a);
         assertNoLeak(h.b);
     }
@@ -185,7 +185,7 @@ class ArpTest {
         for (int round = 0; round < 5; round++) {
             // each round resolves a new address of B, filling the whole pending budget
             int addr = 0x0a000032 + round;
-            h.b.config().ipv4.add(new io.tapstack.ip.InterfaceAddress(addr, 24));
+            h.b.config().ipv4.add(new io.tapstack.wire.InterfaceAddress(addr, 24));
             for (int i = 0; i < 4; i++) {
                 ping(h.a, addr, i);
             }
@@ -193,7 +193,7 @@ class ArpTest {
             assertEquals(0, count(h.a, ArpCounter.DROP_PENDING_FULL), "round " + round);
             assertEquals(MAC_B, h.a.arp().lookup(addr));
         }
-        assertEquals(20, h.a.icmp().counters().get(io.tapstack.icmp.IcmpCounter.RX_ECHO_REPLY));
+        assertEquals(20, h.a.icmp().counters().get(io.tapstack.ip.IcmpCounter.RX_ECHO_REPLY));
         assertNoLeak(h.a);
     }
 
@@ -253,7 +253,7 @@ class ArpTest {
         assertEquals(MAC_B, req.get(1).ethDst, "the refresh is unicast to the known MAC");
         assertEquals(Arp.State.REACHABLE, entry(h.a, IP_B).state());
         assertEquals(updatedBefore + 1, count(h.a, ArpCounter.UPDATED));
-        assertEquals(2, h.a.icmp().counters().get(io.tapstack.icmp.IcmpCounter.RX_ECHO_REPLY), "the packet was not held");
+        assertEquals(2, h.a.icmp().counters().get(io.tapstack.ip.IcmpCounter.RX_ECHO_REPLY), "the packet was not held");
     }
 
     @Test

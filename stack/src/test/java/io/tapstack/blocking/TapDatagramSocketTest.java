@@ -4,7 +4,7 @@ import io.tapstack.NetStack;
 import io.tapstack.TwoHosts;
 import io.tapstack.link.PairLink;
 import io.tapstack.loop.Clock;
-import io.tapstack.loop.EventLoop;
+import io.tapstack.EventLoop;
 import io.tapstack.udp.Udp;
 import io.tapstack.udp.UdpSocket;
 import org.junit.jupiter.api.Test;

@@ -3,7 +3,7 @@ package io.tapstack.blocking;
 import io.tapstack.NetStack;
 import io.tapstack.TwoHosts;
 import io.tapstack.loop.Clock;
-import io.tapstack.loop.EventLoop;
+import io.tapstack.EventLoop;
 import io.tapstack.socket.ConnectionRefused;
 import io.tapstack.tcp.Tcp;
 import io.tapstack.wire.IpAddr;

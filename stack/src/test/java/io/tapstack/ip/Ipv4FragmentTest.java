@@ -3,7 +3,6 @@ package io.tapstack.ip;
 import io.tapstack.Frames;
 import io.tapstack.TwoHosts;
 import io.tapstack.buffer.PacketBuf;
-import io.tapstack.icmp.IcmpCounter;
 import io.tapstack.wire.Icmpv4;
 import io.tapstack.wire.Ipv4Header;
 import org.junit.jupiter.api.Test;
@@ -52,7 +51,7 @@ class Ipv4FragmentTest {
         });
     }
 
-    private static TwoHosts resolved(java.util.function.Consumer<io.tapstack.StackConfig> tweak) {
+    private static TwoHosts resolved(java.util.function.Consumer<io.tapstack.context.StackConfig> tweak) {
         TwoHosts h = new TwoHosts(1500, -1, tweak);
         h.a.icmp().sendEchoRequest(IP_B, 1, 1, new byte[0]);
         h.settle();

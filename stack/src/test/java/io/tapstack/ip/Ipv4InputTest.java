@@ -2,7 +2,6 @@ package io.tapstack.ip;
 
 import io.tapstack.Frames;
 import io.tapstack.TwoHosts;
-import io.tapstack.icmp.IcmpCounter;
 import io.tapstack.link.LinkCounter;
 import io.tapstack.wire.Checksum;
 import io.tapstack.wire.Icmpv4;

@@ -1,5 +1,6 @@
 package io.tapstack.ip;
 
+import io.tapstack.wire.InterfaceAddress;
 import io.tapstack.wire.Ipv4Address;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;

@@ -2,13 +2,11 @@ package io.tapstack.ip6;
 
 import io.tapstack.Frames;
 import io.tapstack.TwoHosts;
-import io.tapstack.icmp.Icmp6Counter;
 import io.tapstack.link.LinkCounter;
-import io.tapstack.ndp.Ndp;
-import io.tapstack.ndp.NdpCounter;
 import io.tapstack.wire.Checksum;
 import io.tapstack.wire.Icmpv6;
 import io.tapstack.wire.IpAddr;
+import io.tapstack.wire.Ipv6InterfaceAddress;
 import io.tapstack.wire.Ipv6Address;
 import io.tapstack.wire.Ipv6FragmentHeader;
 import io.tapstack.wire.Ipv6Header;

@@ -1,12 +1,10 @@
 package io.tapstack.ip6;
 
 import io.tapstack.TwoHosts;
-import io.tapstack.icmp.Icmp6Counter;
 import io.tapstack.link.LinkCounter;
-import io.tapstack.ndp.Ndp;
-import io.tapstack.ndp.NdpCounter;
 import io.tapstack.udp.UdpSocket;
 import io.tapstack.wire.IpAddr;
+import io.tapstack.wire.Ipv6InterfaceAddress;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;

@@ -2,7 +2,7 @@ package io.tapstack.udp;
 
 import io.tapstack.Frames;
 import io.tapstack.TwoHosts;
-import io.tapstack.icmp.IcmpCounter;
+import io.tapstack.ip.IcmpCounter;
 import io.tapstack.link.LinkCounter;
 import io.tapstack.wire.IpAddr;
 import org.junit.jupiter.api.Test;

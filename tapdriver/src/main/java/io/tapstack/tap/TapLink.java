@@ -65,7 +65,7 @@ public final class TapLink implements Link {
         TapDevice dev = TapDevice.open(name, (vnet ? TapDevice.IFF_VNET_HDR : 0) | (multiQueue ? TapDevice.IFF_MULTI_QUEUE : 0));
         try {
             if (vnet) {
-                dev.setVnetHeaderSize(io.tapstack.VnetHeader.LENGTH);
+                dev.setVnetHeaderSize(io.tapstack.link.VnetHeader.LENGTH);
             }
             // Always, also with no offload (flags 0): the device keeps what an earlier reader set,
             // and checksum offload or TSO left on would make the kernel hand a reader without the

@@ -2,7 +2,7 @@ package io.tapstack.tools;
 
 import io.tapstack.NetStack;
 import io.tapstack.arp.Arp;
-import io.tapstack.loop.EventLoop;
+import io.tapstack.EventLoop;
 import io.tapstack.wire.Ipv4Address;
 import io.tapstack.wire.MacAddress;
 import jdk.net.ExtendedSocketOptions;
@@ -308,7 +308,7 @@ public final class ControlServer implements AutoCloseable {
         String text = loop.call(() -> {
             StringBuilder sb = new StringBuilder();
             sb.append("link/ether ").append(s.macAddress()).append(" mtu ").append(s.mtu()).append('\n');
-            for (io.tapstack.ip.InterfaceAddress a : s.config().ipv4) {
+            for (io.tapstack.wire.InterfaceAddress a : s.config().ipv4) {
                 sb.append("inet ").append(a).append('\n');
             }
             if (s.config().ipv6Enabled) {
@@ -329,7 +329,7 @@ public final class ControlServer implements AutoCloseable {
         String text = loop.call(() -> {
             StringBuilder sb = new StringBuilder();
             if (s.config().ipv6Enabled) {
-                for (io.tapstack.ndp.Ndp.Neighbor n : s.ndp().neighbors()) {
+                for (io.tapstack.ip6.Ndp.Neighbor n : s.ndp().neighbors()) {
                     sb.append(n.address()).append(" lladdr ").append(MacAddress.toString(n.mac())).append(' ')
                             .append(n.state()).append(n.isRouter() ? " router" : "").append('\n');
                 }

@@ -1,6 +1,6 @@
 package io.tapstack.tools;
 
-import io.tapstack.ip.InterfaceAddress;
+import io.tapstack.wire.InterfaceAddress;
 import io.tapstack.wire.Ipv4Address;
 import io.tapstack.wire.MacAddress;
 import picocli.CommandLine;

@@ -1,15 +1,15 @@
 package io.tapstack.tools;
 
 import io.tapstack.NetStack;
-import io.tapstack.StackConfig;
-import io.tapstack.ip.InterfaceAddress;
-import io.tapstack.ip6.Ipv6InterfaceAddress;
+import io.tapstack.context.StackConfig;
+import io.tapstack.wire.InterfaceAddress;
+import io.tapstack.wire.Ipv6InterfaceAddress;
 import io.tapstack.ip6.LocalAddress;
 import io.tapstack.link.FaultyLink;
 import io.tapstack.link.Link;
 import io.tapstack.link.Offloads;
 import io.tapstack.loop.Clock;
-import io.tapstack.loop.EventLoop;
+import io.tapstack.EventLoop;
 import io.tapstack.tap.OffloadSpec;
 import io.tapstack.tap.TapDevice;
 import io.tapstack.tap.TapLink;

@@ -1,4 +1,4 @@
-package io.tapstack;
+package io.tapstack.link;
 
 import io.tapstack.buffer.PacketBuf;
 
@@ -27,7 +27,7 @@ public final class VnetHeader {
     }
 
     /** Writes a header at {@code off} from the packet's checksum/GSO metadata. */
-    static void emit(PacketBuf p, int off) {
+    public static void emit(PacketBuf p, int off) {
         ByteBuffer b = p.buf();
         int frameStart = off + LENGTH;
         int flags = p.csumState == PacketBuf.CSUM_PARTIAL ? F_NEEDS_CSUM : 0;

@@ -1,12 +1,10 @@
-package io.tapstack.icmp;
+package io.tapstack.ip6;
 
-import io.tapstack.NetStack;
-import io.tapstack.StackConfig;
 import io.tapstack.buffer.PacketBuf;
+import io.tapstack.context.StackConfig;
+import io.tapstack.context.StackContext;
 import io.tapstack.ip.IpMeta;
 import io.tapstack.ip.IpProtocolHandler;
-import io.tapstack.ip6.Icmp6Limits;
-import io.tapstack.ip6.LocalAddress;
 import io.tapstack.stats.Counters;
 import io.tapstack.util.TokenBucket;
 import io.tapstack.wire.Checksum;
@@ -22,7 +20,7 @@ import java.nio.ByteBuffer;
  * multicast or an anonymous source, with the Packet Too Big / option exceptions) and a token
  * bucket rate limit (§2.4 f), errors received passed to the transport that sent the quoted
  * packet, Packet Too Big to the path MTU cache (RFC 8201), and Neighbor Discovery / MLD types
- * handed to {@link io.tapstack.ndp.Ndp}.
+ * handed to {@link io.tapstack.ip6.Ndp}.
  */
 public final class Icmp6 implements IpProtocolHandler {
     /** Receives echo replies (for an in-stack ping6 client). */
@@ -30,19 +28,22 @@ public final class Icmp6 implements IpProtocolHandler {
         void onEchoReply(long srcHi, long srcLo, int id, int seq, ByteBuffer data, int off, int len, long now);
     }
 
-    private final NetStack stack;
+    private final StackContext ctx;
+    private final Ipv6 ipv6;
     private final StackConfig config;
     private final Counters<Icmp6Counter> counters;
     private final Icmpv6 view = new Icmpv6();
     private final TokenBucket errorLimit;
     private EchoListener echoListener;
 
-    public Icmp6(NetStack stack) {
-        this.stack = stack;
-        this.config = stack.config();
-        this.counters = stack.stats().register("icmp6", Icmp6Counter.class);
-        this.errorLimit = new TokenBucket(config.icmpErrorsPerSecond, config.icmpErrorBurst, stack.now());
-        stack.ipv6().register(Ipv6Header.NH_ICMPV6, this);
+    /** Built by {@link Ipv6}, to which it attaches itself as next header 58. */
+    Icmp6(StackContext ctx, StackConfig config, Ipv6 ipv6) {
+        this.ctx = ctx;
+        this.ipv6 = ipv6;
+        this.config = config;
+        this.counters = ctx.stats().register("icmp6", Icmp6Counter.class);
+        this.errorLimit = new TokenBucket(config.icmpErrorsPerSecond, config.icmpErrorBurst, ctx.now());
+        ipv6.register(Ipv6Header.NH_ICMPV6, this);
     }
 
     public Counters<Icmp6Counter> counters() {
@@ -67,7 +68,7 @@ public final class Icmp6 implements IpProtocolHandler {
             int type = view.type();
             if (type >= Icmpv6.MLD_QUERY && type <= Icmpv6.REDIRECT || type == Icmpv6.MLD_REPORT_V2) {
                 counters.inc(type >= Icmpv6.ROUTER_SOLICITATION && type <= Icmpv6.REDIRECT ? Icmp6Counter.RX_ND : Icmp6Counter.RX_MLD);
-                stack.ndp().input(p, meta, view);
+                ipv6.ndp().input(p, meta, view);
                 return;
             }
             if (view.length() < Icmpv6.HEADER_LEN) {
@@ -81,7 +82,7 @@ public final class Icmp6 implements IpProtocolHandler {
                     EchoListener l = echoListener;
                     if (l != null) {
                         l.onEchoReply(meta.srcHi, meta.srcLo, view.id(), view.seq(), p.buf(), view.dataOffset(),
-                                view.dataLength(), stack.now());
+                                view.dataLength(), ctx.now());
                     }
                 }
                 default -> {
@@ -114,7 +115,7 @@ public final class Icmp6 implements IpProtocolHandler {
             return;
         }
         int len = view.length();
-        PacketBuf r = stack.allocate(len);
+        PacketBuf r = ctx.allocate(len);
         if (r == null) {
             counters.inc(Icmp6Counter.DROP_NO_BUFFER);
             return;
@@ -127,7 +128,7 @@ public final class Icmp6 implements IpProtocolHandler {
             sHi = meta.dstHi;
             sLo = meta.dstLo;
         } else {
-            LocalAddress a = stack.ipv6().selectSource(meta.srcHi, meta.srcLo);
+            LocalAddress a = ipv6.selectSource(meta.srcHi, meta.srcLo);
             if (a == null) {
                 r.release();
                 return;
@@ -142,17 +143,17 @@ public final class Icmp6 implements IpProtocolHandler {
         Icmpv6.fillChecksum(r.buf(), at, len, Checksum.pseudoV6(sHi, sLo, meta.srcHi, meta.srcLo, Ipv6Header.NH_ICMPV6, len));
         counters.inc(Icmp6Counter.TX);
         counters.inc(Icmp6Counter.TX_ECHO_REPLY);
-        stack.ipv6().output(r, sHi, sLo, meta.srcHi, meta.srcLo, Ipv6Header.NH_ICMPV6, 0, meta.tos);
+        ipv6.output(r, sHi, sLo, meta.srcHi, meta.srcLo, Ipv6Header.NH_ICMPV6, 0, meta.tos);
     }
 
     /** Sends an echo request (ping6). Returns false without a buffer or a source address. */
     public boolean sendEchoRequest(long dstHi, long dstLo, int id, int seq, byte[] data) {
-        LocalAddress src = stack.ipv6().selectSource(dstHi, dstLo);
+        LocalAddress src = ipv6.selectSource(dstHi, dstLo);
         if (src == null) {
             return false;
         }
         int len = Icmpv6.HEADER_LEN + data.length;
-        PacketBuf r = stack.allocate(len);
+        PacketBuf r = ctx.allocate(len);
         if (r == null) {
             counters.inc(Icmp6Counter.DROP_NO_BUFFER);
             return false;
@@ -163,7 +164,7 @@ public final class Icmp6 implements IpProtocolHandler {
         Icmpv6.fillChecksum(r.buf(), at, len, Checksum.pseudoV6(src.hi(), src.lo(), dstHi, dstLo, Ipv6Header.NH_ICMPV6, len));
         counters.inc(Icmp6Counter.TX);
         counters.inc(Icmp6Counter.TX_ECHO_REQUEST);
-        return stack.ipv6().output(r, src.hi(), src.lo(), dstHi, dstLo, Ipv6Header.NH_ICMPV6, 0, 0)
+        return ipv6.output(r, src.hi(), src.lo(), dstHi, dstLo, Ipv6Header.NH_ICMPV6, 0, 0)
                 == io.tapstack.ip6.Ipv6.Result.OK;
     }
 
@@ -176,7 +177,7 @@ public final class Icmp6 implements IpProtocolHandler {
         // RFC 4443 §2.4 (d): the quote must hold the original IPv6 header (and we need it to
         // be about a packet we sent).
         if (qlen < Ipv6Header.LENGTH || (b.get(qoff) >>> 4 & 0xf) != 6
-                || !stack.ipv6().isLocal(b.getLong(qoff + Ipv6Header.SRC), b.getLong(qoff + Ipv6Header.SRC + 8))) {
+                || !ipv6.isLocal(b.getLong(qoff + Ipv6Header.SRC), b.getLong(qoff + Ipv6Header.SRC + 8))) {
             counters.inc(Icmp6Counter.DROP_BAD_QUOTE);
             return;
         }
@@ -186,10 +187,10 @@ public final class Icmp6 implements IpProtocolHandler {
             // RFC 8201 §4: lower the path MTU towards the quoted destination (never below 1280).
             long dHi = b.getLong(qoff + Ipv6Header.DST);
             long dLo = b.getLong(qoff + Ipv6Header.DST + 8);
-            if (stack.ipv6().pathMtuCache().update(dHi, dLo, info, stack.ipv6().linkMtu(), stack.now())) {
+            if (ipv6.pathMtuCache().update(dHi, dLo, info, ipv6.linkMtu(), ctx.now())) {
                 counters.inc(Icmp6Counter.PMTU_LOWERED);
             }
-            info = stack.ipv6().pathMtu(dHi, dLo);
+            info = ipv6.pathMtu(dHi, dLo);
         }
         // Find the upper-layer protocol of the quoted packet through its extension headers.
         int nh = b.get(qoff + Ipv6Header.NEXT_HEADER) & 0xff;
@@ -205,7 +206,7 @@ public final class Icmp6 implements IpProtocolHandler {
             nh = b.get(at) & 0xff;
             at += len;
         }
-        IpProtocolHandler h = stack.ipv6().handler(nh);
+        IpProtocolHandler h = ipv6.handler(nh);
         if (h != null && h != this) {
             h.icmpError(6, type, view.code(), info, b, qoff, qlen, meta);
         }
@@ -223,7 +224,7 @@ public final class Icmp6 implements IpProtocolHandler {
             return;
         }
         int nh = b.get(l3 + Ipv6Header.NEXT_HEADER) & 0xff;
-        IpProtocolHandler h = stack.ipv6().handler(nh);
+        IpProtocolHandler h = ipv6.handler(nh);
         if (h != null && h != this) {
             h.icmpError(6, type, code, 0, b, l3, len, null);
         }
@@ -284,18 +285,18 @@ public final class Icmp6 implements IpProtocolHandler {
             return;
         }
         // (f): rate limited.
-        if (!errorLimit.take(stack.now())) {
+        if (!errorLimit.take(ctx.now())) {
             counters.inc(Icmp6Counter.ERRORS_RATE_LIMITED);
             return;
         }
         // Our source: the invoking packet's destination if it is ours, else by selection.
         long oHi;
         long oLo;
-        if (stack.ipv6().isLocal(dHi, dLo)) {
+        if (ipv6.isLocal(dHi, dLo)) {
             oHi = dHi;
             oLo = dLo;
         } else {
-            LocalAddress a = stack.ipv6().selectSource(sHi, sLo);
+            LocalAddress a = ipv6.selectSource(sHi, sLo);
             if (a == null) {
                 counters.inc(Icmp6Counter.ERRORS_SUPPRESSED);
                 return;
@@ -306,7 +307,7 @@ public final class Icmp6 implements IpProtocolHandler {
         // (c): as much of the invoking packet as fits in the minimum MTU.
         int qlen = Math.min(avail, Icmp6Limits.MAX_QUOTE);
         int len = Icmpv6.HEADER_LEN + qlen;
-        PacketBuf r = stack.allocate(len);
+        PacketBuf r = ctx.allocate(len);
         if (r == null) {
             counters.inc(Icmp6Counter.DROP_NO_BUFFER);
             return;
@@ -322,7 +323,7 @@ public final class Icmp6 implements IpProtocolHandler {
             case Icmpv6.TIME_EXCEEDED -> Icmp6Counter.TX_TIME_EXCEEDED;
             default -> Icmp6Counter.TX_PARAMETER_PROBLEM;
         });
-        stack.ipv6().output(r, oHi, oLo, sHi, sLo, Ipv6Header.NH_ICMPV6, 0, 0);
+        ipv6.output(r, oHi, oLo, sHi, sLo, Ipv6Header.NH_ICMPV6, 0, 0);
     }
 
 }

@@ -1,7 +1,5 @@
-package io.tapstack.ip6;
+package io.tapstack.wire;
 
-import io.tapstack.wire.IpAddr;
-import io.tapstack.wire.Ipv6Address;
 
 /** A statically configured IPv6 address with its prefix length (e.g. {@code 2001:db8::2/64}). */
 public record Ipv6InterfaceAddress(long hi, long lo, int prefixLength) {

@@ -1,4 +1,4 @@
-package io.tapstack.ndp;
+package io.tapstack.ip6;
 
 /** Neighbor Discovery, DAD, SLAAC and MLD counters and drop reasons. */
 public enum NdpCounter {

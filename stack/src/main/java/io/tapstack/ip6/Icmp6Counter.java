@@ -1,4 +1,4 @@
-package io.tapstack.icmp;
+package io.tapstack.ip6;
 
 /** ICMPv6 counters and drop reasons (cf. RFC 4293 icmpMsgStatsTable, Linux's Icmp6 in /proc/net/snmp6). */
 public enum Icmp6Counter {

@@ -1,15 +1,12 @@
-package io.tapstack.ndp;
+package io.tapstack.ip6;
 
-import io.tapstack.NetStack;
-import io.tapstack.StackConfig;
 import io.tapstack.buffer.PacketBuf;
+import io.tapstack.context.LinkOutput;
+import io.tapstack.context.StackConfig;
+import io.tapstack.context.StackContext;
 import io.tapstack.buffer.PacketQueue;
 import io.tapstack.ip.IpMeta;
-import io.tapstack.ip6.Ipv6;
-import io.tapstack.ip6.Ipv6InterfaceAddress;
-import io.tapstack.ip6.LocalAddress;
-import io.tapstack.ip6.PathMtuCache;
-import io.tapstack.ip6.StableIid;
+import io.tapstack.wire.Ipv6InterfaceAddress;
 import io.tapstack.loop.Timer;
 import io.tapstack.stats.Counters;
 import io.tapstack.util.AddrMap;
@@ -104,7 +101,7 @@ public final class Ndp {
                     while ((q = pending.poll()) != null) {
                         pendingTotal--;
                         counters.inc(NdpCounter.DROP_PENDING_FAILED);
-                        stack.icmp6().localError(q, Icmpv6.DEST_UNREACHABLE, Icmpv6.UNREACH_ADDRESS);
+                        ipv6.icmp6().localError(q, Icmpv6.DEST_UNREACHABLE, Icmpv6.UNREACH_ADDRESS);
                         q.release();
                     }
                     remove(this);
@@ -141,7 +138,9 @@ public final class Ndp {
     private record Prefix(long hi, long lo, int length, Timer timer) {
     }
 
-    private final NetStack stack;
+    private final StackContext ctx;
+    private final LinkOutput link;
+    private final Ipv6 ipv6;
     private final StackConfig config;
     private final Counters<NdpCounter> counters;
     private final AddrMap<Neighbor> cache;
@@ -159,10 +158,13 @@ public final class Ndp {
     private long routeHi;
     private long routeLo;
 
-    public Ndp(NetStack stack) {
-        this.stack = stack;
-        this.config = stack.config();
-        this.counters = stack.stats().register("ndp", NdpCounter.class);
+    /** Built by {@link Ipv6}, whose addresses, routes and output it serves. */
+    Ndp(StackContext ctx, LinkOutput link, StackConfig config, Ipv6 ipv6) {
+        this.ctx = ctx;
+        this.link = link;
+        this.ipv6 = ipv6;
+        this.config = config;
+        this.counters = ctx.stats().register("ndp", NdpCounter.class);
         this.cache = new AddrMap<>(config.ndCacheSize);
         this.baseReachable = config.ndBaseReachableNanos;
         this.retrans = config.ndRetransNanos;
@@ -174,12 +176,12 @@ public final class Ndp {
     }
 
     private Ipv6 ip() {
-        return stack.ipv6();
+        return ipv6;
     }
 
     /** RFC 4861 §6.3.2: ReachableTime uniformly in [0.5, 1.5] × BaseReachableTime. */
     private long randomReachable() {
-        return (long) (baseReachable * (0.5 + stack.random().nextDouble()));
+        return (long) (baseReachable * (0.5 + ctx.random().nextDouble()));
     }
 
     public long reachableTime() {
@@ -214,8 +216,8 @@ public final class Ndp {
 
     private LocalAddress addGenerated(long prefixHi, LocalAddress.Origin origin, int dadCounter, long validUntil, long preferredUntil) {
         long iid = config.ipv6StableIids
-                ? StableIid.stable(prefixHi, stack.link().name(), dadCounter, config.ipv6StableSecret)
-                : StableIid.eui64(stack.mac());
+                ? StableIid.stable(prefixHi, link.interfaceName(), dadCounter, config.ipv6StableSecret)
+                : StableIid.eui64(link.mac());
         return addAddress(prefixHi, iid, 64, origin, dadCounter, validUntil, preferredUntil);
     }
 
@@ -238,7 +240,7 @@ public final class Ndp {
         if (config.dadTransmits <= 0) {
             // RFC 4862 §5.4: DupAddrDetectTransmits 0 disables DAD.
             joinGroup(Ipv6Address.solicitedNodeHi(), Ipv6Address.solicitedNodeLo(lo));
-            dadDone(a, stack.now());
+            dadDone(a, ctx.now());
             return a;
         }
         a.setState(LocalAddress.State.TENTATIVE);
@@ -247,8 +249,8 @@ public final class Ndp {
         // RFC 4862 §5.4.2: join the solicited-node group of the tentative address first, and
         // delay the first NS by a random 0..MAX_RTR_SOLICITATION_DELAY.
         joinGroup(Ipv6Address.solicitedNodeHi(), Ipv6Address.solicitedNodeLo(lo));
-        long delay = config.rtrSolicitationDelayNanos > 0 ? (long) (stack.random().nextDouble() * config.rtrSolicitationDelayNanos) : 0;
-        stack.timers().schedule(a.timer, stack.now() + delay);
+        long delay = config.rtrSolicitationDelayNanos > 0 ? (long) (ctx.random().nextDouble() * config.rtrSolicitationDelayNanos) : 0;
+        ctx.timers().schedule(a.timer, ctx.now() + delay);
         return a;
     }
 
@@ -258,7 +260,7 @@ public final class Ndp {
                 // RFC 4862 §5.4.2: NS from ::, to the solicited-node group, target the tentative address.
                 a.setDadProbesLeft(a.dadProbesLeft() - 1);
                 sendNs(a.hi(), a.lo(), 0, 0, Ipv6Address.solicitedNodeHi(), Ipv6Address.solicitedNodeLo(a.lo()), -1);
-                stack.timers().schedule(a.timer, now + retrans);
+                ctx.timers().schedule(a.timer, now + retrans);
                 return;
             }
             // RFC 4862 §5.4: no duplicate heard within RetransTimer after the last NS.
@@ -300,14 +302,14 @@ public final class Ndp {
             next = Math.min(next, a.preferredUntil());
         }
         if (next != INFINITE) {
-            stack.timers().schedule(a.timer, next);
+            ctx.timers().schedule(a.timer, next);
         } else {
-            stack.timers().cancel(a.timer);
+            ctx.timers().cancel(a.timer);
         }
     }
 
     private void removeAddress(LocalAddress a) {
-        stack.timers().cancel(a.timer);
+        ctx.timers().cancel(a.timer);
         ip().removeAddress(a);
         leaveGroup(Ipv6Address.solicitedNodeHi(), Ipv6Address.solicitedNodeLo(a.lo()));
     }
@@ -320,7 +322,7 @@ public final class Ndp {
         counters.inc(NdpCounter.DAD_DUPLICATE);
         System.err.println("tapstack: IPv6 duplicate address detected: " + Ipv6Address.toString(a.hi(), a.lo())
                 + " (" + a.origin().name().toLowerCase(java.util.Locale.ROOT) + "); not using it");
-        stack.timers().cancel(a.timer);
+        ctx.timers().cancel(a.timer);
         a.setState(LocalAddress.State.DUPLICATE);
         leaveGroup(Ipv6Address.solicitedNodeHi(), Ipv6Address.solicitedNodeLo(a.lo()));
         if (a.origin() != LocalAddress.Origin.STATIC && config.ipv6StableIids && a.dadCounter() < IDGEN_RETRIES) {
@@ -334,8 +336,8 @@ public final class Ndp {
         if (!config.ipv6Auto || config.rtrSolicitations <= 0 || raSeen || rsTimer.isScheduled() || rsSent > 0) {
             return;
         }
-        long delay = (long) (stack.random().nextDouble() * config.rtrSolicitationDelayNanos);
-        stack.timers().schedule(rsTimer, stack.now() + delay);
+        long delay = (long) (ctx.random().nextDouble() * config.rtrSolicitationDelayNanos);
+        ctx.timers().schedule(rsTimer, ctx.now() + delay);
     }
 
     private void onRsTimer(long now) {
@@ -345,7 +347,7 @@ public final class Ndp {
         rsSent++;
         sendRs();
         if (rsSent < config.rtrSolicitations) {
-            stack.timers().schedule(rsTimer, now + config.rtrSolicitationIntervalNanos);
+            ctx.timers().schedule(rsTimer, now + config.rtrSolicitationIntervalNanos);
         }
     }
 
@@ -454,7 +456,7 @@ public final class Ndp {
      */
     public void output(PacketBuf p, long hi, long lo) {
         Neighbor e = cache.get(hi, lo);
-        long now = stack.now();
+        long now = ctx.now();
         if (e == null) {
             e = new Neighbor(hi, lo);
             e.state = State.INCOMPLETE;
@@ -477,10 +479,10 @@ public final class Ndp {
             case STALE -> {
                 // RFC 4861 §7.3.3: first use of a STALE entry → DELAY, send the packet.
                 e.state = State.DELAY;
-                stack.timers().schedule(e.timer, now + config.ndDelayFirstProbeNanos);
-                stack.transmitFrame(p, e.mac, EthernetFrame.TYPE_IPV6);
+                ctx.timers().schedule(e.timer, now + config.ndDelayFirstProbeNanos);
+                link.transmitFrame(p, e.mac, EthernetFrame.TYPE_IPV6);
             }
-            default -> stack.transmitFrame(p, e.mac, EthernetFrame.TYPE_IPV6);
+            default -> link.transmitFrame(p, e.mac, EthernetFrame.TYPE_IPV6);
         }
     }
 
@@ -522,7 +524,7 @@ public final class Ndp {
     }
 
     private void remove(Neighbor e) {
-        stack.timers().cancel(e.timer);
+        ctx.timers().cancel(e.timer);
         pendingTotal -= e.pending.size();
         e.pending.clear();
         cache.remove(e.hi, e.lo);
@@ -531,22 +533,22 @@ public final class Ndp {
     private void setReachable(Neighbor e) {
         e.state = State.REACHABLE;
         e.probes = 0;
-        e.updated = stack.now();
-        stack.timers().schedule(e.timer, stack.now() + reachableTime);
+        e.updated = ctx.now();
+        ctx.timers().schedule(e.timer, ctx.now() + reachableTime);
     }
 
     private void setStale(Neighbor e) {
         e.state = State.STALE;
         e.probes = 0;
-        e.updated = stack.now();
-        stack.timers().cancel(e.timer);
+        e.updated = ctx.now();
+        ctx.timers().cancel(e.timer);
     }
 
     private void flush(Neighbor e) {
         PacketBuf q;
         while ((q = e.pending.poll()) != null) {
             pendingTotal--;
-            stack.transmitFrame(q, e.mac, EthernetFrame.TYPE_IPV6);
+            link.transmitFrame(q, e.mac, EthernetFrame.TYPE_IPV6);
         }
     }
 
@@ -560,7 +562,7 @@ public final class Ndp {
             e = new Neighbor(hi, lo);
             e.mac = mac;
             e.state = State.STALE;
-            e.updated = stack.now();
+            e.updated = ctx.now();
             e.router = isRouter;
             if (!insert(e)) {
                 counters.inc(NdpCounter.DROP_CACHE_FULL);
@@ -606,7 +608,7 @@ public final class Ndp {
                 sendNs(e.hi, e.lo, sHi, sLo, Ipv6Address.solicitedNodeHi(), Ipv6Address.solicitedNodeLo(e.lo), -1);
             }
         }
-        stack.timers().schedule(e.timer, now + retrans);
+        ctx.timers().schedule(e.timer, now + retrans);
     }
 
     // ---- input ----
@@ -807,8 +809,8 @@ public final class Ndp {
             return;
         }
         raSeen = true;
-        stack.timers().cancel(rsTimer);
-        long now = stack.now();
+        ctx.timers().cancel(rsTimer);
+        long now = ctx.now();
         int curHop = b.get(off + 4) & 0xff;
         if (curHop != 0) {
             ip().setHopLimit(curHop);
@@ -836,7 +838,7 @@ public final class Ndp {
                 case NdpOptions.MTU -> {
                     long mtu = b.getInt(at + 4) & 0xffff_ffffL;
                     // §6.3.4: accept an MTU within [1280, the link's maximum].
-                    if (opts.optionLength() == 8 && mtu >= PathMtuCache.IPV6_MIN_MTU && mtu <= stack.mtu()) {
+                    if (opts.optionLength() == 8 && mtu >= PathMtuCache.IPV6_MIN_MTU && mtu <= link.mtu()) {
                         ip().setLinkMtu((int) mtu);
                         counters.inc(NdpCounter.MTU_UPDATED);
                     }
@@ -876,14 +878,14 @@ public final class Ndp {
             routers.add(r);
             counters.inc(NdpCounter.ROUTERS_ADDED);
         }
-        stack.timers().schedule(r.timer, now + lifetimeSec * 1_000_000_000L);
+        ctx.timers().schedule(r.timer, now + lifetimeSec * 1_000_000_000L);
     }
 
     private void removeRouter(long hi, long lo) {
         for (int i = 0; i < routers.size(); i++) {
             Router r = routers.get(i);
             if (r.hi == hi && r.lo == lo) {
-                stack.timers().cancel(r.timer);
+                ctx.timers().cancel(r.timer);
                 routers.remove(i);
                 counters.inc(NdpCounter.ROUTERS_REMOVED);
                 return;
@@ -998,14 +1000,14 @@ public final class Ndp {
             counters.inc(NdpCounter.PREFIXES_ADDED);
         }
         if (valid == 0xffff_ffffL) {
-            stack.timers().cancel(found.timer);
+            ctx.timers().cancel(found.timer);
         } else {
-            stack.timers().schedule(found.timer, now + valid * 1_000_000_000L);
+            ctx.timers().schedule(found.timer, now + valid * 1_000_000_000L);
         }
     }
 
     private void removePrefix(Prefix p) {
-        stack.timers().cancel(p.timer);
+        ctx.timers().cancel(p.timer);
         if (prefixes.remove(p)) {
             counters.inc(NdpCounter.PREFIXES_REMOVED);
         }
@@ -1068,7 +1070,7 @@ public final class Ndp {
             return;
         }
         int len = 8 + 20 * n;
-        PacketBuf p = stack.allocate(len + 8);
+        PacketBuf p = ctx.allocate(len + 8);
         if (p == null) {
             counters.inc(NdpCounter.DROP_NO_BUFFER);
             return;
@@ -1104,7 +1106,7 @@ public final class Ndp {
     private void sendNs(long tHi, long tLo, long sHi, long sLo, long dHi, long dLo, long unicastMac) {
         boolean withSlla = !Ipv6Address.isUnspecified(sHi, sLo);
         int len = 24 + (withSlla ? 8 : 0);
-        PacketBuf p = stack.allocate(len);
+        PacketBuf p = ctx.allocate(len);
         if (p == null) {
             counters.inc(NdpCounter.DROP_NO_BUFFER);
             return;
@@ -1115,7 +1117,7 @@ public final class Ndp {
         b.putLong(at + 8, tHi);
         b.putLong(at + 16, tLo);
         if (withSlla) {
-            NdpOptions.emitLla(b, at + 24, NdpOptions.SOURCE_LLA, stack.mac());
+            NdpOptions.emitLla(b, at + 24, NdpOptions.SOURCE_LLA, link.mac());
         }
         counters.inc(NdpCounter.TX_NS);
         finishAndSend(p, at, len, sHi, sLo, dHi, dLo, unicastMac);
@@ -1123,11 +1125,11 @@ public final class Ndp {
 
     /** NA (RFC 4861 §4.4, §7.2.4): R=0 (a host), S as given, O=1, with our TLLA. */
     private void sendNa(long tHi, long tLo, long dHi, long dLo, boolean solicited, long dstMac) {
-        if (stack.isMirrored()) {
+        if (ctx.isMirrored()) {
             return; // a copy shared by a sibling queue: the queue that received it answers
         }
         int len = 32;
-        PacketBuf p = stack.allocate(len);
+        PacketBuf p = ctx.allocate(len);
         if (p == null) {
             counters.inc(NdpCounter.DROP_NO_BUFFER);
             return;
@@ -1137,7 +1139,7 @@ public final class Ndp {
         Icmpv6.emitHeader(b, at, Icmpv6.NEIGHBOR_ADVERTISEMENT, 0, (solicited ? 0x4000_0000 : 0) | 0x2000_0000);
         b.putLong(at + 8, tHi);
         b.putLong(at + 16, tLo);
-        NdpOptions.emitLla(b, at + 24, NdpOptions.TARGET_LLA, stack.mac());
+        NdpOptions.emitLla(b, at + 24, NdpOptions.TARGET_LLA, link.mac());
         counters.inc(NdpCounter.TX_NA);
         finishAndSend(p, at, len, tHi, tLo, dHi, dLo, dstMac);
     }
@@ -1148,7 +1150,7 @@ public final class Ndp {
         long sHi = ll == null ? 0 : ll.hi();
         long sLo = ll == null ? 0 : ll.lo();
         int len = 8 + (ll == null ? 0 : 8);
-        PacketBuf p = stack.allocate(len);
+        PacketBuf p = ctx.allocate(len);
         if (p == null) {
             counters.inc(NdpCounter.DROP_NO_BUFFER);
             return;
@@ -1156,7 +1158,7 @@ public final class Ndp {
         int at = p.append(len);
         Icmpv6.emitHeader(p.buf(), at, Icmpv6.ROUTER_SOLICITATION, 0, 0);
         if (ll != null) {
-            NdpOptions.emitLla(p.buf(), at + 8, NdpOptions.SOURCE_LLA, stack.mac());
+            NdpOptions.emitLla(p.buf(), at + 8, NdpOptions.SOURCE_LLA, link.mac());
         }
         counters.inc(NdpCounter.TX_RS);
         finishAndSend(p, at, len, sHi, sLo, Ipv6Address.ALL_ROUTERS_HI, Ipv6Address.ALL_ROUTERS_LO, -1);
@@ -1169,7 +1171,7 @@ public final class Ndp {
             p.l3 = h;
             Ipv6Header.emit(p.buf(), h, 0, 0, len, Ipv6Header.NH_ICMPV6, ND_HOP_LIMIT, sHi, sLo, dHi, dLo);
             ip().counters().inc(io.tapstack.ip6.Ipv6Counter.TX);
-            stack.transmitFrame(p, dstMac >= 0 ? dstMac : Ipv6Address.multicastMac(dLo), EthernetFrame.TYPE_IPV6);
+            link.transmitFrame(p, dstMac >= 0 ? dstMac : Ipv6Address.multicastMac(dLo), EthernetFrame.TYPE_IPV6);
             return;
         }
         ip().send(p, sHi, sLo, dHi, dLo, Ipv6Header.NH_ICMPV6, ND_HOP_LIMIT, 0);

@@ -1,10 +1,8 @@
-package io.tapstack.loop;
+package io.tapstack;
 
-import io.tapstack.Frames;
-import io.tapstack.NetStack;
-import io.tapstack.TwoHosts;
-import io.tapstack.icmp.IcmpCounter;
+import io.tapstack.ip.IcmpCounter;
 import io.tapstack.link.PairLink;
+import io.tapstack.loop.Clock;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

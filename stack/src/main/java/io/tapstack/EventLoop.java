@@ -1,7 +1,7 @@
-package io.tapstack.loop;
+package io.tapstack;
 
-import io.tapstack.NetStack;
 import io.tapstack.link.LinkCounter;
+import io.tapstack.loop.Clock;
 import io.tapstack.stats.Counters;
 
 import java.util.concurrent.CompletableFuture;

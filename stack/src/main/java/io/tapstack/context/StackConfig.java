@@ -1,14 +1,18 @@
-package io.tapstack;
+package io.tapstack.context;
 
-import io.tapstack.ip.InterfaceAddress;
-import io.tapstack.ip6.Ipv6InterfaceAddress;
+import io.tapstack.wire.InterfaceAddress;
+import io.tapstack.wire.Ipv6InterfaceAddress;
 import io.tapstack.wire.IpAddr;
 import io.tapstack.wire.MacAddress;
 
 import java.util.ArrayList;
 import java.util.List;
 
-/** Configuration of one {@link NetStack}: addresses and the tunables with their defaults. */
+/**
+ * Configuration of one {@link io.tapstack.NetStack}: addresses and the tunables with their
+ * defaults. Protocols read it (it is handed to each at construction); it lives in this leaf
+ * package so that reading it does not make a protocol depend on the stack.
+ */
 public final class StackConfig {
     /** The stack's own MAC (the TAP's kernel side has a different one). */
     public MacAddress mac = MacAddress.randomLocal();

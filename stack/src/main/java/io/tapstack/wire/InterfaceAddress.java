@@ -1,6 +1,5 @@
-package io.tapstack.ip;
+package io.tapstack.wire;
 
-import io.tapstack.wire.Ipv4Address;
 
 /** An IPv4 address assigned to the interface, with its prefix. */
 public record InterfaceAddress(int address, int prefixLength) {

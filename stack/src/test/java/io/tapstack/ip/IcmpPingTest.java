@@ -1,4 +1,4 @@
-package io.tapstack.icmp;
+package io.tapstack.ip;
 
 import io.tapstack.TwoHosts;
 import org.junit.jupiter.api.Test;

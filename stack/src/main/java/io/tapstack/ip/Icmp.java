@@ -1,10 +1,8 @@
-package io.tapstack.icmp;
+package io.tapstack.ip;
 
-import io.tapstack.NetStack;
-import io.tapstack.StackConfig;
 import io.tapstack.buffer.PacketBuf;
-import io.tapstack.ip.IpMeta;
-import io.tapstack.ip.IpProtocolHandler;
+import io.tapstack.context.StackConfig;
+import io.tapstack.context.StackContext;
 import io.tapstack.stats.Counters;
 import io.tapstack.util.TokenBucket;
 import io.tapstack.wire.Icmpv4;
@@ -27,7 +25,8 @@ public final class Icmp implements IpProtocolHandler {
     /** Largest error message: RFC 1812 §4.3.2.3 quotes as much as fits in 576 bytes. */
     private static final int MAX_ERROR_LEN = 576;
 
-    private final NetStack stack;
+    private final StackContext ctx;
+    private final Ipv4 ipv4;
     private final StackConfig config;
     private final Counters<IcmpCounter> counters;
     private final Icmpv4 view = new Icmpv4();
@@ -36,12 +35,14 @@ public final class Icmp implements IpProtocolHandler {
     private final TokenBucket errorLimit;
     private EchoListener echoListener;
 
-    public Icmp(NetStack stack) {
-        this.stack = stack;
-        this.config = stack.config();
-        this.counters = stack.stats().register("icmp", IcmpCounter.class);
-        this.errorLimit = new TokenBucket(config.icmpErrorsPerSecond, config.icmpErrorBurst, stack.now());
-        stack.ipv4().register(Ipv4Header.PROTO_ICMP, this);
+    /** Built by {@link Ipv4}, to which it attaches itself as protocol 1. */
+    Icmp(StackContext ctx, StackConfig config, Ipv4 ipv4) {
+        this.ctx = ctx;
+        this.ipv4 = ipv4;
+        this.config = config;
+        this.counters = ctx.stats().register("icmp", IcmpCounter.class);
+        this.errorLimit = new TokenBucket(config.icmpErrorsPerSecond, config.icmpErrorBurst, ctx.now());
+        ipv4.register(Ipv4Header.PROTO_ICMP, this);
     }
 
     public Counters<IcmpCounter> counters() {
@@ -68,7 +69,7 @@ public final class Icmp implements IpProtocolHandler {
                     counters.inc(IcmpCounter.RX_ECHO_REPLY);
                     EchoListener l = echoListener;
                     if (l != null) {
-                        l.onEchoReply(meta.src4(), view.id(), view.seq(), p.buf(), view.dataOffset(), view.dataLength(), stack.now());
+                        l.onEchoReply(meta.src4(), view.id(), view.seq(), p.buf(), view.dataOffset(), view.dataLength(), ctx.now());
                     }
                 }
                 case Icmpv4.DEST_UNREACHABLE, Icmpv4.TIME_EXCEEDED, Icmpv4.PARAMETER_PROBLEM, Icmpv4.SOURCE_QUENCH -> {
@@ -92,7 +93,7 @@ public final class Icmp implements IpProtocolHandler {
             return;
         }
         int len = view.length();
-        PacketBuf r = stack.allocate(len);
+        PacketBuf r = ctx.allocate(len);
         if (r == null) {
             counters.inc(IcmpCounter.DROP_NO_BUFFER);
             return;
@@ -106,12 +107,12 @@ public final class Icmp implements IpProtocolHandler {
         int src = meta.dstBroadcastOrMulticast ? 0 : meta.dst4();
         counters.inc(IcmpCounter.TX);
         counters.inc(IcmpCounter.TX_ECHO_REPLY);
-        stack.ipv4().output(r, src, meta.src4(), Ipv4Header.PROTO_ICMP, config.ttl, meta.tos, false);
+        ipv4.output(r, src, meta.src4(), Ipv4Header.PROTO_ICMP, config.ttl, meta.tos, false);
     }
 
     /** Sends an echo request (for a ping client in the stack). Returns false without a buffer. */
     public boolean sendEchoRequest(int dst, int id, int seq, byte[] data) {
-        PacketBuf r = stack.allocate(Icmpv4.HEADER_LEN + data.length);
+        PacketBuf r = ctx.allocate(Icmpv4.HEADER_LEN + data.length);
         if (r == null) {
             counters.inc(IcmpCounter.DROP_NO_BUFFER);
             return false;
@@ -122,7 +123,7 @@ public final class Icmp implements IpProtocolHandler {
         Icmpv4.fillChecksum(r.buf(), at, Icmpv4.HEADER_LEN + data.length);
         counters.inc(IcmpCounter.TX);
         counters.inc(IcmpCounter.TX_ECHO_REQUEST);
-        stack.ipv4().output(r, 0, dst, Ipv4Header.PROTO_ICMP, config.ttl, 0, false);
+        ipv4.output(r, 0, dst, Ipv4Header.PROTO_ICMP, config.ttl, 0, false);
         return true;
     }
 
@@ -138,11 +139,11 @@ public final class Icmp implements IpProtocolHandler {
             return;
         }
         // It must be about a packet we sent.
-        if (!stack.ipv4().isLocal(quoted.src())) {
+        if (!ipv4.isLocal(quoted.src())) {
             counters.inc(IcmpCounter.DROP_BAD_QUOTE);
             return;
         }
-        IpProtocolHandler h = stack.ipv4().handler(quoted.protocol());
+        IpProtocolHandler h = ipv4.handler(quoted.protocol());
         if (h != null && h != this) {
             int info = view.type() == Icmpv4.DEST_UNREACHABLE && view.code() == Icmpv4.UNREACH_NEEDFRAG
                     ? p.buf().getShort(p.start() + 6) & 0xffff : 0;
@@ -187,12 +188,12 @@ public final class Icmp implements IpProtocolHandler {
             counters.inc(IcmpCounter.ERRORS_SUPPRESSED);
             return;
         }
-        if (!errorLimit.take(stack.now())) {
+        if (!errorLimit.take(ctx.now())) {
             counters.inc(IcmpCounter.ERRORS_RATE_LIMITED);
             return;
         }
         int qlen = Math.min(avail, MAX_ERROR_LEN - Ipv4Header.MIN_LENGTH - Icmpv4.HEADER_LEN);
-        PacketBuf r = stack.allocate(Icmpv4.HEADER_LEN + qlen);
+        PacketBuf r = ctx.allocate(Icmpv4.HEADER_LEN + qlen);
         if (r == null) {
             counters.inc(IcmpCounter.DROP_NO_BUFFER);
             return;
@@ -204,8 +205,8 @@ public final class Icmp implements IpProtocolHandler {
         counters.inc(IcmpCounter.TX);
         counters.inc(type == Icmpv4.TIME_EXCEEDED ? IcmpCounter.TX_TIME_EXCEEDED : IcmpCounter.TX_DEST_UNREACHABLE);
         int dst = quoted.dst();
-        int ourSrc = stack.ipv4().isLocal(dst) ? dst : 0;
-        stack.ipv4().output(r, ourSrc, src, Ipv4Header.PROTO_ICMP, config.ttl, 0, false);
+        int ourSrc = ipv4.isLocal(dst) ? dst : 0;
+        ipv4.output(r, ourSrc, src, Ipv4Header.PROTO_ICMP, config.ttl, 0, false);
     }
 
 }

@@ -1,4 +1,4 @@
-package io.tapstack.icmp;
+package io.tapstack.ip;
 
 /** ICMP counters and drop reasons (cf. RFC 4293 icmpStatsTable, netstat -s). */
 public enum IcmpCounter {

@@ -1,11 +1,8 @@
-package io.tapstack.icmp;
+package io.tapstack.ip;
 
 import io.tapstack.Frames;
 import io.tapstack.TwoHosts;
 import io.tapstack.buffer.PacketBuf;
-import io.tapstack.ip.IpMeta;
-import io.tapstack.ip.IpProtocolHandler;
-import io.tapstack.ip.Ipv4;
 import io.tapstack.wire.Icmpv4;
 import io.tapstack.wire.Ipv4Header;
 import org.junit.jupiter.api.Test;
@@ -31,7 +28,7 @@ class IcmpTest {
     private static final long SEC = 1_000_000_000L;
     private static final long MS = 1_000_000L;
 
-    private static TwoHosts resolved(java.util.function.Consumer<io.tapstack.StackConfig> tweak) {
+    private static TwoHosts resolved(java.util.function.Consumer<io.tapstack.context.StackConfig> tweak) {
         TwoHosts h = new TwoHosts(1500, -1, tweak);
         h.a.icmp().sendEchoRequest(IP_B, 1, 1, new byte[0]);
         h.settle();
