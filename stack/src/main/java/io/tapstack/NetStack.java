@@ -3,8 +3,6 @@ package io.tapstack;
 import io.tapstack.arp.Arp;
 import io.tapstack.buffer.PacketBuf;
 import io.tapstack.buffer.PacketPool;
-import io.tapstack.capture.CaptureTap;
-import io.tapstack.capture.Direction;
 import io.tapstack.context.IpOutput;
 import io.tapstack.context.LinkOutput;
 import io.tapstack.context.StackConfig;
@@ -69,8 +67,11 @@ public final class NetStack implements StackContext, LinkOutput, IpOutput {
     private final PacketBuf[] rxBurst;
     private final EthernetFrame eth = new EthernetFrame();
     private final Gro gro;
-    private volatile FrameTap tap;
-    private final CaptureTap capture = new CaptureTap();
+    private static final FrameTap[] NO_TAPS = new FrameTap[0];
+    /** Copy-on-write: written under {@code tapLock} by any thread, read once per frame by the loop. */
+    private volatile FrameTap[] taps = NO_TAPS;
+    private final Object tapLock = new Object(); // never taken by the loop thread
+    private FrameTap setTap; // the one attached through setFrameTap, guarded by tapLock
     private long now;
     private boolean started;
 
@@ -201,16 +202,73 @@ public final class NetStack implements StackContext, LinkOutput, IpOutput {
     }
 
     /**
-     * The capture point at the link boundary (sessions may be added from any thread): frames
-     * as they cross the wire, without the virtio-net header, timestamped by the loop's clock.
+     * Attaches a tap at the link boundary (from any thread): it sees every frame as it crosses
+     * the wire, without the virtio-net header, timestamped by the loop's clock, on the loop
+     * thread. Packet capture (the {@code capture} module) plugs in here. With no tap attached a
+     * frame costs one volatile read; attaching or detaching never blocks the loop (the set is a
+     * copy-on-write array). Adding a tap twice has no effect.
      */
-    public CaptureTap captureTap() {
-        return capture;
+    public void addFrameTap(FrameTap t) {
+        java.util.Objects.requireNonNull(t);
+        synchronized (tapLock) {
+            FrameTap[] a = taps;
+            for (FrameTap x : a) {
+                if (x == t) {
+                    return;
+                }
+            }
+            FrameTap[] n = java.util.Arrays.copyOf(a, a.length + 1);
+            n[a.length] = t;
+            taps = n;
+        }
     }
 
-    /** Attaches (or with null detaches) a tap that sees every frame. */
+    /** Detaches a tap added by {@link #addFrameTap}; no effect if it is not attached. */
+    public void removeFrameTap(FrameTap t) {
+        synchronized (tapLock) {
+            FrameTap[] a = taps;
+            for (int i = 0; i < a.length; i++) {
+                if (a[i] == t) {
+                    if (a.length == 1) {
+                        taps = NO_TAPS;
+                        return;
+                    }
+                    FrameTap[] n = new FrameTap[a.length - 1];
+                    System.arraycopy(a, 0, n, 0, i);
+                    System.arraycopy(a, i + 1, n, i, a.length - i - 1);
+                    taps = n;
+                    return;
+                }
+            }
+        }
+    }
+
+    /**
+     * Replaces the tap previously attached through this method with {@code t} (null detaches
+     * it); taps added with {@link #addFrameTap} stay.
+     */
     public void setFrameTap(FrameTap t) {
-        this.tap = t;
+        synchronized (tapLock) {
+            if (setTap != null) {
+                removeFrameTap(setTap);
+            }
+            setTap = t;
+            if (t != null) {
+                addFrameTap(t);
+            }
+        }
+    }
+
+    /** Shows a frame to every attached tap, all with the same wall-clock timestamp. */
+    private void tapFrame(PacketBuf p, boolean outbound) {
+        FrameTap[] a = taps;
+        if (a.length == 0) {
+            return;
+        }
+        long wall = clock.wallNanos();
+        for (FrameTap t : a) {
+            t.frame(p.buf(), p.start(), p.length(), wall, outbound);
+        }
     }
 
     /**
@@ -283,13 +341,7 @@ public final class NetStack implements StackContext, LinkOutput, IpOutput {
         }
         linkStats.inc(LinkCounter.RX_FRAMES);
         linkStats.add(LinkCounter.RX_BYTES, p.length());
-        if (capture.isActive()) {
-            capture.capture(p.buf(), p.start(), p.length(), clock.wallNanos(), Direction.INBOUND);
-        }
-        FrameTap t = tap;
-        if (t != null) {
-            t.frame(p.buf(), p.start(), p.length(), clock.wallNanos(), false);
-        }
+        tapFrame(p, false);
         return true;
     }
 
@@ -455,13 +507,7 @@ public final class NetStack implements StackContext, LinkOutput, IpOutput {
         int at = p.push(EthernetFrame.HEADER_LEN);
         p.l2 = at;
         EthernetFrame.emit(p.buf(), at, dstMac, mac, etherType);
-        if (capture.isActive()) {
-            capture.capture(p.buf(), p.start(), p.length(), clock.wallNanos(), Direction.OUTBOUND);
-        }
-        FrameTap t = tap;
-        if (t != null) {
-            t.frame(p.buf(), p.start(), p.length(), clock.wallNanos(), true);
-        }
+        tapFrame(p, true);
         linkStats.inc(LinkCounter.TX_FRAMES);
         linkStats.add(LinkCounter.TX_BYTES, p.length());
         if (link.vnetHeader()) {

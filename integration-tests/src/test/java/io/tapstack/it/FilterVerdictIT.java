@@ -179,7 +179,7 @@ class FilterVerdictIT {
 
     static List<String> expressions() throws IOException {
         List<String> out = new ArrayList<>();
-        Path shared = Path.of("../stack/src/test/resources/capture/expressions.txt");
+        Path shared = Path.of("../capture/src/test/resources/capture/expressions.txt");
         assertTrue(Files.isRegularFile(shared), "missing " + shared.toAbsolutePath());
         out.addAll(lines(Files.newInputStream(shared)));
         out.addAll(lines(FilterVerdictIT.class.getResourceAsStream("/capture/it-expressions.txt")));

@@ -157,16 +157,16 @@ public final class HostOptions {
             return s + extra;
         }
 
-        /** Attaches a capture session to every queue's tap. */
+        /** Attaches a capture session to every queue's stack (the frame-tap SPI). */
         public void addCapture(io.tapstack.capture.CaptureSession cs) {
             for (Queue q : queues) {
-                q.stack().captureTap().add(cs);
+                q.stack().addFrameTap(cs);
             }
         }
 
         public void removeCapture(io.tapstack.capture.CaptureSession cs) {
             for (Queue q : queues) {
-                q.stack().captureTap().remove(cs);
+                q.stack().removeFrameTap(cs);
             }
         }
 

@@ -1,5 +1,6 @@
 package io.tapstack.capture;
 
+import io.tapstack.link.FrameTap;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.Objects;
@@ -10,8 +11,8 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * One capture: a BPF filter, a snapshot length and a sink, joined by a bounded queue that a
- * dedicated writer thread drains. {@link #offer} is what {@link CaptureTap} calls on the event
- * loop: it runs the filter, copies the snapped frame into a preallocated queue slot and returns.
+ * dedicated writer thread drains. {@link #offer} is what the stack calls on the event loop (through
+ * the frame-tap SPI, {@link #frame}, or through a {@link CaptureTap}): it runs the filter, copies the snapped frame into a preallocated queue slot and returns.
  * It never blocks: when the queue is full the frame is dropped and counted, as libpcap counts
  * {@code ps_drop} when the kernel ring overflows. A slow sink (a pipe to Wireshark, a disk)
  * therefore costs drops, never loop latency.
@@ -21,7 +22,7 @@ import java.util.concurrent.locks.LockSupport;
  * Slot buffers grow to the largest frame they have held and are then reused: after warm-up
  * nothing is allocated per packet.
  */
-public final class CaptureSession implements AutoCloseable {
+public final class CaptureSession implements AutoCloseable, FrameTap {
     private static final AtomicInteger IDS = new AtomicInteger();
 
     private final BpfFilter filter;
@@ -87,7 +88,17 @@ public final class CaptureSession implements AutoCloseable {
     }
 
     /**
-     * Offers a frame (called by {@link CaptureTap} on an event-loop thread). Never blocks.
+     * The stack's frame-tap SPI ({@code NetStack.addFrameTap(session)}): {@link #offer} with
+     * {@link Direction#OUTBOUND} for frames the stack sends, {@link Direction#INBOUND} for frames
+     * it receives. Never blocks, allocates nothing after warm-up.
+     */
+    @Override
+    public void frame(ByteBuffer buf, int off, int len, long wallNanos, boolean outbound) {
+        offer(buf, off, len, wallNanos, outbound ? Direction.OUTBOUND : Direction.INBOUND);
+    }
+
+    /**
+     * Offers a frame (called by {@link CaptureTap} or {@link #frame} on an event-loop thread). Never blocks.
      * Frames offered after {@link #close()} are ignored.
      */
     public void offer(ByteBuffer frame, int offset, int length, long timestampNanos, Direction direction) {

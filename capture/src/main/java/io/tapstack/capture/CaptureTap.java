@@ -1,17 +1,23 @@
 package io.tapstack.capture;
 
+import io.tapstack.link.FrameTap;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 
 /**
- * The capture point at the link boundary. The stack calls {@link #capture} on the event-loop
- * thread for every frame it receives from or sends to the link. With no session attached this
- * is one volatile read of an empty array and a return: nothing is allocated, nothing is locked.
- * With sessions, each runs its filter and queues a copy (see {@link CaptureSession}).
+ * A set of capture sessions seen as one {@link FrameTap}: {@link #capture} (or {@link #frame},
+ * the stack's frame-tap SPI) offers every frame to each session on the calling (event-loop)
+ * thread. With no session attached this is one volatile read of an empty array and a return:
+ * nothing is allocated, nothing is locked. With sessions, each runs its filter and queues a copy
+ * (see {@link CaptureSession}).
+ *
+ * <p>A single session can also be attached to a stack directly ({@code NetStack.addFrameTap}),
+ * since {@link CaptureSession} is a {@link FrameTap} itself; the stack keeps its own
+ * copy-on-write set, so an idle stack then costs one volatile read per frame.
  *
  * <p>Sessions are added and removed from any thread: the set is a copy-on-write array.
  */
-public final class CaptureTap {
+public final class CaptureTap implements FrameTap {
     private static final CaptureSession[] NONE = new CaptureSession[0];
     private volatile CaptureSession[] sessions = NONE;
 
@@ -20,6 +26,12 @@ public final class CaptureTap {
         CaptureSession[] s = sessions;
         if (s.length == 0) return;
         for (CaptureSession session : s) session.offer(frame, offset, length, timestampNanos, dir);
+    }
+
+    /** The frame-tap SPI: {@link #capture} with {@link Direction#OUTBOUND} or {@link Direction#INBOUND}. */
+    @Override
+    public void frame(ByteBuffer buf, int off, int len, long wallNanos, boolean outbound) {
+        capture(buf, off, len, wallNanos, outbound ? Direction.OUTBOUND : Direction.INBOUND);
     }
 
     /** True while at least one session is attached. */

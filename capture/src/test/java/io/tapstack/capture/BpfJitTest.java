@@ -8,6 +8,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
+import org.objectweb.asm.ClassWriter;
+import org.objectweb.asm.MethodVisitor;
+import org.objectweb.asm.Opcodes;
 
 /** The JIT and the interpreter agree on random valid programs over random packets. */
 class BpfJitTest {
@@ -113,5 +116,54 @@ class BpfJitTest {
         byte[] pkt = {7};
         assertEquals(8, f.filter(pkt));
         assertEquals(0, f.filter(new byte[0]));
+    }
+
+    /** Every class the JIT defines in these tests has passed ASM's CheckClassAdapter first. */
+    @Test void everyGeneratedClassIsCheckedByAsm() {
+        assertNotNull(BpfJit.inspector, "VerifyJitClasses is not installed");
+        long before = VerifyJitClasses.VERIFIED.get();
+        Random r = new Random(0xA53);
+        for (int i = 0; i < 200; i++) BpfJit.compile(randomProgram(r));
+        assertEquals(200, VerifyJitClasses.VERIFIED.get() - before);
+        // and the class files themselves, straight from the generator
+        for (int i = 0; i < 200; i++) VerifyJitClasses.check(BpfJit.generate(randomProgram(r)));
+    }
+
+    /** The check is not vacuous: a method that pops an empty stack is reported. */
+    @Test void asmCheckRejectsABrokenClass() {
+        ClassWriter cw = new ClassWriter(0);
+        cw.visit(Opcodes.V17, Opcodes.ACC_PUBLIC, "io/tapstack/capture/Broken", null, "java/lang/Object", null);
+        MethodVisitor m = cw.visitMethod(Opcodes.ACC_PUBLIC | Opcodes.ACC_STATIC, "f", "()I", null, null);
+        m.visitCode();
+        m.visitInsn(Opcodes.IADD);
+        m.visitInsn(Opcodes.IRETURN);
+        m.visitMaxs(2, 0);
+        m.visitEnd();
+        cw.visitEnd();
+        assertThrows(AssertionError.class, () -> VerifyJitClasses.check(cw.toByteArray()));
+    }
+
+    /** Branches beyond ±32 KiB of bytecode: ASM widens them, so such programs still compile. */
+    @Test void farJumpsCompile() {
+        List<BpfInsn> l = new ArrayList<>();
+        l.add(BpfInsn.stmt(LD | W | LEN, 0));
+        l.add(BpfInsn.jump(JMP | JEQ | K, 0, 0, 1));        // wirelen 0: to the JA, else over it
+        l.add(BpfInsn.stmt(JMP | JA, 3000));                 // over ~50 KiB of bytecode to the RET
+        for (int i = 0; i < 3000; i++) l.add(BpfInsn.stmt(LD | B | ABS, 0)); // each may go to reject, at the end
+        l.add(BpfInsn.stmt(RET | A, 0));
+        BpfProgram p = new BpfProgram(l);
+        assertTrue(BpfJit.generate(p).length > 2 * 32_768, "program too short to need wide jumps");
+        BpfFilter jit = BpfJit.compile(p);
+        BpfFilter interp = p.interpreter();
+        byte[] pkt = {7, 8, 9};
+        for (int caplen = 0; caplen <= 3; caplen++) {
+            for (int wirelen : new int[] {0, caplen, 60}) {
+                int expected = interp.filter(pkt, 0, caplen, wirelen);
+                assertEquals(expected, jit.filter(pkt, 0, caplen, wirelen), "caplen " + caplen + " wirelen " + wirelen);
+                assertEquals(expected, jit.filter(ByteBuffer.wrap(pkt), 0, caplen, wirelen));
+            }
+        }
+        assertEquals(7, jit.filter(pkt));
+        assertEquals(0, jit.filter(pkt, 0, 0, 60)); // rejected by the first load's far branch
     }
 }
