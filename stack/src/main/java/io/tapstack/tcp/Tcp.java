@@ -4,6 +4,7 @@ import io.tapstack.NetStack;
 import io.tapstack.buffer.PacketBuf;
 import io.tapstack.ip.IpMeta;
 import io.tapstack.ip.IpProtocolHandler;
+import io.tapstack.loop.Timer;
 import io.tapstack.socket.AddressInUse;
 import io.tapstack.socket.TcpException;
 import io.tapstack.socket.Unreachable;
@@ -486,7 +487,7 @@ public final class Tcp implements IpProtocolHandler {
             return;
         }
         // RFC 5927 §4.1: only believe errors that quote a sequence number in flight
-        if (!SeqNum.inRange(seq, c.sndUna, c.sndMax + 1)) {
+        if (!SeqNum.inRange(seq, c.sndUna(), c.sndMax() + 1)) {
             return;
         }
         boolean tooBig = (version == 4 && type == 3 && code == 4) || (version == 6 && type == 2);
@@ -619,6 +620,51 @@ public final class Tcp implements IpProtocolHandler {
                 t[j] = null;
                 i = j;
             }
+        }
+    }
+
+    // ---------------------------------------------------------------- what connections need of the stack
+
+    // The only calls into NetStack made on behalf of connections: time, timers, buffers, path
+    // properties and IP output all pass through here.
+
+    long now() {
+        return stack.now();
+    }
+
+    void schedule(Timer t, long deadline) {
+        stack.timers().schedule(t, deadline);
+    }
+
+    void cancel(Timer t) {
+        stack.timers().cancel(t);
+    }
+
+    PacketBuf allocate(int size) {
+        return stack.allocate(size);
+    }
+
+    int pathMtu(long hi, long lo) {
+        return stack.pathMtu(hi, lo);
+    }
+
+    int ipHeaderLength(long hi, long lo) {
+        return stack.ipHeaderLength(hi, lo);
+    }
+
+    int maxGsoPayload(long hi, long lo) {
+        return stack.maxGsoPayload(hi, lo);
+    }
+
+    /** Hands a TCP segment to IP (protocol 6, default TTL/TOS, checksum completed as needed). */
+    boolean ipOutput(PacketBuf p, long lHi, long lLo, long rHi, long rLo) {
+        return stack.ipOutput(p, lHi, lLo, rHi, rLo, 6, 0, 0, true);
+    }
+
+    /** {@link #ipOutput}, counting a segment that found no route. */
+    void output(PacketBuf p, long lHi, long lLo, long rHi, long rLo) {
+        if (!ipOutput(p, lHi, lLo, rHi, rLo)) {
+            counters.inc(TcpCounter.DROP_NO_ROUTE);
         }
     }
 
