@@ -4,6 +4,7 @@ import io.tapstack.NetStack;
 import io.tapstack.buffer.PacketBuf;
 import io.tapstack.ip.IpMeta;
 import io.tapstack.ip.IpProtocolHandler;
+import io.tapstack.loop.Timer;
 import io.tapstack.socket.AddressInUse;
 import io.tapstack.socket.TcpException;
 import io.tapstack.socket.Unreachable;
@@ -22,7 +23,7 @@ import java.util.WeakHashMap;
 
 /**
  * TCP for one {@link NetStack} (RFC 9293): segment demultiplexing, the connection table,
- * listeners, ISNs (RFC 6528), ephemeral ports (RFC 6056), SYN cookies (RFC 4987), RSTs for
+ * listeners, ISNs (RFC 6528), ephemeral ports (RFC 6056), SYN cookies (RFC 4987, {@link SynCookies}), RSTs for
  * segments that match no connection (RFC 9293 §3.10.7.1), and the readiness-event dispatch.
  * The per-connection protocol lives in {@link TcpConnection}.
  *
@@ -37,11 +38,9 @@ public final class Tcp implements IpProtocolHandler {
     private final TcpHeader hdr = new TcpHeader();
     private final Segment seg = new Segment();
     private final SipHash hash;
-    private final long tableSeed;
+    private final SynCookies cookies;
     private final long tsSeed;
-    /** Connection table: open addressing, linear probing, backward-shift deletion. */
-    private TcpConnection[] table = new TcpConnection[1024];
-    private int tableCount;
+    private final ConnectionTable table;
     private final TcpListener[] listeners = new TcpListener[65536];
     /** RFC 6056 §3.3.3 Algorithm 3's table of per-bucket increments. */
     private final short[] portTable = new short[256];
@@ -63,8 +62,9 @@ public final class Tcp implements IpProtocolHandler {
         this.counters = stack.stats().register("tcp", TcpCounter.class);
         SecureRandom r = new SecureRandom();
         this.hash = new SipHash(r.nextLong(), r.nextLong());
-        this.tableSeed = r.nextLong();
+        this.table = new ConnectionTable(r.nextLong());
         this.tsSeed = r.nextLong();
+        this.cookies = new SynCookies(this, hash);
     }
 
     /** Attaches TCP with default settings to a stack (idempotent). */
@@ -156,7 +156,7 @@ public final class Tcp implements IpProtocolHandler {
             counters.inc(TcpCounter.DROP_NO_ROUTE);
             throw new Unreachable("no route to " + remote);
         }
-        if (tableCount >= config.maxConnections) {
+        if (table.size() >= config.maxConnections) {
             throw new AddressInUse("connection table full");
         }
         int lport = o.localPort;
@@ -187,11 +187,7 @@ public final class Tcp implements IpProtocolHandler {
     /** Snapshots of every connection, for {@code ss}-like display. */
     public List<TcpInfo> connections() {
         List<TcpInfo> l = new ArrayList<>();
-        for (TcpConnection c : table) {
-            if (c != null) {
-                l.add(c.info());
-            }
-        }
+        table.forEach(c -> l.add(c.info()));
         return l;
     }
 
@@ -207,7 +203,7 @@ public final class Tcp implements IpProtocolHandler {
     }
 
     public int connectionCount() {
-        return tableCount;
+        return table.size();
     }
 
     public int timeWaitCount() {
@@ -311,7 +307,7 @@ public final class Tcp implements IpProtocolHandler {
             return; // "an incoming RST should be ignored"
         }
         if (s.hasAck()) {
-            if (!s.syn() && config.synCookies && cookieAck(l, s, m, lport, rport)) {
+            if (!s.syn() && config.synCookies && cookies.acceptAck(l, s, m, lport, rport)) {
                 return;
             }
             // "Any acknowledgment is bad if it arrives on a connection still in the LISTEN state"
@@ -328,9 +324,9 @@ public final class Tcp implements IpProtocolHandler {
             counters.inc(TcpCounter.DROP_ACCEPT_QUEUE_FULL);
             return;
         }
-        if (l.synQueued >= config.synQueueSize || tableCount >= config.maxConnections) {
+        if (l.synQueued >= config.synQueueSize || table.size() >= config.maxConnections) {
             if (config.synCookies) {
-                sendCookieSynAck(s, m, lport, rport);
+                cookies.sendSynAck(s, m, lport, rport);
             } else {
                 counters.inc(TcpCounter.DROP_SYN_QUEUE_FULL);
             }
@@ -373,82 +369,6 @@ public final class Tcp implements IpProtocolHandler {
         }
     }
 
-    // ---------------------------------------------------------------- SYN cookies (RFC 4987 §3.6)
-
-    /** MSS values a cookie can encode in 3 bits (common path MTUs). */
-    private static final int[] COOKIE_MSS = {536, 1200, 1220, 1360, 1400, 1440, 1460, 8960};
-    private static final long COOKIE_PERIOD = 64_000_000_000L;
-
-    private int cookieHash(long lHi, long lLo, int lport, long rHi, long rLo, int rport, int irs, int t) {
-        return (int) hash.hash(lHi ^ (rHi * 31), lLo ^ 0x5bd1e995L * rLo,
-                ((long) lport << 48) | ((long) rport << 32) | (irs & 0xffff_ffffL), t | 0xc00c1e00000000L);
-    }
-
-    private void sendCookieSynAck(Segment s, IpMeta m, int lport, int rport) {
-        int peerMss = s.opts.hasMss ? s.opts.mss : defaultMss(m.srcHi, m.srcLo);
-        int ourMss = stack.pathMtu(m.srcHi, m.srcLo) - stack.ipHeaderLength(m.srcHi, m.srcLo) - TcpHeader.MIN_LENGTH;
-        int want = Math.min(peerMss, ourMss);
-        int idx = 0;
-        for (int i = 0; i < COOKIE_MSS.length; i++) {
-            if (COOKIE_MSS[i] <= want) {
-                idx = i;
-            }
-        }
-        int t = (int) (stack.now() / COOKIE_PERIOD);
-        int h = cookieHash(m.dstHi, m.dstLo, lport, m.srcHi, m.srcLo, rport, s.seq, t);
-        int isn = ((t & 0x1f) << 27) | (idx << 24) | (h & 0xff_ffff);
-        PacketBuf p = stack.allocate(TcpHeader.MIN_LENGTH + 4);
-        if (p == null) {
-            counters.inc(TcpCounter.DROP_NO_BUFFER);
-            return;
-        }
-        int at = p.append(TcpHeader.MIN_LENGTH + 4);
-        int win = Math.min(config.receiveBufferSize, 65535);
-        TcpHeader.emit(p.buf(), at, lport, rport, isn, s.seq + 1, TcpHeader.MIN_LENGTH + 4,
-                TcpHeader.SYN | TcpHeader.ACK_FLAG, win);
-        TcpOptions.writeMss(p.buf(), at + TcpHeader.MIN_LENGTH, Math.min(ourMss, 65535));
-        TcpChecksum.fill(p.buf(), at, TcpHeader.MIN_LENGTH + 4, m.dstHi, m.dstLo, m.srcHi, m.srcLo);
-        counters.inc(TcpCounter.SYN_COOKIES_SENT);
-        counters.inc(TcpCounter.TX_SEGMENTS);
-        stack.ipOutput(p, m.dstHi, m.dstLo, m.srcHi, m.srcLo, 6, 0, 0, true);
-    }
-
-    /** Validates the ACK of a cookie SYN-ACK and creates the connection from it. */
-    private boolean cookieAck(TcpListener l, Segment s, IpMeta m, int lport, int rport) {
-        int cookie = s.ack - 1;
-        int irs = s.seq - 1;
-        int tc = cookie >>> 27;
-        long tnow = stack.now() / COOKIE_PERIOD;
-        boolean ok = false;
-        for (int age = 0; age <= 1 && !ok; age++) {
-            int t = (int) (tnow - age);
-            if ((t & 0x1f) == tc && (cookieHash(m.dstHi, m.dstLo, lport, m.srcHi, m.srcLo, rport, irs, t) & 0xff_ffff)
-                    == (cookie & 0xff_ffff)) {
-                ok = true;
-            }
-        }
-        if (!ok) {
-            counters.inc(TcpCounter.SYN_COOKIES_FAILED);
-            return false;
-        }
-        if (l.acceptQueue.size() >= l.backlog || tableCount >= config.maxConnections) {
-            counters.inc(TcpCounter.LISTEN_OVERFLOWS);
-            counters.inc(TcpCounter.DROP_ACCEPT_QUEUE_FULL);
-            return true;
-        }
-        counters.inc(TcpCounter.SYN_COOKIES_ACCEPTED);
-        TcpConnection c = new TcpConnection(this, m.dstHi, m.dstLo, lport, m.srcHi, m.srcLo, rport, l.options);
-        c.parent = l;
-        c.passive = true;
-        insert(c);
-        counters.inc(TcpCounter.PASSIVE_OPENS);
-        c.openFromCookie(s, cookie, irs, COOKIE_MSS[(cookie >>> 24) & 7]);
-        l.acceptQueue.add(c);
-        queueNotify(l);
-        c.segmentArrives(s);
-        return true;
-    }
-
     // ---------------------------------------------------------------- ICMP errors
 
     @Override
@@ -486,7 +406,7 @@ public final class Tcp implements IpProtocolHandler {
             return;
         }
         // RFC 5927 §4.1: only believe errors that quote a sequence number in flight
-        if (!SeqNum.inRange(seq, c.sndUna, c.sndMax + 1)) {
+        if (!SeqNum.inRange(seq, c.sndUna(), c.sndMax() + 1)) {
             return;
         }
         boolean tooBig = (version == 4 && type == 3 && code == 4) || (version == 6 && type == 2);
@@ -538,87 +458,60 @@ public final class Tcp implements IpProtocolHandler {
 
     // ---------------------------------------------------------------- connection table
 
-    private int slot(long lHi, long lLo, int lport, long rHi, long rLo, int rport) {
-        long h = tableSeed;
-        h ^= lHi * 0x9e3779b97f4a7c15L;
-        h = Long.rotateLeft(h, 23) ^ lLo * 0xc2b2ae3d27d4eb4fL;
-        h = Long.rotateLeft(h, 23) ^ rHi * 0x165667b19e3779f9L;
-        h = Long.rotateLeft(h, 23) ^ rLo * 0x9e3779b97f4a7c15L;
-        h = Long.rotateLeft(h, 23) ^ (((long) lport << 16) | rport) * 0xc2b2ae3d27d4eb4fL;
-        h ^= h >>> 33;
-        h *= 0xff51afd7ed558ccdL;
-        h ^= h >>> 33;
-        return (int) h & (table.length - 1);
-    }
-
     TcpConnection lookup(long lHi, long lLo, int lport, long rHi, long rLo, int rport) {
-        TcpConnection[] t = table;
-        int mask = t.length - 1;
-        for (int i = slot(lHi, lLo, lport, rHi, rLo, rport); t[i] != null; i = (i + 1) & mask) {
-            TcpConnection c = t[i];
-            if (c.localPort == lport && c.remotePort == rport && c.localLo == lLo && c.remoteLo == rLo
-                    && c.localHi == lHi && c.remoteHi == rHi) {
-                return c;
-            }
-        }
-        return null;
+        return table.lookup(lHi, lLo, lport, rHi, rLo, rport);
     }
 
-    private void insert(TcpConnection c) {
-        if ((tableCount + 1) * 2 > table.length) {
-            TcpConnection[] old = table;
-            table = new TcpConnection[old.length * 2];
-            for (TcpConnection o : old) {
-                if (o != null) {
-                    place(o);
-                }
-            }
-        }
-        place(c);
-        tableCount++;
-        c.inTable = true;
-    }
-
-    private void place(TcpConnection c) {
-        int mask = table.length - 1;
-        int i = slot(c.localHi, c.localLo, c.localPort, c.remoteHi, c.remoteLo, c.remotePort);
-        while (table[i] != null) {
-            i = (i + 1) & mask;
-        }
-        table[i] = c;
+    void insert(TcpConnection c) {
+        table.insert(c);
     }
 
     void remove(TcpConnection c) {
-        if (!c.inTable) {
-            return;
-        }
-        c.inTable = false;
-        TcpConnection[] t = table;
-        int mask = t.length - 1;
-        int i = slot(c.localHi, c.localLo, c.localPort, c.remoteHi, c.remoteLo, c.remotePort);
-        while (t[i] != c) {
-            if (t[i] == null) {
-                return;
-            }
-            i = (i + 1) & mask;
-        }
-        t[i] = null;
-        tableCount--;
-        // backward-shift deletion keeps every probe chain unbroken
-        int j = i;
-        while (true) {
-            j = (j + 1) & mask;
-            TcpConnection o = t[j];
-            if (o == null) {
-                return;
-            }
-            int home = slot(o.localHi, o.localLo, o.localPort, o.remoteHi, o.remoteLo, o.remotePort);
-            boolean between = i <= j ? (home > i && home <= j) : (home > i || home <= j);
-            if (!between) {
-                t[i] = o;
-                t[j] = null;
-                i = j;
-            }
+        table.remove(c);
+    }
+
+    // ---------------------------------------------------------------- what connections need of the stack
+
+    // The only calls into NetStack made on behalf of connections: time, timers, buffers, path
+    // properties and IP output all pass through here.
+
+    long now() {
+        return stack.now();
+    }
+
+    void schedule(Timer t, long deadline) {
+        stack.timers().schedule(t, deadline);
+    }
+
+    void cancel(Timer t) {
+        stack.timers().cancel(t);
+    }
+
+    PacketBuf allocate(int size) {
+        return stack.allocate(size);
+    }
+
+    int pathMtu(long hi, long lo) {
+        return stack.pathMtu(hi, lo);
+    }
+
+    int ipHeaderLength(long hi, long lo) {
+        return stack.ipHeaderLength(hi, lo);
+    }
+
+    int maxGsoPayload(long hi, long lo) {
+        return stack.maxGsoPayload(hi, lo);
+    }
+
+    /** Hands a TCP segment to IP (protocol 6, default TTL/TOS, checksum completed as needed). */
+    boolean ipOutput(PacketBuf p, long lHi, long lLo, long rHi, long rLo) {
+        return stack.ipOutput(p, lHi, lLo, rHi, rLo, 6, 0, 0, true);
+    }
+
+    /** {@link #ipOutput}, counting a segment that found no route. */
+    void output(PacketBuf p, long lHi, long lLo, long rHi, long rLo) {
+        if (!ipOutput(p, lHi, lLo, rHi, rLo)) {
+            counters.inc(TcpCounter.DROP_NO_ROUTE);
         }
     }
 

@@ -1,33 +1,48 @@
 package io.tapstack.tcp.cc;
 
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Supplier;
 
-/** Congestion-control algorithms by name ({@code TcpConfig.congestionControl}). */
+/**
+ * Congestion-control algorithms by name ({@code TcpConfig.congestionControl}).
+ *
+ * <p>The registry is an immutable map published through a volatile field: {@link #create}, which
+ * runs on the loop thread for every new connection, reads it without a lock; {@link #register}
+ * (rare, at start-up) builds a new map under a lock and publishes it.
+ */
 public final class CongestionControls {
-    private static final Map<String, Supplier<CongestionControl>> ALGOS = new TreeMap<>();
-
-    static {
-        register("newreno", NewReno::new);
-        register("reno", NewReno::new);
-        register("cubic", Cubic::new);
-    }
+    private static final Object REGISTER_LOCK = new Object();
+    private static volatile Map<String, Supplier<CongestionControl>> algos = builtIns();
 
     private CongestionControls() {
     }
 
-    public static synchronized void register(String name, Supplier<CongestionControl> f) {
-        ALGOS.put(name, f);
+    private static Map<String, Supplier<CongestionControl>> builtIns() {
+        Map<String, Supplier<CongestionControl>> m = new TreeMap<>();
+        m.put("newreno", NewReno::new);
+        m.put("reno", NewReno::new);
+        m.put("cubic", Cubic::new);
+        return Map.copyOf(m);
     }
 
-    /** A new instance of the named algorithm; NewReno for an unknown name. */
-    public static synchronized CongestionControl create(String name) {
-        Supplier<CongestionControl> f = ALGOS.get(name);
+    /** Adds (or replaces) an algorithm; copy-on-write, so readers never lock. */
+    public static void register(String name, Supplier<CongestionControl> f) {
+        synchronized (REGISTER_LOCK) {
+            Map<String, Supplier<CongestionControl>> m = new TreeMap<>(algos);
+            m.put(name, f);
+            algos = Map.copyOf(m);
+        }
+    }
+
+    /** A new instance of the named algorithm; NewReno for an unknown name. Lock-free. */
+    public static CongestionControl create(String name) {
+        Supplier<CongestionControl> f = name == null ? null : algos.get(name);
         return f != null ? f.get() : new NewReno();
     }
 
-    public static synchronized java.util.Set<String> names() {
-        return java.util.Set.copyOf(ALGOS.keySet());
+    public static Set<String> names() {
+        return algos.keySet();
     }
 }

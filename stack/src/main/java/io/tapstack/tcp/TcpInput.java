@@ -1,0 +1,464 @@
+package io.tapstack.tcp;
+
+import io.tapstack.socket.ConnectionAborted;
+import io.tapstack.socket.ConnectionRefused;
+import io.tapstack.socket.ConnectionReset;
+import io.tapstack.wire.TcpHeader;
+
+import static io.tapstack.wire.SeqNum.ge;
+import static io.tapstack.wire.SeqNum.gt;
+import static io.tapstack.wire.SeqNum.inRange;
+import static io.tapstack.wire.SeqNum.le;
+import static io.tapstack.wire.SeqNum.lt;
+
+/**
+ * The input state machine of one connection: RFC 9293 §3.10.7 SEGMENT ARRIVES (FreeBSD's
+ * tcp_input.c, gVisor's rcv.go/snd.go handlers) — the SYN-SENT checks (§3.10.7.3), then for
+ * every synchronized state (§3.10.7.4) PAWS, the sequence-number test, RST, SYN, ACK (window,
+ * RTT, loss recovery, FIN acknowledged), the text and the FIN — driving {@link TcpSender},
+ * {@link TcpReceiver}, {@link LossRecovery}, {@link RttEstimator} and {@link TcpTimers}, and the
+ * state transitions of RFC 9293 Figure 5 that segments cause.
+ */
+final class TcpInput {
+    private static final long TS_24_DAYS_NANOS = 24L * 24 * 3600 * 1_000_000_000L;
+
+    private final TcpConnection c;
+    private final Tcp tcp;
+
+    TcpInput(TcpConnection c) {
+        this.c = c;
+        this.tcp = c.tcp;
+    }
+
+    /** RFC 9293 §3.10.7: SEGMENT ARRIVES for this connection. */
+    void segmentArrives(Segment s) {
+        long now = tcp.now();
+        c.timers.segmentReceived(now);
+        switch (c.state) {
+            case SYN_SENT -> synSentInput(s, now);
+            case CLOSED, LISTEN -> { }
+            default -> synchronizedInput(s, now);
+        }
+        if (c.state != TcpState.CLOSED) {
+            c.snd.output();
+        }
+    }
+
+    /** RFC 9293 §3.10.7.3. */
+    private void synSentInput(Segment s, long now) {
+        TcpSender snd = c.snd;
+        TcpReceiver rcv = c.rcv;
+        if (s.hasAck() && (le(s.ack, snd.iss) || gt(s.ack, snd.max))) {
+            // "If SEG.ACK =< ISS or SEG.ACK > SND.NXT, send a reset (unless the RST bit is set)"
+            tcp.counters.inc(TcpCounter.DROP_BAD_SYN_ACK);
+            if (!s.rst()) {
+                c.sendResetTo(s.ack, 0, TcpHeader.RST);
+            }
+            return;
+        }
+        if (s.rst()) {
+            // RFC 5961 §3.2 / RFC 9293: a RST is acceptable in SYN-SENT only if it acks our SYN
+            if (s.hasAck()) {
+                tcp.counters.inc(TcpCounter.RSTS_RECEIVED);
+                tcp.counters.inc(TcpCounter.FAILED_ATTEMPTS);
+                c.terminate(new ConnectionRefused("connection refused by " + c.remote()), false);
+            } else {
+                tcp.counters.inc(TcpCounter.DROP_RST_OUT_OF_WINDOW);
+            }
+            return;
+        }
+        if (!s.syn()) {
+            tcp.counters.inc(TcpCounter.DROP_NO_ACK);
+            return;
+        }
+        rcv.synReceived(s.seq);
+        c.negotiate(s, c.offerTs, c.offerWs, c.offerSack);
+        rcv.lastAckSent = rcv.nxt;
+        rcv.synWindowOffered(); // what our SYN offered
+        if (s.hasAck()) {
+            snd.una = s.ack;
+            if (c.synRetransmits == 0) {
+                c.rtt.handshakeSample(now);
+            } else {
+                c.rtt.synWasRetransmitted(); // RFC 6298 §5.7
+            }
+            c.rtt.resetBackoff();
+            c.timers.cancel();
+            // RFC 7323 §2.2: the window of a SYN-ACK is not scaled
+            snd.windowFrom(s.window, s.seq, s.ack);
+            snd.maxWnd = snd.wnd;
+            c.established();
+            rcv.ackNow = true;
+        } else {
+            // Simultaneous open (RFC 9293 §3.5, Figure 8): SYN-RECEIVED, send SYN,ACK
+            c.state = TcpState.SYN_RECEIVED;
+            snd.windowFrom(s.window, s.seq, snd.iss);
+            snd.maxWnd = snd.wnd;
+            c.writer.sendSyn(true);
+            c.timers.armRetransmit(c.rtt.rto());
+        }
+    }
+
+    /** RFC 9293 §3.10.7.4: every state from SYN-RECEIVED on. */
+    private void synchronizedInput(Segment s, long now) {
+        TcpSender snd = c.snd;
+        TcpReceiver rcv = c.rcv;
+        int segLen = s.segLen();
+        if (c.state == TcpState.SYN_RECEIVED && s.syn() && !s.hasAck() && !s.rst() && s.seq == rcv.irs) {
+            // the peer did not get our SYN,ACK: send it again
+            c.writer.sendSyn(true);
+            return;
+        }
+        if (c.state == TcpState.SYN_RECEIVED && s.syn() && s.hasAck() && !s.rst() && s.seq == rcv.irs
+                && inRange(s.ack, snd.una + 1, snd.max + 1)) {
+            // simultaneous open (RFC 9293 Figure 8): the peer's SYN,ACK repeats its SYN and
+            // acknowledges ours; take it as the ACK that completes the handshake
+            s.seq = rcv.irs + 1;
+            s.flags &= ~TcpHeader.SYN;
+            segLen = s.segLen();
+        }
+        // RFC 7323 §5.3 PAWS: reject segments with an old timestamp (never a RST)
+        if (c.tsOk && s.opts.hasTimestamp && !s.rst() && rcv.tsRecentValid && lt(s.opts.tsVal, rcv.tsRecent)) {
+            if (now - rcv.tsRecentAge > TS_24_DAYS_NANOS) {
+                rcv.tsRecentValid = false; // RFC 7323 §5.5: an idle connection's TS.Recent expires
+            } else {
+                tcp.counters.inc(TcpCounter.PAWS_REJECTED);
+                tcp.counters.inc(TcpCounter.DROP_PAWS);
+                c.writer.sendAck();
+                return;
+            }
+        }
+        // first: check the sequence number (RFC 9293 §3.10.7.4, the four cases)
+        int rcvNxt = rcv.nxt;
+        int rcvWnd = rcv.window();
+        boolean acceptable;
+        if (segLen == 0) {
+            acceptable = rcvWnd == 0 ? s.seq == rcvNxt : inRange(s.seq, rcvNxt, rcvNxt + rcvWnd);
+        } else {
+            acceptable = rcvWnd != 0 && (inRange(s.seq, rcvNxt, rcvNxt + rcvWnd)
+                    || inRange(s.seq + segLen - 1, rcvNxt, rcvNxt + rcvWnd));
+        }
+        boolean ackOnly = false;
+        if (!acceptable) {
+            if (s.rst()) {
+                tcp.counters.inc(TcpCounter.DROP_RST_OUT_OF_WINDOW);
+                return;
+            }
+            if (rcvWnd == 0 && s.seq == rcvNxt) {
+                // zero window: still process the ACK (RFC 9293 §3.10.7.4 "special allowance")
+                ackOnly = true;
+            } else {
+                if (le(s.seq + segLen, rcvNxt)) {
+                    tcp.counters.inc(TcpCounter.DUPLICATE_SEGMENTS);
+                } else {
+                    tcp.counters.inc(TcpCounter.DROP_OUT_OF_WINDOW);
+                }
+                if (c.state == TcpState.TIME_WAIT && s.fin()) {
+                    // RFC 9293 §3.10.7.4 eighth, TIME-WAIT: ack the retransmitted FIN, restart 2 MSL
+                    c.timers.arm(TcpTimers.Mode.TIME_WAIT, c.cfg.timeWaitNanos());
+                }
+                if (s.syn()) {
+                    challengeAck();
+                } else {
+                    c.writer.sendAck();
+                }
+                return;
+            }
+        }
+        // second: RST (RFC 5961 §3.2: exact match resets, in-window gets a challenge ACK)
+        if (s.rst()) {
+            if (c.state == TcpState.TIME_WAIT) {
+                // RFC 1337 §3 (TIME-WAIT assassination): ignore RSTs in TIME-WAIT
+                return;
+            }
+            if (s.seq == rcvNxt) {
+                tcp.counters.inc(TcpCounter.RSTS_RECEIVED);
+                resetReceived();
+            } else {
+                challengeAck();
+            }
+            return;
+        }
+        // fourth: SYN in a synchronized state (RFC 5961 §4.2, RFC 9293 §3.10.7.4)
+        if (s.syn()) {
+            challengeAck();
+            return;
+        }
+        // fifth: ACK
+        if (!s.hasAck()) {
+            tcp.counters.inc(TcpCounter.DROP_NO_ACK);
+            return;
+        }
+        if (c.state == TcpState.SYN_RECEIVED) {
+            if (inRange(s.ack, snd.una + 1, snd.max + 1)) {
+                if (!completePassiveOpen(s, now)) {
+                    return;
+                }
+            } else {
+                c.sendResetTo(s.ack, 0, TcpHeader.RST);
+                return;
+            }
+        }
+        // RFC 5961 §5.2: acceptable ACKs lie in [SND.UNA − MAX.SND.WND, SND.NXT]
+        if (gt(s.ack, snd.max)) {
+            tcp.counters.inc(TcpCounter.DROP_ACK_UNSENT);
+            c.writer.sendAck();
+            return;
+        }
+        if (lt(s.ack, snd.una - Math.max(snd.maxWnd, 1))) {
+            tcp.counters.inc(TcpCounter.DROP_ACK_TOO_OLD);
+            c.writer.sendAck();
+            return;
+        }
+        // RFC 7323 §4.3: remember the timestamp to echo
+        rcv.updateTsRecent(s.seq, s.opts, now);
+        processAck(s, segLen, now);
+        if (c.state == TcpState.CLOSED) {
+            return;
+        }
+        // sixth (URG) is not supported: RFC 6093 §5 recommends against urgent data
+        // seventh: segment text
+        segmentText(s, rcvWnd, ackOnly);
+    }
+
+    /** RFC 9293 §3.10.7.4 seventh (text, trimmed to the window) and eighth (FIN). */
+    private void segmentText(Segment s, int rcvWnd, boolean ackOnly) {
+        TcpReceiver rcv = c.rcv;
+        int dataSeq = s.seq;
+        int off = s.dataOff;
+        int len = s.dataLen;
+        boolean fin = s.fin();
+        if (ackOnly) {
+            len = 0;
+            fin = false;
+            rcv.ackNow = true;
+        }
+        if (lt(dataSeq, rcv.nxt)) {
+            int d = rcv.nxt - dataSeq;
+            if (d >= len) {
+                if (fin && lt(dataSeq + len, rcv.nxt)) {
+                    fin = false;
+                }
+                dataSeq += len;
+                len = 0;
+            } else {
+                off += d;
+                len -= d;
+                dataSeq = rcv.nxt;
+            }
+        }
+        // the window as it was when the segment was checked (RCV.NXT has not moved since)
+        int winEnd = rcv.nxt + rcvWnd;
+        if (gt(dataSeq + len, winEnd)) {
+            len = Math.max(0, winEnd - dataSeq);
+            fin = false;
+        }
+        if (len > 0) {
+            if (!c.state.canReceive()) {
+                // data after the peer's FIN: ignore (RFC 9293 §3.10.7.4 seventh, CLOSE-WAIT…)
+                len = 0;
+            } else if (c.appClosed) {
+                // RFC 9293 §3.10.4 / RFC 2525 §2.17: nobody will read this; reset
+                tcp.counters.inc(TcpCounter.ABORT_ON_CLOSE);
+                c.sendRst();
+                c.terminate(new ConnectionAborted("data arrived after close"), false);
+                return;
+            } else {
+                int took = rcv.receiveData(dataSeq, s.buf, off, len);
+                if (took < len) {
+                    fin = false;
+                }
+                len = took;
+            }
+        }
+        if (fin && c.state.canReceive()) {
+            int finSeq = dataSeq + len;
+            if (finSeq == rcv.nxt) {
+                finReceived();
+            } else if (gt(finSeq, rcv.nxt)) {
+                // a FIN beyond a hole: remembered until the hole fills
+                rcv.oooFinValid = true;
+                rcv.oooFinSeq = finSeq;
+                rcv.ackNow = true;
+            }
+        }
+        if (rcv.oooFinValid && rcv.oooFinSeq == rcv.nxt && !rcv.fin && c.state.canReceive()) {
+            finReceived();
+        }
+    }
+
+    /** SYN-RECEIVED + acceptable ACK → ESTABLISHED; false when the accept queue is full. */
+    private boolean completePassiveOpen(Segment s, long now) {
+        TcpSender snd = c.snd;
+        TcpListener l = c.parent;
+        if (c.passive && l != null) {
+            if (l.closed) {
+                c.sendRst();
+                c.terminate(null, false);
+                return false;
+            }
+            if (l.acceptQueue.size() >= l.backlog) {
+                // Linux: leave the handshake unfinished; our SYN,ACK will be retransmitted
+                tcp.counters.inc(TcpCounter.LISTEN_OVERFLOWS);
+                tcp.counters.inc(TcpCounter.DROP_ACCEPT_QUEUE_FULL);
+                return false;
+            }
+            l.synQueued--;
+        }
+        if (c.synRetransmits == 0) {
+            c.rtt.handshakeSample(now);
+        }
+        c.rtt.resetBackoff();
+        snd.una = snd.una + 1; // our SYN is acknowledged
+        snd.windowFrom(s.window << c.sndWscale, s.seq, s.ack);
+        snd.maxWnd = Math.max(snd.maxWnd, snd.wnd);
+        c.timers.cancel();
+        c.established();
+        if (c.passive && l != null) {
+            l.acceptQueue.add(c);
+            tcp.queueNotify(l);
+        }
+        return true;
+    }
+
+    /** ACK processing (RFC 9293 §3.10.7.4 fifth; RFC 5681; RFC 6582; RFC 6298). */
+    private void processAck(Segment s, int segLen, long now) {
+        TcpSender snd = c.snd;
+        LossRecovery recovery = c.recovery;
+        int acked = s.ack - snd.una;
+        int flightBefore = snd.max - snd.una;
+        int oldWnd = snd.wnd;
+        // window update (RFC 9293 §3.10.7.4: SND.WL1/SND.WL2 guard against old segments)
+        snd.windowUpdate(s);
+        boolean newSack = false;
+        if (c.sackOk && s.opts.sackCount > 0) {
+            newSack = c.scoreboard.update(s.opts, snd.una, snd.max, tcp.counters);
+        }
+        if (acked > 0) {
+            int ringSize = snd.ringSize();
+            int dataAcked = acked;
+            boolean finAcked = false;
+            if (snd.finSent && s.ack == snd.una + ringSize + 1) {
+                finAcked = true;
+                dataAcked = ringSize;
+            }
+            dataAcked = Math.min(dataAcked, ringSize);
+            snd.acknowledge(s.ack, dataAcked);
+            c.scoreboard.acknowledged(snd.una);
+            recovery.onSndUnaAdvanced(snd.una);
+            // RTT sample: RFC 7323 §4.1 (timestamps), else one timed segment with Karn's rule
+            long sample = -1;
+            if (c.tsOk && s.opts.hasTimestamp && s.opts.tsEcr != 0) {
+                sample = RttEstimator.timestampSample(c.tsNow(now), s.opts.tsEcr);
+            } else {
+                sample = c.rtt.timedSample(s.ack, now);
+            }
+            if (sample >= 0) {
+                c.rtt.sample(sample);
+            }
+            c.rtt.resetBackoff();
+            snd.firstRtxTime = 0;
+            recovery.onNewAck(s.ack, dataAcked, flightBefore, sample, now);
+            // RFC 6298 §5.2/§5.3: stop the timer when all is acked, else restart it
+            if (snd.una == snd.max) {
+                if (c.timers.mode() == TcpTimers.Mode.RETRANSMIT) {
+                    c.timers.cancel();
+                }
+            } else if (c.timers.mode() != TcpTimers.Mode.PERSIST) {
+                c.timers.armRetransmit(c.rtt.rto());
+            }
+            if (finAcked) {
+                finAcked();
+                if (c.state == TcpState.CLOSED) {
+                    return;
+                }
+            }
+            if (dataAcked > 0 && c.writeBlocked
+                    && snd.ring.free() >= Math.min(snd.bufSize / 2, Math.max(snd.mss, 1) * 4)) {
+                c.writeBlocked = false;
+                c.post(TcpConnection.EV_WRITABLE);
+            }
+        } else if (acked == 0 && segLen == 0 && snd.max != snd.una
+                && ((snd.wnd == oldWnd && snd.wnd != 0) || newSack)) {
+            // RFC 5681 §2: a duplicate ACK; with SACK, an ACK that SACKs new data counts too
+            // ("if the ACK contains previously unknown SACK information"), whatever its window:
+            // Linux's advertised window moves by a few units while out-of-order data is queued,
+            // and the strict definition then misses most duplicates and waits for the RTO.
+            recovery.onDuplicateAck(s.ack, now);
+        }
+        recovery.afterAck(acked, newSack, now);
+    }
+
+    private void finAcked() {
+        switch (c.state) {
+            case FIN_WAIT_1 -> {
+                c.state = TcpState.FIN_WAIT_2;
+                if (c.appClosed) {
+                    c.timers.arm(TcpTimers.Mode.FIN_WAIT_2, c.cfg.finWait2TimeoutNanos);
+                }
+            }
+            case CLOSING -> enterTimeWait();
+            case LAST_ACK -> c.terminate(null, false);
+            default -> { }
+        }
+    }
+
+    /** RFC 9293 §3.10.7.4 eighth: the FIN. */
+    private void finReceived() {
+        c.rcv.finReceived();
+        c.post(TcpConnection.EV_READABLE);
+        switch (c.state) {
+            case SYN_RECEIVED, ESTABLISHED -> c.state = TcpState.CLOSE_WAIT;
+            case FIN_WAIT_1 -> c.state = TcpState.CLOSING; // our FIN is not yet acked (else FIN-WAIT-2)
+            case FIN_WAIT_2 -> enterTimeWait();
+            default -> { }
+        }
+    }
+
+    private void resetReceived() {
+        // RFC 9293 §3.10.7.4 second
+        switch (c.state) {
+            case SYN_RECEIVED -> {
+                if (c.passive) {
+                    c.terminate(null, false); // back to LISTEN: just forget it
+                } else {
+                    c.terminate(new ConnectionRefused("connection refused by " + c.remote()), false);
+                }
+            }
+            case ESTABLISHED, FIN_WAIT_1, FIN_WAIT_2, CLOSE_WAIT -> {
+                tcp.counters.inc(TcpCounter.ESTABLISHED_RESETS);
+                if (c.rcv.ring != null) {
+                    c.rcv.ring.clear(); // "all segment queues should be flushed"
+                }
+                c.terminate(new ConnectionReset("connection reset by " + c.remote()), false);
+            }
+            default -> c.terminate(null, false); // CLOSING, LAST-ACK
+        }
+    }
+
+    private void challengeAck() {
+        // RFC 5961 §3.2, §4.2 with the rate limit of §7
+        if (tcp.challengeAllowed()) {
+            c.writer.sendAck();
+        }
+    }
+
+    /** TIME-WAIT for 2·MSL (RFC 9293 §3.10.7.4), unless the table of them is full. */
+    private void enterTimeWait() {
+        c.state = TcpState.TIME_WAIT;
+        tcp.establishedChanged(-1);
+        c.timers.cancelAllButConnTimer();
+        c.snd.ring = null;
+        tcp.timeWaitEntered();
+        if (tcp.timeWaitFull()) {
+            tcp.counters.inc(TcpCounter.TIME_WAIT_RECYCLED);
+            tcp.counters.inc(TcpCounter.DROP_TIME_WAIT_LIMIT);
+            c.rcv.ackNow = true;
+            c.snd.output();
+            c.terminate(null, false);
+            return;
+        }
+        c.timers.arm(TcpTimers.Mode.TIME_WAIT, c.cfg.timeWaitNanos());
+        c.post(TcpConnection.EV_CLOSED);
+    }
+}

@@ -1,0 +1,263 @@
+package io.tapstack.tcp;
+
+import io.tapstack.wire.TcpOptions;
+
+import java.nio.ByteBuffer;
+
+import static io.tapstack.wire.SeqNum.gt;
+import static io.tapstack.wire.SeqNum.le;
+
+/**
+ * The receive side of one connection (gVisor's rcv.go): the receive sequence space of RFC 9293
+ * §3.3.1 (RCV.NXT, the advertised right edge), the receive ring, reassembly of out-of-order
+ * data, the ACK policy (immediate or delayed, RFC 5681 §4.2, RFC 9293 §3.8.6.3), the window to
+ * advertise (receiver SWS avoidance, RFC 9293 §3.8.6.2.2), the SACK blocks to send (RFC 2018 §4)
+ * and the timestamp to echo (RFC 7323 §4.3).
+ *
+ * <p>The ring holds in-order bytes for the application; out-of-order bytes are written straight
+ * into its free space at their offset from RCV.NXT and tracked as ranges, so no per-segment
+ * object exists. The ring is allocated on the first data and dropped when the connection ends.
+ */
+final class TcpReceiver {
+    private final TcpConnection c;
+    private final Tcp tcp;
+
+    /** IRS. */
+    int irs;
+    /** RCV.NXT. */
+    int nxt;
+    /** Right edge of the window we advertised (never moved left, RFC 9293 §3.8.6.2.2). */
+    int adv;
+    ByteRing ring;
+    final int bufSize;
+    /** The MSS we advertise. */
+    final int advMss;
+    /** The peer's segment size as seen here (for the every-second-segment ACK rule). */
+    private int mssEst;
+    /** Window scale we apply to what we advertise (RFC 7323 §2.3). */
+    int wscale;
+    /** The peer's FIN has been received (RCV.NXT is past it). */
+    boolean fin;
+    /** A FIN beyond a hole, remembered until the hole fills. */
+    boolean oooFinValid;
+    int oooFinSeq;
+    /** Out-of-order data held in the ring's free space (RFC 9293 §3.10.7.4 seventh). */
+    final SeqRangeSet ooo;
+    /** Start of the most recent out-of-order segment (its range is the first SACK block, RFC 2018 §4). */
+    private int lastOooSeq;
+    /** An ACK is due at the end of this input step. */
+    boolean ackNow;
+    private int pendingAckBytes;
+    /** RCV.NXT carried by the last ACK we sent (RFC 7323 §4.3 Last.ACK.sent). */
+    int lastAckSent;
+    // RFC 7323 §4.3 / §5.3: TS.Recent and its age, for echoing and for PAWS
+    int tsRecent;
+    long tsRecentAge;
+    boolean tsRecentValid;
+    long bytesReceived;
+
+    TcpReceiver(TcpConnection c, int bufSize, int advMss, int maxOutOfOrderRanges) {
+        this.c = c;
+        this.tcp = c.tcp;
+        this.bufSize = bufSize;
+        this.advMss = advMss;
+        this.mssEst = Math.min(advMss, 536);
+        this.ooo = new SeqRangeSet(Math.max(1, maxOutOfOrderRanges));
+        // RFC 7323 §2.3: the smallest shift that lets the window cover the receive buffer
+        int ws = 0;
+        while (ws < TcpOptions.MAX_WSCALE && (bufSize >> ws) > 65535) {
+            ws++;
+        }
+        this.wscale = ws;
+    }
+
+    /** The peer's SYN (at {@code seq}) starts the receive sequence space. */
+    void synReceived(int seq) {
+        irs = seq;
+        nxt = seq + 1;
+    }
+
+    /** What our SYN offered as the window (unscaled, RFC 7323 §2.2). */
+    void synWindowOffered() {
+        adv = nxt + Math.min(bufSize, 65535);
+    }
+
+    /** RCV.WND as last advertised. */
+    int window() {
+        return Math.max(0, adv - nxt);
+    }
+
+    /** Bytes the application can read. */
+    int available() {
+        return ring == null ? 0 : ring.size();
+    }
+
+    /** Data has arrived that no ACK has acknowledged yet. */
+    boolean ackPending() {
+        return lastAckSent != nxt;
+    }
+
+    /** RFC 7323 §4.3: remember the timestamp to echo (on an acceptable segment that covers Last.ACK.sent). */
+    void updateTsRecent(int seq, TcpOptions o, long now) {
+        if (c.tsOk && o.hasTimestamp && le(seq, lastAckSent)
+                && (!tsRecentValid || io.tapstack.wire.SeqNum.ge(o.tsVal, tsRecent))) {
+            tsRecent = o.tsVal;
+            tsRecentAge = now;
+            tsRecentValid = true;
+        }
+    }
+
+    /** In-order data goes to the ring; out-of-order data to its place in the free space. */
+    int receiveData(int seq, ByteBuffer b, int off, int len) {
+        if (ring == null) {
+            ring = new ByteRing(bufSize);
+        }
+        int room = ring.free();
+        int at = seq - nxt;
+        if (at + len > room) {
+            len = room - at;
+            if (len <= 0) {
+                tcp.counters.inc(TcpCounter.DROP_OUT_OF_WINDOW);
+                ackNow = true;
+                return 0;
+            }
+        }
+        if (len > mssEst) {
+            mssEst = Math.min(len, advMss);
+        }
+        if (at == 0) {
+            ring.writeAt(0, b, off, len);
+            ring.commit(len);
+            nxt += len;
+            bytesReceived += len;
+            // pull in out-of-order data that is now contiguous
+            boolean filled = false;
+            while (!ooo.isEmpty() && le(ooo.start(0), nxt)) {
+                int end = ooo.end(0);
+                if (gt(end, nxt)) {
+                    int n = end - nxt;
+                    ring.commit(n);
+                    bytesReceived += n;
+                    nxt = end;
+                }
+                ooo.remove(0);
+                filled = true;
+            }
+            c.post(TcpConnection.EV_READABLE);
+            pendingAckBytes += len;
+            if (filled || !ooo.isEmpty()) {
+                ackNow = true; // RFC 5681 §4.2: ACK at once when a hole is filled
+            } else if (pendingAckBytes >= 2 * mssEst) {
+                ackNow = true; // RFC 9293 §3.8.6.3 / RFC 5681 §4.2: every second full segment
+            } else {
+                c.timers.delayAck(c.cfg.delayedAckNanos);
+            }
+        } else {
+            // RFC 9293 §3.10.7.4 seventh: keep it; RFC 5681 §4.2: immediate (duplicate) ACK
+            tcp.counters.inc(TcpCounter.OUT_OF_ORDER_SEGMENTS);
+            ackNow = true;
+            if (ooo.add(seq, seq + len) == SeqRangeSet.FULL) {
+                tcp.counters.inc(TcpCounter.DROP_OOO_QUEUE_FULL);
+                return 0;
+            }
+            ring.writeAt(at, b, off, len);
+            lastOooSeq = seq;
+        }
+        return len;
+    }
+
+    /** RFC 9293 §3.10.7.4 eighth: the FIN occupies one sequence number; ACK it at once. */
+    void finReceived() {
+        nxt += 1;
+        fin = true;
+        oooFinValid = false;
+        ackNow = true;
+    }
+
+    /** The window to advertise (RFC 9293 §3.8.6.2.2 receiver SWS avoidance; never shrinks). */
+    int receiveWindow() {
+        int free = ring == null ? bufSize : ring.free();
+        int cur = Math.max(0, adv - nxt);
+        int win = free;
+        if (win > cur && win - cur < Math.min(bufSize / 2, advMss)) {
+            win = cur; // do not advance the right edge by less than min(buffer/2, MSS)
+        }
+        win = Math.max(win, cur);
+        return Math.min(win, 65535 << wscale);
+    }
+
+    /**
+     * The window field of an outgoing segment, moving the advertised right edge: unscaled and
+     * at most 65535 in a SYN (RFC 7323 §2.2), else scaled and never moving the edge left.
+     */
+    int advertise(boolean syn) {
+        if (syn) {
+            int window = Math.min(receiveWindow(), 65535);
+            adv = nxt + window;
+            return window;
+        }
+        int w = receiveWindow();
+        int window = w >>> wscale;
+        int edge = nxt + (window << wscale);
+        if (gt(edge, adv)) {
+            adv = edge;
+        }
+        if (window == 0) {
+            tcp.counters.inc(TcpCounter.ZERO_WINDOW_ADVERTISED);
+        }
+        return window;
+    }
+
+    /** An ACK of RCV.NXT went out: nothing is owed any more. */
+    void ackSent() {
+        lastAckSent = nxt;
+        ackNow = false;
+        pendingAckBytes = 0;
+    }
+
+    /**
+     * After the application read: is a window update due? When the window grows by 2 segments or
+     * half the buffer (RFC 9293 §3.8.6.2.2; Linux's tcp_cleanup_rbuf), so a sender blocked on a
+     * closed window resumes.
+     */
+    boolean windowUpdateDue() {
+        int cur = Math.max(0, adv - nxt);
+        int now = Math.min(ring.free(), 65535 << wscale);
+        return now - cur >= Math.min(2 * advMss, bufSize / 2);
+    }
+
+    int sackBlocksToSend() {
+        if (!c.sackOk || ooo.isEmpty()) {
+            return 0;
+        }
+        return Math.min(ooo.size(), c.tsOk ? 3 : 4);
+    }
+
+    /** Option space the SACK blocks take in the next segment. */
+    int sackRoom() {
+        int n = sackBlocksToSend();
+        return n > 0 ? 4 + 8 * n : 0;
+    }
+
+    /** RFC 2018 §4: the first block holds the most recently received segment. */
+    int writeSackBlocks(ByteBuffer b, int o, int n) {
+        int first = Math.max(0, ooo.indexTouching(lastOooSeq));
+        b.put(o, (byte) TcpOptions.KIND_NOP);
+        b.put(o + 1, (byte) TcpOptions.KIND_NOP);
+        b.put(o + 2, (byte) TcpOptions.KIND_SACK);
+        b.put(o + 3, (byte) (2 + 8 * n));
+        int k = 0;
+        b.putInt(o + 4, ooo.start(first));
+        b.putInt(o + 8, ooo.end(first));
+        k++;
+        for (int i = 0; i < ooo.size() && k < n; i++) {
+            if (i == first) {
+                continue;
+            }
+            b.putInt(o + 4 + 8 * k, ooo.start(i));
+            b.putInt(o + 8 + 8 * k, ooo.end(i));
+            k++;
+        }
+        return 4 + 8 * n;
+    }
+}

@@ -1,0 +1,444 @@
+package io.tapstack.tcp;
+
+import io.tapstack.socket.TimedOut;
+import io.tapstack.socket.Unreachable;
+import io.tapstack.tcp.cc.CongestionControl;
+import io.tapstack.wire.TcpHeader;
+
+import static io.tapstack.wire.SeqNum.gt;
+import static io.tapstack.wire.SeqNum.le;
+import static io.tapstack.wire.SeqNum.lt;
+
+/**
+ * The send side of one connection (gVisor's snd.go, FreeBSD's tcp_output.c): the send sequence
+ * space of RFC 9293 §3.3.1, the send ring holding every byte from SND.UNA on (unacknowledged,
+ * then unsent) from which segments and retransmissions are cut, and the send policy —
+ * congestion and flow control, Nagle (RFC 9293 §3.7.4), sender SWS avoidance (§3.8.6.2.1), TSO
+ * sizing, RFC 3042 limited transmit, the persist timer (§3.8.6.1) and the retransmission timeout
+ * (RFC 6298 §5). Which holes to resend during recovery is {@link LossRecovery}'s decision;
+ * segments are built by {@link SegmentWriter}.
+ */
+final class TcpSender {
+    private final TcpConnection c;
+    private final Tcp tcp;
+    private final CongestionControl cc;
+
+    /** ISS. */
+    int iss;
+    /** SND.UNA. */
+    int una;
+    /** SND.NXT (moves back on retransmission). */
+    int nxt;
+    /** Highest sequence number sent + 1. */
+    int max;
+    /** SND.WND (scaled). */
+    int wnd;
+    int wl1;
+    int wl2;
+    /** Largest window the peer offered (RFC 9293 §3.8.6.2.1, RFC 5961 §5.2 MAX.SND.WND). */
+    int maxWnd;
+    ByteRing ring;
+    final int bufSize;
+    /** The application asked for a FIN after the queued data. */
+    boolean finQueued;
+    /** Our FIN has been sent. */
+    boolean finSent;
+    /** Effective send MSS (payload bytes per segment). */
+    int mss;
+    /** The MSS the peer announced (or the RFC 9293 §3.7.1 default). */
+    int peerMss;
+    /** Path MTU towards the peer (RFC 1191 / RFC 8201). */
+    int pmtu;
+    int persistBackoff;
+    long lastSendTime;
+    /** When the first retransmission timeout of the current episode fired (user timeout). */
+    long firstRtxTime;
+    long retransTotal;
+    long bytesAcked;
+    /** RFC 6675 pipe during one {@link #output} pass, or -1 outside recovery. */
+    private int pipe = -1;
+
+    TcpSender(TcpConnection c, int bufSize, int pmtu) {
+        this.c = c;
+        this.tcp = c.tcp;
+        this.cc = c.cc;
+        this.bufSize = bufSize;
+        this.pmtu = pmtu;
+    }
+
+    /** Starts the send sequence space at {@code iss} with the SYN outstanding. */
+    void init(int iss) {
+        this.iss = iss;
+        una = iss;
+        nxt = iss + 1;
+        max = nxt;
+    }
+
+    int ringSize() {
+        return ring == null ? 0 : ring.size();
+    }
+
+    /** The peer's window from a SYN or from the segment that completed the handshake. */
+    void windowFrom(int window, int seq, int ack) {
+        wnd = window;
+        wl1 = seq;
+        wl2 = ack;
+    }
+
+    /** RFC 9293 §3.10.7.4 fifth: a window update, unless SND.WL1/SND.WL2 show the segment is old. */
+    void windowUpdate(Segment s) {
+        if (lt(wl1, s.seq) || (wl1 == s.seq && le(wl2, s.ack))) {
+            wnd = s.window << c.sndWscale;
+            wl1 = s.seq;
+            wl2 = s.ack;
+            if (wnd > maxWnd) {
+                maxWnd = wnd;
+            }
+            if (wnd > 0 && c.timers.mode() == TcpTimers.Mode.PERSIST) {
+                // the window opened: leave persist; a probe byte still unacked goes again now
+                c.timers.cancel();
+                persistBackoff = 0;
+                if (lt(una, nxt) && le(s.ack, una)) {
+                    nxt = una;
+                }
+            }
+        }
+    }
+
+    /** SEG.ACK acknowledged new sequence space: drop {@code dataAcked} bytes from the ring, advance SND.UNA. */
+    void acknowledge(int ack, int dataAcked) {
+        if (dataAcked > 0) {
+            ring.skip(dataAcked);
+        }
+        bytesAcked += dataAcked;
+        una = ack;
+        if (lt(nxt, una)) {
+            nxt = una;
+        }
+    }
+
+    // ======================================================================= output
+
+    /** The send side's decision of what to transmit now (RFC 9293 §3.8.6, §3.7.4). */
+    void output() {
+        switch (c.state) {
+            case ESTABLISHED, CLOSE_WAIT, FIN_WAIT_1, CLOSING, LAST_ACK, FIN_WAIT_2 -> { }
+            case TIME_WAIT -> {
+                if (c.rcv.ackNow) {
+                    c.writer.sendAck();
+                }
+                return;
+            }
+            default -> {
+                return;
+            }
+        }
+        long now = tcp.now();
+        int ringSize = ringSize();
+        if (una == max && ringSize > 0 && lastSendTime != 0 && now - lastSendTime > c.rtt.rto()) {
+            cc.onIdleRestart(); // RFC 5681 §4.1
+        }
+        // saved and restored so that a nested output() (a segment looped back to this very
+        // connection) leaves this pass's pipe intact
+        int outerPipe = pipe;
+        // RFC 6675 §5 (B.2) SetPipe and (C) NextSeg rule 1 (lost holes) before rule 2 (new data)
+        pipe = c.recovery.beforeSend(now);
+        int guard = 0;
+        while (guard++ < 100_000) {
+            if (skipSacked()) {
+                continue;
+            }
+            if (!sendNext(ringSize, now)) {
+                break;
+            }
+        }
+        c.recovery.afterSend(pipe, now); // NextSeg rules 3 and 4 once rule 2 has nothing
+        pipe = outerPipe;
+        armPersistIfStalled(ringSize);
+        if (c.rcv.ackNow) {
+            c.writer.sendAck();
+        }
+    }
+
+    /** RFC 2018 §8 / RFC 6675: while going back (SND.NXT below SND.MAX), do not resend what the peer holds. */
+    private boolean skipSacked() {
+        if (lt(nxt, max) && !c.scoreboard.isEmpty()) {
+            int e = c.scoreboard.sackedEndAt(nxt);
+            if (e != nxt) {
+                nxt = e;
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Sends the next segment from SND.NXT if the policy allows; false when output should stop. */
+    private boolean sendNext(int ringSize, long now) {
+        int off = nxt - una;
+        int avail = Math.max(0, ringSize - off);
+        int usable = usableWindow();
+        boolean retransmitting = lt(nxt, max);
+        int sackRoom = c.rcv.sackRoom();
+        int len = segmentLength(off, avail, usable, ringSize, retransmitting, sackRoom);
+        // The FIN goes once at the end of the queued data; again only when SND.NXT was wound
+        // back below it (a retransmission). Once it is sent and SND.NXT has passed it, never a
+        // second FIN one sequence number later (RFC 9293 §3.10.4, §3.10.7.4).
+        boolean canFin = finQueued && off + len == ringSize && (!finSent || lt(nxt + len, max));
+        if (!worthSending(len, off, avail, ringSize, retransmitting, sackRoom, canFin)) {
+            return false;
+        }
+        if (!transmit(len, off, ringSize, retransmitting, canFin, now)) {
+            return false;
+        }
+        return !canFin;
+    }
+
+    /** What congestion and flow control let us send beyond SND.NXT now. */
+    private int usableWindow() {
+        int flight = nxt - una;
+        if (lt(nxt, max) && !c.scoreboard.isEmpty()) {
+            // after a timeout (RFC 6675 §5.1): SACKed bytes below SND.NXT are not in flight
+            flight -= c.scoreboard.sackedBytesIn(una, nxt);
+        }
+        // RFC 3042 limited transmit: one new segment for each of the first two duplicate
+        // ACKs, cwnd unchanged, so a small window still produces the third duplicate
+        int cwnd = cc.cwnd() + c.recovery.limitedTransmitSegments() * mss;
+        int usable = Math.max(0, Math.min(wnd, cwnd) - flight);
+        if (pipe >= 0) {
+            // RFC 6675 §5 (C) rule 2: new data while cwnd − pipe ≥ 1 SMSS, within the peer's window
+            usable = cwnd - pipe >= mss ? Math.max(0, Math.min(wnd - flight, cwnd - pipe)) : 0;
+        }
+        return usable;
+    }
+
+    /** The segment's payload: up to an MSS (less SACK option room), or a TSO burst of whole MSS pieces. */
+    private int segmentLength(int off, int avail, int usable, int ringSize, boolean retransmitting, int sackRoom) {
+        int tso = sackRoom == 0 && !retransmitting ? tcp.maxGsoPayload(c.remoteHi, c.remoteLo) : 0;
+        int len = Math.min(avail, Math.max(mss, tso));
+        if (len > mss - sackRoom && tso == 0) {
+            len = Math.max(1, mss - sackRoom);
+        }
+        if (len > usable) {
+            len = usable;
+        }
+        if (len > mss) {
+            // A TSO segment is whole MSS-sized pieces, plus the tail only when Nagle would
+            // send that tail on its own (RFC 9293 §3.7.4).
+            boolean tailOk = off + len == ringSize && nagleAllowsTail();
+            if (!tailOk) {
+                len -= len % mss;
+            }
+        }
+        return len;
+    }
+
+    /** RFC 9293 §3.7.4 Nagle: a short tail goes when nothing is unacknowledged (or NODELAY, or closing). */
+    private boolean nagleAllowsTail() {
+        return c.opts.noDelay || max == una || finQueued;
+    }
+
+    /** Sender SWS avoidance (RFC 9293 §3.8.6.2.1) and Nagle: is this segment worth sending now? */
+    private boolean worthSending(int len, int off, int avail, int ringSize, boolean retransmitting, int sackRoom,
+            boolean canFin) {
+        if (len > 0) {
+            if (len >= mss - sackRoom) {
+                return true; // a full segment
+            } else if (off + len == ringSize && nagleAllowsTail()) {
+                return true; // RFC 9293 §3.7.4 Nagle: everything queued, nothing unacked (or NODELAY)
+            } else if (maxWnd > 0 && len >= maxWnd / 2) {
+                return true; // RFC 9293 §3.8.6.2.1 (b): at least half the largest window
+            } else if (retransmitting) {
+                return true;
+            }
+        }
+        return canFin && avail == len; // the FIN (with the last data, if any)
+    }
+
+    /** Sends {@code len} bytes at SND.NXT (and the FIN) and advances SND.NXT/SND.MAX; false if no buffer. */
+    private boolean transmit(int len, int off, int ringSize, boolean retransmitting, boolean canFin, long now) {
+        int flags = TcpHeader.ACK_FLAG;
+        if (canFin) {
+            flags |= TcpHeader.FIN;
+        }
+        if (len > 0 && off + len == ringSize) {
+            flags |= TcpHeader.PSH;
+        }
+        if (retransmitting) {
+            tcp.counters.inc(TcpCounter.RETRANSMITTED_SEGMENTS);
+            retransTotal++;
+            if (c.sackOk) {
+                tcp.counters.inc(TcpCounter.RTO_RECOVERY_RETRANSMITS);
+            }
+        }
+        if (!c.writer.sendSegment(nxt, flags, off, len)) {
+            return false;
+        }
+        if (retransmitting) {
+            c.recovery.onRetransmit(nxt, now);
+            c.recovery.onRetransmittedUpTo(nxt + len);
+        }
+        if (pipe >= 0) {
+            pipe += len + (canFin ? 1 : 0);
+        }
+        if (!retransmitting && !c.tsOk && !c.rtt.isTiming() && len > 0) {
+            c.rtt.startTiming(nxt, now); // RFC 6298 §3: one timed segment, never a retransmission
+        }
+        nxt += len + (canFin ? 1 : 0);
+        if (canFin) {
+            finSent = true;
+        }
+        if (gt(nxt, max)) {
+            max = nxt;
+        }
+        c.timers.ensureRetransmit(c.rtt.rto());
+        return true;
+    }
+
+    /** RFC 9293 §3.8.6.1 persist timer (zero window) and §3.8.6.2.1 SWS override timeout. */
+    private void armPersistIfStalled(int ringSize) {
+        int unsent = ringSize - (nxt - una);
+        if (unsent > 0 && max == una && !c.timers.connTimerScheduled()) {
+            c.timers.arm(TcpTimers.Mode.PERSIST, persistInterval());
+        }
+    }
+
+    private long persistInterval() {
+        TcpConfig cfg = c.cfg;
+        long base = Math.max(c.rtt.rto(), cfg.minRtoNanos);
+        long t = base << Math.min(persistBackoff, 16);
+        return Math.min(Math.max(t, cfg.minRtoNanos), cfg.maxRtoNanos);
+    }
+
+    // ======================================================================= retransmission
+
+    /** Resends the first unacknowledged segment (fast retransmit, partial ACK). */
+    void retransmitFirst() {
+        int ringSize = ringSize();
+        int len = Math.min(ringSize, mss);
+        int flags = TcpHeader.ACK_FLAG;
+        if (finSent && len == ringSize) {
+            flags |= TcpHeader.FIN;
+        }
+        if (len == 0 && (flags & TcpHeader.FIN) == 0) {
+            return;
+        }
+        tcp.counters.inc(TcpCounter.RETRANSMITTED_SEGMENTS);
+        retransTotal++;
+        c.writer.sendSegment(una, flags, 0, len);
+    }
+
+    /**
+     * Resends one segment of up to an MSS of the send ring from {@code seq}, not past {@code end}
+     * (with the FIN if it lies there); returns the sequence space sent, 0 if nothing was.
+     */
+    int retransmitAt(int seq, int end, long now) {
+        int ringSize = ringSize();
+        int off = seq - una;
+        if (off < 0 || !lt(seq, end)) {
+            return 0;
+        }
+        int len = Math.min(end - seq, Math.max(1, mss - c.rcv.sackRoom()));
+        len = Math.max(0, Math.min(len, ringSize - off));
+        boolean fin = finSent && off + len == ringSize && gt(end, seq + len);
+        if (len == 0 && !fin) {
+            return 0;
+        }
+        int flags = TcpHeader.ACK_FLAG;
+        if (fin) {
+            flags |= TcpHeader.FIN;
+        }
+        if (len > 0 && off + len == ringSize) {
+            flags |= TcpHeader.PSH;
+        }
+        if (!c.writer.sendSegment(seq, flags, off, len)) {
+            return 0;
+        }
+        tcp.counters.inc(TcpCounter.RETRANSMITTED_SEGMENTS);
+        retransTotal++;
+        c.recovery.onRetransmit(seq, now);
+        c.timers.ensureRetransmit(c.rtt.rto());
+        return len + (fin ? 1 : 0);
+    }
+
+    /** RFC 6298 §5.4–5.7 and RFC 5681 §3.1 on a retransmission timeout. */
+    void retransmitTimeout(long now) {
+        TcpState state = c.state;
+        TcpConfig cfg = c.cfg;
+        if (state == TcpState.SYN_SENT || state == TcpState.SYN_RECEIVED) {
+            int limit = state == TcpState.SYN_SENT ? cfg.synRetries : cfg.synAckRetries;
+            if (c.synRetransmits >= limit) {
+                tcp.counters.inc(TcpCounter.CONNECTION_TIMEOUTS);
+                if (state == TcpState.SYN_SENT) {
+                    tcp.counters.inc(TcpCounter.FAILED_ATTEMPTS);
+                }
+                c.terminate(c.softErrorKind != 0 ? new Unreachable("no route to " + c.remote() + " (ICMP)")
+                        : new TimedOut("connection to " + c.remote() + " timed out"), false);
+                return;
+            }
+            c.synRetransmits++;
+            tcp.counters.inc(TcpCounter.SYN_RETRANSMITS);
+            c.rtt.backOffSyn();
+            c.writer.sendSyn(state == TcpState.SYN_RECEIVED);
+            c.timers.armRetransmit(c.rtt.rto());
+            return;
+        }
+        if (una == max) {
+            return;
+        }
+        if (firstRtxTime == 0) {
+            firstRtxTime = now;
+        }
+        TcpSocketOptions opts = c.opts;
+        boolean userTimeout = opts.userTimeoutNanos > 0 && now - firstRtxTime >= opts.userTimeoutNanos;
+        if (userTimeout || (opts.userTimeoutNanos == 0 && c.rtt.backoff() >= cfg.maxRetransmits)) {
+            // RFC 9293 §3.8.3 (R2 / user timeout): give up
+            tcp.counters.inc(userTimeout ? TcpCounter.USER_TIMEOUTS : TcpCounter.CONNECTION_TIMEOUTS);
+            c.sendRst();
+            c.terminate(c.softErrorKind != 0 ? new Unreachable("destination " + c.remote() + " unreachable (ICMP)")
+                    : new TimedOut("connection to " + c.remote() + " timed out"), false);
+            return;
+        }
+        tcp.counters.inc(TcpCounter.RTO_TIMEOUTS);
+        c.recovery.onRetransmitTimeout();
+        c.rtt.backOff(); // RFC 6298 §5.5
+        c.rtt.stopTiming(); // Karn
+        if (c.rtt.backoff() >= 2) {
+            c.scoreboard.clear(); // RFC 2018 §8: the peer may have reneged
+        }
+        nxt = una; // go back N, skipping SACKed ranges
+        c.timers.armRetransmit(c.rtt.rto());
+        output();
+    }
+
+    /** RFC 9293 §3.8.6.1: probe a zero window (or override SWS avoidance) with backoff. */
+    void persistTimeout(long now) {
+        if (!c.state.synchronized_() || c.state == TcpState.TIME_WAIT || ring == null) {
+            return;
+        }
+        int unsent = ring.size() - (nxt - una);
+        if (unsent <= 0) {
+            return;
+        }
+        int usable = Math.min(wnd, cc.cwnd()) - (nxt - una);
+        tcp.counters.inc(TcpCounter.PERSIST_PROBES);
+        if (usable <= 0 && nxt != una) {
+            // the previous one-byte probe is still unacknowledged: send it again
+            c.writer.sendSegment(una, TcpHeader.ACK_FLAG | TcpHeader.PSH, 0, 1);
+        } else {
+            // RFC 9293 §3.8.6.1: one octet of new data (or, with a small window, what fits)
+            int len = usable > 0 ? Math.min(Math.min(unsent, usable), mss) : 1;
+            int seq = nxt;
+            c.writer.sendSegment(seq, TcpHeader.ACK_FLAG | TcpHeader.PSH, seq - una, len);
+            nxt += len;
+            if (gt(nxt, max)) {
+                max = nxt;
+            }
+        }
+        if (usable > 0) {
+            c.timers.armRetransmit(c.rtt.rto());
+        } else {
+            persistBackoff++;
+            c.timers.arm(TcpTimers.Mode.PERSIST, persistInterval());
+        }
+    }
+}

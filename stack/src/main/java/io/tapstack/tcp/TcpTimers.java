@@ -1,0 +1,204 @@
+package io.tapstack.tcp;
+
+import io.tapstack.loop.Timer;
+import io.tapstack.socket.TimedOut;
+import io.tapstack.wire.TcpHeader;
+
+/**
+ * The timers of one connection (FreeBSD's tcp_timer.c, gVisor's timer.go), each one reusable
+ * {@link Timer} allocated with the connection:
+ * <ul>
+ * <li>the connection timer, one of {@link Mode}: retransmission (RFC 6298), persist (RFC 9293
+ *     §3.8.6.1), FIN-WAIT-2 timeout, TIME-WAIT 2·MSL (RFC 9293 §3.10.7.4) — never two at once;</li>
+ * <li>the delayed ACK (RFC 9293 §3.8.6.3, RFC 5681 §4.2);</li>
+ * <li>keepalive (RFC 1122 §4.2.3.6);</li>
+ * <li>the reordering-window loss timer of {@link LossRecovery}.</li>
+ * </ul>
+ * Expiry routes to the part in charge and then delivers readiness events.
+ */
+final class TcpTimers {
+    /** What the connection timer is running for. */
+    enum Mode {
+        NONE,
+        /** RFC 6298: data (or a SYN) is outstanding. */
+        RETRANSMIT,
+        /** RFC 9293 §3.8.6.1: a zero window (or SWS avoidance) holds data back. */
+        PERSIST,
+        /** The application closed and our FIN is acknowledged; the peer's FIN is awaited (Linux tcp_fin_timeout). */
+        FIN_WAIT_2,
+        /** RFC 9293 §3.10.7.4: 2·MSL in TIME-WAIT. */
+        TIME_WAIT
+    }
+
+    private final TcpConnection c;
+    private final Tcp tcp;
+    private final Timer connTimer;
+    private final Timer delackTimer;
+    private final Timer kaTimer;
+    private final Timer lossTimer;
+    private Mode mode = Mode.NONE;
+    /** When the last segment arrived (keepalive idle time). */
+    private long lastRecvTime;
+    private int kaProbes;
+
+    TcpTimers(TcpConnection c) {
+        this.c = c;
+        this.tcp = c.tcp;
+        this.connTimer = new Timer(this::onConnTimer);
+        this.delackTimer = new Timer(this::onDelackTimer);
+        this.kaTimer = new Timer(this::onKeepaliveTimer);
+        this.lossTimer = new Timer(this::onLossTimer);
+        this.lastRecvTime = tcp.now();
+    }
+
+    Mode mode() {
+        return mode;
+    }
+
+    // ---- the connection timer
+
+    /** (Re)starts the retransmission timer (RFC 6298 §5.1, §5.3). */
+    void armRetransmit(long delay) {
+        arm(Mode.RETRANSMIT, delay);
+    }
+
+    /** RFC 6298 §5.1: start the retransmission timer unless it is running already. */
+    void ensureRetransmit(long delay) {
+        if (mode != Mode.RETRANSMIT || !connTimer.isScheduled()) {
+            armRetransmit(delay);
+        }
+    }
+
+    void arm(Mode m, long delay) {
+        mode = m;
+        tcp.schedule(connTimer, tcp.now() + delay);
+    }
+
+    void cancel() {
+        tcp.cancel(connTimer);
+        mode = Mode.NONE;
+    }
+
+    /** True while the connection timer runs, in whatever mode. */
+    boolean connTimerScheduled() {
+        return connTimer.isScheduled();
+    }
+
+    private void onConnTimer(long now) {
+        Mode m = mode;
+        mode = Mode.NONE;
+        switch (m) {
+            case RETRANSMIT -> c.snd.retransmitTimeout(now);
+            case PERSIST -> c.snd.persistTimeout(now);
+            case TIME_WAIT, FIN_WAIT_2 -> c.terminate(null, false);
+            default -> { }
+        }
+        tcp.dispatch();
+    }
+
+    // ---- delayed ACK
+
+    /** Starts the delayed-ACK timer unless it runs (RFC 5681 §4.2: at most {@code delay}). */
+    void delayAck(long delay) {
+        if (!delackTimer.isScheduled()) {
+            tcp.schedule(delackTimer, tcp.now() + delay);
+        }
+    }
+
+    /** An ACK went out: nothing is delayed any more. */
+    void ackSent() {
+        tcp.cancel(delackTimer);
+    }
+
+    private void onDelackTimer(long now) {
+        if (c.state.synchronized_() && c.state != TcpState.TIME_WAIT && c.rcv.ackPending()) {
+            tcp.counters.inc(TcpCounter.DELAYED_ACKS);
+            c.writer.sendAck();
+        }
+        tcp.dispatch();
+    }
+
+    // ---- keepalive (RFC 1122 §4.2.3.6)
+
+    /** A segment arrived: the peer is alive. */
+    void segmentReceived(long now) {
+        lastRecvTime = now;
+        kaProbes = 0;
+    }
+
+    void armKeepalive() {
+        tcp.schedule(kaTimer, lastRecvTime + kaIdle());
+    }
+
+    void cancelKeepalive() {
+        tcp.cancel(kaTimer);
+    }
+
+    private long kaIdle() {
+        TcpSocketOptions opts = c.opts;
+        return opts.keepAliveIdleNanos > 0 ? opts.keepAliveIdleNanos : c.cfg.keepaliveIdleNanos;
+    }
+
+    /** RFC 1122 §4.2.3.6 keepalive: <SEQ=SND.UNA−1> with no data elicits an ACK. */
+    private void onKeepaliveTimer(long now) {
+        TcpSocketOptions opts = c.opts;
+        TcpState state = c.state;
+        if (!opts.keepAlive || !(state == TcpState.ESTABLISHED || state == TcpState.CLOSE_WAIT
+                || state == TcpState.FIN_WAIT_2)) {
+            return;
+        }
+        long interval = opts.keepAliveIntervalNanos > 0 ? opts.keepAliveIntervalNanos : c.cfg.keepaliveIntervalNanos;
+        int probes = opts.keepAliveProbes > 0 ? opts.keepAliveProbes : c.cfg.keepaliveProbes;
+        if (now - lastRecvTime < kaIdle() && kaProbes == 0) {
+            armKeepalive();
+            return;
+        }
+        if (c.snd.max != c.snd.una) {
+            tcp.schedule(kaTimer, now + interval); // the retransmission timer is in charge
+            return;
+        }
+        if (kaProbes >= probes) {
+            tcp.counters.inc(TcpCounter.KEEPALIVE_TIMEOUTS);
+            c.sendRst();
+            c.terminate(new TimedOut("keepalive: " + c.remote() + " stopped answering"), false);
+            tcp.dispatch();
+            return;
+        }
+        kaProbes++;
+        tcp.counters.inc(TcpCounter.KEEPALIVE_PROBES);
+        c.writer.sendSegment(c.snd.una - 1, TcpHeader.ACK_FLAG, 0, 0);
+        tcp.schedule(kaTimer, now + interval);
+    }
+
+    // ---- loss detection
+
+    boolean lossTimerScheduled() {
+        return lossTimer.isScheduled();
+    }
+
+    void armLossTimer(long deadline) {
+        tcp.schedule(lossTimer, deadline);
+    }
+
+    private void onLossTimer(long now) {
+        if (c.recovery.onLossTimer(now)) {
+            tcp.dispatch();
+        }
+    }
+
+    // ---- teardown
+
+    /** TIME-WAIT: only the 2·MSL timer remains. */
+    void cancelAllButConnTimer() {
+        tcp.cancel(delackTimer);
+        tcp.cancel(kaTimer);
+        tcp.cancel(lossTimer);
+    }
+
+    /** The connection ended: every timer off. */
+    void cancelAll() {
+        tcp.cancel(connTimer);
+        cancelAllButConnTimer();
+        mode = Mode.NONE;
+    }
+}
