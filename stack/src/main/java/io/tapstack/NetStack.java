@@ -24,6 +24,8 @@ import io.tapstack.loop.Clock;
 import io.tapstack.loop.TimerWheel;
 import io.tapstack.stats.Counters;
 import io.tapstack.stats.StackStats;
+import io.tapstack.tcp.Tcp;
+import io.tapstack.tcp.TcpConfig;
 import io.tapstack.udp.Udp;
 import io.tapstack.wire.EthernetFrame;
 import io.tapstack.wire.Icmpv4;
@@ -47,6 +49,7 @@ import io.tapstack.wire.MacAddress;
  * reads the clock itself.
  */
 public final class NetStack implements StackContext, LinkOutput, IpOutput {
+    private static final System.Logger LOG = System.getLogger("io.tapstack");
     private final Link link;
     private final StackConfig config;
     private final Clock clock;
@@ -63,6 +66,7 @@ public final class NetStack implements StackContext, LinkOutput, IpOutput {
     private final Icmp6 icmp6;
     private final Ndp ndp;
     private final Udp udp;
+    private final Tcp tcp;
     private final java.util.Random random;
     private final PacketBuf[] rxBurst;
     private final EthernetFrame eth = new EthernetFrame();
@@ -76,13 +80,21 @@ public final class NetStack implements StackContext, LinkOutput, IpOutput {
     private boolean started;
 
     public NetStack(Link link, StackConfig config, Clock clock) {
-        this(link, config, clock, link.offloads().lro()
+        this(link, config, new TcpConfig(), clock);
+    }
+
+    public NetStack(Link link, StackConfig config, TcpConfig tcpConfig, Clock clock) {
+        this(link, config, tcpConfig, clock, link.offloads().lro()
                 // the device may hand us 64 KiB frames: every receive buffer must hold one
                 ? new PacketPool(512, PacketPool.LARGE_SIZE, 64)
                 : PacketPool.forMtu(config.mtu > 0 ? config.mtu : link.mtu()));
     }
 
     public NetStack(Link link, StackConfig config, Clock clock, PacketPool pool) {
+        this(link, config, new TcpConfig(), clock, pool);
+    }
+
+    public NetStack(Link link, StackConfig config, TcpConfig tcpConfig, Clock clock, PacketPool pool) {
         this.link = link;
         this.config = config;
         this.clock = clock;
@@ -94,7 +106,7 @@ public final class NetStack implements StackContext, LinkOutput, IpOutput {
         this.linkStats = stats.register("link", LinkCounter.class);
         this.random = config.seed != 0 ? new java.util.Random(config.seed) : new java.util.Random();
         // Each protocol gets the contexts it needs, all implemented by this stack. (Counters are
-        // registered in construction order: link, arp, ip, icmp, ip6, icmp6, ndp, udp.)
+        // registered in construction order: link, arp, ip, icmp, ip6, icmp6, ndp, udp, tcp.)
         this.arp = new Arp(this, this, config, this::ipv4SourceFor);
         this.ipv4 = new Ipv4(this, this, config, arp);
         this.icmp = ipv4.icmp();
@@ -104,6 +116,9 @@ public final class NetStack implements StackContext, LinkOutput, IpOutput {
         this.udp = new Udp(this, config, this);
         ipv4.register(Udp.PROTOCOL, udp);
         ipv6.register(Udp.PROTOCOL, udp);
+        this.tcp = new Tcp(this, this, tcpConfig);
+        ipv4.register(Tcp.PROTOCOL, tcp);
+        ipv6.register(Tcp.PROTOCOL, tcp); // dual-stack: one TCP serves both (RFC 8200 §8.1 pseudo header)
         this.rxBurst = new PacketBuf[Math.max(1, config.rxBurst)];
         this.gro = config.softwareGro ? new Gro(pool, this::receiveFrame) : null;
         link.attach(pool);
@@ -172,6 +187,11 @@ public final class NetStack implements StackContext, LinkOutput, IpOutput {
 
     public Udp udp() {
         return udp;
+    }
+
+    /** This host's TCP (built with the {@link TcpConfig} given to the constructor, else defaults). */
+    public Tcp tcp() {
+        return tcp;
     }
 
     /** The stack's MAC as 48 bits. */
@@ -553,8 +573,7 @@ public final class NetStack implements StackContext, LinkOutput, IpOutput {
 
     private void internalError(RuntimeException e) {
         if (linkStats.get(LinkCounter.INTERNAL_ERROR) == 0) {
-            System.err.println("tapstack: internal error (further ones only counted): " + e);
-            e.printStackTrace();
+            LOG.log(System.Logger.Level.ERROR, "internal error (further ones only counted)", e);
         }
         linkStats.inc(LinkCounter.INTERNAL_ERROR);
     }

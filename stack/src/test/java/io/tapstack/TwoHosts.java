@@ -37,6 +37,11 @@ public final class TwoHosts {
 
     /** As {@link #TwoHosts(int, long)}, with {@code tweak} applied to both configs before the stacks are built. */
     public TwoHosts(int mtu, long seed, java.util.function.Consumer<StackConfig> tweak) {
+        this(mtu, seed, tweak, new io.tapstack.tcp.TcpConfig());
+    }
+
+    /** As {@link #TwoHosts(int, long, java.util.function.Consumer)}, both hosts' TCP built with {@code tcp}. */
+    public TwoHosts(int mtu, long seed, java.util.function.Consumer<StackConfig> tweak, io.tapstack.tcp.TcpConfig tcp) {
         PairLink[] w = PairLink.create(mtu);
         wireA = w[0];
         wireB = w[1];
@@ -54,8 +59,8 @@ public final class TwoHosts {
         StackConfig cb = config(IP_B, 0x020000000002L);
         tweak.accept(ca);
         tweak.accept(cb);
-        a = new NetStack(la, ca, clock);
-        b = new NetStack(lb, cb, clock);
+        a = new NetStack(la, ca, tcp, clock);
+        b = new NetStack(lb, cb, tcp, clock);
     }
 
     public static StackConfig config(int ip, long mac) {

@@ -7,7 +7,6 @@ import io.tapstack.wire.InterfaceAddress;
 import io.tapstack.link.PairLink;
 import io.tapstack.loop.VirtualClock;
 import io.tapstack.socket.TcpException;
-import io.tapstack.tcp.Tcp;
 import io.tapstack.tcp.TcpConnection;
 import io.tapstack.tcp.TcpHandler;
 import io.tapstack.tcp.TcpListener;
@@ -74,7 +73,7 @@ public class TcpInputBench {
         wireB = w[1];
         a = new NetStack(wireA, config(IP_A, 0x020000000001L), clock);
         b = new NetStack(wireB, config(IP_B, 0x020000000002L), clock);
-        TcpListener l = Tcp.attach(b).listen(null, 9, 16, null);
+        TcpListener l = b.tcp().listen(null, 9, 16, null);
         l.setChildHandler(new TcpHandler() {
             @Override
             public void onReadable(TcpConnection c) {
@@ -95,7 +94,7 @@ public class TcpInputBench {
                 // handled by the child handler
             }
         });
-        client = Tcp.attach(a).connect(IpAddr.ofV4(IP_B), 9, new TcpHandler() { });
+        client = a.tcp().connect(IpAddr.ofV4(IP_B), 9, new TcpHandler() { });
         for (int k = 0; k < 100; k++) {
             a.poll(clock.nanos());
             b.poll(clock.nanos());

@@ -3,7 +3,6 @@ package io.tapstack.service;
 import io.tapstack.NetStack;
 import io.tapstack.EventLoop;
 import io.tapstack.socket.TcpException;
-import io.tapstack.tcp.Tcp;
 import io.tapstack.tcp.TcpConnection;
 import io.tapstack.tcp.TcpHandler;
 import io.tapstack.tcp.TcpListener;
@@ -40,7 +39,7 @@ abstract class LoopService implements Service {
     final LoopService start() throws Exception {
         onLoop(() -> {
             try {
-                listener = Tcp.attach(stack).listen(null, port, 0, null);
+                listener = stack.tcp().listen(null, port, 0, null);
             } catch (TcpException e) {
                 throw new IllegalStateException(name() + ": " + e.getMessage(), e);
             }

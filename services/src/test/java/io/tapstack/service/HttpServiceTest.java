@@ -37,8 +37,7 @@ class HttpServiceTest {
     @BeforeEach
     void setUp() throws Exception {
         h = new TwoHosts();
-        ta = Tcp.attach(h.a);
-        Tcp.attach(h.b);
+        ta = h.a.tcp();
         Files.writeString(dir.resolve("hello.txt"), "hello\n");
         big = new byte[3_000_000];
         new Random(1).nextBytes(big);

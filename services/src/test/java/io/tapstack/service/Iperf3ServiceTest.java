@@ -31,8 +31,7 @@ class Iperf3ServiceTest {
     @BeforeEach
     void setUp() throws Exception {
         h = new TwoHosts();
-        ta = Tcp.attach(h.a);
-        Tcp.attach(h.b);
+        ta = h.a.tcp();
         server = (Iperf3Service) Iperf3Service.startOn(h.b, Iperf3Service.PORT);
     }
 

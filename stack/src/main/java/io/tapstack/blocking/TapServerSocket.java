@@ -3,7 +3,6 @@ package io.tapstack.blocking;
 import io.tapstack.EventLoop;
 import io.tapstack.socket.ConnectionClosed;
 import io.tapstack.socket.TcpException;
-import io.tapstack.tcp.Tcp;
 import io.tapstack.tcp.TcpConnection;
 import io.tapstack.tcp.TcpListener;
 import io.tapstack.tcp.TcpSocketOptions;
@@ -40,7 +39,7 @@ public final class TapServerSocket implements Closeable {
         CompletableFuture<TapServerSocket> f = new CompletableFuture<>();
         loop.execute(() -> {
             try {
-                TcpListener l = Tcp.attach(loop.stack()).listen(addr, port, backlog, options);
+                TcpListener l = loop.stack().tcp().listen(addr, port, backlog, options);
                 TapServerSocket s = new TapServerSocket(loop, l);
                 l.setAcceptHandler(x -> s.onAcceptable());
                 f.complete(s);

@@ -112,7 +112,7 @@ public final class TapSocket implements Closeable {
         CompletableFuture<Void> started = new CompletableFuture<>();
         loop.execute(() -> {
             try {
-                Tcp tcp = Tcp.attach(loop.stack());
+                Tcp tcp = loop.stack().tcp();
                 s.conn = tcp.connect(addr, port, options, s.handler);
                 started.complete(null);
             } catch (TcpException | RuntimeException e) {

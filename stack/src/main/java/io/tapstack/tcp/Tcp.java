@@ -1,6 +1,7 @@
 package io.tapstack.tcp;
 
-import io.tapstack.NetStack;
+import io.tapstack.context.IpOutput;
+import io.tapstack.context.StackContext;
 import io.tapstack.buffer.PacketBuf;
 import io.tapstack.ip.IpMeta;
 import io.tapstack.ip.IpProtocolHandler;
@@ -18,21 +19,25 @@ import java.nio.ByteBuffer;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.WeakHashMap;
 
 /**
- * TCP for one {@link NetStack} (RFC 9293): segment demultiplexing, the connection table,
+ * TCP for one host (RFC 9293): segment demultiplexing, the connection table,
  * listeners, ISNs (RFC 6528), ephemeral ports (RFC 6056), SYN cookies (RFC 4987, {@link SynCookies}), RSTs for
  * segments that match no connection (RFC 9293 §3.10.7.1), and the readiness-event dispatch.
  * The per-connection protocol lives in {@link TcpConnection}.
  *
- * <p>Everything runs on the stack's loop thread. Use {@link #attach(NetStack)} once per stack.
+ * <p>Everything runs on the stack's loop thread. The host ({@code NetStack}) builds one and registers
+ * it as IP protocol 6 for IPv4 and IPv6; TCP sees of the host only a {@link StackContext} (time,
+ * timers, buffers, counters) and an {@link IpOutput} (IP output, source selection, PMTU, GSO).
  */
 public final class Tcp implements IpProtocolHandler {
-    private static final Map<NetStack, Tcp> INSTANCES = new WeakHashMap<>();
+    /** The IP protocol number (RFC 9293 §3.1). */
+    public static final int PROTOCOL = 6;
 
-    final NetStack stack;
+    private static final System.Logger LOG = System.getLogger("io.tapstack.tcp");
+
+    private final StackContext stack;
+    private final IpOutput ip;
     final TcpConfig config;
     final Counters<TcpCounter> counters;
     private final TcpHeader hdr = new TcpHeader();
@@ -56,8 +61,10 @@ public final class Tcp implements IpProtocolHandler {
     private TcpListener lnotifyTail;
     private boolean dispatching;
 
-    private Tcp(NetStack stack, TcpConfig config) {
+    /** Built by the host, which registers it as IP protocol 6 for IPv4 and IPv6. */
+    public Tcp(StackContext stack, IpOutput ip, TcpConfig config) {
         this.stack = stack;
+        this.ip = ip;
         this.config = config;
         this.counters = stack.stats().register("tcp", TcpCounter.class);
         SecureRandom r = new SecureRandom();
@@ -65,37 +72,6 @@ public final class Tcp implements IpProtocolHandler {
         this.table = new ConnectionTable(r.nextLong());
         this.tsSeed = r.nextLong();
         this.cookies = new SynCookies(this, hash);
-    }
-
-    /** Attaches TCP with default settings to a stack (idempotent). */
-    public static Tcp attach(NetStack stack) {
-        return attach(stack, new TcpConfig());
-    }
-
-    /** Attaches TCP to a stack and registers it as IP protocol 6 (the first call wins). */
-    public static Tcp attach(NetStack stack, TcpConfig config) {
-        synchronized (INSTANCES) {
-            Tcp t = INSTANCES.get(stack);
-            if (t == null) {
-                t = new Tcp(stack, config);
-                INSTANCES.put(stack, t);
-                stack.ipv4().register(6, t);
-                // dual-stack: the same TCP serves IPv6 (RFC 8200 §8.1 pseudo header)
-                stack.ipv6().register(6, t);
-            }
-            return t;
-        }
-    }
-
-    /** The TCP attached to a stack, or null. */
-    public static Tcp of(NetStack stack) {
-        synchronized (INSTANCES) {
-            return INSTANCES.get(stack);
-        }
-    }
-
-    public NetStack stack() {
-        return stack;
     }
 
     public TcpConfig config() {
@@ -151,7 +127,7 @@ public final class Tcp implements IpProtocolHandler {
             throw new IllegalArgumentException("bad destination " + remote + ":" + port);
         }
         TcpSocketOptions o = options == null ? new TcpSocketOptions() : options.clone();
-        IpAddr local = o.localAddress != null && !o.localAddress.isAny() ? o.localAddress : stack.sourceFor(remote);
+        IpAddr local = o.localAddress != null && !o.localAddress.isAny() ? o.localAddress : ip.sourceFor(remote);
         if (local == null) {
             counters.inc(TcpCounter.DROP_NO_ROUTE);
             throw new Unreachable("no route to " + remote);
@@ -364,7 +340,7 @@ public final class Tcp implements IpProtocolHandler {
         TcpChecksum.fill(p.buf(), at, TcpHeader.MIN_LENGTH, lHi, lLo, rHi, rLo);
         counters.inc(TcpCounter.RSTS_SENT);
         counters.inc(TcpCounter.TX_SEGMENTS);
-        if (!stack.ipOutput(p, lHi, lLo, rHi, rLo, 6, 0, 0, true)) {
+        if (!ip.ipOutput(p, lHi, lLo, rHi, rLo, 6, 0, 0, true)) {
             counters.inc(TcpCounter.DROP_NO_ROUTE);
         }
     }
@@ -472,7 +448,7 @@ public final class Tcp implements IpProtocolHandler {
 
     // ---------------------------------------------------------------- what connections need of the stack
 
-    // The only calls into NetStack made on behalf of connections: time, timers, buffers, path
+    // The only calls into the host made on behalf of connections: time, timers, buffers, path
     // properties and IP output all pass through here.
 
     long now() {
@@ -492,20 +468,20 @@ public final class Tcp implements IpProtocolHandler {
     }
 
     int pathMtu(long hi, long lo) {
-        return stack.pathMtu(hi, lo);
+        return ip.pathMtu(hi, lo);
     }
 
     int ipHeaderLength(long hi, long lo) {
-        return stack.ipHeaderLength(hi, lo);
+        return ip.ipHeaderLength(hi, lo);
     }
 
     int maxGsoPayload(long hi, long lo) {
-        return stack.maxGsoPayload(hi, lo);
+        return ip.maxGsoPayload(hi, lo);
     }
 
     /** Hands a TCP segment to IP (protocol 6, default TTL/TOS, checksum completed as needed). */
     boolean ipOutput(PacketBuf p, long lHi, long lLo, long rHi, long rLo) {
-        return stack.ipOutput(p, lHi, lLo, rHi, rLo, 6, 0, 0, true);
+        return ip.ipOutput(p, lHi, lLo, rHi, rLo, 6, 0, 0, true);
     }
 
     /** {@link #ipOutput}, counting a segment that found no route. */
@@ -631,8 +607,7 @@ public final class Tcp implements IpProtocolHandler {
 
     private void callbackFailed(RuntimeException e) {
         if (callbackErrors++ == 0) {
-            System.err.println("tapstack: a TCP callback threw (further ones only counted): " + e);
-            e.printStackTrace();
+            LOG.log(System.Logger.Level.ERROR, "a TCP callback threw (further ones only counted)", e);
         }
     }
 }

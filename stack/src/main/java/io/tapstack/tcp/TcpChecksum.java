@@ -1,6 +1,6 @@
 package io.tapstack.tcp;
 
-import io.tapstack.NetStack;
+import io.tapstack.context.IpOutput;
 import io.tapstack.wire.Checksum;
 import io.tapstack.wire.TcpHeader;
 
@@ -18,7 +18,7 @@ final class TcpChecksum {
     /** Computes and stores the checksum of a segment of {@code len} bytes at {@code off}. */
     static void fill(ByteBuffer b, int off, int len, long srcHi, long srcLo, long dstHi, long dstLo) {
         b.putShort(off + TcpHeader.CHECKSUM, (short) 0);
-        long s = NetStack.pseudoHeaderSum(srcHi, srcLo, dstHi, dstLo, 6, len);
+        long s = IpOutput.pseudoHeaderSum(srcHi, srcLo, dstHi, dstLo, 6, len);
         b.putShort(off + TcpHeader.CHECKSUM, (short) Checksum.finish(Checksum.add(s, b, off, len)));
     }
 
@@ -28,7 +28,7 @@ final class TcpChecksum {
      * {@code NetStack.transmitFrame} in software, once, for TSO segments after they are cut.
      */
     static void fillPartial(io.tapstack.buffer.PacketBuf p, int off, int len, long srcHi, long srcLo, long dstHi, long dstLo) {
-        long s = NetStack.pseudoHeaderSum(srcHi, srcLo, dstHi, dstLo, 6, len);
+        long s = IpOutput.pseudoHeaderSum(srcHi, srcLo, dstHi, dstLo, 6, len);
         p.buf().putShort(off + TcpHeader.CHECKSUM, (short) Checksum.fold(s));
         p.csumState = io.tapstack.buffer.PacketBuf.CSUM_PARTIAL;
         p.csumStart = off;
@@ -37,7 +37,7 @@ final class TcpChecksum {
 
     /** True when the received segment's checksum is correct. */
     static boolean verify(ByteBuffer b, int off, int len, long srcHi, long srcLo, long dstHi, long dstLo) {
-        long s = NetStack.pseudoHeaderSum(srcHi, srcLo, dstHi, dstLo, 6, len);
+        long s = IpOutput.pseudoHeaderSum(srcHi, srcLo, dstHi, dstLo, 6, len);
         return Checksum.finish(Checksum.add(s, b, off, len)) == 0;
     }
 }

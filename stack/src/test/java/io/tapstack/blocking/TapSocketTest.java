@@ -5,7 +5,6 @@ import io.tapstack.TwoHosts;
 import io.tapstack.loop.Clock;
 import io.tapstack.EventLoop;
 import io.tapstack.socket.ConnectionRefused;
-import io.tapstack.tcp.Tcp;
 import io.tapstack.wire.IpAddr;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -36,8 +35,6 @@ class TapSocketTest {
         ThreadedPairLink[] w = ThreadedPairLink.create();
         NetStack a = new NetStack(w[0], TwoHosts.config(TwoHosts.IP_A, 0x020000000001L), Clock.SYSTEM);
         NetStack b = new NetStack(w[1], TwoHosts.config(TwoHosts.IP_B, 0x020000000002L), Clock.SYSTEM);
-        Tcp.attach(a);
-        Tcp.attach(b);
         la = new EventLoop(a, "loop-a");
         lb = new EventLoop(b, "loop-b");
         la.start();

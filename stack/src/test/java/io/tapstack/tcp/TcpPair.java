@@ -25,9 +25,10 @@ final class TcpPair {
     }
 
     TcpPair(TcpConfig cfg, long seed, int mtu) {
-        h = new TwoHosts(mtu, seed);
-        ta = Tcp.attach(h.a, cfg);
-        tb = Tcp.attach(h.b, cfg);
+        h = new TwoHosts(mtu, seed, c -> {
+        }, cfg);
+        ta = h.a.tcp();
+        tb = h.b.tcp();
     }
 
     void run(long ms) {

@@ -67,8 +67,8 @@ final class TcpScript {
         PairLink[] w = PairLink.create(1500);
         wireA = w[0];
         wireB = w[1];
-        a = new NetStack(wireA, TwoHosts.config(SELF, SELF_MAC), clock);
-        tcp = Tcp.attach(a, cfg);
+        a = new NetStack(wireA, TwoHosts.config(SELF, SELF_MAC), cfg, clock);
+        tcp = a.tcp();
         wireB.attach(pool);
         poll();
     }

@@ -294,11 +294,10 @@ public final class HostOptions {
                                 .delay((long) (delayMs * 1_000_000));
                         l = faulty;
                     }
-                    NetStack stack = new NetStack(l, cfg, Clock.SYSTEM);
                     io.tapstack.tcp.TcpConfig tc = new io.tapstack.tcp.TcpConfig();
                     tc.ephemeralLow = cfg.ephemeralPortLow;
                     tc.ephemeralHigh = cfg.ephemeralPortHigh;
-                    io.tapstack.tcp.Tcp.attach(stack, tc);
+                    NetStack stack = new NetStack(l, cfg, tc, Clock.SYSTEM);
                     loop = new EventLoop(stack, queues > 1 ? threadName + "-q" + i : threadName, busyPollMicros * 1000);
                     qs.add(new Queue(link, faulty, stack, loop));
                 } catch (Exception | Error e) {
