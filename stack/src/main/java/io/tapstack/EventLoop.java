@@ -19,6 +19,7 @@ import java.util.function.Supplier;
  * queue a command and wake the loop.
  */
 public final class EventLoop implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger("io.tapstack");
     private static final int COMMANDS_PER_PASS = 256;
     /** Longest sleep when nothing is scheduled, so a missed wakeup costs at most this. */
     private static final long MAX_SLEEP_NANOS = 100_000_000L;
@@ -128,7 +129,7 @@ public final class EventLoop implements AutoCloseable {
             }
         } catch (Throwable t) {
             failure = t;
-            t.printStackTrace();
+            LOG.log(System.Logger.Level.ERROR, "event loop " + Thread.currentThread().getName() + " died", t);
         } finally {
             // a dead loop refuses new commands rather than queueing ones that never run
             running = false;
@@ -139,8 +140,7 @@ public final class EventLoop implements AutoCloseable {
     private void commandFailed(RuntimeException e) {
         Counters<LinkCounter> c = stack.linkStats();
         if (c.get(LinkCounter.INTERNAL_ERROR) == 0) {
-            System.err.println("tapstack: a command on the event loop threw (further ones only counted): " + e);
-            e.printStackTrace();
+            LOG.log(System.Logger.Level.ERROR, "a command on the event loop threw (further ones only counted)", e);
         }
         c.inc(LinkCounter.INTERNAL_ERROR);
     }

@@ -38,6 +38,7 @@ import java.util.List;
  * </ul>
  */
 public final class Ndp {
+    private static final System.Logger LOG = System.getLogger("io.tapstack.ip6");
     /** Neighbour Unreachability Detection states (RFC 4861 §7.3.2). */
     public enum State { INCOMPLETE, REACHABLE, STALE, DELAY, PROBE }
 
@@ -320,7 +321,7 @@ public final class Ndp {
      */
     private void dadFailed(LocalAddress a) {
         counters.inc(NdpCounter.DAD_DUPLICATE);
-        System.err.println("tapstack: IPv6 duplicate address detected: " + Ipv6Address.toString(a.hi(), a.lo())
+        LOG.log(System.Logger.Level.WARNING, () -> "IPv6 duplicate address detected: " + Ipv6Address.toString(a.hi(), a.lo())
                 + " (" + a.origin().name().toLowerCase(java.util.Locale.ROOT) + "); not using it");
         ctx.timers().cancel(a.timer);
         a.setState(LocalAddress.State.DUPLICATE);

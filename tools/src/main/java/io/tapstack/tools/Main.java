@@ -30,6 +30,7 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
+        Logs.install(System.err);
         System.exit(execute(args));
     }
 
