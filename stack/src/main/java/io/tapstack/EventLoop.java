@@ -2,6 +2,7 @@ package io.tapstack;
 
 import io.tapstack.link.LinkCounter;
 import io.tapstack.loop.Clock;
+import io.tapstack.loop.IdlePolicy;
 import io.tapstack.stats.Counters;
 
 import java.util.concurrent.CompletableFuture;
@@ -13,7 +14,10 @@ import java.util.function.Supplier;
 /**
  * Runs one {@link NetStack} on one thread, Aeron duty-cycle style. One pass: drain the command
  * queue (bounded) → poll the stack (receive burst, timers, flush) → wait on the link until a
- * frame, a wakeup or the next deadline. Time is read once per pass.
+ * frame, a wakeup or the next deadline. Time is read once per pass. When it is idle, an
+ * {@link IdlePolicy} decides between spinning and sleeping (by default: a short spin after work,
+ * and a spin across the window where a regular arrival is next expected, so that a ping or a
+ * request that comes every few milliseconds or seconds finds the loop awake).
  *
  * <p>Other threads talk to the stack only through {@link #execute} / {@link #call}, which
  * queue a command and wake the loop.
@@ -31,21 +35,27 @@ public final class EventLoop implements AutoCloseable {
     private final Thread thread;
     private volatile boolean running;
     private volatile Throwable failure;
-    private final long busyPollNanos;
+    private final IdlePolicy idle;
     private long passes;
 
+    /** A loop with the default idle policy ({@link IdlePolicy#hybrid()}). */
     public EventLoop(NetStack stack, String name) {
-        this(stack, name, 0);
+        this(stack, name, IdlePolicy.hybrid());
     }
 
     /**
      * @param busyPollNanos how long to spin (re-polling without sleeping) after the last work
-     *     before blocking in the kernel; trades CPU for latency (0 = never spin)
+     *     before blocking in the kernel, with predicted windows as in {@link IdlePolicy#hybrid()};
+     *     0 for the default
      */
     public EventLoop(NetStack stack, String name, long busyPollNanos) {
+        this(stack, name, busyPollNanos > 0 ? new IdlePolicy(busyPollNanos, 1_000_000) : IdlePolicy.hybrid());
+    }
+
+    public EventLoop(NetStack stack, String name, IdlePolicy idle) {
         this.stack = stack;
         this.clock = stack.clock();
-        this.busyPollNanos = busyPollNanos;
+        this.idle = idle;
         this.thread = new Thread(this::run, name);
         this.thread.setDaemon(true);
     }
@@ -114,18 +124,21 @@ public final class EventLoop implements AutoCloseable {
                 long deadline = stack.poll(now);
                 boolean worked = did > 0 || stack.linkStats().get(io.tapstack.link.LinkCounter.RX_FRAMES) != rxBefore;
                 if (worked) {
+                    idle.onWork(now, true);
                     lastWork = now;
                     continue;
                 }
                 if (!commands.isEmpty()) {
                     continue;
                 }
-                if (busyPollNanos > 0 && now - lastWork < busyPollNanos) {
+                long t = clock.nanos();
+                long untilDeadline = deadline == Long.MAX_VALUE ? MAX_SLEEP_NANOS : Math.max(0, deadline - t);
+                long sleep = idle.sleepNanos(t, lastWork, Math.min(untilDeadline, MAX_SLEEP_NANOS));
+                if (sleep == 0 && untilDeadline > 0) {
                     Thread.onSpinWait();
                     continue;
                 }
-                long wait = deadline == Long.MAX_VALUE ? MAX_SLEEP_NANOS : Math.max(0, deadline - clock.nanos());
-                stack.link().await(Math.min(wait, MAX_SLEEP_NANOS));
+                stack.link().await(sleep);
             }
         } catch (Throwable t) {
             failure = t;

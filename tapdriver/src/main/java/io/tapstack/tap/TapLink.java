@@ -78,6 +78,29 @@ public final class TapLink implements Link {
         }
     }
 
+    /**
+     * The fastest offloads the TAP accepts, in this order: {@code csum,tso,lro}, {@code csum,tso},
+     * {@code csum}, none. A kernel that refuses a set ({@code EINVAL} from {@code TUNSETOFFLOAD} or
+     * {@code TUNSETVNETHDRSZ}) makes it try the next; any other failure (no permission, no
+     * {@code /dev/net/tun}) is reported as it is. {@link #offloads()} says which set was taken.
+     */
+    public static TapLink openFastest(String name, int mtu, boolean multiQueue) {
+        TapException refused = null;
+        for (String spec : FASTEST_FIRST) {
+            try {
+                return open(name, mtu, OffloadSpec.parse(spec), multiQueue);
+            } catch (TapException e) {
+                if (e.errno() != Errno.EINVAL || spec.equals("none")) {
+                    throw e;
+                }
+                refused = e;
+            }
+        }
+        throw refused; // not reached: "none" either opens or throws above
+    }
+
+    private static final String[] FASTEST_FIRST = {"csum,tso,lro", "csum,tso", "csum", "none"};
+
     public TapDevice device() {
         return dev;
     }

@@ -51,6 +51,9 @@ final class Converters {
     static final class Offload implements CommandLine.ITypeConverter<io.tapstack.link.Offloads> {
         @Override
         public io.tapstack.link.Offloads convert(String value) {
+            if (value.trim().equalsIgnoreCase("auto")) {
+                return null; // chosen when the TAP is opened (TapLink.openFastest)
+            }
             try {
                 return io.tapstack.tap.OffloadSpec.parse(value);
             } catch (IllegalArgumentException e) {

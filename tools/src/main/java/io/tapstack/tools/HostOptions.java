@@ -56,8 +56,9 @@ public final class HostOptions {
     @Option(names = "--mtu", paramLabel = "N", description = "IP MTU of the host (default: the TAP's MTU).")
     Integer mtu;
 
-    @Option(names = "--offload", paramLabel = "LIST", defaultValue = "none", converter = Converters.Offload.class,
-            description = "virtio-net offloads: none, or any of csum,tso,lro (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--offload", paramLabel = "LIST", defaultValue = "auto", converter = Converters.Offload.class,
+            description = "virtio-net offloads: auto (the fastest the TAP accepts: csum,tso,lro, else less), "
+                    + "none, or any of csum,tso,lro (default: ${DEFAULT-VALUE}).")
     Offloads offloads;
 
     @Option(names = "--queues", paramLabel = "N", defaultValue = "1",
@@ -65,8 +66,13 @@ public final class HostOptions {
     int queues;
 
     @Option(names = "--busy-poll", paramLabel = "MICROS",
-            description = "Spin this long after the last packet before sleeping (latency for CPU; default 0).")
+            description = "Spin this long after the last packet before sleeping (latency for CPU; default 20 with --idle hybrid).")
     long busyPollMicros;
+
+    @Option(names = "--idle", paramLabel = "POLICY", defaultValue = "hybrid",
+            description = "When the loop has nothing to do: hybrid (spin briefly after work and across the window where "
+                    + "a regular arrival is next due, else sleep) or sleep (always sleep in the kernel) (default: ${DEFAULT-VALUE}).")
+    String idlePolicy;
 
     @Option(names = "--fault-rx-loss", paramLabel = "PCT", description = "Drop this %% of received frames (the stack's faulty link).")
     double rxLoss;
@@ -188,6 +194,10 @@ public final class HostOptions {
         if (noIpv6 && !ipv6.isEmpty()) {
             throw new UserError("--no-ipv6 contradicts --ipv6");
         }
+        if (busyPollMicros < 0 || busyPollMicros > 1_000_000) {
+            throw new UserError("--busy-poll must be 0..1000000 microseconds");
+        }
+        idlePolicy(); // a bad --idle is reported before the TAP is touched
         for (String a : ipv6) {
             if (!a.equalsIgnoreCase("auto")) {
                 parseV6(a);
@@ -247,6 +257,16 @@ public final class HostOptions {
         return cfg;
     }
 
+    /** The loop's idle policy from --idle and --busy-poll. */
+    io.tapstack.loop.IdlePolicy idlePolicy() {
+        long spin = busyPollMicros * 1000;
+        return switch (idlePolicy) {
+            case "hybrid" -> spin > 0 ? new io.tapstack.loop.IdlePolicy(spin, 1_000_000) : io.tapstack.loop.IdlePolicy.hybrid();
+            case "sleep" -> io.tapstack.loop.IdlePolicy.spinOnly(spin);
+            default -> throw new UserError("--idle must be hybrid or sleep, not '" + idlePolicy + "'");
+        };
+    }
+
     /** Opens the TAP (each queue), builds the stacks, starts their loops and waits for DAD. */
     Runtime open(String threadName) throws Exception {
         validate();
@@ -262,7 +282,12 @@ public final class HostOptions {
                     cfg.mac = first.mac;
                     cfg.ipv6StableSecret = first.ipv6StableSecret;
                 }
-                TapLink link = TapLink.open(tap, mtu != null ? mtu : 0, offloads, queues > 1);
+                // auto (null): the first queue takes the fastest set the kernel accepts, the others the same
+                TapLink link = offloads == null ? TapLink.openFastest(tap, mtu != null ? mtu : 0, queues > 1)
+                        : TapLink.open(tap, mtu != null ? mtu : 0, offloads, queues > 1);
+                if (offloads == null) {
+                    offloads = link.offloads();
+                }
                 EventLoop loop = null;
                 try {
                     TapDevice dev = link.device();
@@ -298,7 +323,7 @@ public final class HostOptions {
                     tc.ephemeralLow = cfg.ephemeralPortLow;
                     tc.ephemeralHigh = cfg.ephemeralPortHigh;
                     NetStack stack = new NetStack(l, cfg, tc, Clock.SYSTEM);
-                    loop = new EventLoop(stack, queues > 1 ? threadName + "-q" + i : threadName, busyPollMicros * 1000);
+                    loop = new EventLoop(stack, queues > 1 ? threadName + "-q" + i : threadName, idlePolicy());
                     qs.add(new Queue(link, faulty, stack, loop));
                 } catch (Exception | Error e) {
                     link.close();
