@@ -1,28 +1,40 @@
 #!/usr/bin/env bash
-# Benchmarks tapstack side by side with the Linux kernel and Netty, in one run, on this
-# machine, and prints one table (medians of several runs, with ratios). Needs root.
+# Benchmarks tapstack side by side with the Linux kernel (and Netty), in one run, on this machine,
+# and prints tables in which every cell is "median [min–max]" of N runs, with the ratio against a
+# baseline measured interleaved with it (tapstack run, baseline run, tapstack run, ...) under the
+# same pinning (server side on CPU 0, load generator on CPU 1). A cell whose cross-check failed in
+# any run (iperf3 sender/receiver bytes, the TAP's byte counters, wrk errors or non-2xx answers)
+# prints "void" instead of a ratio. Needs root.
 #
-#   scripts/bench.sh [--runs N] [--seconds S] [--record]
+#   scripts/bench.sh [--runs N] [--seconds S] [--quick] [--record]
 #
-# --record writes the table into docs/performance.md (between the bench markers).
-# Everything runs in network namespaces this script creates and removes: a TAP namespace
-# (kernel side 10.0.0.1, tapstack 10.0.0.2) and two namespaces joined by a veth
-# (10.1.0.1 client, 10.1.0.2 server) for the kernel and Netty baselines. The server is
-# pinned to CPU 0 and the load generator to CPU 1. Runs tools/target/tapstack.jar (the host)
-# and benchmarks/target/tapstack-bench.jar (netty-http, rr); builds them if missing.
+#   --runs N      runs per cell and side (default 5)
+#   --seconds S   length of each throughput/HTTP/RR run (default 3)
+#   --quick       2 runs of 1 s, for development: the figures mean little
+#   --record      write the tables into docs/performance.md and SVG charts into docs/bench/
+#
+# Baselines: the kernel over a veth between two namespaces, in the same direction as the tapstack
+# cell (-R measured too), with the veth's offloads off (ethtool) beside --offload none and on
+# beside --offload csum,tso,lro; RR against a kernel echo server (socat); HTTP against Netty 4.2
+# epoll over the veth. On a veth the receiver's protocol work runs in softirq on the sender's CPU:
+# the CPU column is system-wide busy time of both CPUs per GB, for both sides alike.
+# Everything runs in namespaces this script creates and removes (TAP: kernel 10.0.0.1, tapstack
+# 10.0.0.2; veth: 10.1.0.1 client, 10.1.0.2 server).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib/netns.sh
 
-RUNS=3
-SECS=4
+RUNS=5
+SECS=3
 RECORD=0
+QUICK=0
 while [ $# -gt 0 ]; do
   case "$1" in
-    --runs) RUNS=$2; shift 2 ;;
-    --seconds) SECS=$2; shift 2 ;;
+    --runs) RUNS=${2:-}; shift 2 ;;
+    --seconds) SECS=${2:-}; shift 2 ;;
+    --quick) QUICK=1; shift ;;
     --record) RECORD=1; shift ;;
-    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -30,28 +42,28 @@ case "$RUNS" in ''|*[!0-9]*) echo "bench: --runs needs a number" >&2; exit 2 ;; 
 case "$SECS" in ''|*[!0-9]*) echo "bench: --seconds needs a whole number" >&2; exit 2 ;; esac
 [ "$RUNS" -ge 1 ] && [ "$RUNS" -le 20 ] || { echo "bench: --runs must be 1..20" >&2; exit 2; }
 [ "$SECS" -ge 1 ] && [ "$SECS" -le 60 ] || { echo "bench: --seconds must be 1..60" >&2; exit 2; }
+if [ "$QUICK" = 1 ]; then RUNS=2; SECS=1; fi
 if [ "$(id -u)" -ne 0 ]; then echo "bench: needs root" >&2; exit 1; fi
 
 scripts/install-deps.sh >/dev/null
-JAR=tools/target/tapstack.jar                  # the host under test (tapstack run, stat)
-BENCH_JAR=benchmarks/target/tapstack-bench.jar # the Netty baseline server and the rr client
-{ [ -f "$JAR" ] && [ -f "$BENCH_JAR" ]; } || mvn -B -q -ntp -DskipTests package
+[ -f tools/target/tapstack.jar ] && [ -f benchmarks/target/tapstack-bench.jar ] || mvn -B -q -ntp -DskipTests package
+JAR=tools/target/tapstack.jar
+BENCH_JAR=benchmarks/target/tapstack-bench.jar
 
 NT="tsbench-tap-$$"
 NA="tsbench-a-$$"
 NB="tsbench-b-$$"
 WORK="$(mktemp -d)"
 HOST_PID=""
-SRV_PID=""
+PIDS=()
 cleanup() {
   ns_cleanup "$NT" "$HOST_PID"
-  ns_cleanup "$NB" "$SRV_PID"
+  ns_cleanup "$NB" "${PIDS[@]}"
   ns_cleanup "$NA"
   rm -rf "$WORK"
 }
 trap cleanup EXIT INT TERM
 
-# the same small response for both HTTP servers
 mkdir -p "$WORK/www"
 printf 'Hello, world!\n' > "$WORK/www/hello.txt"
 
@@ -62,170 +74,220 @@ ip -n "$NA" link add veth0 type veth peer name veth1 netns "$NB"
 ip -n "$NA" addr add 10.1.0.1/24 dev veth0; ip -n "$NB" addr add 10.1.0.2/24 dev veth1
 ip -n "$NA" link set veth0 up; ip -n "$NB" link set veth1 up
 
-median() { sort -g | awk '{a[NR]=$1} END {if (NR==0) {print "nan"} else if (NR%2) {print a[(NR+1)/2]} else {print (a[NR/2]+a[NR/2+1])/2}}'; }
-ticks() { awk '{print $14+$15}' "/proc/$1/stat"; }
 CLK=$(getconf CLK_TCK)
+CSV="$WORK/runs.csv"   # section,cell,side,value,void
+echo "section,cell,side,value,void" > "$CSV"
+
+# ---------------------------------------------------------------- servers
+veth_offloads() { # on|off
+  ip netns exec "$NA" ethtool -K veth0 tso "$1" gso "$1" gro "$1" tx "$1" rx "$1" >/dev/null 2>&1 || true
+  ip netns exec "$NB" ethtool -K veth1 tso "$1" gso "$1" gro "$1" tx "$1" rx "$1" >/dev/null 2>&1 || true
+}
+ip netns exec "$NB" taskset -c 0 iperf3 -s -p 5201 >/dev/null 2>&1 & PIDS+=($!)
+ip netns exec "$NB" taskset -c 0 socat TCP-LISTEN:7,reuseaddr,fork PIPE >/dev/null 2>&1 & PIDS+=($!)
+ip netns exec "$NB" taskset -c 0 java -Xms1g -Xmx1g -jar "$BENCH_JAR" netty-http --port 80 --echo-port 8007 --root "$WORK/www" \
+    >"$WORK/netty.log" 2>&1 & PIDS+=($!)
+NETTY_PID=$!
+wait_for_line "$WORK/netty.log" "netty-http: ready" 30 || { cat "$WORK/netty.log" >&2; exit 1; }
 
 start_host() { # OFFLOAD
-  HOST_PID=""
   ip netns exec "$NT" taskset -c 0 java -Xms1g -Xmx1g -jar "$JAR" run --tap tap0 --ipv4 10.0.0.2/24 --no-ipv6 \
       --offload "$1" --services iperf3,echo,http --http-root "$WORK/www" --control "$WORK/host.sock" --quiet \
       >"$WORK/host.log" 2>&1 &
   HOST_PID=$!
   wait_for_line "$WORK/host.log" "tapstack: ready" 30 || { cat "$WORK/host.log" >&2; exit 1; }
-  # let the JIT see the hot paths before measuring
-  ip netns exec "$NT" timeout 20 iperf3 -c 10.0.0.2 -t 1 >/dev/null 2>&1 || true
+  # the same warm-up for the JIT of both sides
+  ip netns exec "$NT" timeout 20 iperf3 -c 10.0.0.2 -t 2 >/dev/null 2>&1 || true
+  ip netns exec "$NA" timeout 20 iperf3 -c 10.1.0.2 -t 2 >/dev/null 2>&1 || true
 }
 stop_host() {
   if [ -n "$HOST_PID" ]; then kill -TERM "$HOST_PID"; wait "$HOST_PID" 2>/dev/null || true; HOST_PID=""; fi
 }
-
-# Heap bytes the host's loop thread allocates per MB moved, in steady state: the difference
-# between a short and a long transfer, so per-connection set-up (rings, JSON) cancels out.
-alloc_per_mb() { # EXTRA...
-  local a b bytes1 bytes2 a1 a2
-  measure() {
-    a=$(java -jar "$JAR" stat --host "$WORK/host.sock" | awk '/ allocated_bytes$/ {print $1}')
-    bytes=$(ip netns exec "$NT" taskset -c 1 timeout $((SECS + 30)) iperf3 -c 10.0.0.2 -t "$1" -J "${@:2}" 2>/dev/null \
-      | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["end"]["sum_received"]["bytes"])')
-    b=$(java -jar "$JAR" stat --host "$WORK/host.sock" | awk '/ allocated_bytes$/ {print $1}')
-    echo "$bytes $((b - a))"
-  }
-  read -r bytes1 a1 < <(measure 1 "$@")
-  read -r bytes2 a2 < <(measure $((SECS + 1)) "$@")
-  awk -v b1="$bytes1" -v b2="$bytes2" -v x1="$a1" -v x2="$a2" 'BEGIN { d = (x2 - x1) * 1048576 / (b2 - b1); if (d < 0) d = 0; printf "%.2f", d }'
+stat_value() { # GROUP NAME -> the host's counter
+  java -jar "$JAR" stat --host "$WORK/host.sock" -a | awk -v g="$1:" -v n="$2" '/^[a-z0-9_]+:$/ {s=$1} s==g && $2==n {print $1; exit}'
 }
 
-# wrk against URL from namespace NS: "requests/s p50 p99 server-CPU-µs-per-request" (server PID)
-wrk_run() { # NS URL PID
-  local before after out req
-  before=$(ticks "$3")
-  out=$(ip netns exec "$1" taskset -c 1 timeout $((SECS + 20)) wrk -t1 -c50 -d"${SECS}s" --latency "$2")
-  after=$(ticks "$3")
-  req=$(echo "$out" | awk '/^Requests\/sec/ {print $2}')
-  echo "$req $(echo "$out" | awk '$1=="50%"{p50=$2} $1=="99%"{p99=$2} END {print p50, p99}') $(awk -v t=$((after-before)) -v c="$CLK" -v r="$req" -v s="$SECS" 'BEGIN {printf "%.2f", (r>0)? t/c*1e6/(r*s) : 0}')"
+# ---------------------------------------------------------------- measurements (one run each)
+# (%.0f: mawk's %d stops at 2^31)
+cpu_busy() { awk '/^cpu[01] / {b+=$2+$3+$4+$7+$8} END {printf "%.0f\n", b}' /proc/stat; }
+tap_bytes() { ip -n "$NT" -s link show tap0 | awk '/RX:/ {getline; rx=$1} /TX:/ {getline; tx=$1} END {printf "%.0f\n", rx+tx}'; }
+# iperf3 run from NS to IP: prints "Gbit/s cpu-s-per-GB" or "nan nan" if a cross-check failed
+iperf_run() { # NS IP CHECK_TAP EXTRA...
+  local ns=$1 ip=$2 check=$3 j c0 c1 t0 t1; shift 3
+  c0=$(cpu_busy); t0=$(tap_bytes)
+  j=$(ip netns exec "$ns" taskset -c 1 timeout $((SECS + 30)) iperf3 -c "$ip" -t "$SECS" -J "$@" 2>/dev/null) || { echo "nan nan"; return; }
+  c1=$(cpu_busy); t1=$(tap_bytes)
+  printf '%s' "$j" | /usr/bin/python3 -c '
+import json, sys
+check, link, cpu, clk = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+j = json.load(sys.stdin)
+if "error" in j:
+    print("bench: iperf3: " + j["error"], file=sys.stderr); print("nan nan"); sys.exit()
+d = j["end"]
+s, r = d["sum_sent"]["bytes"], d["sum_received"]["bytes"]
+# sender and receiver agree within 1 %, or within what the socket buffers of the streams hold when
+# the test ends (12 MiB a stream: autotuned send plus receive buffers), for short runs
+streams = len(j.get("start", {}).get("connected", [])) or 1
+ok = s > 0 and abs(s - r) <= max(0.01 * s, streams * (12 << 20))
+why = "sent %d, received %d" % (s, r)
+# bytes on the TAP (both directions: data and ACKs) cover the payload and not much more
+if ok and check == "tap":
+    ok = r <= link <= 1.10 * s + (8 << 20)
+    why = "received %d, TAP counted %d" % (r, link)
+if not ok:
+    print("bench: cross-check failed: " + why, file=sys.stderr)
+gb = r / 1e9
+print("%.3f %.3f" % (d["sum_received"]["bits_per_second"] / 1e9, cpu / clk / gb) if ok else "nan nan")
+' "$check" $((t1 - t0)) $((c1 - c0)) "$CLK"
+}
+# wrk: "requests/s p50-ms p99-ms" or "nan nan nan" on socket errors or non-2xx answers
+wrk_run() { # NS URL
+  local out
+  out=$(ip netns exec "$1" taskset -c 1 timeout $((SECS + 20)) wrk -t1 -c50 -d"${SECS}s" --latency "$2" 2>&1) || { echo "nan nan nan"; return; }
+  if echo "$out" | grep -Eq 'Socket errors|Non-2xx'; then echo "bench: wrk reported errors for $2:" >&2; echo "$out" | grep -E 'Socket errors|Non-2xx' >&2; echo "nan nan nan"; return; fi
+  echo "$out" | awk '
+    function ms(v) { if (v ~ /us$/) return v/1000; if (v ~ /ms$/) return v+0; if (v ~ /s$/) return v*1000; return v }
+    /^Requests\/sec/ {r=$2} $1=="50%" {p50=ms($2)} $1=="99%" {p99=ms($2)} END {printf "%s %.3f %.3f\n", r, p50, p99}'
+}
+rr_run() { # NS IP PORT -> round trips per second
+  ip netns exec "$1" taskset -c 1 timeout $((SECS + 20)) java -jar "$BENCH_JAR" rr --host "$2" --port "$3" --seconds "$SECS" 2>/dev/null \
+    | sed -nE 's/.*: ([0-9]+) per second.*/\1/p' | grep . || echo nan
+}
+ping_run() { # NS IP INTERVAL COUNT -> avg RTT ms
+  ip netns exec "$1" taskset -c 1 ping -c "$4" -i "$3" -q "$2" 2>/dev/null | awk -F/ '/^rtt/ {print $5}' | grep . || echo nan
 }
 
-iperf_gbps() { # NS SERVER_IP EXTRA...  -> Gbit/s received
-  local ns=$1 ip=$2; shift 2
-  ip netns exec "$ns" taskset -c 1 timeout $((SECS + 20)) iperf3 -c "$ip" -t "$SECS" -J "$@" 2>/dev/null \
-    | /usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); print("%.2f" % (d["end"]["sum_received"]["bits_per_second"]/1e9))' \
-    || echo nan
+# ---------------------------------------------------------------- cells
+stats() { # values on stdin -> "median min max n" (nan values ignored)
+  grep -v nan | sort -g | awk '{a[NR]=$1} END {if (NR==0) {print "nan nan nan 0"; exit}
+    m = (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2; print m, a[1], a[NR], NR}'
 }
-runs() { # CMD... -> median of RUNS runs
+fmt() { # median min max -> "m [lo–hi]"
+  awk -v m="$1" -v lo="$2" -v hi="$3" 'BEGIN { if (m == "nan") print "n/a"; else printf "%s [%s–%s]", m, lo, hi }'
+}
+TABLES="$WORK/tables.md"
+: > "$TABLES"
+# measure "TAPSTACK CMD" "BASELINE CMD": RUNS interleaved runs of each (tapstack, baseline, ...),
+# their output lines kept for the rows below
+measure() {
   local i
-  for i in $(seq 1 "$RUNS"); do "$@"; done | median
+  : > "$WORK/t.raw"; : > "$WORK/b.raw"
+  for i in $(seq 1 "$RUNS"); do
+    eval "$1" >> "$WORK/t.raw"
+    eval "$2" >> "$WORK/b.raw"
+  done
+}
+# row SECTION NAME BETTER(higher|lower) FIELD: one table row from the last measure's field FIELD
+row() {
+  local section=$1 name=$2 better=$3 field=$4 v
+  awk -v f="$field" '{print $f}' "$WORK/t.raw" > "$WORK/t"
+  awk -v f="$field" '{print $f}' "$WORK/b.raw" > "$WORK/b"
+  while read -r v; do echo "$section,$name,tapstack,$v,$([ "$v" = nan ] && echo 1 || echo 0)" >> "$CSV"; done < "$WORK/t"
+  while read -r v; do echo "$section,$name,baseline,$v,$([ "$v" = nan ] && echo 1 || echo 0)" >> "$CSV"; done < "$WORK/b"
+  read -r tm tl th tn < <(stats < "$WORK/t")
+  read -r bm bl bh bn < <(stats < "$WORK/b")
+  local ratio
+  if [ "$tn" -lt "$RUNS" ] || [ "$bn" -lt "$RUNS" ]; then
+    ratio="void ($((RUNS - tn)) + $((RUNS - bn)) runs failed a cross-check)"
+  else
+    ratio=$(awk -v t="$tm" -v b="$bm" -v hb="$better" 'BEGIN { if (b+0 == 0 || t+0 == 0) print "n/a"; else if (hb == "higher") printf "%.2f×", t/b; else printf "%.2f× (baseline/tapstack)", b/t }')
+  fi
+  echo "| $name | $(fmt "$tm" "$tl" "$th") | $(fmt "$bm" "$bl" "$bh") | $ratio |" >> "$TABLES"
+  echo "bench: $section / $name: tapstack $(fmt "$tm" "$tl" "$th"), baseline $(fmt "$bm" "$bl" "$bh"), $ratio" >&2
+}
+header() { # TITLE BASELINE-NAME UNIT
+  { echo; echo "**$1** ($3; baseline: $2)"; echo; echo "| cell | tapstack | baseline | ratio |"; echo "|---|---|---|---|"; } >> "$TABLES"
 }
 
-declare -A R
-echo "bench: $RUNS runs of ${SECS}s each; server on CPU 0, load on CPU 1"
+echo "bench: $RUNS runs of ${SECS}s per cell and side, interleaved; server side on CPU 0, load on CPU 1" >&2
 
-# ---- TCP throughput: tapstack with each offload combination ----
-for off in none csum tso lro csum,tso,lro; do
+for off in none csum,tso,lro; do
   start_host "$off"
-  R["tx1_$off"]=$(runs iperf_gbps "$NT" 10.0.0.2 -R)
-  R["rx1_$off"]=$(runs iperf_gbps "$NT" 10.0.0.2)
-  R["tx4_$off"]=$(runs iperf_gbps "$NT" 10.0.0.2 -R -P 4)
-  R["rx4_$off"]=$(runs iperf_gbps "$NT" 10.0.0.2 -P 4)
-  if [ "$off" = "none" ] || [ "$off" = "csum,tso,lro" ]; then
-    R["alloc_rx_$off"]=$(alloc_per_mb)
-    R["alloc_tx_$off"]=$(alloc_per_mb -R)
-  fi
-  echo "bench: offload=$off  Linux->tapstack ${R[rx1_$off]} Gbit/s, tapstack->Linux ${R[tx1_$off]} Gbit/s (1 stream)"
-  if [ "$off" = "csum,tso,lro" ]; then
-    # ---- HTTP and round trips against tapstack (all offloads) ----
-    # the same 2 s warm-up Netty gets below
-    ip netns exec "$NT" timeout 20 wrk -t1 -c50 -d2s http://10.0.0.2/hello.txt >/dev/null
-    for i in $(seq 1 "$RUNS"); do wrk_run "$NT" http://10.0.0.2/hello.txt "$HOST_PID"; done > "$WORK/wrk_tap"
-    R[http_tap]=$(awk '{print $1}' "$WORK/wrk_tap" | median)
-    R[http_tap_p50]=$(awk '{print $2}' "$WORK/wrk_tap" | head -1)
-    R[http_tap_p99]=$(awk '{print $3}' "$WORK/wrk_tap" | head -1)
-    R[http_tap_cpu]=$(awk '{print $4}' "$WORK/wrk_tap" | median)
-    R[rr_tap]=$(runs bash -c "ip netns exec $NT taskset -c 1 java -jar $BENCH_JAR rr --host 10.0.0.2 --port 7 --seconds $SECS | sed -E 's/.*: ([0-9]+) per second.*/\1/'")
-    R[ping_tap]=$(ip netns exec "$NT" ping -c 200 -i 0.005 -q 10.0.0.2 | awk -F/ '/^rtt/ {print $5}')
+  if [ "$off" = none ]; then veth_offloads off; kname="kernel over a veth, offloads off"; else veth_offloads on; kname="kernel over a veth, offloads on"; fi
+  sec="TCP --offload $off"
+  header "TCP throughput, tapstack --offload $off" "$kname, same direction" "Gbit/s, iperf3; CPU: seconds of both CPUs, system-wide, per GB received"
+  measure "iperf_run $NT 10.0.0.2 tap" "iperf_run $NA 10.1.0.2 none"
+  row "$sec" "Linux→tapstack, 1 stream" higher 1
+  row "$sec" "Linux→tapstack, 1 stream: CPU s/GB" lower 2
+  measure "iperf_run $NT 10.0.0.2 tap -R" "iperf_run $NA 10.1.0.2 none -R"
+  row "$sec" "tapstack→Linux, 1 stream" higher 1
+  row "$sec" "tapstack→Linux, 1 stream: CPU s/GB" lower 2
+  measure "iperf_run $NT 10.0.0.2 tap -P 4" "iperf_run $NA 10.1.0.2 none -P 4"
+  row "$sec" "Linux→tapstack, 4 streams" higher 1
+  measure "iperf_run $NT 10.0.0.2 tap -R -P 4" "iperf_run $NA 10.1.0.2 none -R -P 4"
+  row "$sec" "tapstack→Linux, 4 streams" higher 1
+
+  # allocation per frame moved, from the host's own counters: the difference between a 1 s and a
+  # longer transfer, so per-connection set-up (rings, iperf3's JSON) cancels out; exact byte
+  # counter (the JVM's per-thread allocation count), frames as they crossed the TAP (large with
+  # offloads), no clamping: a negative figure is reported as it is
+  for dir in "" "-R"; do
+    for t in 1 $((SECS + 1)); do
+      a0=$(stat_value loop allocated_bytes); f0=$(( $(stat_value link rx_frames) + $(stat_value link tx_frames) ))
+      SECS_SAVED=$SECS; SECS=$t; iperf_run "$NT" 10.0.0.2 tap $dir >/dev/null; SECS=$SECS_SAVED
+      a1=$(stat_value loop allocated_bytes); f1=$(( $(stat_value link rx_frames) + $(stat_value link tx_frames) ))
+      echo "$((a1 - a0)) $((f1 - f0))"
+    done | paste -sd' ' | awk -v off="$off" -v dir="${dir:-fwd}" '{print off, dir, $3 - $1, $4 - $2}' >> "$WORK/alloc"
+  done
+
+  if [ "$off" = csum,tso,lro ]; then
+    header "Latency" "the kernel over a veth: ping, and 1-byte TCP round trips against socat's echo" "see cell"
+    measure "ping_run $NT 10.0.0.2 0.005 200" "ping_run $NA 10.1.0.2 0.005 200"
+    row latency "ping RTT avg, ms, 5 ms apart" lower 1
+    measure "ping_run $NT 10.0.0.2 0.2 $((SECS * 5))" "ping_run $NA 10.1.0.2 0.2 $((SECS * 5))"
+    row latency "ping RTT avg, ms, 200 ms apart" lower 1
+    measure "rr_run $NT 10.0.0.2 7" "rr_run $NA 10.1.0.2 7"
+    row latency "1-byte TCP round trips/s" higher 1
+    header "HTTP (wrk -t1 -c50, 14-byte file)" "Netty 4.2 epoll, 1 I/O thread, over the veth" "requests/s; p50 and p99 in ms"
+    ip netns exec "$NT" timeout 20 wrk -t1 -c50 -d2s http://10.0.0.2/hello.txt >/dev/null 2>&1 || true
+    ip netns exec "$NA" timeout 20 wrk -t1 -c50 -d2s http://10.1.0.2/hello.txt >/dev/null 2>&1 || true
+    measure "wrk_run $NT http://10.0.0.2/hello.txt" "wrk_run $NA http://10.1.0.2/hello.txt"
+    row http "requests/s" higher 1
+    row http "p50 latency, ms" lower 2
+    row http "p99 latency, ms" lower 3
+    # idle: the host with no traffic for a while, after the spin windows have passed
+    sleep 1; i0=$(awk '{print $14+$15}' "/proc/$HOST_PID/stat"); sleep 5; i1=$(awk '{print $14+$15}' "/proc/$HOST_PID/stat")
+    IDLE_CPU=$(awk -v t=$((i1 - i0)) -v c="$CLK" 'BEGIN {printf "%.2f", 100 * t / c / 5}')
   fi
   stop_host
 done
 
-# ---- the kernel over a veth: iperf3, Netty HTTP, echo round trips, ping ----
-ip netns exec "$NB" taskset -c 0 iperf3 -s -D -p 5201 --pidfile "$WORK/iperf.pid"
-sleep 0.5
-R[k1]=$(runs iperf_gbps "$NA" 10.1.0.2)
-R[k4]=$(runs iperf_gbps "$NA" 10.1.0.2 -P 4)
-kill "$(cat "$WORK/iperf.pid")" 2>/dev/null || true
-ip netns exec "$NB" taskset -c 0 java -Xms1g -Xmx1g -jar "$BENCH_JAR" netty-http --port 80 --echo-port 7 --root "$WORK/www" \
-    >"$WORK/netty.log" 2>&1 &
-SRV_PID=$!
-wait_for_line "$WORK/netty.log" "netty-http: ready" 30 || { cat "$WORK/netty.log" >&2; exit 1; }
-ip netns exec "$NA" timeout 20 wrk -t1 -c50 -d2s http://10.1.0.2/hello.txt >/dev/null
-for i in $(seq 1 "$RUNS"); do wrk_run "$NA" http://10.1.0.2/hello.txt "$SRV_PID"; done > "$WORK/wrk_netty"
-R[http_netty]=$(awk '{print $1}' "$WORK/wrk_netty" | median)
-R[http_netty_p50]=$(awk '{print $2}' "$WORK/wrk_netty" | head -1)
-R[http_netty_p99]=$(awk '{print $3}' "$WORK/wrk_netty" | head -1)
-R[http_netty_cpu]=$(awk '{print $4}' "$WORK/wrk_netty" | median)
-R[rr_kernel]=$(runs bash -c "ip netns exec $NA taskset -c 1 java -jar $BENCH_JAR rr --host 10.1.0.2 --port 7 --seconds $SECS | sed -E 's/.*: ([0-9]+) per second.*/\1/'")
-R[ping_kernel]=$(ip netns exec "$NA" ping -c 200 -i 0.005 -q 10.1.0.2 | awk -F/ '/^rtt/ {print $5}')
-kill -TERM "$SRV_PID"; wait "$SRV_PID" 2>/dev/null || true; SRV_PID=""
+{
+  echo
+  echo "**Allocation on the loop thread per frame moved** (extra bytes allocated / extra frames that crossed the TAP between a 1 s and a $((SECS + 1)) s iperf3 run; exact byte counter, no clamping)"
+  echo
+  echo "| offload | direction | extra bytes allocated | extra frames | bytes per frame |"
+  echo "|---|---|---|---|---|"
+  while read -r off dir a f; do
+    echo "| $off | $([ "$dir" = fwd ] && echo "Linux→tapstack" || echo "tapstack→Linux") | $a | $f | $(awk -v a="$a" -v f="$f" 'BEGIN { if (f > 0) printf "%.3f", a / f; else print "n/a" }') |"
+  done < "$WORK/alloc"
+  echo
+  echo "Idle host (no traffic for 5 s, default idle policy): ${IDLE_CPU:-n/a} % of one CPU."
+} >> "$TABLES"
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b+0 > 0 && a == a+0) printf "%.2f", a/b; else print "n/a" }'; }
-mark() { awk -v r="$1" -v t="$2" 'BEGIN { if (r == "n/a") print "n/a"; else if (r+0 >= t+0) print "met"; else print "missed" }'; }
-
-TABLE="$WORK/table.md"
+HEAD="$WORK/head.md"
 {
   echo "Machine: $(nproc) vCPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')), $(free -g | awk '/^Mem:/ {print $2}') GiB, Linux $(uname -r), $(java -version 2>&1 | head -1)."
-  echo "Command: \`scripts/bench.sh --runs $RUNS --seconds $SECS\` on $(date -u +%Y-%m-%d). Medians of $RUNS runs of ${SECS} s; server on CPU 0, load generator on CPU 1."
-  echo
-  echo "| TCP throughput (Gbit/s, iperf3) | Linux→tapstack 1 stream | 4 streams | tapstack→Linux 1 stream | 4 streams |"
-  echo "|---|---|---|---|---|"
-  for off in none csum tso lro csum,tso,lro; do
-    echo "| tapstack, offload $off | ${R[rx1_$off]} | ${R[rx4_$off]} | ${R[tx1_$off]} | ${R[tx4_$off]} |"
-  done
-  echo "| Linux ↔ Linux over a veth (ceiling) | ${R[k1]} | ${R[k4]} | ${R[k1]} | ${R[k4]} |"
-  echo
-  echo "| HTTP (wrk -t1 -c50, 14-byte file) | requests/s | p50 | p99 | server CPU µs/request |"
-  echo "|---|---|---|---|---|"
-  echo "| tapstack http (all offloads) | ${R[http_tap]} | ${R[http_tap_p50]} | ${R[http_tap_p99]} | ${R[http_tap_cpu]} |"
-  echo "| Netty 4.2 epoll, 1 I/O thread, veth | ${R[http_netty]} | ${R[http_netty_p50]} | ${R[http_netty_p99]} | ${R[http_netty_cpu]} |"
-  echo
-  echo "| Allocation on the data path (loop thread, steady state) | Linux→tapstack | tapstack→Linux |"
-  echo "|---|---|---|"
-  echo "| bytes allocated per MB moved, offload none | ${R[alloc_rx_none]} | ${R[alloc_tx_none]} |"
-  echo "| bytes allocated per MB moved, offload csum,tso,lro | ${R[alloc_rx_csum,tso,lro]} | ${R[alloc_tx_csum,tso,lro]} |"
-  echo
-  echo "| Latency | tapstack | kernel over a veth |"
-  echo "|---|---|---|"
-  echo "| 1-byte TCP round trips/s (tapstack-bench rr vs echo) | ${R[rr_tap]} | ${R[rr_kernel]} (Netty echo) |"
-  echo "| ping RTT avg (ms) | ${R[ping_tap]} | ${R[ping_kernel]} |"
-  echo
-  r1=$(ratio "${R[rx1_csum,tso,lro]}" "${R[k1]}"); r2=$(ratio "${R[tx1_csum,tso,lro]}" "${R[k1]}")
-  r3=$(ratio "${R[rx1_csum,tso,lro]}" "${R[rx1_none]}"); r4=$(ratio "${R[tx1_csum,tso,lro]}" "${R[tx1_none]}")
-  r5=$(ratio "${R[http_tap]}" "${R[http_netty]}")
-  echo "| Target | measured | |"
-  echo "|---|---|---|"
-  echo "| ≥ 5 Gbit/s single stream, Linux→tapstack (offloads) | ${R[rx1_csum,tso,lro]} | $(mark "${R[rx1_csum,tso,lro]}" 5) |"
-  echo "| ≥ 5 Gbit/s single stream, tapstack→Linux (offloads) | ${R[tx1_csum,tso,lro]} | $(mark "${R[tx1_csum,tso,lro]}" 5) |"
-  echo "| ≥ 0.5× kernel veth, Linux→tapstack | ${r1}× | $(mark "$r1" 0.5) |"
-  echo "| ≥ 0.5× kernel veth, tapstack→Linux | ${r2}× | $(mark "$r2" 0.5) |"
-  echo "| offloads ≥ 3× no-offload, Linux→tapstack | ${r3}× | $(mark "$r3" 3) |"
-  echo "| offloads ≥ 3× no-offload, tapstack→Linux | ${r4}× | $(mark "$r4" 3) |"
-  echo "| HTTP ≥ 0.7× Netty | ${r5}× | $(mark "$r5" 0.7) |"
-  # per packet: a MB is 724 segments of 1448 bytes; under one byte per packet means no per-packet object
-  az=$(awk -v a="${R[alloc_rx_csum,tso,lro]}" -v b="${R[alloc_tx_csum,tso,lro]}" 'BEGIN { m = (a > b) ? a : b; printf "%.4f B/packet | %s", m / 724, (m / 724 < 1) ? "met" : "missed" }')
-  echo "| zero bytes allocated per packet (steady state, worst direction) | $az |"
-} > "$TABLE"
+  echo "Command: \`scripts/bench.sh --runs $RUNS --seconds $SECS\` on $(date -u +%Y-%m-%d). Each cell: median [min–max] of $RUNS runs per side, tapstack and baseline runs interleaved; server side on CPU 0, load generator on CPU 1; a ratio is printed only when every run of both sides passed its cross-checks."
+} > "$HEAD"
+cat "$HEAD" "$TABLES" > "$WORK/all.md"
 echo
-cat "$TABLE"
+cat "$WORK/all.md"
+
 if [ "$RECORD" = 1 ]; then
-  /usr/bin/python3 - "$TABLE" docs/performance.md <<'PY'
+  mkdir -p docs/bench
+  /usr/bin/python3 scripts/lib/bench_charts.py "$CSV" docs/bench
+  /usr/bin/python3 - "$WORK/all.md" docs/performance.md <<'PY'
 import sys, re
 table = open(sys.argv[1]).read()
 doc = open(sys.argv[2]).read()
-block = "<!-- bench:start -->\n" + table + "<!-- bench:end -->"
+charts = "\nCharts (median, bars from min to max): ![throughput](bench/throughput.svg) ![latency](bench/latency.svg) ![http](bench/http.svg)\n"
+block = "<!-- bench:start -->\n" + table + charts + "<!-- bench:end -->"
 if "<!-- bench:start -->" in doc:
     doc = re.sub(r"<!-- bench:start -->.*?<!-- bench:end -->", lambda m: block, doc, flags=re.S)
 else:
     doc = doc.rstrip() + "\n\n" + block + "\n"
 open(sys.argv[2], "w").write(doc)
 PY
-  echo "bench: recorded in docs/performance.md"
+  echo "bench: recorded in docs/performance.md and docs/bench/*.svg"
 fi
