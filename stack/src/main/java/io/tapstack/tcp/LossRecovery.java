@@ -62,6 +62,13 @@ interface LossRecovery {
     /** The sender's go-back-N loop (after a timeout) resent up to {@code end}. */
     void onRetransmittedUpTo(int end);
 
+    /**
+     * The ACK being processed carries a D-SACK block [{@code l}, {@code r}) (RFC 2883 §4): the
+     * peer received those octets twice. Called before the scoreboard update and {@link #afterAck}.
+     */
+    default void onDsack(int l, int r, long now) {
+    }
+
     /** In fast recovery (NewReno) or an RFC 6675 loss-recovery phase. */
     boolean inRecovery();
 }

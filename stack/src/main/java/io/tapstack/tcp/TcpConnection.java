@@ -80,7 +80,10 @@ public final class TcpConnection {
     final TcpSender snd;
     final TcpReceiver rcv;
     final SegmentWriter writer;
-    final LossRecovery recovery;
+    /** Per-segment transmit times and states (RTT samples, RACK). */
+    final SegmentLog log;
+    /** NewReno/RFC 6675 until the handshake; RACK-TLP from then on if SACK was negotiated. */
+    LossRecovery recovery;
     final TcpInput input;
 
     // application side
@@ -116,6 +119,7 @@ public final class TcpConnection {
         this.snd = new TcpSender(this, sendBufSize, pmtu);
         this.rcv = new TcpReceiver(this, recvBufSize, advMss, cfg.maxOutOfOrderRanges);
         this.writer = new SegmentWriter(this);
+        this.log = new SegmentLog(Math.min(4096, sendBufSize / 536 + 16));
         this.recovery = new NewRenoSackRecovery(this);
         this.input = new TcpInput(this);
     }
@@ -208,6 +212,10 @@ public final class TcpConnection {
         tcp.establishedChanged(1);
         computeMss();
         cc.init(snd.mss);
+        if (sackOk && "rack".equalsIgnoreCase(cfg.lossRecovery)) {
+            recovery = new RackTlpRecovery(this); // RFC 8985 needs SACK; NewReno (RFC 6582) without it
+            recovery.reset(snd.iss, snd.una);
+        }
         if (opts.keepAlive) {
             timers.armKeepalive();
         }
@@ -309,6 +317,7 @@ public final class TcpConnection {
         tcp.remove(this);
         timers.cancelAll();
         snd.ring = null;
+        log.release();
         if (parent != null) {
             if (was == TcpState.SYN_RECEIVED && passive) {
                 parent.synQueued--;
@@ -659,6 +668,11 @@ public final class TcpConnection {
 
     public long retransmits() {
         return snd.retransTotal;
+    }
+
+    /** The loss recovery in use (for tests). */
+    LossRecovery lossRecovery() {
+        return recovery;
     }
 
     /** In fast recovery (NewReno) or an RFC 6675 loss-recovery phase (for tests). */

@@ -45,6 +45,10 @@ final class TcpReceiver {
     final SeqRangeSet ooo;
     /** Start of the most recent out-of-order segment (its range is the first SACK block, RFC 2018 §4). */
     private int lastOooSeq;
+    /** RFC 2883: a duplicate [dsackLeft, dsackRight) to report once, as the first SACK block. */
+    private boolean dsackPending;
+    private int dsackLeft;
+    private int dsackRight;
     /** An ACK is due at the end of this input step. */
     boolean ackNow;
     private int pendingAckBytes;
@@ -156,14 +160,33 @@ final class TcpReceiver {
             // RFC 9293 §3.10.7.4 seventh: keep it; RFC 5681 §4.2: immediate (duplicate) ACK
             tcp.counters.inc(TcpCounter.OUT_OF_ORDER_SEGMENTS);
             ackNow = true;
-            if (ooo.add(seq, seq + len) == SeqRangeSet.FULL) {
+            int added = ooo.add(seq, seq + len);
+            if (added == SeqRangeSet.FULL) {
                 tcp.counters.inc(TcpCounter.DROP_OOO_QUEUE_FULL);
                 return 0;
+            }
+            if (added == SeqRangeSet.COVERED) {
+                // RFC 2883 §4 case 2: a duplicate of out-of-order data already held; its
+                // block follows the D-SACK block (lastOooSeq makes it the next one)
+                duplicateReceived(seq, seq + len);
             }
             ring.writeAt(at, b, off, len);
             lastOooSeq = seq;
         }
         return len;
+    }
+
+    /**
+     * RFC 2883 §4: octets [l, r) arrived again: report them in the next ACK's first SACK block
+     * (once; a later duplicate replaces an unsent one) and ACK at once.
+     */
+    void duplicateReceived(int l, int r) {
+        if (c.sackOk && io.tapstack.wire.SeqNum.lt(l, r)) {
+            dsackPending = true;
+            dsackLeft = l;
+            dsackRight = r;
+        }
+        ackNow = true;
     }
 
     /** RFC 9293 §3.10.7.4 eighth: the FIN occupies one sequence number; ACK it at once. */
@@ -226,11 +249,12 @@ final class TcpReceiver {
         return now - cur >= Math.min(2 * advMss, bufSize / 2);
     }
 
+    /** RFC 2018 §3: at most 4 blocks fit in the option space, 3 beside timestamps. */
     int sackBlocksToSend() {
-        if (!c.sackOk || ooo.isEmpty()) {
+        if (!c.sackOk || (ooo.isEmpty() && !dsackPending)) {
             return 0;
         }
-        return Math.min(ooo.size(), c.tsOk ? 3 : 4);
+        return Math.min(ooo.size() + (dsackPending ? 1 : 0), c.tsOk ? 3 : 4);
     }
 
     /** Option space the SACK blocks take in the next segment. */
@@ -239,16 +263,29 @@ final class TcpReceiver {
         return n > 0 ? 4 + 8 * n : 0;
     }
 
-    /** RFC 2018 §4: the first block holds the most recently received segment. */
+    /**
+     * RFC 2018 §4: the first block holds the most recently received segment; RFC 2883 §4: a
+     * D-SACK block, if any, goes before it (and only in this one ACK).
+     */
     int writeSackBlocks(ByteBuffer b, int o, int n) {
-        int first = Math.max(0, ooo.indexTouching(lastOooSeq));
         b.put(o, (byte) TcpOptions.KIND_NOP);
         b.put(o + 1, (byte) TcpOptions.KIND_NOP);
         b.put(o + 2, (byte) TcpOptions.KIND_SACK);
         b.put(o + 3, (byte) (2 + 8 * n));
         int k = 0;
-        b.putInt(o + 4, ooo.start(first));
-        b.putInt(o + 8, ooo.end(first));
+        if (dsackPending) {
+            b.putInt(o + 4, dsackLeft);
+            b.putInt(o + 8, dsackRight);
+            dsackPending = false;
+            tcp.counters.inc(TcpCounter.DSACKS_SENT);
+            k++;
+        }
+        if (ooo.isEmpty() || k == n) {
+            return 4 + 8 * n;
+        }
+        int first = Math.max(0, ooo.indexTouching(lastOooSeq));
+        b.putInt(o + 4 + 8 * k, ooo.start(first));
+        b.putInt(o + 8 + 8 * k, ooo.end(first));
         k++;
         for (int i = 0; i < ooo.size() && k < n; i++) {
             if (i == first) {
