@@ -52,6 +52,12 @@ final class TcpReceiver {
     /** An ACK is due at the end of this input step. */
     boolean ackNow;
     private int pendingAckBytes;
+    /**
+     * Quick-ACK mode (Linux's icsk_ack.quick): segments still to ACK at once, without delay, after
+     * out-of-order data or a filled hole, so that a sender in recovery gets its ACK clock back.
+     */
+    private int quickAcks;
+    static final int QUICK_ACKS = 16;
     /** RCV.NXT carried by the last ACK we sent (RFC 7323 §4.3 Last.ACK.sent). */
     int lastAckSent;
     // RFC 7323 §4.3 / §5.3: TS.Recent and its age, for echoing and for PAWS
@@ -151,6 +157,10 @@ final class TcpReceiver {
             pendingAckBytes += len;
             if (filled || !ooo.isEmpty()) {
                 ackNow = true; // RFC 5681 §4.2: ACK at once when a hole is filled
+                quickAcks = QUICK_ACKS;
+            } else if (quickAcks > 0) {
+                quickAcks--;
+                ackNow = true; // quick-ACK mode: for a while after a hole, every segment at once
             } else if (pendingAckBytes >= 2 * mssEst) {
                 ackNow = true; // RFC 9293 §3.8.6.3 / RFC 5681 §4.2: every second full segment
             } else {
@@ -160,6 +170,7 @@ final class TcpReceiver {
             // RFC 9293 §3.10.7.4 seventh: keep it; RFC 5681 §4.2: immediate (duplicate) ACK
             tcp.counters.inc(TcpCounter.OUT_OF_ORDER_SEGMENTS);
             ackNow = true;
+            quickAcks = QUICK_ACKS;
             int added = ooo.add(seq, seq + len);
             if (added == SeqRangeSet.FULL) {
                 tcp.counters.inc(TcpCounter.DROP_OOO_QUEUE_FULL);
@@ -239,14 +250,18 @@ final class TcpReceiver {
     }
 
     /**
-     * After the application read: is a window update due? When the window grows by 2 segments or
-     * half the buffer (RFC 9293 §3.8.6.2.2; Linux's tcp_cleanup_rbuf), so a sender blocked on a
-     * closed window resumes.
+     * After the application read: is a pure window update due? RFC 9293 §3.8.6.2.2: only for an
+     * increase of at least min(buffer/2, MSS); and, as Linux's tcp_cleanup_rbuf, only when the
+     * window we advertised has fallen to half the largest one or less and the update at least
+     * doubles it — a sender that still has half a window keeps sending, and its data's ACKs carry
+     * the new window. So a closed or half-closed window reopens at once (no stall) and reads in
+     * small pieces do not send a window update each (no flood).
      */
     boolean windowUpdateDue() {
         int cur = Math.max(0, adv - nxt);
-        int now = Math.min(ring.free(), 65535 << wscale);
-        return now - cur >= Math.min(2 * advMss, bufSize / 2);
+        int max = Math.min(bufSize, 65535 << wscale);
+        int now = Math.min(ring.free(), max);
+        return now - cur >= Math.min(bufSize / 2, advMss) && 2L * cur <= max && now >= 2L * cur;
     }
 
     /** RFC 2018 §3: at most 4 blocks fit in the option space, 3 beside timestamps. */
