@@ -28,7 +28,7 @@ import static io.tapstack.wire.SeqNum.gt;
  *     the segments;</li>
  * <li>{@link TcpReceiver} — RCV.*, the receive ring, reassembly, ACK policy, SACK blocks to send;</li>
  * <li>{@link SackScoreboard} — what the peer SACKed (RFC 2018, RFC 6675), on a {@link SeqRangeSet};</li>
- * <li>{@link LossRecovery} ({@link NewRenoSackRecovery}) — RFC 6582 / RFC 6675 loss recovery;</li>
+ * <li>{@link LossRecovery} ({@link RackTlpRecovery}, {@link NewRenoSackRecovery}) — RFC 8985 / 6582 / 6675 loss recovery;</li>
  * <li>{@link RttEstimator} — RFC 6298 RTT and RTO;</li>
  * <li>{@link TcpTimers} — retransmission/persist/FIN-WAIT-2/TIME-WAIT, delayed ACK, keepalive, loss;</li>
  * <li>{@code cc} — the congestion control ({@link CongestionControl}).</li>
@@ -80,10 +80,8 @@ public final class TcpConnection {
     final TcpSender snd;
     final TcpReceiver rcv;
     final SegmentWriter writer;
-    /** Per-segment transmit times and states (RTT samples, RACK). */
-    final SegmentLog log;
-    /** NewReno/RFC 6675 until the handshake; RACK-TLP from then on if SACK was negotiated. */
-    LossRecovery recovery;
+    final SegmentLog log; // per-segment transmit times and states (RTT samples, RACK)
+    LossRecovery recovery; // NewReno/RFC 6675 until the handshake, then RACK-TLP if SACK is on
     final TcpInput input;
 
     // application side
@@ -668,11 +666,6 @@ public final class TcpConnection {
 
     public long retransmits() {
         return snd.retransTotal;
-    }
-
-    /** The loss recovery in use (for tests). */
-    LossRecovery lossRecovery() {
-        return recovery;
     }
 
     /** In fast recovery (NewReno) or an RFC 6675 loss-recovery phase (for tests). */
