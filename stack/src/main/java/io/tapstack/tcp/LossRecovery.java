@@ -6,11 +6,11 @@ package io.tapstack.tcp;
  * state machine ({@link TcpInput}) report events in the order below; congestion control
  * ({@code tcp.cc}) is told by the implementation, which owns the recovery state.
  *
- * <p>{@link NewRenoSackRecovery} is today's behaviour: NewReno (RFC 5681 §3.2, RFC 6582) without
- * SACK, RFC 6675 with it. A RACK-TLP implementation (RFC 8985) fits the same calls: its
- * reordering-window timer and tail-loss probe run on {@link #onLossTimer}, its time-based marking
- * replaces {@link #onDuplicateAck}'s counting, and {@link #beforeSend}/{@link #afterSend} serve
- * its retransmission queue.
+ * <p>{@link NewRenoSackRecovery}: NewReno (RFC 5681 §3.2, RFC 6582) without SACK, RFC 6675 with
+ * it. {@link RackTlpRecovery} (the default with SACK): RFC 8985 RACK-TLP, whose reordering timer
+ * and tail loss probe run on {@link #onLossTimer}, whose time-based marking (from the
+ * {@link SegmentLog}) replaces {@link #onDuplicateAck}'s counting, and whose RFC 6937 PRR decides
+ * in {@link #beforeSend}/{@link #afterSend} what recovery sends.
  *
  * <p>Called on the loop thread only; implementations allocate nothing per segment.
  */
@@ -61,6 +61,13 @@ interface LossRecovery {
 
     /** The sender's go-back-N loop (after a timeout) resent up to {@code end}. */
     void onRetransmittedUpTo(int end);
+
+    /**
+     * The ACK being processed carries a D-SACK block [{@code l}, {@code r}) (RFC 2883 §4): the
+     * peer received those octets twice. Called before the scoreboard update and {@link #afterAck}.
+     */
+    default void onDsack(int l, int r, long now) {
+    }
 
     /** In fast recovery (NewReno) or an RFC 6675 loss-recovery phase. */
     boolean inRecovery();

@@ -21,6 +21,11 @@ final class RttEstimator {
     private long rto;
     /** Consecutive retransmission timeouts without progress (RFC 6298 §5.5 backoff count). */
     private int backoff;
+    /** RFC 8985 §6.2 step 1 min_RTT: the minimum of two consecutive windows of samples. */
+    static final long MIN_RTT_WINDOW = 10_000_000_000L;
+    private long minRtt = Long.MAX_VALUE;
+    private long minRttPrev = Long.MAX_VALUE;
+    private long minRttStamp = Long.MIN_VALUE;
     // the one timed segment (RFC 6298 §3 with Karn's algorithm)
     private boolean timing;
     private int timedSeq;
@@ -64,6 +69,27 @@ final class RttEstimator {
         }
         long k = Math.max(4 * rttvar, CLOCK_GRANULARITY); // G: 1 ms clock granularity
         rto = Math.min(Math.max(srtt + k, minRto), maxRto);
+    }
+
+    /** A sample {@code r} taken at {@code now} for the windowed minimum (RFC 8985 §6.2 step 1). */
+    void minRttSample(long r, long now) {
+        if (r < 0) {
+            return;
+        }
+        if (minRttStamp == Long.MIN_VALUE || now - minRttStamp > MIN_RTT_WINDOW) {
+            minRttPrev = minRtt;
+            minRtt = Long.MAX_VALUE;
+            minRttStamp = now;
+        }
+        if (r < minRtt) {
+            minRtt = r;
+        }
+    }
+
+    /** min_RTT in ns, 0 before the first sample. */
+    long minRtt() {
+        long m = Math.min(minRtt, minRttPrev);
+        return m == Long.MAX_VALUE ? 0 : m;
     }
 
     /**

@@ -71,6 +71,22 @@ final class SackScoreboard {
         return news;
     }
 
+    /**
+     * RFC 2883 §4: the first SACK block of an ACK is a D-SACK when it lies below the cumulative
+     * ACK or inside the second block.
+     */
+    static boolean isDsack(TcpOptions o, int ack) {
+        if (o.sackCount == 0) {
+            return false;
+        }
+        int l = o.sackLeft[0];
+        int r = o.sackRight[0];
+        if (!lt(l, r)) {
+            return false;
+        }
+        return lt(l, ack) || (o.sackCount > 1 && !lt(l, o.sackLeft[1]) && le(r, o.sackRight[1]));
+    }
+
     /** SND.UNA advanced: forget what is now cumulatively acknowledged. */
     void acknowledged(int sndUna) {
         ranges.removeBelow(sndUna);

@@ -97,6 +97,10 @@ final class SegmentWriter {
         }
         tcp.counters.inc(TcpCounter.TX_SEGMENTS);
         snd.lastSendTime = now;
+        if (!syn && (len > 0 || (flags & TcpHeader.FIN) != 0)) {
+            // RFC 8985 §6.1: the transmit time of every data segment (new or retransmitted)
+            c.log.onSend(seq, seq + len + ((flags & TcpHeader.FIN) != 0 ? 1 : 0), now);
+        }
         tcp.output(p, c.localHi, c.localLo, c.remoteHi, c.remoteLo);
         return true;
     }

@@ -51,6 +51,12 @@ public final class TcpConfig {
     public long finWait2TimeoutNanos = 60_000_000_000L;
     /** Congestion control for new connections: "newreno" or "cubic" (per connection: {@link TcpSocketOptions#congestionControl}). */
     public String congestionControl = "cubic";
+    /**
+     * Loss detection and recovery when SACK is negotiated: {@code "rack"} (RFC 8985 RACK-TLP with
+     * RFC 6937 PRR and D-SACK undo, the default) or {@code "rfc6675"} (DupThresh, RFC 6675's
+     * pipe and NextSeg). Without SACK both use NewReno (RFC 6582).
+     */
+    public String lossRecovery = "rack";
 
     public long timeWaitNanos() {
         return 2 * mslNanos;

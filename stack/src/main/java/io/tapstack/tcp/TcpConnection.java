@@ -28,7 +28,7 @@ import static io.tapstack.wire.SeqNum.gt;
  *     the segments;</li>
  * <li>{@link TcpReceiver} — RCV.*, the receive ring, reassembly, ACK policy, SACK blocks to send;</li>
  * <li>{@link SackScoreboard} — what the peer SACKed (RFC 2018, RFC 6675), on a {@link SeqRangeSet};</li>
- * <li>{@link LossRecovery} ({@link NewRenoSackRecovery}) — RFC 6582 / RFC 6675 loss recovery;</li>
+ * <li>{@link LossRecovery} ({@link RackTlpRecovery}, {@link NewRenoSackRecovery}) — RFC 8985 / 6582 / 6675 loss recovery;</li>
  * <li>{@link RttEstimator} — RFC 6298 RTT and RTO;</li>
  * <li>{@link TcpTimers} — retransmission/persist/FIN-WAIT-2/TIME-WAIT, delayed ACK, keepalive, loss;</li>
  * <li>{@code cc} — the congestion control ({@link CongestionControl}).</li>
@@ -80,7 +80,8 @@ public final class TcpConnection {
     final TcpSender snd;
     final TcpReceiver rcv;
     final SegmentWriter writer;
-    final LossRecovery recovery;
+    final SegmentLog log; // per-segment transmit times and states (RTT samples, RACK)
+    LossRecovery recovery; // NewReno/RFC 6675 until the handshake, then RACK-TLP if SACK is on
     final TcpInput input;
 
     // application side
@@ -116,6 +117,7 @@ public final class TcpConnection {
         this.snd = new TcpSender(this, sendBufSize, pmtu);
         this.rcv = new TcpReceiver(this, recvBufSize, advMss, cfg.maxOutOfOrderRanges);
         this.writer = new SegmentWriter(this);
+        this.log = new SegmentLog(Math.min(4096, sendBufSize / 536 + 16));
         this.recovery = new NewRenoSackRecovery(this);
         this.input = new TcpInput(this);
     }
@@ -208,6 +210,10 @@ public final class TcpConnection {
         tcp.establishedChanged(1);
         computeMss();
         cc.init(snd.mss);
+        if (sackOk && "rack".equalsIgnoreCase(cfg.lossRecovery)) {
+            recovery = new RackTlpRecovery(this); // RFC 8985 needs SACK; NewReno (RFC 6582) without it
+            recovery.reset(snd.iss, snd.una);
+        }
         if (opts.keepAlive) {
             timers.armKeepalive();
         }
@@ -309,6 +315,7 @@ public final class TcpConnection {
         tcp.remove(this);
         timers.cancelAll();
         snd.ring = null;
+        log.release();
         if (parent != null) {
             if (was == TcpState.SYN_RECEIVED && passive) {
                 parent.synQueued--;

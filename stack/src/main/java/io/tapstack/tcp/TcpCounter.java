@@ -32,6 +32,25 @@ public enum TcpCounter {
     LOST_RETRANSMITS,
     /** Recoveries entered because data above a hole was SACKed a reordering window ago. */
     REORDER_WINDOW_LOSSES,
+    /** RACK (RFC 8985 §6.2): segments marked lost by their transmit time. */
+    RACK_MARKED_LOST,
+    /** RACK reordering-window timer expiries (RFC 8985 §6.2 step 5). */
+    RACK_REORDER_TIMEOUTS,
+    /** Tail loss probes sent (RFC 8985 §7.3), of new data or the last segment. */
+    TLP_PROBES,
+    TLP_NEW_DATA_PROBES,
+    /** A probe's retransmission repaired a lost tail (RFC 8985 §7.4): a cwnd reduction without an RTO. */
+    TLP_RECOVERIES,
+    /** Segments retransmitted in RACK/PRR recovery (RFC 8985 §6.2, RFC 6937). */
+    RACK_RETRANSMITS,
+    /** D-SACK blocks sent for duplicate segments (RFC 2883 §4). */
+    DSACKS_SENT,
+    /** D-SACK blocks received (RFC 2883 §4: the first block, below the ACK or inside the second). */
+    DSACKS_RECEIVED,
+    /** Retransmissions that the peer reported by D-SACK as duplicates (RFC 3708 §3). */
+    SPURIOUS_RETRANSMITS,
+    /** Congestion responses undone because every retransmission was spurious (D-SACK undo). */
+    CWND_UNDOS,
     OUT_OF_ORDER_SEGMENTS,
     DUPLICATE_SEGMENTS,
     SACK_BLOCKS_SENT,

@@ -150,6 +150,9 @@ final class TcpInput {
             } else {
                 if (le(s.seq + segLen, rcvNxt)) {
                     tcp.counters.inc(TcpCounter.DUPLICATE_SEGMENTS);
+                    if (s.dataLen > 0) {
+                        rcv.duplicateReceived(s.seq, s.seq + s.dataLen); // RFC 2883 §4 case 1
+                    }
                 } else {
                     tcp.counters.inc(TcpCounter.DROP_OUT_OF_WINDOW);
                 }
@@ -235,6 +238,9 @@ final class TcpInput {
         }
         if (lt(dataSeq, rcv.nxt)) {
             int d = rcv.nxt - dataSeq;
+            if (len > 0) {
+                rcv.duplicateReceived(dataSeq, dataSeq + Math.min(d, len)); // RFC 2883 §4: the old part
+            }
             if (d >= len) {
                 if (fin && lt(dataSeq + len, rcv.nxt)) {
                     fin = false;
@@ -331,8 +337,18 @@ final class TcpInput {
         // window update (RFC 9293 §3.10.7.4: SND.WL1/SND.WL2 guard against old segments)
         snd.windowUpdate(s);
         boolean newSack = false;
+        SegmentLog log = c.log;
+        log.beginAck(now, c.rtt.minRtt(), echoedNanos(s, now));
         if (c.sackOk && s.opts.sackCount > 0) {
+            if (SackScoreboard.isDsack(s.opts, s.ack)) {
+                // RFC 2883 §4: the peer got [l, r) twice (a spurious retransmission or a network duplicate)
+                tcp.counters.inc(TcpCounter.DSACKS_RECEIVED);
+                recovery.onDsack(s.opts.sackLeft[0], s.opts.sackRight[0], now);
+            }
             newSack = c.scoreboard.update(s.opts, snd.una, snd.max, tcp.counters);
+            if (newSack) {
+                log.markSacked(c.scoreboard);
+            }
         }
         if (acked > 0) {
             int ringSize = snd.ringSize();
@@ -345,16 +361,22 @@ final class TcpInput {
             dataAcked = Math.min(dataAcked, ringSize);
             snd.acknowledge(s.ack, dataAcked);
             c.scoreboard.acknowledged(snd.una);
+            log.acknowledge(snd.una);
             recovery.onSndUnaAdvanced(snd.una);
-            // RTT sample: RFC 7323 §4.1 (timestamps), else one timed segment with Karn's rule
-            long sample = -1;
-            if (c.tsOk && s.opts.hasTimestamp && s.opts.tsEcr != 0) {
+            // RTT sample (RFC 6298): the per-segment transmit time (ns) of the most recently sent
+            // never-retransmitted segment this ACK delivered (Karn); else RFC 7323 §4.1's echoed
+            // timestamp (1 ms, but unambiguous for retransmissions), else the one timed segment
+            long timed = c.rtt.timedSample(s.ack, now);
+            long sample = log.rttSample;
+            if (sample < 0 && c.tsOk && s.opts.hasTimestamp && s.opts.tsEcr != 0) {
                 sample = RttEstimator.timestampSample(c.tsNow(now), s.opts.tsEcr);
-            } else {
-                sample = c.rtt.timedSample(s.ack, now);
+            }
+            if (sample < 0) {
+                sample = timed;
             }
             if (sample >= 0) {
                 c.rtt.sample(sample);
+                c.rtt.minRttSample(sample, now);
             }
             c.rtt.resetBackoff();
             snd.firstRtxTime = 0;
@@ -386,7 +408,21 @@ final class TcpInput {
             // and the strict definition then misses most duplicates and waits for the RTO.
             recovery.onDuplicateAck(s.ack, now);
         }
+        if (acked <= 0 && log.rttSample >= 0) {
+            // SACKed data is delivered data: its transmit time is a sample too
+            c.rtt.sample(log.rttSample);
+            c.rtt.minRttSample(log.rttSample, now);
+        }
         recovery.afterAck(acked, newSack, now);
+    }
+
+    /** The loop time (ms resolution) at which the echoed timestamp was sent, or Long.MIN_VALUE. */
+    private long echoedNanos(Segment s, long now) {
+        if (!c.tsOk || !s.opts.hasTimestamp || s.opts.tsEcr == 0) {
+            return Long.MIN_VALUE;
+        }
+        long ageMs = c.tsNow(now) - s.opts.tsEcr; // int arithmetic modulo 2^32, then widened
+        return ageMs < 0 || ageMs > 600_000 ? Long.MIN_VALUE : (now / 1_000_000L - ageMs) * 1_000_000L;
     }
 
     private void finAcked() {
@@ -449,6 +485,7 @@ final class TcpInput {
         tcp.establishedChanged(-1);
         c.timers.cancelAllButConnTimer();
         c.snd.ring = null;
+        c.log.release();
         tcp.timeWaitEntered();
         if (tcp.timeWaitFull()) {
             tcp.counters.inc(TcpCounter.TIME_WAIT_RECYCLED);

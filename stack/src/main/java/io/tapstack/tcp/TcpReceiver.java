@@ -45,9 +45,19 @@ final class TcpReceiver {
     final SeqRangeSet ooo;
     /** Start of the most recent out-of-order segment (its range is the first SACK block, RFC 2018 §4). */
     private int lastOooSeq;
+    /** RFC 2883: a duplicate [dsackLeft, dsackRight) to report once, as the first SACK block. */
+    private boolean dsackPending;
+    private int dsackLeft;
+    private int dsackRight;
     /** An ACK is due at the end of this input step. */
     boolean ackNow;
     private int pendingAckBytes;
+    /**
+     * Quick-ACK mode (Linux's icsk_ack.quick): segments still to ACK at once, without delay, after
+     * out-of-order data or a filled hole, so that a sender in recovery gets its ACK clock back.
+     */
+    private int quickAcks;
+    static final int QUICK_ACKS = 16;
     /** RCV.NXT carried by the last ACK we sent (RFC 7323 §4.3 Last.ACK.sent). */
     int lastAckSent;
     // RFC 7323 §4.3 / §5.3: TS.Recent and its age, for echoing and for PAWS
@@ -147,6 +157,10 @@ final class TcpReceiver {
             pendingAckBytes += len;
             if (filled || !ooo.isEmpty()) {
                 ackNow = true; // RFC 5681 §4.2: ACK at once when a hole is filled
+                quickAcks = QUICK_ACKS;
+            } else if (quickAcks > 0) {
+                quickAcks--;
+                ackNow = true; // quick-ACK mode: for a while after a hole, every segment at once
             } else if (pendingAckBytes >= 2 * mssEst) {
                 ackNow = true; // RFC 9293 §3.8.6.3 / RFC 5681 §4.2: every second full segment
             } else {
@@ -156,14 +170,34 @@ final class TcpReceiver {
             // RFC 9293 §3.10.7.4 seventh: keep it; RFC 5681 §4.2: immediate (duplicate) ACK
             tcp.counters.inc(TcpCounter.OUT_OF_ORDER_SEGMENTS);
             ackNow = true;
-            if (ooo.add(seq, seq + len) == SeqRangeSet.FULL) {
+            quickAcks = QUICK_ACKS;
+            int added = ooo.add(seq, seq + len);
+            if (added == SeqRangeSet.FULL) {
                 tcp.counters.inc(TcpCounter.DROP_OOO_QUEUE_FULL);
                 return 0;
+            }
+            if (added == SeqRangeSet.COVERED) {
+                // RFC 2883 §4 case 2: a duplicate of out-of-order data already held; its
+                // block follows the D-SACK block (lastOooSeq makes it the next one)
+                duplicateReceived(seq, seq + len);
             }
             ring.writeAt(at, b, off, len);
             lastOooSeq = seq;
         }
         return len;
+    }
+
+    /**
+     * RFC 2883 §4: octets [l, r) arrived again: report them in the next ACK's first SACK block
+     * (once; a later duplicate replaces an unsent one) and ACK at once.
+     */
+    void duplicateReceived(int l, int r) {
+        if (c.sackOk && io.tapstack.wire.SeqNum.lt(l, r)) {
+            dsackPending = true;
+            dsackLeft = l;
+            dsackRight = r;
+        }
+        ackNow = true;
     }
 
     /** RFC 9293 §3.10.7.4 eighth: the FIN occupies one sequence number; ACK it at once. */
@@ -216,21 +250,26 @@ final class TcpReceiver {
     }
 
     /**
-     * After the application read: is a window update due? When the window grows by 2 segments or
-     * half the buffer (RFC 9293 §3.8.6.2.2; Linux's tcp_cleanup_rbuf), so a sender blocked on a
-     * closed window resumes.
+     * After the application read: is a pure window update due? RFC 9293 §3.8.6.2.2: only for an
+     * increase of at least min(buffer/2, MSS); and, as Linux's tcp_cleanup_rbuf, only when the
+     * window we advertised has fallen to half the largest one or less and the update at least
+     * doubles it — a sender that still has half a window keeps sending, and its data's ACKs carry
+     * the new window. So a closed or half-closed window reopens at once (no stall) and reads in
+     * small pieces do not send a window update each (no flood).
      */
     boolean windowUpdateDue() {
         int cur = Math.max(0, adv - nxt);
-        int now = Math.min(ring.free(), 65535 << wscale);
-        return now - cur >= Math.min(2 * advMss, bufSize / 2);
+        int max = Math.min(bufSize, 65535 << wscale);
+        int now = Math.min(ring.free(), max);
+        return now - cur >= Math.min(bufSize / 2, advMss) && 2L * cur <= max && now >= 2L * cur;
     }
 
+    /** RFC 2018 §3: at most 4 blocks fit in the option space, 3 beside timestamps. */
     int sackBlocksToSend() {
-        if (!c.sackOk || ooo.isEmpty()) {
+        if (!c.sackOk || (ooo.isEmpty() && !dsackPending)) {
             return 0;
         }
-        return Math.min(ooo.size(), c.tsOk ? 3 : 4);
+        return Math.min(ooo.size() + (dsackPending ? 1 : 0), c.tsOk ? 3 : 4);
     }
 
     /** Option space the SACK blocks take in the next segment. */
@@ -239,16 +278,29 @@ final class TcpReceiver {
         return n > 0 ? 4 + 8 * n : 0;
     }
 
-    /** RFC 2018 §4: the first block holds the most recently received segment. */
+    /**
+     * RFC 2018 §4: the first block holds the most recently received segment; RFC 2883 §4: a
+     * D-SACK block, if any, goes before it (and only in this one ACK).
+     */
     int writeSackBlocks(ByteBuffer b, int o, int n) {
-        int first = Math.max(0, ooo.indexTouching(lastOooSeq));
         b.put(o, (byte) TcpOptions.KIND_NOP);
         b.put(o + 1, (byte) TcpOptions.KIND_NOP);
         b.put(o + 2, (byte) TcpOptions.KIND_SACK);
         b.put(o + 3, (byte) (2 + 8 * n));
         int k = 0;
-        b.putInt(o + 4, ooo.start(first));
-        b.putInt(o + 8, ooo.end(first));
+        if (dsackPending) {
+            b.putInt(o + 4, dsackLeft);
+            b.putInt(o + 8, dsackRight);
+            dsackPending = false;
+            tcp.counters.inc(TcpCounter.DSACKS_SENT);
+            k++;
+        }
+        if (ooo.isEmpty() || k == n) {
+            return 4 + 8 * n;
+        }
+        int first = Math.max(0, ooo.indexTouching(lastOooSeq));
+        b.putInt(o + 4 + 8 * k, ooo.start(first));
+        b.putInt(o + 8 + 8 * k, ooo.end(first));
         k++;
         for (int i = 0; i < ooo.size() && k < n; i++) {
             if (i == first) {

@@ -309,6 +309,30 @@ final class TcpSender {
         return Math.min(Math.max(t, cfg.minRtoNanos), cfg.maxRtoNanos);
     }
 
+    /**
+     * RFC 8985 §7.3: a tail loss probe of new data — one segment of up to an MSS of unsent data
+     * (with the FIN if it ends the stream) if the peer's window allows, whatever cwnd says.
+     * Returns the sequence space sent, 0 if none.
+     */
+    int sendNewSegment(long now) {
+        if (nxt != max || ring == null) {
+            return 0;
+        }
+        int ringSize = ringSize();
+        int off = nxt - una;
+        int unsent = ringSize - off;
+        int room = wnd - off;
+        if (unsent <= 0 || room <= 0) {
+            return 0;
+        }
+        int len = Math.min(Math.min(unsent, room), Math.max(1, mss - c.rcv.sackRoom()));
+        boolean fin = finQueued && !finSent && off + len == ringSize;
+        if (!transmit(len, off, ringSize, false, fin, now)) {
+            return 0;
+        }
+        return len + (fin ? 1 : 0);
+    }
+
     // ======================================================================= retransmission
 
     /** Resends the first unacknowledged segment (fast retransmit, partial ACK). */

@@ -79,6 +79,11 @@ final class TcpTimers {
         mode = Mode.NONE;
     }
 
+    /** When the retransmission timer fires, or Long.MAX_VALUE if it is not running. */
+    long retransmitDeadline() {
+        return mode == Mode.RETRANSMIT && connTimer.isScheduled() ? connTimer.deadline() : Long.MAX_VALUE;
+    }
+
     /** True while the connection timer runs, in whatever mode. */
     boolean connTimerScheduled() {
         return connTimer.isScheduled();

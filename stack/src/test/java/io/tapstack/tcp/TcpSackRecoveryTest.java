@@ -25,16 +25,17 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * RFC 6675 SACK-based loss recovery, scripted: the test plays a SACK-capable peer (no
- * timestamps, MSS 1460) against one stack, on virtual time.
+ * RFC 6675 SACK-based loss recovery ({@code TcpConfig.lossRecovery = "rfc6675"}), scripted: the
+ * test plays a SACK-capable peer (no timestamps, MSS 1460) against one stack, on virtual time.
  */
 class TcpSackRecoveryTest {
     static final int M = 1460;
 
-    /** NewReno's window arithmetic (RFC 6675 §5 (4.2): FlightSize / 2), whatever the default. */
+    /** NewReno's window arithmetic (RFC 6675 §5 (4.2): FlightSize / 2) and RFC 6675's loss recovery, whatever the defaults. */
     static TcpScript script() {
         TcpConfig cfg = new TcpConfig();
         cfg.congestionControl = "newreno";
+        cfg.lossRecovery = "rfc6675";
         return new TcpScript(cfg);
     }
 

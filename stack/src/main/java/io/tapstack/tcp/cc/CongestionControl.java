@@ -52,4 +52,11 @@ public interface CongestionControl {
 
     /** Restart after an idle period longer than the RTO (RFC 5681 §4.1). */
     void onIdleRestart();
+
+    /**
+     * The last reduction (recovery or timeout) was caused by spurious retransmissions only (every
+     * one of them reported by D-SACK, RFC 2883 §5 / RFC 3708): restore cwnd and ssthresh to at
+     * least what they were before it (the response of RFC 4015 §3.2 and of Linux's undo).
+     */
+    void undo();
 }

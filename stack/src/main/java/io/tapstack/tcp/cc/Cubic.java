@@ -33,6 +33,10 @@ public final class Cubic implements CongestionControl {
     /** Smoothed RTT (nanos) from the samples TCP passes in (RFC 9438 §4.2 uses SRTT). */
     private long srtt;
     private boolean fastConvergence = true;
+    /** State before the last reduction, for {@link #undo()} (priorCw 0 = nothing to undo). */
+    private double priorCw;
+    private double priorSsth;
+    private double priorWMax;
 
     @Override
     public String name() {
@@ -132,6 +136,7 @@ public final class Cubic implements CongestionControl {
 
     /** RFC 9438 §4.6 multiplicative decrease with §4.7 fast convergence; returns the new ssthresh. */
     private void reduce() {
+        savePrior();
         epochStart = -1;
         if (fastConvergence && cw < wMax) {
             wMax = cw * (1 + BETA) / 2;
@@ -174,12 +179,31 @@ public final class Cubic implements CongestionControl {
 
     @Override
     public void onRto(int flight) {
+        savePrior();
         // RFC 9438 §4.8: ssthresh by β like §4.6, cwnd = 1 SMSS (RFC 5681), and the next
         // congestion-avoidance stage starts with K = 0 and W_max = cwnd at its beginning
         epochStart = -1;
         ssth = Math.max(cw * BETA, 2.0);
         wMax = 0;
         cw = 1;
+    }
+
+    private void savePrior() {
+        priorCw = cw;
+        priorSsth = ssth;
+        priorWMax = wMax;
+    }
+
+    @Override
+    public void undo() {
+        if (priorCw > 0) {
+            // the reduction was spurious: back to the window and W_max before it, new epoch
+            cw = Math.max(cw, priorCw);
+            ssth = Math.max(ssth, priorSsth);
+            wMax = priorWMax;
+            epochStart = -1;
+            priorCw = 0;
+        }
     }
 
     @Override

@@ -11,6 +11,9 @@ public final class NewReno implements CongestionControl {
     private int ssthresh = Integer.MAX_VALUE;
     /** Bytes acked in congestion avoidance since cwnd last grew (RFC 3465 §2.1). */
     private int bytesAcked;
+    /** cwnd and ssthresh before the last reduction, for {@link #undo()}. */
+    private int priorCwnd;
+    private int priorSsthresh;
 
     @Override
     public String name() {
@@ -63,6 +66,7 @@ public final class NewReno implements CongestionControl {
 
     @Override
     public void onEnterRecovery(int flight) {
+        savePrior();
         // RFC 5681 §3.2 step 2 (eq. 4) and step 3
         ssthresh = Math.max(flight / 2, 2 * mss);
         cwnd = ssthresh + 3 * mss;
@@ -71,6 +75,7 @@ public final class NewReno implements CongestionControl {
 
     @Override
     public void onEnterSackRecovery(int flight) {
+        savePrior();
         // RFC 6675 §5 (4.2): ssthresh = cwnd = FlightSize / 2
         ssthresh = Math.max(flight / 2, 2 * mss);
         cwnd = ssthresh;
@@ -96,6 +101,7 @@ public final class NewReno implements CongestionControl {
 
     @Override
     public void onRto(int flight) {
+        savePrior();
         // RFC 5681 §3.1 eq. 4 and "LW = 1 SMSS"
         ssthresh = Math.max(flight / 2, 2 * mss);
         cwnd = mss;
@@ -105,6 +111,20 @@ public final class NewReno implements CongestionControl {
     @Override
     public void onIdleRestart() {
         cwnd = Math.min(cwnd, initialWindow(mss));
+    }
+
+    private void savePrior() {
+        priorCwnd = cwnd;
+        priorSsthresh = ssthresh;
+    }
+
+    @Override
+    public void undo() {
+        if (priorCwnd > 0) {
+            cwnd = Math.max(cwnd, priorCwnd);
+            ssthresh = Math.max(ssthresh, priorSsthresh);
+            priorCwnd = 0;
+        }
     }
 
     private static int sat(long v) {

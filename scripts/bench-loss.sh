@@ -1,0 +1,235 @@
+#!/usr/bin/env bash
+# TCP under random loss: tapstack against Linux, in one run, interleaved (issue 10's benchmark).
+#
+#   scripts/bench-loss.sh [--runs N] [--size MB] [--loss "0 1 5 10"] [--frames] [--quick]
+#
+# For each loss rate and direction, SIZE MB move with iperf3 -n between the kernel and
+#   tapstack:  kernel 10.0.0.1 <-TAP-> tapstack 10.0.0.2 (iperf3 service), and
+#   Linux:     kernel 10.1.0.1 <-veth-> kernel 10.1.0.2 (iperf3 -s),
+# runs alternating tapstack/Linux, and prints per cell the median Gbit/s (min-max), the ratio
+# tapstack/Linux, and the sender's RTOs per 1,000 segments, TLPs, retransmitted and spuriously
+# retransmitted (D-SACKed) segments; plus each path's ping RTT.
+#
+# Loss is made the same way for both peers, on each receiver's ingress, before its TCP sees the
+# packet: what tapstack sends is dropped by an nftables netdev ingress chain on the TAP; what the
+# kernel sends to tapstack is dropped in tapstack's receive path (--fault-rx-loss, seeded); on the
+# veth, netdev ingress chains on each end drop what the other end sends. Never an output-hook
+# drop (the sender would be told, and nothing would be lost on the wire).
+#
+# Per wire segment (default): tapstack runs with --offload none and the veth with GSO limited to
+# one segment (gso_max_segs 1), so each drop removes one MSS-sized segment on both paths.
+# --frames runs tapstack with csum,tso,lro and the veth with its defaults instead: a drop then
+# removes a whole 64 KB TSO/GSO frame (a harsher loss, shown as its own table).
+#
+# --quick: 1 run, 5 MB, 5 % loss only (checks that the bench works; no figures to quote).
+# Everything lives in namespaces this script creates and removes (also on failure). Needs root.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/lib/netns.sh
+
+RUNS=5
+SIZE=50
+LOSSES="0 1 5 10"
+FRAMES=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --runs) RUNS=$2; shift 2 ;;
+    --size) SIZE=$2; shift 2 ;;
+    --loss) LOSSES=$2; shift 2 ;;
+    --frames) FRAMES=1; shift ;;
+    --quick) RUNS=1; SIZE=5; LOSSES="5"; shift ;;
+    -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
+    *) echo "bench-loss: unknown argument '$1' (see --help)" >&2; exit 2 ;;
+  esac
+done
+case "$RUNS" in ''|*[!0-9]*) echo "bench-loss: --runs needs a number" >&2; exit 2 ;; esac
+case "$SIZE" in ''|*[!0-9]*) echo "bench-loss: --size needs a whole number of MB" >&2; exit 2 ;; esac
+[ "$RUNS" -ge 1 ] && [ "$RUNS" -le 20 ] || { echo "bench-loss: --runs must be 1..20" >&2; exit 2; }
+[ "$SIZE" -ge 1 ] && [ "$SIZE" -le 1000 ] || { echo "bench-loss: --size must be 1..1000" >&2; exit 2; }
+for l in $LOSSES; do
+  case "$l" in ''|*[!0-9]*) echo "bench-loss: --loss takes whole percentages" >&2; exit 2 ;; esac
+  [ "$l" -le 50 ] || { echo "bench-loss: loss above 50 % is not a benchmark" >&2; exit 2; }
+done
+if [ "$(id -u)" -ne 0 ]; then echo "bench-loss: needs root" >&2; exit 1; fi
+
+scripts/install-deps.sh >/dev/null
+JAR=tools/target/tapstack.jar
+[ -f "$JAR" ] || mvn -B -q -ntp -DskipTests package -pl tools -am
+
+NT="tsloss-tap-$$"
+NA="tsloss-a-$$"
+NB="tsloss-b-$$"
+WORK="$(mktemp -d)"
+HOST_PID=""
+SRV_PID=""
+cleanup() {
+  ns_cleanup "$NT" "$HOST_PID"
+  ns_cleanup "$NB" "$SRV_PID"
+  ns_cleanup "$NA"
+  rm -rf "$WORK"
+}
+trap cleanup EXIT INT TERM
+
+if [ "$FRAMES" = 1 ]; then OFFLOAD=csum,tso,lro; else OFFLOAD=none; fi
+BYTES=$((SIZE * 1048576))
+TMO=$((30 + SIZE * 4)) # a bound on one transfer, generous at 10 % loss
+
+ns_create "$NT" tap0 10.0.0.1/24
+ip netns add "$NA"; ip netns add "$NB"
+ip -n "$NA" link set lo up; ip -n "$NB" link set lo up
+ip -n "$NA" link add veth0 type veth peer name veth1 netns "$NB"
+ip -n "$NA" addr add 10.1.0.1/24 dev veth0; ip -n "$NB" addr add 10.1.0.2/24 dev veth1
+if [ "$FRAMES" = 0 ]; then
+  # one wire segment per skb on the veth, as tapstack without offloads sends and receives
+  ip -n "$NA" link set dev veth0 gso_max_segs 1
+  ip -n "$NB" link set dev veth1 gso_max_segs 1
+fi
+ip -n "$NA" link set veth0 up; ip -n "$NB" link set veth1 up
+
+# netdev ingress drop chains (rate set per loss level), with counters to cross-check
+nft_table() { # NS DEV SADDR
+  ip netns exec "$1" nft -f - <<EOF
+table netdev tsloss {
+  counter dropped { }
+  chain ingress {
+    type filter hook ingress device "$2" priority 0; policy accept;
+  }
+}
+EOF
+}
+nft_rate() { # NS SADDR PCT
+  ip netns exec "$1" nft flush chain netdev tsloss ingress
+  if [ "$3" -gt 0 ]; then
+    ip netns exec "$1" nft add rule netdev tsloss ingress ip saddr "$2" numgen random mod 100 "<" "$3" counter name dropped drop
+  fi
+}
+nft_dropped() { # NS
+  ip netns exec "$1" nft list counter netdev tsloss dropped | awk '/packets/ {for (i=1;i<=NF;i++) if ($i=="packets") print $(i+1)}'
+}
+nft_table "$NT" tap0
+nft_table "$NA" veth0
+nft_table "$NB" veth1
+
+ip netns exec "$NB" iperf3 -s -B 10.1.0.2 >"$WORK/srv.log" 2>&1 &
+SRV_PID=$!
+
+start_host() { # LOSS
+  ip netns exec "$NT" java -Xms1g -Xmx1g -jar "$JAR" run --tap tap0 --ipv4 10.0.0.2/24 --no-ipv6 \
+      --offload "$OFFLOAD" --services iperf3 --control "$WORK/host.sock" --quiet \
+      --fault-rx-loss "$1" --fault-seed 7 >"$WORK/host.log" 2>&1 &
+  HOST_PID=$!
+  wait_for_line "$WORK/host.log" "tapstack: ready" 30 || { cat "$WORK/host.log" >&2; exit 1; }
+  ip netns exec "$NT" timeout 30 iperf3 -c 10.0.0.2 -n 20M >/dev/null 2>&1 || true # JIT warm-up
+}
+stop_host() {
+  if [ -n "$HOST_PID" ]; then kill -TERM "$HOST_PID"; wait "$HOST_PID" 2>/dev/null || true; HOST_PID=""; fi
+}
+host_stat() { # -> "key value" lines of tcp.* and faults.* counters
+  java -jar "$JAR" stat --all --host "$WORK/host.sock" \
+    | awk '/^[a-z0-9_]+:$/ {sec=substr($1,1,length($1)-1)} NF==2 && $1 ~ /^[0-9]+$/ {print sec"."$2, $1}'
+}
+nstat_snap() { # NS -> "key value" lines (absolute)
+  ip netns exec "$1" nstat -az 2>/dev/null | awk 'NF>=2 && $2 ~ /^[0-9]+$/ {print $1, $2}'
+}
+delta() { # FILE_BEFORE FILE_AFTER KEY
+  awk -v k="$3" 'FNR==NR {b[$1]=$2; next} $1==k {print $2-(b[k]+0); f=1} END {if (!f) print 0}' "$1" "$2"
+}
+# one transfer: NS SERVER_IP [-R] -> Gbit/s received
+xfer() {
+  local ns=$1 ip=$2; shift 2
+  ip netns exec "$ns" timeout "$TMO" iperf3 -c "$ip" -n "$BYTES" -J "$@" 2>/dev/null \
+    | /usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); print("%.3f" % (d["end"]["sum_received"]["bits_per_second"]/1e9))' \
+    || echo nan
+}
+ping_ms() { # NS IP -> avg RTT ms
+  ip netns exec "$1" ping -q -c 20 -i 0.05 "$2" 2>/dev/null | awk -F/ '/^rtt/ {print $5}'
+}
+
+# one cell run: tapstack, then Linux. DIR is down (tapstack/Linux server sends) or up.
+# Appends "who dir loss gbps rto segs tlp retrans spurious" to $WORK/results.
+run_pair() { # LOSS DIR
+  local loss=$1 dir=$2 r=""
+  [ "$dir" = down ] && r=-R
+  # tapstack: its counters if it sends, the TAP namespace's kernel counters if the kernel sends
+  host_stat > "$WORK/h0"; nstat_snap "$NT" > "$WORK/k0"
+  local g; g=$(xfer "$NT" 10.0.0.2 $r)
+  host_stat > "$WORK/h1"; nstat_snap "$NT" > "$WORK/k1"
+  if [ "$dir" = down ]; then
+    echo "tapstack $dir $loss $g $(delta "$WORK/h0" "$WORK/h1" tcp.rto_timeouts) $(delta "$WORK/h0" "$WORK/h1" tcp.tx_segments)" \
+      "$(delta "$WORK/h0" "$WORK/h1" tcp.tlp_probes) $(delta "$WORK/h0" "$WORK/h1" tcp.retransmitted_segments)" \
+      "$(delta "$WORK/h0" "$WORK/h1" tcp.spurious_retransmits)" >> "$WORK/results"
+  else
+    echo "tapstack $dir $loss $g $(delta "$WORK/k0" "$WORK/k1" TcpExtTCPTimeouts) $(delta "$WORK/k0" "$WORK/k1" TcpOutSegs)" \
+      "$(delta "$WORK/k0" "$WORK/k1" TcpExtTCPLossProbes) $(delta "$WORK/k0" "$WORK/k1" TcpRetransSegs)" \
+      "$(delta "$WORK/k0" "$WORK/k1" TcpExtTCPDSACKRecvSegs)" >> "$WORK/results"
+  fi
+  # Linux: the sender's namespace counters (server NB sends down, client NA sends up)
+  local sns=$NA; [ "$dir" = down ] && sns=$NB
+  nstat_snap "$sns" > "$WORK/k0"
+  g=$(xfer "$NA" 10.1.0.2 $r)
+  nstat_snap "$sns" > "$WORK/k1"
+  echo "linux $dir $loss $g $(delta "$WORK/k0" "$WORK/k1" TcpExtTCPTimeouts) $(delta "$WORK/k0" "$WORK/k1" TcpOutSegs)" \
+    "$(delta "$WORK/k0" "$WORK/k1" TcpExtTCPLossProbes) $(delta "$WORK/k0" "$WORK/k1" TcpRetransSegs)" \
+    "$(delta "$WORK/k0" "$WORK/k1" TcpExtTCPDSACKRecvSegs)" >> "$WORK/results"
+}
+
+: > "$WORK/results"
+echo "bench-loss: ${SIZE} MB each way, loss {$LOSSES} %, $RUNS runs per cell, tapstack --offload $OFFLOAD$([ "$FRAMES" = 0 ] && echo ', veth gso_max_segs 1')"
+PING_TAP=""; PING_VETH=""
+for loss in $LOSSES; do
+  nft_rate "$NT" 10.0.0.2 "$loss"
+  nft_rate "$NA" 10.1.0.2 "$loss"
+  nft_rate "$NB" 10.1.0.1 "$loss"
+  start_host "$loss"
+  if [ -z "$PING_TAP" ]; then # measured on the first loss level (give 0 first for a clean figure)
+    PING_TAP=$(ping_ms "$NT" 10.0.0.2); PING_VETH=$(ping_ms "$NA" 10.1.0.2)
+  fi
+  d0=$(nft_dropped "$NT"); f0=$(host_stat | awk '$1=="faults.rx_dropped" {print $2}')
+  for i in $(seq 1 "$RUNS"); do
+    run_pair "$loss" down
+    run_pair "$loss" up
+    echo "bench-loss: loss $loss % run $i: $(tail -n 4 "$WORK/results" | awk '{printf "%s %s %s Gbit/s; ", $1, $2, $4}')"
+  done
+  d1=$(nft_dropped "$NT"); f1=$(host_stat | awk '$1=="faults.rx_dropped" {print $2}')
+  if [ "$loss" -gt 0 ] && { [ $((d1 - d0)) -le 0 ] || [ $((${f1:-0} - ${f0:-0})) -le 0 ]; }; then
+    echo "bench-loss: loss $loss % but nothing was dropped (nft $((d1 - d0)), rx $((${f1:-0} - ${f0:-0}))): broken set-up" >&2
+    exit 1
+  fi
+  echo "bench-loss: loss $loss %: TAP ingress dropped $((d1 - d0)) frames, tapstack receive path $((${f1:-0} - ${f0:-0})), veth $(nft_dropped "$NA")+$(nft_dropped "$NB") (cumulative)"
+  stop_host
+done
+
+echo
+echo "ping RTT: TAP path ${PING_TAP:-?} ms, veth path ${PING_VETH:-?} ms (avg of 20)"
+echo "per cell: median Gbit/s (min-max) of $RUNS runs; sender's RTOs per 1,000 segments sent, TLPs, retransmitted and D-SACKed (spurious) segments summed over the runs"
+/usr/bin/python3 - "$WORK/results" <<'EOF'
+import sys, statistics
+rows = [l.split() for l in open(sys.argv[1]) if l.strip()]
+cells = {}
+for who, d, loss, g, rto, segs, tlp, rtx, spur in rows:
+    c = cells.setdefault((int(loss), d, who), {"g": [], "rto": 0, "segs": 0, "tlp": 0, "rtx": 0, "spur": 0})
+    try:
+        c["g"].append(float(g))
+    except ValueError:
+        pass
+    for k, v in (("rto", rto), ("segs", segs), ("tlp", tlp), ("rtx", rtx), ("spur", spur)):
+        c[k] += int(v)
+def fmt(c):
+    if not c["g"]:
+        return "failed", float("nan")
+    m = statistics.median(c["g"])
+    return "%.3f (%.3f-%.3f)" % (m, min(c["g"]), max(c["g"])), m
+print("| loss | direction | tapstack Gbit/s | Linux Gbit/s | ratio | RTO/1k segs tapstack / Linux | TLPs | retrans | spurious |")
+print("|---|---|---|---|---|---|---|---|---|")
+for (loss, d) in sorted({(k[0], k[1]) for k in cells}, key=lambda x: (x[0], x[1] != "down")):
+    t = cells.get((loss, d, "tapstack")); l = cells.get((loss, d, "linux"))
+    ts, tm = fmt(t); ls, lm = fmt(l)
+    ratio = "%.2f×" % (tm / lm) if lm and lm == lm and tm == tm else "n/a"
+    per = lambda c: 1000.0 * c["rto"] / c["segs"] if c["segs"] else 0.0
+    name = "tapstack→Linux" if d == "down" else "Linux→tapstack"
+    print("| %d %% | %s | %s | %s | %s | %.2f / %.2f | %d / %d | %d / %d | %d / %d |" % (
+        loss, name, ts, ls, ratio, per(t), per(l), t["tlp"], l["tlp"], t["rtx"], l["rtx"], t["spur"], l["spur"]))
+print()
+print("'down' = the tapstack host (or the Linux server) sends; 'up' = the kernel client sends.")
+print("Counters are the sender's: tapstack's own (tcp.*) when it sends, the sending namespace's nstat otherwise.")
+EOF

@@ -1,0 +1,377 @@
+package io.tapstack.tcp;
+
+import static io.tapstack.wire.SeqNum.ge;
+import static io.tapstack.wire.SeqNum.gt;
+import static io.tapstack.wire.SeqNum.le;
+import static io.tapstack.wire.SeqNum.lt;
+
+/**
+ * The per-segment transmit state of one sender (RFC 8985 §5.2 "per-segment variables"): for each
+ * segment in flight, in sequence order, its range, the loop-clock time of its latest
+ * transmission in nanoseconds and whether it was retransmitted, SACKed or marked lost. RTT
+ * samples (RFC 6298 with Karn's rule: never from a retransmitted segment) and RACK's time-based
+ * loss detection are computed from it. A TSO burst is one record until a SACK edge or a
+ * retransmission splits it.
+ *
+ * <p>Records live in parallel primitive arrays ({@code [head, tail)}, compacted when the head
+ * passes half the capacity), allocated on the first data sent and dropped with the send ring.
+ * When full, a new transmission is merged into the last record (its time becomes the latest), so
+ * a peer cannot grow it and nothing allocates per segment.
+ */
+final class SegmentLog {
+    static final byte RETRANS = 1;
+    static final byte LOST = 2;
+    static final byte SACKED = 4;
+
+    private final int capacity;
+    private int[] start;
+    private int[] end;
+    private long[] xmit;
+    private byte[] flags;
+    private int head;
+    private int tail;
+
+    // ---- what the ACK being processed delivered (reset by beginAck)
+    /** The most recently sent segment this ACK delivered that may give RACK its RTT (RFC 8985 §6.2 step 2). */
+    boolean delivered;
+    long deliveredXmit;
+    int deliveredEnd;
+    /** RTT sample (ns) from the most recently sent never-retransmitted segment this ACK delivered, or -1. */
+    long rttSample;
+    private long rttXmit;
+    /** RFC 8985 §6.2 step 3: a never-retransmitted segment below RACK.fack was delivered. */
+    boolean reorderingSeen;
+    /** RACK.fack: the highest end sequence delivered (valid once {@link #fackValid}). */
+    private int fack;
+    private boolean fackValid;
+    // filters for retransmitted segments (RFC 8985 §6.2 step 2), set by beginAck
+    private long now;
+    private long minRtt;
+    private long ecrNanos;
+
+    /** Records lost by the last {@link #detectLoss} (or {@link #markLostOnRto}). */
+    int newlyLost;
+
+    SegmentLog(int capacity) {
+        this.capacity = Math.max(8, capacity);
+    }
+
+    private void allocate() {
+        start = new int[capacity];
+        end = new int[capacity];
+        xmit = new long[capacity];
+        flags = new byte[capacity];
+    }
+
+    /** Records in flight (for tests and diagnostics). */
+    int size() {
+        return tail - head;
+    }
+
+    boolean isEmpty() {
+        return tail == head;
+    }
+
+    /** The connection ended or the send space restarted: forget everything (memory is kept). */
+    void clear() {
+        head = tail = 0;
+        fackValid = false;
+        reorderingSeen = false;
+    }
+
+    /** The connection ended: give the memory back. */
+    void release() {
+        clear();
+        start = end = null;
+        xmit = null;
+        flags = null;
+    }
+
+    // ---------------------------------------------------------------- transmission
+
+    /**
+     * A segment covering [{@code seq}, {@code endSeq}) was sent at {@code t}: new data appends a
+     * record; a retransmission restamps the records it covers (split at its edges), marks them
+     * retransmitted and no longer lost (RFC 8985 §6.1: "Segment.xmit_ts = Now()").
+     */
+    void onSend(int seq, int endSeq, long t) {
+        if (!lt(seq, endSeq)) {
+            return;
+        }
+        if (start == null) {
+            allocate();
+        }
+        if (head == tail || ge(seq, end[tail - 1])) {
+            append(seq, endSeq, t);
+            return;
+        }
+        // a retransmission (or a probe of data already sent): restamp [seq, endSeq)
+        splitAt(seq);
+        splitAt(endSeq);
+        int i = find(seq);
+        for (; i < tail && lt(start[i], endSeq); i++) {
+            if (ge(start[i], seq)) {
+                xmit[i] = t;
+                flags[i] = (byte) ((flags[i] | RETRANS) & ~LOST);
+            }
+        }
+        if (gt(endSeq, end[tail - 1])) {
+            append(end[tail - 1], endSeq, t); // the part past what was recorded is new
+        }
+    }
+
+    private void append(int seq, int endSeq, long t) {
+        if (tail == capacity) {
+            compact();
+        }
+        if (tail == capacity) {
+            // full: merge into the last record (coarser, never unbounded)
+            end[tail - 1] = endSeq;
+            xmit[tail - 1] = t;
+            return;
+        }
+        start[tail] = seq;
+        end[tail] = endSeq;
+        xmit[tail] = t;
+        flags[tail] = 0;
+        tail++;
+    }
+
+    private void compact() {
+        if (head > 0) {
+            int n = tail - head;
+            System.arraycopy(start, head, start, 0, n);
+            System.arraycopy(end, head, end, 0, n);
+            System.arraycopy(xmit, head, xmit, 0, n);
+            System.arraycopy(flags, head, flags, 0, n);
+            head = 0;
+            tail = n;
+        }
+    }
+
+    /** Index of the first record whose end is above {@code seq} (tail if none). */
+    private int find(int seq) {
+        int lo = head;
+        int hi = tail;
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            if (le(end[mid], seq)) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        return lo;
+    }
+
+    /** Splits the record containing {@code seq} strictly inside it into two (if there is room). */
+    private void splitAt(int seq) {
+        int i = find(seq);
+        if (i == tail || !lt(start[i], seq)) {
+            return;
+        }
+        if (tail == capacity) {
+            compact();
+            if (tail == capacity) {
+                return;
+            }
+            i = find(seq);
+        }
+        int n = tail - i - 1;
+        System.arraycopy(start, i + 1, start, i + 2, n);
+        System.arraycopy(end, i + 1, end, i + 2, n);
+        System.arraycopy(xmit, i + 1, xmit, i + 2, n);
+        System.arraycopy(flags, i + 1, flags, i + 2, n);
+        tail++;
+        start[i + 1] = seq;
+        end[i + 1] = end[i];
+        xmit[i + 1] = xmit[i];
+        flags[i + 1] = flags[i];
+        end[i] = seq;
+    }
+
+    // ---------------------------------------------------------------- acknowledgments
+
+    /**
+     * Starts processing one ACK at {@code t}. {@code minRtt} and {@code ecrNanos} (the loop time,
+     * to the millisecond, at which the echoed timestamp was sent, or Long.MIN_VALUE) filter samples from retransmitted segments
+     * (RFC 8985 §6.2 step 2).
+     */
+    void beginAck(long t, long minRtt, long ecrNanos) {
+        now = t;
+        this.minRtt = minRtt;
+        this.ecrNanos = ecrNanos;
+        delivered = false;
+        rttSample = -1;
+        deliveredXmit = 0;
+    }
+
+    /** A segment was delivered (cumulatively or selectively) by this ACK. */
+    private void deliver(int i) {
+        long x = xmit[i];
+        long rtt = now - x;
+        boolean retrans = (flags[i] & RETRANS) != 0;
+        // RFC 8985 §6.2 step 3: reordering, if a never-retransmitted segment below RACK.fack arrives
+        if (!fackValid || gt(end[i], fack)) {
+            fack = end[i];
+            fackValid = true;
+        } else if (lt(end[i], fack) && !retrans) {
+            reorderingSeen = true;
+        }
+        if (!retrans) {
+            if (rttSample < 0 || x >= rttXmit) {
+                rttSample = rtt; // RFC 6298 §3 (Karn): only never-retransmitted segments
+                rttXmit = x;
+            }
+        } else if ((ecrNanos != Long.MIN_VALUE && ecrNanos + 1_000_000L <= x) || rtt < minRtt) {
+            return; // RFC 8985 §6.2 step 2: the ACK was for the original transmission
+        }
+        if (!delivered || x > deliveredXmit || (x == deliveredXmit && gt(end[i], deliveredEnd))) {
+            delivered = true;
+            deliveredXmit = x;
+            deliveredEnd = end[i];
+        }
+    }
+
+    /** SND.UNA advanced to {@code una}: records below it are delivered and forgotten. */
+    void acknowledge(int una) {
+        while (head < tail && le(end[head], una)) {
+            if ((flags[head] & SACKED) == 0) {
+                deliver(head);
+            }
+            head++;
+        }
+        if (head < tail && lt(start[head], una)) {
+            if ((flags[head] & SACKED) == 0) {
+                deliver(head); // part of a TSO record was acknowledged
+            }
+            start[head] = una;
+        }
+        if (head == tail) {
+            head = tail = 0;
+        }
+    }
+
+    /**
+     * The scoreboard changed: records it covers entirely become SACKed and are delivered. A SACK
+     * edge inside a record splits it, so that a TSO burst's delivered part is told apart from
+     * its lost part. One merged walk over records and ranges.
+     */
+    void markSacked(SackScoreboard sb) {
+        SeqRangeSet r = sb.ranges();
+        int n = r.size();
+        for (int k = 0; k < n; k++) {
+            int l = r.start(k);
+            int e = r.end(k);
+            splitAt(l);
+            splitAt(e);
+            for (int i = find(l); i < tail && le(end[i], e); i++) {
+                if (ge(start[i], l) && (flags[i] & SACKED) == 0) {
+                    flags[i] = (byte) ((flags[i] | SACKED) & ~LOST);
+                    deliver(i);
+                }
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- RACK (RFC 8985 §6.2 step 5, §6.3)
+
+    /** RFC 8985 §6.2 RACK_sent_after(t1, seq1, t2, seq2). */
+    static boolean sentAfter(long t1, int seq1, long t2, int seq2) {
+        return t1 > t2 || (t1 == t2 && gt(seq1, seq2));
+    }
+
+    /**
+     * RFC 8985 §6.2 step 5 RACK_detect_loss: every record neither SACKed nor lost that was sent
+     * before RACK's segment ({@code rackXmit}, {@code rackEnd}) is lost once
+     * {@code xmit + rtt + reoWnd} has passed; returns the longest time still to wait (0: none).
+     * {@link #newlyLost} counts the records marked.
+     */
+    long detectLoss(long t, long rackXmit, int rackEnd, long rtt, long reoWnd) {
+        newlyLost = 0;
+        long timeout = 0;
+        for (int i = head; i < tail; i++) {
+            if ((flags[i] & (SACKED | LOST)) != 0) {
+                continue;
+            }
+            // sequence order breaks ties in transmit time only for data sent once: a
+            // retransmission is "before" RACK's segment only if it was sent strictly earlier
+            boolean before = (flags[i] & RETRANS) != 0 ? rackXmit > xmit[i] : sentAfter(rackXmit, rackEnd, xmit[i], end[i]);
+            if (!before) {
+                continue;
+            }
+            long remaining = xmit[i] + rtt + reoWnd - t;
+            if (remaining <= 0) {
+                flags[i] |= LOST;
+                newlyLost++;
+            } else if (remaining > timeout) {
+                timeout = remaining;
+            }
+        }
+        return timeout;
+    }
+
+    /**
+     * RFC 8985 §6.3: on a retransmission timeout, the segment at SND.UNA and every one sent more
+     * than {@code rtt + reoWnd} ago is lost.
+     */
+    void markLostOnRto(long t, long rtt, long reoWnd) {
+        newlyLost = 0;
+        for (int i = head; i < tail; i++) {
+            if ((flags[i] & (SACKED | LOST)) == 0 && (i == head || xmit[i] + rtt + reoWnd - t <= 0)) {
+                flags[i] |= LOST;
+                newlyLost++;
+            }
+        }
+    }
+
+    /** The first lost, un-SACKed record at or above {@code from}: its start, or {@code none}. */
+    int firstLost(int from, int none) {
+        for (int i = find(from); i < tail; i++) {
+            if ((flags[i] & (LOST | SACKED)) == LOST) {
+                return lt(start[i], from) ? from : start[i];
+            }
+        }
+        return none;
+    }
+
+    /** End of the record containing {@code seq} (or {@code seq}). */
+    int endOf(int seq) {
+        int i = find(seq);
+        return i < tail && le(start[i], seq) ? end[i] : seq;
+    }
+
+    /** Octets marked lost and not SACKed (RFC 8985 / RFC 6675 pipe: lost data is not in flight). */
+    int lostBytes() {
+        int b = 0;
+        for (int i = head; i < tail; i++) {
+            if ((flags[i] & (LOST | SACKED)) == LOST) {
+                b += end[i] - start[i];
+            }
+        }
+        return b;
+    }
+
+    /** Records SACKed (RFC 8985 §6.2 step 4's RACK.segs_sacked). */
+    int sackedSegments() {
+        int c = 0;
+        for (int i = head; i < tail; i++) {
+            if ((flags[i] & SACKED) != 0) {
+                c++;
+            }
+        }
+        return c;
+    }
+
+    /** Flags of the record containing {@code seq}, or -1 (tests). */
+    int flagsAt(int seq) {
+        int i = find(seq);
+        return i < tail && le(start[i], seq) ? flags[i] : -1;
+    }
+
+    /** Transmit time of the record containing {@code seq}, or -1 (tests). */
+    long xmitAt(int seq) {
+        int i = find(seq);
+        return i < tail && le(start[i], seq) ? xmit[i] : -1;
+    }
+}
