@@ -162,6 +162,16 @@ final class BpfAssembler {
         }
     }
 
+    /**
+     * {@code and #0} and {@code mul #0} set A to 0 whatever it held: libpcap's optimizer rewrites
+     * them to {@code ld #0} (optimize.c opt_stmt), so the load before them is dead and goes. That
+     * is how {@code net 0.0.0.0/0} compiles to "IPv4, ARP or RARP" with no address load, and
+     * accepts an ARP or IPv4 frame cut before the addresses.
+     */
+    private static boolean zeroesA(int code, int k) {
+        return k == 0 && (code == (ALU | AND | K) || code == (ALU | MUL | K));
+    }
+
     private static boolean keepsA(int code) {
         int c = cls(code);
         return c == LDX || c == ST || c == STX || code == (MISC | TAX);
@@ -213,6 +223,7 @@ final class BpfAssembler {
             if (c == (RET | K)) return false;
             if (c == (RET | A)) return true;
             if (cls(c) == LD || c == (MISC | TXA)) return false;
+            if (zeroesA(c, st.k)) return false; // A's old value is not read
             if (cls(c) == ALU || c == ST || c == (MISC | TAX)) return true;
             // LDX, STX: A untouched
         }
@@ -294,7 +305,13 @@ final class BpfAssembler {
             } else if (cur == UNREACHABLE) {
                 out.add(it); // dead code, removed by cleanup()
             } else if (it instanceof Stmt s) {
-                String key = loadKey(s.code, s.k);
+                String key = zeroesA(s.code, s.k) ? loadKey(LD | IMM, 0) : loadKey(s.code, s.k);
+                if (zeroesA(s.code, s.k)) {
+                    changed |= true;
+                    out.add(new Stmt(LD | IMM, 0));
+                    cur = cur.load(key).withFact(Fact.NONE.withEq(0));
+                    continue;
+                }
                 if (key != null) {
                     if (key.equals(cur.aKey)) { changed = true; continue; } // redundant load
                     cur = cur.load(key);
