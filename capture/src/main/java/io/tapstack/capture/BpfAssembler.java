@@ -125,6 +125,14 @@ final class BpfAssembler {
 
         AState clobberA() { return new AState(null, facts, done); }
 
+        /**
+         * A now holds a value computed from the packet only ({@code and #k} of a load): it gets a
+         * key of its own, so comparisons of it are remembered like those of a load. This is how
+         * libpcap's value numbering sees that under MPLS {@code ip} and {@code ip6} (version nibble
+         * 4, then 6) exclude each other.
+         */
+        AState derive(String key) { return new AState(key, facts, done); }
+
         AState withFact(Fact f) {
             Map<String, Fact> m = new HashMap<>(facts);
             m.put(aKey, f);
@@ -262,6 +270,11 @@ final class BpfAssembler {
             Label next;
             if (it instanceof Stmt x) {
                 String key = loadKey(x.code, x.k);
+                if (key == null && x.code == (ALU | AND | K) && x.k != 0 && st.aKey() != null && !st.aKey().contains("&")) {
+                    st = st.derive(st.aKey() + "&" + x.k);
+                    i++;
+                    continue;
+                }
                 if (key == null) break;
                 boolean cannotFail = x.code == (LD | IMM) || x.code == (LD | W | LEN) || st.done().contains(key);
                 if (!cannotFail) break;
@@ -310,6 +323,11 @@ final class BpfAssembler {
                     changed |= true;
                     out.add(new Stmt(LD | IMM, 0));
                     cur = cur.load(key).withFact(Fact.NONE.withEq(0));
+                    continue;
+                }
+                if (key == null && s.code == (ALU | AND | K) && cur.aKey != null && !cur.aKey.contains("&")) {
+                    out.add(it);
+                    cur = cur.derive(cur.aKey + "&" + s.k);
                     continue;
                 }
                 if (key != null) {

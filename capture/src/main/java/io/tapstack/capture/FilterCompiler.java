@@ -626,8 +626,10 @@ public final class FilterCompiler {
      * The capture tap supplies it (CaptureSession); without it (a file) the load fails and the
      * program rejects, as libpcap's bpf_filter does.
      */
-    private static Gen direction(boolean outbound) {
-        Gen out = cmp(H, SKF_AD_OFF + SKF_AD_PKTTYPE, PACKET_OUTGOING);
+    private Gen direction(boolean outbound) {
+        // gencode.c loads it relative to the link-layer header (OR_LINKHDR), so after "pppoes"
+        // libpcap reads another ancillary field (SKF_AD_QUEUE: [queue]); we emit the same load
+        Gen out = cmp(H, SKF_AD_OFF + SKF_AD_PKTTYPE + offLinkHdr, PACKET_OUTGOING);
         return outbound ? out : not(out);
     }
 
@@ -984,6 +986,12 @@ public final class FilterCompiler {
 
         Arith withFirst(Long f) { return new Arith(checks, code, konst, depth, f); }
 
+        /** This value's protocol checks, with a constant value (folded). */
+        Arith folded(long v) {
+            Arith c = constant(v);
+            return new Arith(checks, c.code, c.konst, 0, first);
+        }
+
         static Arith constant(long v) {
             int k = (int) v;
             return new Arith(List.of(), (a, d) -> a.stmt(LD | IMM, k), v & 0xffffffffL, 0);
@@ -1066,7 +1074,7 @@ public final class FilterCompiler {
         Token t = next();
         if (t.is("-")) {
             Arith e = parseArith(6);
-            if (e.konst() != null) return Arith.constant(-e.konst()).withFirst(e.first());
+            if (e.konst() != null) return e.folded(-e.konst());
             return new Arith(e.checks(), (a, d) -> { e.code().emit(a, d); a.stmt(ALU | NEG, 0); }, null, e.depth(), e.first());
         }
         if (t.is("(")) {
@@ -1103,9 +1111,17 @@ public final class FilterCompiler {
             if (aluOp == MOD && rk == 0) throw error(op, "modulus by zero");
             if ((aluOp == LSH || aluOp == RSH) && rk > 31) throw error(op, "shift by more than 31 bits");
         }
+        // libpcap's optimiser (optimize.c opt_stmt): with A the constant 0, mul/div/mod/and/lsh/rsh
+        // give 0, and "and #0"/"mul #0" give 0 whatever A is; the other operand's loads are then
+        // dead and removed, so they cannot reject a short packet
+        boolean zeroOp = aluOp == MUL || aluOp == DIV || aluOp == MOD || aluOp == AND || aluOp == LSH || aluOp == RSH;
+        if ((zeroOp && l.konst() != null && l.konst() == 0)
+                || ((aluOp == AND || aluOp == MUL) && r.konst() != null && r.konst() == 0)) {
+            return new Arith(l.checks(), (a, d) -> a.stmt(LD | IMM, 0), 0L, 0, l.first());
+        }
         if (r.konst() != null) {
             long k = r.konst();
-            if (l.konst() != null) return Arith.constant(fold(aluOp, (int) (long) l.konst(), (int) k)).withFirst(l.first());
+            if (l.konst() != null) return l.folded(fold(aluOp, (int) (long) l.konst(), (int) k));
             int kk = (int) k;
             return new Arith(l.checks(), (a, d) -> { l.code().emit(a, d); a.stmt(ALU | aluOp | K, kk); }, null, l.depth(), l.first());
         }
@@ -1185,9 +1201,7 @@ public final class FilterCompiler {
         final int b = base;
         final boolean tr = transport;
         if (idx.konst() != null) {
-            long off = idx.konst() + b;
-            if (off > 0xffffffffL) throw error(protoTok, "offset too large");
-            int k = (int) off;
+            int k = (int) (idx.konst() + b); // wraps like libpcap's 32-bit offsets: ip6[0xffffffff] is ldb [13]
             ArithCode code = tr
                     ? (a, d) -> { a.stmt(LDX | MSH | B, nl); a.stmt(LD | sz | IND, k); }
                     : (a, d) -> a.stmt(LD | sz | ABS, k);
