@@ -1104,26 +1104,33 @@ public final class FilterCompiler {
             default: aluOp = RSH; break;
         }
         // gencode.c gen_arth: refuses by the first statement of the right operand's code (see Arith.first)
-        // (and libpcap's optimiser by the folded constant)
-        for (Long rk : new Long[] {r.konst(), r.first()}) {
-            if (rk == null) continue;
-            if (aluOp == DIV && rk == 0) throw error(op, "division by zero");
-            if (aluOp == MOD && rk == 0) throw error(op, "modulus by zero");
-            if ((aluOp == LSH || aluOp == RSH) && rk > 31) throw error(op, "shift by more than 31 bits");
-        }
-        // libpcap's optimiser (optimize.c opt_stmt): with A the constant 0, mul/div/mod/and/lsh/rsh
-        // give 0, and "and #0"/"mul #0" give 0 whatever A is; the other operand's loads are then
-        // dead and removed, so they cannot reject a short packet
-        boolean zeroOp = aluOp == MUL || aluOp == DIV || aluOp == MOD || aluOp == AND || aluOp == LSH || aluOp == RSH;
-        if ((zeroOp && l.konst() != null && l.konst() == 0)
-                || ((aluOp == AND || aluOp == MUL) && r.konst() != null && r.konst() == 0)) {
-            return new Arith(l.checks(), (a, d) -> a.stmt(LD | IMM, 0), 0L, 0, l.first());
-        }
+        Long rf = r.first();
+        if (rf != null && aluOp == DIV && rf == 0) throw error(op, "division by zero");
+        if (rf != null && aluOp == MOD && rf == 0) throw error(op, "modulus by zero");
+        if (rf != null && (aluOp == LSH || aluOp == RSH) && rf > 31) throw error(op, "shift by more than 31 bits");
+        // libpcap's optimiser (optimize.c opt_stmt, fold_op) on constants
         if (r.konst() != null) {
             long k = r.konst();
-            if (l.konst() != null) return l.folded(fold(aluOp, (int) (long) l.konst(), (int) k));
+            if (l.konst() != null) {
+                // both constant: folded; a zero divisor is an error, a shift of 32 or more gives 0
+                if (aluOp == DIV && k == 0) throw error(op, "division by zero");
+                if (aluOp == MOD && k == 0) throw error(op, "modulus by zero");
+                if ((aluOp == LSH || aluOp == RSH) && k > 31) return l.folded(0);
+                return l.folded(fold(aluOp, (int) (long) l.konst(), (int) k));
+            }
+            if (aluOp == DIV && k == 0) throw error(op, "division by zero");
+            if (aluOp == MOD && k == 0) throw error(op, "modulus by zero");
+            if ((aluOp == LSH || aluOp == RSH) && k > 31) throw error(op, "shift by more than 31 bits");
+            // "and #0"/"mul #0" become "ld #0": the left operand's loads are dead and go
+            if ((aluOp == AND || aluOp == MUL) && k == 0) return new Arith(l.checks(), (a, d) -> a.stmt(LD | IMM, 0), 0L, 0, l.first());
             int kk = (int) k;
             return new Arith(l.checks(), (a, d) -> { l.code().emit(a, d); a.stmt(ALU | aluOp | K, kk); }, null, l.depth(), l.first());
+        }
+        // with A the constant 0, mul/div/mod/and/lsh/rsh by X give 0: the right operand's loads
+        // are dead and go, so they cannot reject a short packet
+        if (l.konst() != null && l.konst() == 0
+                && (aluOp == MUL || aluOp == DIV || aluOp == MOD || aluOp == AND || aluOp == LSH || aluOp == RSH)) {
+            return new Arith(l.checks(), (a, d) -> a.stmt(LD | IMM, 0), 0L, 0, l.first());
         }
         // gencode.c gen_arth keeps only the left operand's protocol checks (a0->b): the right
         // operand's loads run whatever protocol the packet has. So "ip[0] << tcp[0] > 8" is true of
