@@ -7,7 +7,10 @@ Writes COUNT-ish seeded, well-formed or deliberately odd Ethernet frames to a pc
 IPv4 (options, fragments first/middle/last, every transport the filters name), IPv6 (hop-by-hop,
 routing, destination options and fragment headers before TCP/UDP/ICMPv6), ARP and RARP,
 802.1Q/802.1ad/0x9100 tags (single and stacked), LLDP, and addresses/ports/TTLs/flags taken
-from the expressions the test compiles, so that most primitives see both verdicts.
+from the expressions the test compiles, so that most primitives see both verdicts. Then, from a
+second seeded stream (so the frames above stay the same), one frame in ten more: MPLS label stacks
+(RFC 3032) over IPv4, IPv6 and junk, PPPoE discovery and session frames (RFC 2516) carrying PPP
+IPv4, IPv6 and MPLS, and such frames inside VLAN tags.
 """
 import random
 import sys
@@ -17,6 +20,8 @@ from scapy.all import (ARP, Dot1Q, Ether, ICMP, IP, IPv6, IPv6ExtHdrDestOpt, IPv
                        ICMPv6ND_NA, ICMPv6ND_NS, ICMPv6ND_RS, Raw, TCP, UDP, fragment, wrpcap)
 from scapy.layers.sctp import SCTP
 from scapy.layers.inet import IPOption_RR
+from scapy.layers.ppp import PPP, PPPoE, PPPoED
+from scapy.contrib.mpls import MPLS
 
 MACS = ["02:00:00:00:00:0a", "02:00:00:00:00:0b", "02:00:00:00:00:02", "02:00:00:00:00:01",
         "ff:ff:ff:ff:ff:ff", "01:00:5e:00:00:01", "33:33:00:00:00:01", "33:33:ff:00:00:02", "00:11:22:33:44:55"]
@@ -129,6 +134,37 @@ def frame(r):
     return [e / Raw(bytes(r.randrange(256) for _ in range(r.choice([10, 46, 100]))))]
 
 
+def labels(r, inner_kind):
+    """An MPLS label stack of 1-3 entries; the bottom-of-stack bit is usually (not always) right."""
+    n = r.choice([1, 1, 2, 3])
+    stack = None
+    for i in range(n):
+        last = i == n - 1
+        m = MPLS(label=pick(r, [0, 1, 2, 16, 100, 1024, 100000, 1048575]), ttl=pick(r, [1, 64, 255]),
+                 s=(1 if last else 0) if r.randrange(8) else r.randrange(2), cos=r.randrange(8))
+        stack = m if stack is None else stack / m
+    return stack
+
+
+def encapsulated(r):
+    k = r.randrange(7)
+    inner = pick(r, [lambda: ipv4(r)[0], lambda: ipv6(r), lambda: Raw(bytes(r.randrange(256) for _ in range(30)))])()
+    if k < 3:
+        f = eth(r, 0x8847) / labels(r, k) / inner
+    elif k < 5:
+        proto = pick(r, [0x0021, 0x0021, 0x0057, 0x0281, 0xc021, 0x8021])
+        ppp_payload = labels(r, 0) / inner if proto == 0x0281 else inner
+        f = eth(r, 0x8864) / PPPoE(sessionid=pick(r, [0, 7, 0x27, 65535]), code=0) / PPP(proto=proto) / ppp_payload
+    elif k < 6:
+        f = eth(r, 0x8863) / PPPoED(code=pick(r, [0x09, 0x07, 0x19, 0x65]), sessionid=pick(r, [0, 7])) / Raw(b"\x01\x01\x00\x00")
+    else:
+        f = eth(r, pick(r, TPIDS)) / Dot1Q(vlan=pick(r, [5, 100])) / MPLS(label=100, s=1) / inner
+        raw = bytearray(bytes(f))
+        raw[16:18] = (0x8847).to_bytes(2, "big")
+        return Ether(bytes(raw))
+    return Ether(bytes(f))
+
+
 def main():
     out, seed, count = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
     r = random.Random(seed)
@@ -136,6 +172,9 @@ def main():
     while len(pkts) < count:
         for f in frame(r):
             pkts.append(f)
+    r2 = random.Random(seed + 1)
+    for _ in range(count // 10):
+        pkts.append(encapsulated(r2))
     wrpcap(out, pkts)
     print("wrote %d frames" % len(pkts))
 

@@ -33,6 +33,18 @@ public final class Bpf {
     // misc operations
     public static final int TAX = 0x00, TXA = 0x80;
 
+    /**
+     * Linux ancillary data (linux/filter.h): an absolute load at {@code SKF_AD_OFF + SKF_AD_PKTTYPE}
+     * reads the packet type instead of packet bytes. libpcap compiles {@code inbound}/{@code outbound}
+     * to it; libpcap's own bpf_filter() has no such data and rejects (the load is out of bounds).
+     */
+    public static final int SKF_AD_OFF = 0xfffff000, SKF_AD_PKTTYPE = 4;
+    /** Packet types (linux/if_packet.h). */
+    public static final int PACKET_HOST = 0, PACKET_BROADCAST = 1, PACKET_MULTICAST = 2, PACKET_OTHERHOST = 3,
+            PACKET_OUTGOING = 4;
+    /** "No packet type known": the ancillary load fails, as in libpcap's bpf_filter(). */
+    public static final int NO_PKTTYPE = -1;
+
     /** Number of 32-bit scratch memory words (BPF_MEMWORDS). */
     public static final int MEMWORDS = 16;
     /** Longest accepted program: the Linux kernel's BPF_MAXINSNS. */

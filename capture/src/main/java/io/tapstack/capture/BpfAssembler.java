@@ -125,6 +125,14 @@ final class BpfAssembler {
 
         AState clobberA() { return new AState(null, facts, done); }
 
+        /**
+         * A now holds a value computed from the packet only ({@code and #k} of a load): it gets a
+         * key of its own, so comparisons of it are remembered like those of a load. This is how
+         * libpcap's value numbering sees that under MPLS {@code ip} and {@code ip6} (version nibble
+         * 4, then 6) exclude each other.
+         */
+        AState derive(String key) { return new AState(key, facts, done); }
+
         AState withFact(Fact f) {
             Map<String, Fact> m = new HashMap<>(facts);
             m.put(aKey, f);
@@ -160,6 +168,16 @@ final class BpfAssembler {
             default:
                 return null;
         }
+    }
+
+    /**
+     * {@code and #0} and {@code mul #0} set A to 0 whatever it held: libpcap's optimizer rewrites
+     * them to {@code ld #0} (optimize.c opt_stmt), so the load before them is dead and goes. That
+     * is how {@code net 0.0.0.0/0} compiles to "IPv4, ARP or RARP" with no address load, and
+     * accepts an ARP or IPv4 frame cut before the addresses.
+     */
+    private static boolean zeroesA(int code, int k) {
+        return k == 0 && (code == (ALU | AND | K) || code == (ALU | MUL | K));
     }
 
     private static boolean keepsA(int code) {
@@ -213,6 +231,7 @@ final class BpfAssembler {
             if (c == (RET | K)) return false;
             if (c == (RET | A)) return true;
             if (cls(c) == LD || c == (MISC | TXA)) return false;
+            if (zeroesA(c, st.k)) return false; // A's old value is not read
             if (cls(c) == ALU || c == ST || c == (MISC | TAX)) return true;
             // LDX, STX: A untouched
         }
@@ -251,6 +270,11 @@ final class BpfAssembler {
             Label next;
             if (it instanceof Stmt x) {
                 String key = loadKey(x.code, x.k);
+                if (key == null && x.code == (ALU | AND | K) && x.k != 0 && st.aKey() != null && !st.aKey().contains("&")) {
+                    st = st.derive(st.aKey() + "&" + x.k);
+                    i++;
+                    continue;
+                }
                 if (key == null) break;
                 boolean cannotFail = x.code == (LD | IMM) || x.code == (LD | W | LEN) || st.done().contains(key);
                 if (!cannotFail) break;
@@ -294,7 +318,18 @@ final class BpfAssembler {
             } else if (cur == UNREACHABLE) {
                 out.add(it); // dead code, removed by cleanup()
             } else if (it instanceof Stmt s) {
-                String key = loadKey(s.code, s.k);
+                String key = zeroesA(s.code, s.k) ? loadKey(LD | IMM, 0) : loadKey(s.code, s.k);
+                if (zeroesA(s.code, s.k)) {
+                    changed |= true;
+                    out.add(new Stmt(LD | IMM, 0));
+                    cur = cur.load(key).withFact(Fact.NONE.withEq(0));
+                    continue;
+                }
+                if (key == null && s.code == (ALU | AND | K) && cur.aKey != null && !cur.aKey.contains("&")) {
+                    out.add(it);
+                    cur = cur.derive(cur.aKey + "&" + s.k);
+                    continue;
+                }
                 if (key != null) {
                     if (key.equals(cur.aKey)) { changed = true; continue; } // redundant load
                     cur = cur.load(key);

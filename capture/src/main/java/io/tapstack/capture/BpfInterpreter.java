@@ -47,22 +47,24 @@ public final class BpfInterpreter implements BpfFilter {
     }
 
     @Override
-    public int filter(ByteBuffer packet, int offset, int caplen, int wirelen) {
+    public int filter(ByteBuffer packet, int offset, int caplen, int wirelen, int pkttype) {
         Objects.checkFromIndexSize(offset, caplen, packet.limit());
         int[] mem = scratch.get();
         Arrays.fill(mem, 0);
-        return run(packet, offset, caplen, wirelen, mem);
+        return run(packet, offset, caplen, wirelen, pkttype, mem);
     }
 
     @Override
-    public int filter(byte[] packet, int offset, int caplen, int wirelen) {
+    public int filter(byte[] packet, int offset, int caplen, int wirelen, int pkttype) {
         Objects.checkFromIndexSize(offset, caplen, packet.length);
         // A heap wrapper: cheap, and usually removed by escape analysis. The ByteBuffer
         // overload is the allocation-free hot path.
-        return filter(ByteBuffer.wrap(packet), offset, caplen, wirelen);
+        return filter(ByteBuffer.wrap(packet), offset, caplen, wirelen, pkttype);
     }
 
-    private int run(ByteBuffer p, int off, int caplen, int wirelen, int[] mem) {
+    private static final int PKTTYPE_K = SKF_AD_OFF + SKF_AD_PKTTYPE;
+
+    private int run(ByteBuffer p, int off, int caplen, int wirelen, int pkttype, int[] mem) {
         final int[] code = this.code, jt = this.jt, jf = this.jf, kk = this.k;
         final long buflen = caplen;
         int a = 0, x = 0;
@@ -77,19 +79,34 @@ public final class BpfInterpreter implements BpfFilter {
                     return a;
                 case LD | W | ABS: {
                     long i = Integer.toUnsignedLong(k);
-                    if (i + 4 > buflen) return 0; // libpcap: out-of-bounds load returns 0
+                    if (i + 4 > buflen) {
+                        // past the packet: only Linux's ancillary packet type can be read there
+                        if (k != PKTTYPE_K || pkttype < 0) return 0; // libpcap: out-of-bounds load returns 0
+                        a = pkttype;
+                        break;
+                    }
                     a = BpfRuntime.ldw(p, off + (int) i);
                     break;
                 }
                 case LD | H | ABS: {
                     long i = Integer.toUnsignedLong(k);
-                    if (i + 2 > buflen) return 0;
+                    if (i + 2 > buflen) {
+                        // past the packet: only Linux's ancillary packet type can be read there
+                        if (k != PKTTYPE_K || pkttype < 0) return 0; // libpcap: out-of-bounds load returns 0
+                        a = pkttype;
+                        break;
+                    }
                     a = BpfRuntime.ldh(p, off + (int) i);
                     break;
                 }
                 case LD | B | ABS: {
                     long i = Integer.toUnsignedLong(k);
-                    if (i + 1 > buflen) return 0;
+                    if (i + 1 > buflen) {
+                        // past the packet: only Linux's ancillary packet type can be read there
+                        if (k != PKTTYPE_K || pkttype < 0) return 0; // libpcap: out-of-bounds load returns 0
+                        a = pkttype;
+                        break;
+                    }
                     a = BpfRuntime.ldb(p, off + (int) i);
                     break;
                 }

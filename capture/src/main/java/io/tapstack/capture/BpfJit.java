@@ -12,6 +12,7 @@ import static org.objectweb.asm.Opcodes.IADD;
 import static org.objectweb.asm.Opcodes.IAND;
 import static org.objectweb.asm.Opcodes.ICONST_0;
 import static org.objectweb.asm.Opcodes.IFEQ;
+import static org.objectweb.asm.Opcodes.IFLT;
 import static org.objectweb.asm.Opcodes.IFNE;
 import static org.objectweb.asm.Opcodes.IF_ICMPEQ;
 import static org.objectweb.asm.Opcodes.IF_ICMPGE;
@@ -65,7 +66,7 @@ public final class BpfJit {
     private static final String NAME = "io/tapstack/capture/BpfJitFilter";
 
     // local variable slots
-    private static final int L_BUF = 1, L_OFF = 2, L_CAPLEN = 3, L_WIRELEN = 4, L_A = 5, L_X = 6, L_MEM = 7;
+    private static final int L_BUF = 1, L_OFF = 2, L_CAPLEN = 3, L_WIRELEN = 4, L_PKTTYPE = 5, L_A = 6, L_X = 7, L_MEM = 8;
 
     /**
      * Sees every class file before it is defined (tests verify each one with ASM's
@@ -120,8 +121,8 @@ public final class BpfJit {
         init.visitInsn(RETURN);
         init.visitMaxs(0, 0);
         init.visitEnd();
-        body(cw.visitMethod(ACC_PUBLIC, "filter", "(Ljava/nio/ByteBuffer;III)I", null, null), program, false);
-        body(cw.visitMethod(ACC_PUBLIC, "filter", "([BIII)I", null, null), program, true);
+        body(cw.visitMethod(ACC_PUBLIC, "filter", "(Ljava/nio/ByteBuffer;IIII)I", null, null), program, false);
+        body(cw.visitMethod(ACC_PUBLIC, "filter", "([BIIII)I", null, null), program, true);
         cw.visitEnd();
         return cw.toByteArray();
     }
@@ -163,14 +164,14 @@ public final class BpfJit {
             switch (p.code()) {
                 case RET | K: iconst(c, k); c.visitInsn(IRETURN); break;
                 case RET | A: c.visitVarInsn(ILOAD, L_A); c.visitInsn(IRETURN); break;
-                case LD | W | ABS: absLoad(c, k, 4, "ldw", loadDesc, reject); c.visitVarInsn(ISTORE, L_A); break;
-                case LD | H | ABS: absLoad(c, k, 2, "ldh", loadDesc, reject); c.visitVarInsn(ISTORE, L_A); break;
-                case LD | B | ABS: absLoad(c, k, 1, "ldb", loadDesc, reject); c.visitVarInsn(ISTORE, L_A); break;
+                case LD | W | ABS: absLoad(c, k, 4, "ldw", loadDesc, reject, true); c.visitVarInsn(ISTORE, L_A); break;
+                case LD | H | ABS: absLoad(c, k, 2, "ldh", loadDesc, reject, true); c.visitVarInsn(ISTORE, L_A); break;
+                case LD | B | ABS: absLoad(c, k, 1, "ldb", loadDesc, reject, true); c.visitVarInsn(ISTORE, L_A); break;
                 case LD | W | IND: indLoad(c, k, 4, "ldw", loadDesc, reject); c.visitVarInsn(ISTORE, L_A); break;
                 case LD | H | IND: indLoad(c, k, 2, "ldh", loadDesc, reject); c.visitVarInsn(ISTORE, L_A); break;
                 case LD | B | IND: indLoad(c, k, 1, "ldb", loadDesc, reject); c.visitVarInsn(ISTORE, L_A); break;
                 case LDX | MSH | B:
-                    absLoad(c, k, 1, "ldb", loadDesc, reject);
+                    absLoad(c, k, 1, "ldb", loadDesc, reject, false);
                     iconst(c, 0xf); c.visitInsn(IAND); iconst(c, 2); c.visitInsn(ISHL); c.visitVarInsn(ISTORE, L_X);
                     break;
                 case LD | W | LEN: c.visitVarInsn(ILOAD, L_WIRELEN); c.visitVarInsn(ISTORE, L_A); break;
@@ -245,9 +246,19 @@ public final class BpfJit {
         else c.visitLdcInsn(v);
     }
 
-    /** Push the packet word at constant offset k, or go to reject if k + size > caplen. */
-    private static void absLoad(MethodVisitor c, int k, int size, String fn, String desc, Label reject) {
+    /**
+     * Push the packet word at constant offset k, or go to reject if k + size > caplen. With
+     * {@code ancillary}, k = SKF_AD_OFF + SKF_AD_PKTTYPE pushes the packet type argument instead
+     * (reject if it is unknown); only that constant pays for it.
+     */
+    private static void absLoad(MethodVisitor c, int k, int size, String fn, String desc, Label reject, boolean ancillary) {
         long end = Integer.toUnsignedLong(k) + size;
+        if (ancillary && k == SKF_AD_OFF + SKF_AD_PKTTYPE) {
+            c.visitVarInsn(ILOAD, L_PKTTYPE);
+            c.visitJumpInsn(IFLT, reject);
+            c.visitVarInsn(ILOAD, L_PKTTYPE);
+            return;
+        }
         if (end > Integer.MAX_VALUE) {
             c.visitJumpInsn(GOTO, reject); // caplen is an int: this load can never fit
             iconst(c, 0); // unreachable (ASM replaces it), keeps the fall-through's stack shape

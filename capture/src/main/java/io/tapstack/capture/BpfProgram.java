@@ -145,6 +145,18 @@ public final class BpfProgram {
      * otherwise (note the latter keeps trailing blanks when the operand is empty, e.g. {@code tax}).
      * Operands print k as a C {@code int}: {@code #%d}, {@code [%d]} or {@code #0x%x} per opcode.
      */
+    /**
+     * An absolute load's offset as bpf_image.c prints it: the name of a Linux ancillary field
+     * (linux/filter.h SKF_AD_*), e.g. {@code [type]} for the packet type, else the number.
+     */
+    static String ancillaryName(int k) {
+        String[] names = {"proto", "type", "ifidx", "nla", "nlan", "mark", "queue", "hatype", "rxhash", "cpu", null,
+                "vlan_tci", "vlanp", "poff", "random", "vlan_tpid"};
+        long off = Integer.toUnsignedLong(k) - Integer.toUnsignedLong(SKF_AD_OFF);
+        if (off >= 0 && off % 4 == 0 && off / 4 < names.length && names[(int) (off / 4)] != null) return names[(int) (off / 4)];
+        return Integer.toString(k);
+    }
+
     public static String image(BpfInsn p, int n) {
         int k = p.k();
         String op;
@@ -152,9 +164,9 @@ public final class BpfProgram {
         switch (p.code()) {
             case RET | K: op = "ret"; operand = "#" + k; break;
             case RET | A: op = "ret"; operand = ""; break;
-            case LD | W | ABS: op = "ld"; operand = "[" + k + "]"; break;
-            case LD | H | ABS: op = "ldh"; operand = "[" + k + "]"; break;
-            case LD | B | ABS: op = "ldb"; operand = "[" + k + "]"; break;
+            case LD | W | ABS: op = "ld"; operand = "[" + ancillaryName(k) + "]"; break;
+            case LD | H | ABS: op = "ldh"; operand = "[" + ancillaryName(k) + "]"; break;
+            case LD | B | ABS: op = "ldb"; operand = "[" + ancillaryName(k) + "]"; break;
             case LD | W | LEN: op = "ld"; operand = "#pktlen"; break;
             case LDX | W | LEN: op = "ldx"; operand = "#pktlen"; break;
             case LD | W | IND: op = "ld"; operand = "[x + " + k + "]"; break;

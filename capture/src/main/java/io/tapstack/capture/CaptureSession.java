@@ -98,6 +98,22 @@ public final class CaptureSession implements AutoCloseable, FrameTap {
     }
 
     /**
+     * The Linux packet type of a frame (linux/if_packet.h), which {@code inbound}/{@code outbound}
+     * read as ancillary data: PACKET_OUTGOING for frames the stack sends; for received frames
+     * PACKET_BROADCAST or PACKET_MULTICAST from the destination address (IEEE 802.3 §3.2.3: the
+     * group bit), else PACKET_HOST (a TAP hands the stack only frames for it). Unknown direction:
+     * none, so those programs reject, as libpcap does on a file.
+     */
+    static int packetType(ByteBuffer frame, int offset, int length, Direction direction) {
+        if (direction == Direction.OUTBOUND) return Bpf.PACKET_OUTGOING;
+        if (direction != Direction.INBOUND) return Bpf.NO_PKTTYPE;
+        if (length < 6) return Bpf.PACKET_HOST;
+        if ((frame.get(offset) & 1) == 0) return Bpf.PACKET_HOST;
+        for (int i = 0; i < 6; i++) if (frame.get(offset + i) != (byte) 0xff) return Bpf.PACKET_MULTICAST;
+        return Bpf.PACKET_BROADCAST;
+    }
+
+    /**
      * Offers a frame (called by {@link CaptureTap} or {@link #frame} on an event-loop thread). Never blocks.
      * Frames offered after {@link #close()} are ignored.
      */
@@ -108,7 +124,7 @@ public final class CaptureSession implements AutoCloseable, FrameTap {
         if (filter != null) {
             int r;
             try {
-                r = filter.filter(frame, offset, length, length);
+                r = filter.filter(frame, offset, length, length, packetType(frame, offset, length, direction));
             } catch (IndexOutOfBoundsException e) {
                 r = 0; // caller passed a bad range: treat as not matching rather than throw into the loop
             }

@@ -28,6 +28,14 @@ import java.util.Map;
  *       relative to the transport header. {@code icmp6[..]}: IPv6 with next header 58, offset 40.</li>
  *   <li>{@code vlan [id]} accepts TPIDs 0x8100, 0x88a8 and 0x9100 and moves every later
  *       network-layer offset by 4 bytes, in the order the primitives are written (gencode.c gen_vlan).</li>
+ *   <li>{@code mpls [label]} (RFC 3032) tests the MPLS ethertype, or under an outer label that
+ *       label's bottom-of-stack bit clear, then the 20-bit label; it moves the network layer 4 bytes
+ *       on, and afterwards {@code ip}/{@code ip6} test the bottom-of-stack bit and the version nibble,
+ *       other protocols are refused ("unsupported protocol over mpls"), as gencode.c gen_mpls does.</li>
+ *   <li>{@code pppoed}, {@code pppoes [id]} (RFC 2516): after {@code pppoes} the link layer is PPP,
+ *       so protocol tests read the PPP protocol field (0x0021 IPv4, 0x0057 IPv6, 0x0281 MPLS).</li>
+ *   <li>{@code inbound}/{@code outbound}: Linux's ancillary packet type ({@code ldh [-4092]}),
+ *       which the capture tap supplies (see {@link BpfFilter}); without it the program rejects.</li>
  *   <li>The arithmetic operators {@code %} and {@code ^} have no precedence in libpcap's grammar
  *       (grammar.y): they take everything to their right, e.g. {@code a % 3 + 1} is {@code a % (3 + 1)}.
  *       We reproduce that.</li>
@@ -47,8 +55,11 @@ import java.util.Map;
  * refuses more always-false expressions ("expression rejects all packets") than we detect; our
  * program for those rejects every packet.
  *
- * <p>Not supported (a clear error): host names, {@code gateway}, {@code protochain}, {@code mpls},
- * {@code pppoes}, {@code geneve}, {@code vxlan}, {@code inbound/outbound}, ISO/ATM/802.11 primitives.
+ * <p>Not supported (a clear error with a column): host names and so {@code gateway} (no name
+ * service), {@code ifname}/{@code on} (libpcap's own error: pf logs only), {@code protochain}
+ * (libpcap implements it with a backward jump, which the kernel and our validator refuse, and
+ * turns its optimiser off for the whole expression), {@code geneve} (variable offsets in registers),
+ * {@code vxlan} (not in libpcap 1.10), ISO/ATM/802.11 primitives.
  */
 public final class FilterCompiler {
     /** libpcap's default snapshot length, which tcpdump's programs return on a match. */
@@ -61,6 +72,12 @@ public final class FilterCompiler {
     // link-layer offsets (gencode.c off_linktype / off_linkpl), moved by "vlan"
     private int offLinkType = 12;
     private int offNl = 14;
+    private int offLinkHdr; // where ether[]/link[] loads start: moved by "pppoes" (gencode.c off_linkhdr)
+    // gencode.c label_stack_depth: MPLS headers seen; after one, "ip"/"ip6" test the version nibble
+    private int mplsDepth;
+    // after "pppoes" the link layer is PPP (gencode.c PUSH_LINKHDR(DLT_PPP)): types are PPP protocol numbers
+    private boolean ppp;
+    private Token primTok; // first token of the primitive being compiled (for errors raised deep inside)
     private Qual lastQual; // qualifiers a bare value repeats; null after a non-qualified term
 
     private FilterCompiler(String expr, int snaplen, int netmask) {
@@ -216,6 +233,17 @@ public final class FilterCompiler {
     /** gencode.c gen_linktype for Ethernet: type field, or for values up to 1500 an 802.2 LLC DSAP. */
     private Gen linktype(int type) {
         int lt = offLinkType, pl = offNl;
+        if (mplsDepth > 0) {
+            // gencode.c gen_mpls_linktype: bottom-of-stack bit of the last label, then the IP version
+            // nibble (RFC 3032 §2.1: S bit is bit 0 of the third byte of a label stack entry)
+            Gen bos = cmpMasked(B, pl - 2, 0x01, JEQ, 0x01);
+            if (type == ETHERTYPE_IP) return and(bos, cmpMasked(B, pl, 0xf0, JEQ, 0x40));
+            if (type == ETHERTYPE_IPV6) return and(bos, cmpMasked(B, pl, 0xf0, JEQ, 0x60));
+            throw error(primTok, "unsupported protocol over mpls");
+        }
+        // gencode.c gen_linktype for DLT_PPP (after "pppoes"): the PPP protocol field, Ethernet
+        // types mapped to PPP numbers (ethertype_to_ppptype)
+        if (ppp) return cmp(H, lt, pppType(type));
         if (type >= 0 && type <= 1500) {
             // ETHERMTU: a length field, then the DSAP (gencode.c gen_ether_linktype default case)
             return and(not(cmpMasked(H, lt, -1, JGT, 1500)), cmp(B, pl, type));
@@ -224,7 +252,24 @@ public final class FilterCompiler {
     }
 
     private static final int ETHERTYPE_IP = 0x800, ETHERTYPE_IPV6 = 0x86dd, ETHERTYPE_ARP = 0x806,
-            ETHERTYPE_REVARP = 0x8035;
+            ETHERTYPE_REVARP = 0x8035, ETHERTYPE_MPLS = 0x8847, ETHERTYPE_PPPOED = 0x8863, ETHERTYPE_PPPOES = 0x8864;
+    /** PPP protocol number of MPLS unicast (RFC 3032 §4.3), what "mpls" tests after "pppoes". */
+    private static final int PPP_MPLS_UCAST = 0x0281;
+
+    /** libpcap ethertype_to_ppptype: the PPP protocol numbers (RFC 1661 §2, assigned numbers) of Ethernet types. */
+    private static int pppType(int ethertype) {
+        switch (ethertype) {
+            case ETHERTYPE_IP: return 0x0021;
+            case ETHERTYPE_IPV6: return 0x0057;
+            case 0x6003: return 0x0027; // DECnet
+            case 0x809b: return 0x0029; // AppleTalk
+            case 0x0600: return 0x0025; // Xerox NS
+            case 0xfe: return 0x0023;   // LLC SAP ISO NS -> PPP OSI
+            case 0x42: return 0x0031;   // LLC SAP 802.1D -> bridging PDU
+            case 0xe0: return 0x002b;   // LLC SAP IPX -> PPP IPX
+            default: return ethertype;
+        }
+    }
     private static final int IPPROTO_FRAGMENT = 44;
 
     private Gen ipProto(int p) { return and(linktype(ETHERTYPE_IP), cmp(B, offNl + 9, p)); }
@@ -253,7 +298,7 @@ public final class FilterCompiler {
     private static final List<String> KEYWORDS = List.of(
             "and", "or", "not", "host", "net", "mask", "port", "portrange", "proto", "src", "dst",
             "broadcast", "multicast", "less", "greater", "len", "vlan", "gateway", "protochain",
-            "mpls", "pppoed", "pppoes", "geneve", "vxlan", "inbound", "outbound", "ifindex", "llc",
+            "mpls", "pppoed", "pppoes", "geneve", "vxlan", "inbound", "outbound", "ifindex", "ifname", "on", "llc",
             "carp", "atalk", "aarp", "decnet", "lat", "sca", "moprc", "mopdl", "iso", "esis", "isis",
             "clnp", "stp", "ipx", "netbeui", "radio", "type", "subtype", "dir");
 
@@ -322,6 +367,7 @@ public final class FilterCompiler {
 
     private Gen parseTerm() {
         Token t = peek();
+        primTok = t;
         if (isNot(t)) {
             next();
             return not(parseTerm());
@@ -330,7 +376,8 @@ public final class FilterCompiler {
             // either a parenthesised arithmetic operand of a relation, or a boolean group
             int save = pos;
             Qual savedQual = lastQual;
-            int saveLt = offLinkType, saveNl = offNl;
+            int saveLt = offLinkType, saveNl = offNl, saveMpls = mplsDepth, saveHdr = offLinkHdr;
+            boolean savePpp = ppp;
             if (looksLikeRelation()) {
                 try {
                     return parseRelation();
@@ -339,6 +386,9 @@ public final class FilterCompiler {
                     lastQual = savedQual;
                     offLinkType = saveLt;
                     offNl = saveNl;
+                    mplsDepth = saveMpls;
+                    offLinkHdr = saveHdr;
+                    ppp = savePpp;
                 }
             }
             next();
@@ -413,7 +463,14 @@ public final class FilterCompiler {
         Token tt = peek();
         if (tt.is("host") || tt.is("net") || tt.is("port") || tt.is("portrange") || tt.is("proto")) {
             type = next().text();
-        } else if (tt.is("gateway") || tt.is("protochain")) {
+        } else if (tt.is("gateway")) {
+            // pcap-filter(7): "gateway host" needs the host's Ethernet and IP addresses from the
+            // name service (ethers(5), hosts(5)); tapstack resolves no names
+            next();
+            Token v = next();
+            if (v.kind() != Kind.ID) throw error(v, "'gateway' requires a name (and is not supported: tapstack has no name service)");
+            throw error(tt, "'gateway' not supported in this configuration (it needs a name service; use 'ether host' and 'host')");
+        } else if (tt.is("protochain")) {
             throw error(tt, "'" + tt.text() + "' is not supported");
         }
         if (dir == null && type == null) {
@@ -471,13 +528,41 @@ public final class FilterCompiler {
         }
         if (t.is("vlan")) {
             lastQual = null;
-            Integer id = null;
-            if (peek().kind() == Kind.NUM) {
-                long v = next().num();
-                if (v > 4095) throw error(t, "VLAN tag " + v + " greater than maximum 4095");
-                id = (int) v;
-            }
-            return vlan(id);
+            Long id = optionalNumber();
+            if (id != null && id > 4095) throw error(t, "VLAN tag " + id + " greater than maximum 4095");
+            // gencode.c gen_vlan refuses what it cannot find under MPLS or PPP
+            if (mplsDepth > 0) throw error(t, "no VLAN match after MPLS");
+            if (ppp) throw error(t, "no VLAN support for PPP");
+            return vlan(id == null ? null : (int) (long) id);
+        }
+        if (t.is("mpls")) {
+            lastQual = null;
+            Long label = optionalNumber();
+            if (label != null && label > 0xfffff) throw error(t, "MPLS label " + label + " greater than maximum 1048575");
+            return mpls(label == null ? -1 : (int) (long) label);
+        }
+        if (t.is("pppoed")) {
+            lastQual = null;
+            return linktype(ETHERTYPE_PPPOED); // RFC 2516 §4: discovery stage
+        }
+        if (t.is("pppoes")) {
+            lastQual = null;
+            Long session = optionalNumber();
+            if (session != null && session > 0xffff) throw error(t, "PPPoE session number " + session + " greater than maximum 65535");
+            return pppoes(session == null ? -1 : (int) (long) session);
+        }
+        if (t.is("inbound") || t.is("outbound")) {
+            lastQual = null;
+            return direction(t.is("outbound"));
+        }
+        if (t.is("ifname") || t.is("on")) {
+            // pcap-filter(7): only for OpenBSD pf log captures (DLT_PFLOG); libpcap says so at compile time
+            Token name = next();
+            if (name.kind() != Kind.ID && name.kind() != Kind.NUM) throw unexpected(name);
+            throw error(t, "ifname supported only on PF linktype");
+        }
+        if (t.is("geneve")) {
+            throw error(t, "'geneve' is not supported (its variable-length header needs offsets in registers)");
         }
         if (t.is("broadcast")) { lastQual = null; return broadcast(null, t); }
         if (t.is("multicast")) { lastQual = null; return multicast(null, t); }
@@ -492,6 +577,62 @@ public final class FilterCompiler {
         };
     }
 
+    /** A number after vlan/mpls/pppoes, also in parentheses (grammar.y pnum), or null. */
+    private Long optionalNumber() {
+        if (peek().kind() == Kind.NUM) return next().num();
+        if (peek().is("(") && peek(1).kind() == Kind.NUM && peek(2).is(")")) {
+            next();
+            long v = next().num();
+            next();
+            return v;
+        }
+        return null;
+    }
+
+    /**
+     * gencode.c gen_mpls: the MPLS ethertype (RFC 3032 §5; PPP protocol 0x0281 after "pppoes"), or
+     * under an outer label the bottom-of-stack bit of that label clear; then the 20-bit label, and
+     * every later network-layer offset moves past this 4-byte label stack entry (RFC 3032 §2.1).
+     */
+    private Gen mpls(int label) {
+        int pl = offNl;
+        Gen g;
+        if (mplsDepth > 0) g = cmpMasked(B, pl - 2, 0x01, JEQ, 0);
+        else g = ppp ? cmp(H, offLinkType, PPP_MPLS_UCAST) : linktype(ETHERTYPE_MPLS);
+        if (label >= 0) g = and(g, cmpMasked(W, pl, 0xfffff000, JEQ, label << 12));
+        offNl += 4;
+        mplsDepth++;
+        return g;
+    }
+
+    /**
+     * gencode.c gen_pppoes: the PPPoE session ethertype (RFC 2516 §5), the session id (bytes 2-3
+     * of the 6-byte PPPoE header) if given; then the link layer becomes PPP: its protocol field
+     * right after the PPPoE header, the network layer after that (RFC 1661 §2).
+     */
+    private Gen pppoes(int session) {
+        Gen g = linktype(ETHERTYPE_PPPOES);
+        if (session >= 0) g = and(g, cmpMasked(W, offNl, 0xffff, JEQ, session));
+        offLinkHdr = offNl + 6;
+        offLinkType = offNl + 6;
+        offNl = offNl + 8;
+        ppp = true;
+        return g;
+    }
+
+    /**
+     * gencode.c gen_inbound on Linux for a live capture: the packet type from the kernel's
+     * ancillary data ({@code ldh [SKF_AD_OFF+SKF_AD_PKTTYPE]}), outbound being PACKET_OUTGOING.
+     * The capture tap supplies it (CaptureSession); without it (a file) the load fails and the
+     * program rejects, as libpcap's bpf_filter does.
+     */
+    private Gen direction(boolean outbound) {
+        // gencode.c loads it relative to the link-layer header (OR_LINKHDR), so after "pppoes"
+        // libpcap reads another ancillary field (SKF_AD_QUEUE: [queue]); we emit the same load
+        Gen out = cmp(H, SKF_AD_OFF + SKF_AD_PKTTYPE + offLinkHdr, PACKET_OUTGOING);
+        return outbound ? out : not(out);
+    }
+
     /** gencode.c gen_vlan (no kernel VLAN extensions, as for an offline/TAP capture). */
     private Gen vlan(Integer id) {
         int lt = offLinkType, pl = offNl;
@@ -504,6 +645,7 @@ public final class FilterCompiler {
 
     private Gen broadcast(String proto, Token at) {
         if (proto == null || proto.equals("ether") || proto.equals("link")) {
+            if (ppp) throw error(at, "not a broadcast link");
             // ff:ff:ff:ff:ff:ff destination (gencode.c gen_broadcast, Q_LINK)
             return and(cmp(W, 2, 0xffffffff), cmp(H, 0, 0xffff));
         }
@@ -517,7 +659,10 @@ public final class FilterCompiler {
     }
 
     private Gen multicast(String proto, Token at) {
-        if (proto == null || proto.equals("ether") || proto.equals("link")) return jset(B, 0, 1);
+        if (proto == null || proto.equals("ether") || proto.equals("link")) {
+            if (ppp) throw error(at, "link-layer multicast filters supported only on ethernet/FDDI/token ring/ARCNET/802.11/ATM LANE/Fibre Channel");
+            return jset(B, 0, 1);
+        }
         if (proto.equals("ip")) return and(linktype(ETHERTYPE_IP), cmpMasked(B, offNl + 16, -1, JGE, 224));
         if (proto.equals("ip6")) return and(linktype(ETHERTYPE_IPV6), cmp(B, offNl + 24, 255));
         throw error(at, "link-layer multicast filters supported only on ethernet/FDDI/token ring/ARCNET/802.11/ATM LANE/Fibre Channel");
@@ -579,6 +724,7 @@ public final class FilterCompiler {
                 if (type != null && !type.equals("host")) throw error(v, "'" + type + "' modifier applied to MAC address");
                 if (q.proto() != null && !q.proto().equals("ether") && !q.proto().equals("link"))
                     throw error(q.at(), "'" + q.proto() + "' modifier applied to MAC address");
+                if (ppp) throw error(v, "ethernet addresses supported only on ethernet/FDDI/token ring/802.11/ATM LANE/Fibre Channel");
                 return etherHost(q.dir(), Addresses.parseMac(v.text()));
             }
             case NUM: {
@@ -672,12 +818,17 @@ public final class FilterCompiler {
         if (p != null && !p.equals("ip") && !p.equals("arp") && !p.equals("rarp"))
             throw error(q.at(), "'" + p + "' modifier applied to host");
         int nl = offNl;
-        Gen ipLink = linktype(ETHERTYPE_IP), arpLink = linktype(ETHERTYPE_ARP), rarpLink = linktype(ETHERTYPE_REVARP);
+        boolean v4 = p == null || p.equals("ip"), arps = (p == null && mplsDepth == 0) || (p != null && !p.equals("ip"));
+        Gen ipLink = v4 ? linktype(ETHERTYPE_IP) : null;
+        Gen arpLink = arps && !"rarp".equals(p) ? linktype(ETHERTYPE_ARP) : null;
+        Gen rarpLink = arps && !"arp".equals(p) ? linktype(ETHERTYPE_REVARP) : null;
         String dir = q.dir();
+        boolean underMpls = mplsDepth > 0;
         java.util.function.Function<int[], Gen> build = vals -> {
             Gen ip = and(ipLink, dir(dir, cmpAny(W, nl + 12, mask, vals), cmpAny(W, nl + 16, mask, vals)));
             Gen arpAddrs = dir(dir, cmpAny(W, nl + 14, mask, vals), cmpAny(W, nl + 24, mask, vals));
-            if (p == null) return or(ip, and(or(arpLink, rarpLink), arpAddrs));
+            // gencode.c gen_host: under MPLS only IPv4 is looked for (no ARP/RARP)
+            if (p == null) return underMpls ? ip : or(ip, and(or(arpLink, rarpLink), arpAddrs));
             switch (p) {
                 case "ip": return ip;
                 case "arp": return and(arpLink, arpAddrs);
@@ -822,7 +973,25 @@ public final class FilterCompiler {
     }
 
     /** An arithmetic value: protocol checks it needs, its code, and its value if constant. */
-    record Arith(List<Gen> checks, ArithCode code, Long konst, int depth) {
+    record Arith(List<Gen> checks, ArithCode code, Long konst, int depth, Long first) {
+        /**
+         * {@code first}: the constant that libpcap's code for this value starts with ({@code ld #k}:
+         * a literal, or the constant index of its leftmost load), or null (it starts with
+         * {@code len}). gencode.c gen_arth checks only that statement when it refuses a divisor of 0
+         * or a shift of more than 31 bits, so {@code x / ip[0]} is "division by zero" for libpcap.
+         */
+        Arith(List<Gen> checks, ArithCode code, Long konst, int depth) {
+            this(checks, code, konst, depth, konst);
+        }
+
+        Arith withFirst(Long f) { return new Arith(checks, code, konst, depth, f); }
+
+        /** This value's protocol checks, with a constant value (folded). */
+        Arith folded(long v) {
+            Arith c = constant(v);
+            return new Arith(checks, c.code, c.konst, 0, first);
+        }
+
         static Arith constant(long v) {
             int k = (int) v;
             return new Arith(List.of(), (a, d) -> a.stmt(LD | IMM, k), v & 0xffffffffL, 0);
@@ -905,8 +1074,8 @@ public final class FilterCompiler {
         Token t = next();
         if (t.is("-")) {
             Arith e = parseArith(6);
-            if (e.konst() != null) return Arith.constant(-e.konst());
-            return new Arith(e.checks(), (a, d) -> { e.code().emit(a, d); a.stmt(ALU | NEG, 0); }, null, e.depth());
+            if (e.konst() != null) return e.folded(-e.konst());
+            return new Arith(e.checks(), (a, d) -> { e.code().emit(a, d); a.stmt(ALU | NEG, 0); }, null, e.depth(), e.first());
         }
         if (t.is("(")) {
             Arith e = parseArith(0);
@@ -914,7 +1083,7 @@ public final class FilterCompiler {
             return e;
         }
         if (t.kind() == Kind.NUM) return Arith.constant(t.num());
-        if (t.is("len")) return new Arith(List.of(), (a, d) -> a.stmt(LD | W | LEN, 0), null, 0);
+        if (t.is("len")) return new Arith(List.of(), (a, d) -> a.stmt(LD | W | LEN, 0), null, 0, null);
         if (t.kind() == Kind.ID && !t.escaped() && PROTO_KEYWORDS.contains(t.text()) && peek().is("[")) return parseLoad(t);
         if (t.kind() == Kind.ID && CONSTANTS.containsKey(t.text())) return Arith.constant(CONSTANTS.get(t.text()));
         throw unexpected(t);
@@ -934,16 +1103,39 @@ public final class FilterCompiler {
             case "<<": aluOp = LSH; break;
             default: aluOp = RSH; break;
         }
+        // gencode.c gen_arth: refuses by the first statement of the right operand's code (see Arith.first)
+        Long rf = r.first();
+        if (rf != null && aluOp == DIV && rf == 0) throw error(op, "division by zero");
+        if (rf != null && aluOp == MOD && rf == 0) throw error(op, "modulus by zero");
+        if (rf != null && (aluOp == LSH || aluOp == RSH) && rf > 31) throw error(op, "shift by more than 31 bits");
+        // libpcap's optimiser (optimize.c opt_stmt, fold_op) on constants
         if (r.konst() != null) {
             long k = r.konst();
-            if ((aluOp == DIV || aluOp == MOD) && k == 0) throw error(op, "division by zero");
+            if (l.konst() != null) {
+                // both constant: folded; a zero divisor is an error, a shift of 32 or more gives 0
+                if (aluOp == DIV && k == 0) throw error(op, "division by zero");
+                if (aluOp == MOD && k == 0) throw error(op, "modulus by zero");
+                if ((aluOp == LSH || aluOp == RSH) && k > 31) return l.folded(0);
+                return l.folded(fold(aluOp, (int) (long) l.konst(), (int) k));
+            }
+            if (aluOp == DIV && k == 0) throw error(op, "division by zero");
+            if (aluOp == MOD && k == 0) throw error(op, "modulus by zero");
             if ((aluOp == LSH || aluOp == RSH) && k > 31) throw error(op, "shift by more than 31 bits");
-            if (l.konst() != null) return Arith.constant(fold(aluOp, (int) (long) l.konst(), (int) k));
+            // "and #0"/"mul #0" become "ld #0": the left operand's loads are dead and go
+            if ((aluOp == AND || aluOp == MUL) && k == 0) return new Arith(l.checks(), (a, d) -> a.stmt(LD | IMM, 0), 0L, 0, l.first());
             int kk = (int) k;
-            return new Arith(l.checks(), (a, d) -> { l.code().emit(a, d); a.stmt(ALU | aluOp | K, kk); }, null, l.depth());
+            return new Arith(l.checks(), (a, d) -> { l.code().emit(a, d); a.stmt(ALU | aluOp | K, kk); }, null, l.depth(), l.first());
         }
+        // with A the constant 0, mul/div/mod/and/lsh/rsh by X give 0: the right operand's loads
+        // are dead and go, so they cannot reject a short packet
+        if (l.konst() != null && l.konst() == 0
+                && (aluOp == MUL || aluOp == DIV || aluOp == MOD || aluOp == AND || aluOp == LSH || aluOp == RSH)) {
+            return new Arith(l.checks(), (a, d) -> a.stmt(LD | IMM, 0), 0L, 0, l.first());
+        }
+        // gencode.c gen_arth keeps only the left operand's protocol checks (a0->b): the right
+        // operand's loads run whatever protocol the packet has. So "ip[0] << tcp[0] > 8" is true of
+        // UDP datagrams too, and "tcp[0] + ip6[0] > 0" looks only for TCP over IPv4.
         List<Gen> checks = new ArrayList<>(l.checks());
-        checks.addAll(r.checks());
         int depth = Math.max(l.depth(), r.depth() + 1);
         if (depth > MEMWORDS) throw error(op, "expression too complicated");
         return new Arith(checks, (a, d) -> {
@@ -953,7 +1145,7 @@ public final class FilterCompiler {
             a.stmt(MISC | TAX, 0);
             a.stmt(LD | MEM, d);
             a.stmt(ALU | aluOp | X, 0);
-        }, null, depth);
+        }, null, depth, l.first());
     }
 
     private static long fold(int op, int a, int b) {
@@ -993,7 +1185,7 @@ public final class FilterCompiler {
         boolean transport = false;
         int base;
         switch (proto) {
-            case "ether": case "link": base = 0; break;
+            case "ether": case "link": base = offLinkHdr; break;
             case "ip": checks.add(linktype(ETHERTYPE_IP)); base = nl; break;
             case "ip6": checks.add(linktype(ETHERTYPE_IPV6)); base = nl; break;
             case "arp": checks.add(linktype(ETHERTYPE_ARP)); base = nl; break;
@@ -1016,13 +1208,11 @@ public final class FilterCompiler {
         final int b = base;
         final boolean tr = transport;
         if (idx.konst() != null) {
-            long off = idx.konst() + b;
-            if (off > 0xffffffffL) throw error(protoTok, "offset too large");
-            int k = (int) off;
+            int k = (int) (idx.konst() + b); // wraps like libpcap's 32-bit offsets: ip6[0xffffffff] is ldb [13]
             ArithCode code = tr
                     ? (a, d) -> { a.stmt(LDX | MSH | B, nl); a.stmt(LD | sz | IND, k); }
                     : (a, d) -> a.stmt(LD | sz | ABS, k);
-            return new Arith(checks, code, null, 0);
+            return new Arith(checks, code, null, 0, idx.first());
         }
         ArithCode code = tr
                 ? (a, d) -> {
@@ -1039,6 +1229,6 @@ public final class FilterCompiler {
                     a.stmt(MISC | TAX, 0);
                     a.stmt(LD | sz | IND, b);
                 };
-        return new Arith(checks, code, null, Math.max(idx.depth(), tr ? 1 : 0));
+        return new Arith(checks, code, null, Math.max(idx.depth(), tr ? 1 : 0), idx.first());
     }
 }

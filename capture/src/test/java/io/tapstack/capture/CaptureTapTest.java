@@ -149,4 +149,27 @@ class CaptureTapTest {
         assertEquals("Broken pipe", e.getMessage());
         assertEquals(0, s.stats().written());
     }
+
+    /** inbound/outbound: the session gives the filter the frame's direction as Linux's packet type. */
+    @Test void inboundAndOutboundFollowTheDirection() throws Exception {
+        ByteArrayOutputStream bos = new ByteArrayOutputStream();
+        CaptureSession s = CaptureSession.start("outbound", 262144, new PcapngWriter(bos, "tap0", 262144, TimestampResolution.NANOSECONDS, false), 64);
+        for (int i = 0; i < 5; i++) {
+            s.offer(ByteBuffer.wrap(SYN), 0, SYN.length, 1000 + i, Direction.OUTBOUND);
+            s.offer(ByteBuffer.wrap(UDP), 0, UDP.length, 2000 + i, Direction.INBOUND);
+            s.offer(ByteBuffer.wrap(UDP), 0, UDP.length, 3000 + i, Direction.UNKNOWN);
+        }
+        s.close();
+        assertEquals(new CaptureStats(15, 10, 5, 0, 5), s.stats());
+        for (CaptureRecord r : new CaptureFileReader(new ByteArrayInputStream(bos.toByteArray())).readAll()) {
+            assertEquals(Direction.OUTBOUND, r.direction());
+        }
+        CaptureSession in = CaptureSession.start("inbound and udp", 262144, new PcapWriter(new ByteArrayOutputStream(), 262144, TimestampResolution.MICROSECONDS, false), 64);
+        in.offer(ByteBuffer.wrap(SYN), 0, SYN.length, 1, Direction.OUTBOUND);
+        in.offer(ByteBuffer.wrap(UDP), 0, UDP.length, 2, Direction.INBOUND);
+        in.offer(ByteBuffer.wrap(UDP), 0, UDP.length, 3, Direction.OUTBOUND);
+        in.offer(ByteBuffer.wrap(UDP), 0, UDP.length, 4, Direction.UNKNOWN);
+        in.close();
+        assertEquals(1, in.stats().received());
+    }
 }

@@ -232,4 +232,61 @@ class FilterCompilerTest {
         f[20] = 44;
         assertTrue(match(expr, f, f.length));
     }
+
+    @Test void mplsMovesOffsetsAndChecksTheStack() {
+        assertMatches("mpls", "mpls100-v4-tcp", "mpls16-1024-v6-udp", "mpls-no-bos-v4");
+        assertMatches("mpls 100", "mpls100-v4-tcp", "mpls-no-bos-v4");
+        // after a label, "ip"/"ip6" test its bottom-of-stack bit and the version nibble (RFC 3032 §2.1)
+        assertMatches("mpls and ip", "mpls100-v4-tcp");
+        assertMatches("mpls 100 and tcp port 80", "mpls100-v4-tcp");
+        assertMatches("mpls and ip6", new String[0]);
+        // a second "mpls": the outer label's bottom-of-stack bit is clear
+        assertMatches("mpls and mpls", "mpls16-1024-v6-udp", "mpls-no-bos-v4");
+        assertMatches("mpls 16 and mpls 1024 and ip6 and udp port 53", "mpls16-1024-v6-udp");
+        assertMatches("mpls 16 and mpls 1025", new String[0]);
+        assertThrows(FilterSyntaxException.class, () -> FilterCompiler.compile("mpls 1048576"));
+    }
+
+    @Test void pppoeSessionIsPppAfterTheHeader() {
+        assertMatches("pppoed", "pppoed-padi");
+        assertMatches("pppoes", "pppoes7-v4-udp", "pppoes27-v6-tcp", "pppoes7-lcp", "pppoes7-mpls-v4");
+        assertMatches("pppoes 7", "pppoes7-v4-udp", "pppoes7-lcp", "pppoes7-mpls-v4");
+        // PPP protocol 0x0021 is IPv4, 0x0057 IPv6, 0x0281 MPLS (RFC 1332, RFC 5072, RFC 3032 §4.3)
+        assertMatches("pppoes and ip", "pppoes7-v4-udp");
+        assertMatches("pppoes 0x27 and ip6 and tcp port 80", "pppoes27-v6-tcp");
+        assertMatches("pppoes 7 and udp port 53 and dst host 10.0.0.2", "pppoes7-v4-udp");
+        assertMatches("pppoes and mpls 100 and ip and icmp", "pppoes7-mpls-v4");
+        assertThrows(FilterSyntaxException.class, () -> FilterCompiler.compile("pppoes 65536"));
+    }
+
+    @Test void inboundOutboundReadThePacketTypeTheTapSupplies() {
+        byte[] f = F.get("v4-tcp-syn-80");
+        for (String expr : new String[] {"inbound", "outbound and tcp"}) {
+            BpfProgram p = FilterCompiler.compile(expr);
+            boolean outbound = expr.startsWith("out");
+            for (BpfFilter m : new BpfFilter[] {p.filter(), p.interpreter()}) {
+                assertEquals(outbound, m.filter(f, 0, f.length, f.length, Bpf.PACKET_OUTGOING) != 0);
+                assertEquals(!outbound, m.filter(f, 0, f.length, f.length, Bpf.PACKET_HOST) != 0);
+                assertEquals(!outbound, m.filter(f, 0, f.length, f.length, Bpf.PACKET_BROADCAST) != 0);
+                // no packet type (a file): the ancillary load fails, as in libpcap's bpf_filter()
+                assertEquals(0, m.filter(f, 0, f.length, f.length, Bpf.NO_PKTTYPE));
+                assertEquals(0, m.filter(f));
+            }
+        }
+        // libpcap's code: ldh [SKF_AD_OFF + SKF_AD_PKTTYPE]; jeq #PACKET_OUTGOING
+        assertTrue(FilterCompiler.compile("outbound").toDump().contains("ldh      [type]"), FilterCompiler.compile("outbound").toDump());
+    }
+
+    @Test void namesThatNeedAServiceOrAnotherLinkTypeAreRefusedWithAColumn() {
+        FilterSyntaxException e = assertThrows(FilterSyntaxException.class, () -> FilterCompiler.compile("tcp and gateway snup"));
+        assertEquals(9, e.column(), e.getMessage());
+        assertTrue(e.getMessage().contains("'gateway' not supported"), e.getMessage());
+        e = assertThrows(FilterSyntaxException.class, () -> FilterCompiler.compile("ip and ifname eth0"));
+        assertTrue(e.getMessage().contains("ifname supported only on PF linktype"), e.getMessage());
+        assertEquals(8, e.column());
+        e = assertThrows(FilterSyntaxException.class, () -> FilterCompiler.compile("on eth0"));
+        assertTrue(e.getMessage().contains("PF linktype"), e.getMessage());
+        e = assertThrows(FilterSyntaxException.class, () -> FilterCompiler.compile("mpls and arp"));
+        assertTrue(e.getMessage().contains("unsupported protocol over mpls"), e.getMessage());
+    }
 }

@@ -111,6 +111,17 @@ final class Frames {
         return cat(u16(1), u16(0x800), new byte[] {6, 4}, u16(op), sha, v4(spa), tha, v4(tpa));
     }
 
+    /** One MPLS label stack entry: label, traffic class 0, bottom-of-stack bit, TTL 64. */
+    static byte[] mpls(int label, boolean bottom) {
+        int v = (label << 12) | (bottom ? 0x100 : 0) | 64;
+        return new byte[] {(byte) (v >>> 24), (byte) (v >>> 16), (byte) (v >>> 8), (byte) v};
+    }
+
+    /** A PPPoE session header (version/type 0x11, code 0) and the PPP protocol field before the payload. */
+    static byte[] pppoe(int session, int pppProto, byte[] payload) {
+        return cat(new byte[] {0x11, 0}, u16(session), u16(payload.length + 2), u16(pppProto), payload);
+    }
+
     /** Named corpus of well-formed frames covering the protocols the filters test. */
     static Map<String, byte[]> corpus() {
         Map<String, byte[]> m = new LinkedHashMap<>();
@@ -153,6 +164,16 @@ final class Frames {
         m.put("jumbo-v4-tcp", eth(MAC_B, MAC_A, 0x800, ipv4("10.0.0.1", "10.0.0.2", 6, tcp(5000, 5001, 0x10, 1400))));
         m.put("tiny", new byte[] {1, 2, 3});
         m.put("empty", new byte[0]);
+        // MPLS label stacks (RFC 3032 §2.1) and PPPoE (RFC 2516 §4, §5) carrying PPP (RFC 1661 §2)
+        m.put("mpls100-v4-tcp", eth(MAC_B, MAC_A, 0x8847, cat(mpls(100, true), ipv4("10.0.0.1", "10.0.0.2", 6, tcp(40000, 80, 0x02, 0)))));
+        m.put("mpls16-1024-v6-udp", eth(MAC_B, MAC_A, 0x8847, cat(mpls(16, false), mpls(1024, true),
+                ipv6("2001:db8::1", "2001:db8::2", 17, udp(1, 53, 8)))));
+        m.put("mpls-no-bos-v4", eth(MAC_B, MAC_A, 0x8847, cat(mpls(100, false), ipv4("10.0.0.1", "10.0.0.2", 17, udp(53, 53, 8)))));
+        m.put("pppoed-padi", eth(MAC_B, MAC_A, 0x8863, new byte[] {0x11, 0x09, 0, 0, 0, 4, 1, 1, 0, 0}));
+        m.put("pppoes7-v4-udp", eth(MAC_B, MAC_A, 0x8864, pppoe(7, 0x21, ipv4("10.0.0.1", "10.0.0.2", 17, udp(1000, 53, 8)))));
+        m.put("pppoes27-v6-tcp", eth(MAC_B, MAC_A, 0x8864, pppoe(0x27, 0x57, ipv6("2001:db8::1", "2001:db8::2", 6, tcp(40000, 80, 0x02, 0)))));
+        m.put("pppoes7-lcp", eth(MAC_B, MAC_A, 0x8864, pppoe(7, 0xc021, new byte[] {1, 1, 0, 4})));
+        m.put("pppoes7-mpls-v4", eth(MAC_B, MAC_A, 0x8864, pppoe(7, 0x281, cat(mpls(100, true), ipv4("10.0.0.1", "10.0.0.2", 1, icmp(8, 0))))));
         return m;
     }
 

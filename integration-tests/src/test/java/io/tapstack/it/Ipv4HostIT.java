@@ -147,12 +147,12 @@ class Ipv4HostIT {
         Path pcap = capture.stop();
         // tshark verifies IPv4 and ICMP checksums of each frame the host sent.
         Sh.Result total = Sh.run(60, "tshark", "-n", "-r", pcap.toString(), "-o", "ip.check_checksum:TRUE",
-                "-Y", "eth.src == " + HOST_MAC + " && ip");
+                "-Y", "eth.src == " + HOST_MAC + " && ip").ok();
         long sent = total.out().lines().count();
         assertTrue(sent >= 60, "expected the host's replies in the capture, got " + sent + "\n" + total.err());
         Sh.Result bad = Sh.run(60, "tshark", "-n", "-r", pcap.toString(), "-o", "ip.check_checksum:TRUE",
                 "-Y", "eth.src == " + HOST_MAC + " && (ip.checksum.status == \"Bad\" || icmp.checksum.status == \"Bad\""
-                        + " || _ws.malformed || _ws.expert.severity == error)");
+                        + " || _ws.malformed || _ws.expert.severity == error)").ok();
         assertEquals("", bad.out().trim(), "frames from the host with bad checksums or malformed:\n" + bad.out() + bad.err());
         Files.deleteIfExists(pcap);
     }

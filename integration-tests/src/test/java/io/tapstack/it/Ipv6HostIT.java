@@ -309,21 +309,21 @@ class Ipv6HostIT {
         base.addAll(List.of(opts));
         List<String> total = new ArrayList<>(base);
         total.addAll(List.of("-Y", "eth.src == " + HOST_MAC + " && (ipv6 || ip)"));
-        Sh.Result t = Sh.run(60, total);
+        Sh.Result t = Sh.run(60, total).ok();
         long sent = t.out().lines().count();
         assertTrue(sent >= 50, "expected the host's IPv6 and IPv4 frames in the capture, got " + sent + "\n" + t.err());
         List<String> badQ = new ArrayList<>(base);
         badQ.addAll(List.of("-Y", "eth.src == " + HOST_MAC + " && (icmpv6.checksum.status == \"Bad\""
                 + " || udp.checksum.status == \"Bad\" || ip.checksum.status == \"Bad\" || icmp.checksum.status == \"Bad\""
                 + " || _ws.malformed || _ws.expert.severity == error)"));
-        Sh.Result bad = Sh.run(60, badQ);
+        Sh.Result bad = Sh.run(60, badQ).ok();
         assertEquals("", bad.out().trim(), "frames from the host with bad checksums or malformed:\n" + bad.out() + bad.err());
         // the checksum fields were really checked: some good ones of each kind
         List<String> goodQ = new ArrayList<>(base);
         goodQ.addAll(List.of("-Y", "eth.src == " + HOST_MAC + " && udp.checksum.status == \"Good\""));
-        assertTrue(Sh.run(60, goodQ).out().lines().count() >= 2, "no UDP checksum was verified");
+        assertTrue(Sh.run(60, goodQ).ok().out().lines().count() >= 2, "no UDP checksum was verified");
         goodQ.set(goodQ.size() - 1, "eth.src == " + HOST_MAC + " && icmpv6.checksum.status == \"Good\"");
-        assertTrue(Sh.run(60, goodQ).out().lines().count() >= 30, "too few ICMPv6 checksums verified");
+        assertTrue(Sh.run(60, goodQ).ok().out().lines().count() >= 30, "too few ICMPv6 checksums verified");
         Files.deleteIfExists(pcap);
     }
 }

@@ -231,15 +231,15 @@ class TcpHostIT {
         Path pcap = capture.stop();
         String[] opts = {"-o", "ip.check_checksum:TRUE", "-o", "tcp.check_checksum:TRUE", "-o", "udp.check_checksum:TRUE"};
         Sh.Result tcp = Sh.run(120, Sh.concat(Sh.concat(java.util.List.of("tshark", "-n", "-r", pcap.toString()), opts),
-                "-Y", "eth.src == " + HOST_MAC + " && tcp", "-T", "fields", "-e", "frame.number"));
+                "-Y", "eth.src == " + HOST_MAC + " && tcp", "-T", "fields", "-e", "frame.number")).ok();
         long sent = tcp.out().lines().count();
         // 1 MB down alone is ~720 segments; 200 connections at least 5 segments each
         assertTrue(sent >= 1500, "expected the host's TCP segments in the capture, got " + sent + "\n" + tcp.err());
         Sh.Result bad = Sh.run(120, Sh.concat(Sh.concat(java.util.List.of("tshark", "-n", "-r", pcap.toString()), opts),
                 "-Y", "eth.src == " + HOST_MAC + " && (ip.checksum.status == \"Bad\" || tcp.checksum.status == \"Bad\""
-                        + " || udp.checksum.status == \"Bad\" || icmp.checksum.status == \"Bad\" || _ws.malformed)"));
+                        + " || udp.checksum.status == \"Bad\" || icmp.checksum.status == \"Bad\" || _ws.malformed)")).ok();
         assertEquals("", bad.out().trim(), "frames from the host with bad checksums or malformed:\n" + bad.out() + bad.err());
-        Sh.Result udp = Sh.run(60, "tshark", "-n", "-r", pcap.toString(), "-Y", "eth.src == " + HOST_MAC + " && udp");
+        Sh.Result udp = Sh.run(60, "tshark", "-n", "-r", pcap.toString(), "-Y", "eth.src == " + HOST_MAC + " && udp").ok();
         assertTrue(udp.out().lines().count() >= 1, "the UDP echo reply should be in the capture");
         Files.deleteIfExists(pcap);
     }
