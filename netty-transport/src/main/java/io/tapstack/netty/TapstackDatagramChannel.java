@@ -40,7 +40,20 @@ public final class TapstackDatagramChannel extends AbstractTapstackChannel imple
     private volatile InetSocketAddress local;
     private volatile InetSocketAddress remote;
     private boolean readInterest;
-    private final UdpSocket.Handler direct = this::onDatagram;
+    /** Datagrams straight from the stack; an ICMP error on a connected socket becomes exceptionCaught (as NIO's). */
+    private final UdpSocket.Handler direct = new UdpSocket.Handler() {
+        @Override
+        public void onDatagram(UdpSocket s, ByteBuffer buf, int off, int len, long srcHi, long srcLo, int srcPort) {
+            TapstackDatagramChannel.this.onDatagram(s, buf, off, len, srcHi, srcLo, srcPort);
+        }
+
+        @Override
+        public void onError(UdpSocket s, IOException e) {
+            if (open) {
+                pipeline().fireExceptionCaught(e);
+            }
+        }
+    };
 
     public TapstackDatagramChannel() {
         super(null);

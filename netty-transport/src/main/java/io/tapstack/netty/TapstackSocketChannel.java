@@ -453,8 +453,18 @@ public final class TapstackSocketChannel extends AbstractTapstackChannel impleme
 
         @Override
         public void onReadable(TcpConnection c) {
-            if (readInterest && !readScheduled) {
-                ((TapstackUnsafe) unsafe()).readNow();
+            TapstackUnsafe u = (TapstackUnsafe) unsafe();
+            if (readInterest) {
+                if (!readScheduled) {
+                    u.readNow();
+                }
+            } else if (c.isInputShutdown() && c.available() == 0 && !inputClosedSeenErrorOnRead && open) {
+                // the peer's FIN with nothing left unread: reported even while the pipeline does not
+                // read (as epoll's EPOLLRDHUP), so a half-closed peer is seen without AUTO_READ
+                u.readNow();
+                if (open && inputShutdown && !inputClosedSeenErrorOnRead) {
+                    u.readNow();
+                }
             }
         }
 
@@ -510,7 +520,12 @@ public final class TapstackSocketChannel extends AbstractTapstackChannel impleme
                 requestedRemote = r;
                 connectPromise = promise;
                 home = stack();
-                conn = stack().tcp().connect(ipAddr(r), r.getPort(), o, events);
+                IpAddr dst = ipAddr(r);
+                if (dst.isAny()) {
+                    // as Linux: a connect to the unspecified address goes to this host itself
+                    dst = dst.isV4() ? IpAddr.ofV4(0x7f000001) : IpAddr.of(0, 1);
+                }
+                conn = stack().tcp().connect(dst, r.getPort(), o, events);
                 int timeout = config.getConnectTimeoutMillis();
                 if (timeout > 0) {
                     connectTimeout = eventLoop().schedule(() -> {

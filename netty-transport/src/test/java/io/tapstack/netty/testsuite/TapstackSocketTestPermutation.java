@@ -60,6 +60,10 @@ public final class TapstackSocketTestPermutation {
         return List.of(() -> new Bootstrap().group(HOST.group()).channel(TapstackSocketChannel.class));
     }
 
+    public List<BootstrapFactory<Bootstrap>> datagramSocket() {
+        return List.of(() -> new Bootstrap().group(HOST.group()).channel(TapstackDatagramChannel.class));
+    }
+
     public List<BootstrapComboFactory<Bootstrap, Bootstrap>> datagram() {
         return List.of(new BootstrapComboFactory<>() {
             @Override
