@@ -22,4 +22,11 @@ class TapstackSocketChannelNotYetConnectedTest extends SocketChannelNotYetConnec
     @Override
     public void testShutdownNotYetConnected(TestInfo testInfo) {
     }
+
+    @Test
+    @Disabled("its server is Netty on NIO in the kernel, which a client on tapstack cannot reach through local delivery"
+            + " (needs the TAP permutation)")
+    @Override
+    public void readMustBePendingUntilChannelIsActive(TestInfo info) {
+    }
 }
