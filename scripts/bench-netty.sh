@@ -115,7 +115,7 @@ done
 opens_after=$(opens)
 
 summary() { # FILE -> "median min max p50 p99 cpu"
-  sort -g -k1 "$1" | awk '{r[NR]=$1; l[NR]=$0} END {m=int((NR+1)/2); split(l[m], f, " "); printf "%s %s %s %s %s %s", r[m], r[1], r[NR], f[2], f[3], f[4]}'
+  sort -g -k1 "$1" | awk '{r[NR]=$1; l[NR]=$0} END {m=int((NR+1)/2); split(l[m], f, " "); printf "%s %s %s %s %s %s\n", r[m], r[1], r[NR], f[2], f[3], f[4]}'
 }
 read -r nt_m nt_lo nt_hi nt_p50 nt_p99 nt_cpu < <(summary "$WORK/r_nt")
 read -r nb_m nb_lo nb_hi nb_p50 nb_p99 nb_cpu < <(summary "$WORK/r_nb")
