@@ -79,7 +79,10 @@ public final class EventLoop implements AutoCloseable {
             throw new IllegalStateException("event loop is not running");
         }
         commands.add(r);
-        stack.link().wakeup();
+        if (Thread.currentThread() != thread) {
+            // from the loop itself no wake-up is needed: the loop looks at the queue before it sleeps
+            stack.link().wakeup();
+        }
     }
 
     /** Runs {@code s} on the loop and returns its result to the calling thread. */

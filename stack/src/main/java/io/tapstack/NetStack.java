@@ -3,8 +3,10 @@ package io.tapstack;
 import io.tapstack.arp.Arp;
 import io.tapstack.buffer.PacketBuf;
 import io.tapstack.buffer.PacketPool;
+import io.tapstack.buffer.PacketQueue;
 import io.tapstack.context.IpOutput;
 import io.tapstack.context.LinkOutput;
+import io.tapstack.context.LocalDelivery;
 import io.tapstack.context.StackConfig;
 import io.tapstack.context.StackContext;
 import io.tapstack.ip.Icmp;
@@ -48,8 +50,14 @@ import io.tapstack.wire.MacAddress;
  * pass with the time of that pass, or a test calls it with virtual time. Nothing in the stack
  * reads the clock itself.
  */
-public final class NetStack implements StackContext, LinkOutput, IpOutput {
+public final class NetStack implements StackContext, LinkOutput, IpOutput, LocalDelivery {
     private static final System.Logger LOG = System.getLogger("io.tapstack");
+    /**
+     * Datagrams the host sent to itself and has not yet delivered (Linux's loopback backlog is
+     * netdev_max_backlog = 1000); beyond it they are dropped and counted, so a host talking to
+     * itself holds a bounded share of its pool.
+     */
+    public static final int LOCAL_QUEUE_LIMIT = 1000;
     private final Link link;
     private final StackConfig config;
     private final Clock clock;
@@ -71,6 +79,7 @@ public final class NetStack implements StackContext, LinkOutput, IpOutput {
     private final PacketBuf[] rxBurst;
     private final EthernetFrame eth = new EthernetFrame();
     private final Gro gro;
+    private final PacketQueue localQueue = new PacketQueue(LOCAL_QUEUE_LIMIT);
     private static final FrameTap[] NO_TAPS = new FrameTap[0];
     /** Copy-on-write: written under {@code tapLock} by any thread, read once per frame by the loop. */
     private volatile FrameTap[] taps = NO_TAPS;
@@ -119,6 +128,10 @@ public final class NetStack implements StackContext, LinkOutput, IpOutput {
         this.tcp = new Tcp(this, this, tcpConfig);
         ipv4.register(Tcp.PROTOCOL, tcp);
         ipv6.register(Tcp.PROTOCOL, tcp); // dual-stack: one TCP serves both (RFC 8200 §8.1 pseudo header)
+        if (config.localDelivery) {
+            ipv4.setLocalDelivery(this);
+            ipv6.setLocalDelivery(this);
+        }
         this.rxBurst = new PacketBuf[Math.max(1, config.rxBurst)];
         this.gro = config.softwareGro ? new Gro(pool, this::receiveFrame) : null;
         link.attach(pool);
@@ -314,6 +327,7 @@ public final class NetStack implements StackContext, LinkOutput, IpOutput {
         if (!started) {
             start();
         }
+        deliverLocalQueue();
         int n = link.receive(pool, rxBurst, rxBurst.length);
         for (int i = 0; i < n; i++) {
             PacketBuf p = rxBurst[i];
@@ -345,8 +359,51 @@ public final class NetStack implements StackContext, LinkOutput, IpOutput {
             internalError(e);
         }
         link.flush();
+        if (!localQueue.isEmpty()) {
+            return now; // more to deliver to ourselves: the loop comes straight back
+        }
         long next = timers.nextDeadline();
         return Math.min(next, link.nextDeadline());
+    }
+
+    /**
+     * Queues a datagram this host sent to one of its own or a loopback address (called by IPv4
+     * and IPv6 output, see {@link LocalDelivery}); {@link #poll} delivers it on the next pass.
+     * No copy and no allocation: the queue links the buffer the transport built.
+     */
+    @Override
+    public boolean deliverLocal(PacketBuf p) {
+        if (!localQueue.offer(p)) {
+            linkStats.inc(LinkCounter.DROP_LOCAL_QUEUE_FULL);
+            p.release();
+            return false;
+        }
+        return true;
+    }
+
+    /** Datagrams sent to this host itself, waiting for the next pass. */
+    public int localPending() {
+        return localQueue.size();
+    }
+
+    /**
+     * Delivers what was queued for this host itself before this pass began (what that queues
+     * in turn waits for the next pass, so one pass is bounded).
+     */
+    private void deliverLocalQueue() {
+        for (int n = localQueue.size(); n > 0; n--) {
+            PacketBuf p = localQueue.poll();
+            try {
+                linkStats.inc(LinkCounter.LOCAL_DELIVERED);
+                if ((p.buf().get(p.start()) & 0xf0) == 0x40) {
+                    ipv4.inputLocal(p);
+                } else {
+                    ipv6.inputLocal(p);
+                }
+            } catch (RuntimeException e) {
+                internalError(e);
+            }
+        }
     }
 
     /**
@@ -606,6 +663,9 @@ public final class NetStack implements StackContext, LinkOutput, IpOutput {
             int s = ipv4.sourceFor(dst.v4());
             return s == 0 ? null : IpAddr.ofV4(s);
         }
+        if (config.ipv6Enabled && ipv6.staysLocal(dst.hi(), dst.lo())) {
+            return dst; // RFC 6724 §5 rule 1: to itself the host speaks from that address
+        }
         // RFC 6724 §5 source selection; a destination without a route has no source.
         LocalAddress a = ipv6.selectSource(dst.hi(), dst.lo());
         if (a == null || (!Ipv6Address.isMulticast(dst.hi()) && !ndp.route(dst.hi(), dst.lo()))) {
@@ -614,13 +674,16 @@ public final class NetStack implements StackContext, LinkOutput, IpOutput {
         return IpAddr.of(a.hi(), a.lo());
     }
 
-    /** Whether {@code a} is one of this host's addresses. */
+    /**
+     * Whether {@code a} is one of this host's addresses; with local delivery on, the loopback
+     * addresses (127.0.0.0/8, ::1) are this host's too, so a socket may bind to them.
+     */
     @Override
     public boolean isLocalAddress(long hi, long lo) {
         if (IpAddr.isV4Mapped(hi, lo)) {
-            return ipv4.isLocal((int) lo);
+            return ipv4.isLocal((int) lo) || ipv4.staysLocal((int) lo);
         }
-        return ipv6.isLocal(hi, lo);
+        return ipv6.isLocal(hi, lo) || ipv6.staysLocal(hi, lo);
     }
 
     /** The MTU towards {@code dst} (the link MTU until path-MTU discovery lowers it). */

@@ -52,6 +52,12 @@ public final class StackConfig {
 
     /** Coalesce in-order TCP segments of a receive burst in software (GRO). */
     public boolean softwareGro = true;
+    /**
+     * Deliver datagrams to the host's own addresses and to 127.0.0.0/8 and ::1 internally
+     * instead of sending them to the link (RFC 1122 §3.3.6 spirit), so a client and a server
+     * in the same host can talk.
+     */
+    public boolean localDelivery = true;
 
     // UDP (RFC 768, RFC 1122 §4.1)
     /** Ephemeral port range (RFC 6056 §2.1; Linux ip_local_port_range 32768–60999). */

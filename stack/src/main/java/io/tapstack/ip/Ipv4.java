@@ -2,6 +2,7 @@ package io.tapstack.ip;
 
 import io.tapstack.buffer.PacketBuf;
 import io.tapstack.context.LinkOutput;
+import io.tapstack.context.LocalDelivery;
 import io.tapstack.context.NeighbourOutput;
 import io.tapstack.context.StackConfig;
 import io.tapstack.context.StackContext;
@@ -31,6 +32,7 @@ public final class Ipv4 {
     private final Ipv4Header hdr = new Ipv4Header();
     private final IpMeta meta = new IpMeta();
     private int nextId = ThreadLocalRandom.current().nextInt(0x10000);
+    private LocalDelivery local;
 
     /**
      * @param link the link below (its MTU)
@@ -75,6 +77,19 @@ public final class Ipv4 {
         return icmp;
     }
 
+    /**
+     * Where datagrams to this host's own addresses and to 127.0.0.0/8 go instead of the link
+     * (RFC 1122 §3.3.6 spirit); null (the default) sends them to the link like any other.
+     */
+    public void setLocalDelivery(LocalDelivery d) {
+        this.local = d;
+    }
+
+    /** Whether a datagram to {@code dst} stays inside this host (a loopback or own address). */
+    public boolean staysLocal(int dst) {
+        return local != null && (Ipv4Address.isLoopback(dst) || isLocal(dst));
+    }
+
     /** Attaches a transport for an IP protocol number. */
     public void register(int protocol, IpProtocolHandler h) {
         handlers[protocol] = h;
@@ -86,6 +101,9 @@ public final class Ipv4 {
 
     /** The source address to use towards {@code dst} (RFC 1122 §3.3.4.3), or 0 without a route. */
     public int sourceFor(int dst) {
+        if (staysLocal(dst)) {
+            return dst; // to itself a host speaks from the address it talks to (as Linux's "lo")
+        }
         Route r = routes.lookup(dst);
         if (r != null) {
             return r.source();
@@ -157,6 +175,19 @@ public final class Ipv4 {
         deliver(p, bcast || mcast);
     }
 
+    /**
+     * Input of a datagram this host sent to itself ({@link LocalDelivery}): it was built here, so
+     * none of the checks of {@link #input} for what comes off a wire apply (RFC 1122 §3.2.1.3
+     * forbids a loopback source only on the wire).
+     */
+    public void inputLocal(PacketBuf p) {
+        counters.inc(Ipv4Counter.RX);
+        p.l3 = p.start();
+        p.gsoType = 0; // one datagram, however large: nothing was cut
+        p.gsoSize = 0;
+        deliver(p, false);
+    }
+
     /** Local delivery of a complete datagram whose window starts at its IP header. */
     void deliver(PacketBuf p, boolean bcastOrMcast) {
         hdr.wrap(p.buf(), p.start(), p.length());
@@ -203,6 +234,9 @@ public final class Ipv4 {
      * @param df set Don't Fragment (PMTU discovery, RFC 1191)
      */
     public Result output(PacketBuf p, int src, int dst, int protocol, int ttl, int tos, boolean df) {
+        if (staysLocal(dst)) {
+            return outputLocal(p, src == 0 ? dst : src, dst, protocol, ttl, tos);
+        }
         Route r = routes.lookup(dst);
         boolean local = dst == Ipv4Address.BROADCAST || Ipv4Address.isMulticast(dst);
         if (r == null && !local) {
@@ -231,6 +265,24 @@ public final class Ipv4 {
             return Result.TOO_BIG;
         }
         return fragment(p, src, dst, protocol, ttl, tos, id, nextHop, mtu);
+    }
+
+    /**
+     * A datagram to this host itself: no route, no fragmentation (it never meets a link MTU),
+     * straight to {@link LocalDelivery} with its header.
+     */
+    private Result outputLocal(PacketBuf p, int src, int dst, int protocol, int ttl, int tos) {
+        int total = p.length() + Ipv4Header.MIN_LENGTH;
+        if (total > 0xffff) {
+            counters.inc(Ipv4Counter.DROP_DF_TOO_BIG);
+            p.release();
+            return Result.TOO_BIG;
+        }
+        int at = p.push(Ipv4Header.MIN_LENGTH);
+        p.l3 = at;
+        Ipv4Header.emit(p.buf(), at, tos, total, nextId++ & 0xffff, 0, ttl, protocol, src, dst);
+        counters.inc(Ipv4Counter.TX);
+        return local.deliverLocal(p) ? Result.OK : Result.NO_BUFFER;
     }
 
     /** RFC 791 §3.2 fragmentation: payload split into multiples of 8 bytes, MF on all but the last. */

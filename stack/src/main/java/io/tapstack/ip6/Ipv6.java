@@ -2,6 +2,7 @@ package io.tapstack.ip6;
 
 import io.tapstack.buffer.PacketBuf;
 import io.tapstack.context.LinkOutput;
+import io.tapstack.context.LocalDelivery;
 import io.tapstack.context.StackConfig;
 import io.tapstack.context.StackContext;
 import io.tapstack.ip.IpMeta;
@@ -55,6 +56,7 @@ public final class Ipv6 {
     private int groups;
     private int linkMtu;
     private int curHopLimit;
+    private LocalDelivery local;
 
     /** Builds IPv6 with its ICMPv6 ({@link Icmp6}) and Neighbor Discovery ({@link Ndp}). */
     public Ipv6(StackContext ctx, LinkOutput link, StackConfig config) {
@@ -68,6 +70,34 @@ public final class Ipv6 {
         this.curHopLimit = config.hopLimit;
         this.icmp6 = new Icmp6(ctx, config, this);
         this.ndp = new Ndp(ctx, link, config, this);
+    }
+
+    /**
+     * Where datagrams to this host's own addresses and to ::1 go instead of the link (RFC 1122
+     * §3.3.6 spirit; RFC 4291 §2.5.3: ::1 is never sent outside a node); null sends them to the
+     * link.
+     */
+    public void setLocalDelivery(LocalDelivery d) {
+        this.local = d;
+    }
+
+    /** Whether a datagram to {@code dst} stays inside this host (::1 or an own address). */
+    public boolean staysLocal(long hi, long lo) {
+        return local != null && (Ipv6Address.isLoopback(hi, lo) || isLocal(hi, lo));
+    }
+
+    /**
+     * Input of a datagram this host sent to itself ({@link LocalDelivery}): built here with no
+     * extension header, so it goes straight to the upper layer.
+     */
+    public void inputLocal(PacketBuf p) {
+        counters.inc(Ipv6Counter.RX);
+        int l3 = p.start();
+        p.l3 = l3;
+        p.gsoType = 0;
+        p.gsoSize = 0;
+        deliver(p, p.buf().get(l3 + Ipv6Header.NEXT_HEADER) & 0xff, l3 + Ipv6Header.LENGTH,
+                l3 + Ipv6Header.NEXT_HEADER, false);
     }
 
     /** ICMPv6, registered as next header 58. */
@@ -517,7 +547,10 @@ public final class Ipv6 {
      *     of ND pass 255 explicitly)
      */
     public Result output(PacketBuf p, long srcHi, long srcLo, long dstHi, long dstLo, int nextHeader, int hopLimit, int tc) {
-        if (Ipv6Address.isUnspecified(srcHi, srcLo)) {
+        if (Ipv6Address.isUnspecified(srcHi, srcLo) && staysLocal(dstHi, dstLo)) {
+            srcHi = dstHi; // RFC 6724 §5 rule 1: prefer the destination itself
+            srcLo = dstLo;
+        } else if (Ipv6Address.isUnspecified(srcHi, srcLo)) {
             LocalAddress a = selectSource(dstHi, dstLo);
             if (a == null) {
                 counters.inc(Ipv6Counter.DROP_NO_SOURCE);
@@ -538,6 +571,20 @@ public final class Ipv6 {
     public Result send(PacketBuf p, long srcHi, long srcLo, long dstHi, long dstLo, int nextHeader, int hopLimit, int tc) {
         boolean mcast = Ipv6Address.isMulticast(dstHi);
         int hop = hopLimit > 0 ? hopLimit : mcast ? 1 : curHopLimit;
+        if (!mcast && staysLocal(dstHi, dstLo)) {
+            // to itself: no route, no neighbour, no path MTU (RFC 1122 §3.3.6 spirit)
+            int payload = p.length();
+            if (payload > 0xffff) {
+                counters.inc(Ipv6Counter.DROP_TOO_BIG);
+                p.release();
+                return Result.TOO_BIG;
+            }
+            int at = p.push(Ipv6Header.LENGTH);
+            p.l3 = at;
+            Ipv6Header.emit(p.buf(), at, tc, 0, payload, nextHeader, hop, srcHi, srcLo, dstHi, dstLo);
+            counters.inc(Ipv6Counter.TX);
+            return local.deliverLocal(p) ? Result.OK : Result.NO_BUFFER;
+        }
         long nhHi = dstHi;
         long nhLo = dstLo;
         if (!mcast) {

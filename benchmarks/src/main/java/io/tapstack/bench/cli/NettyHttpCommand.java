@@ -14,6 +14,7 @@ import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.ServerChannel;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
@@ -26,6 +27,8 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import io.tapstack.netty.TapstackHost;
+import io.tapstack.netty.TapstackServerSocketChannel;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -39,13 +42,15 @@ import java.util.concurrent.CountDownLatch;
 import java.util.stream.Stream;
 
 /**
- * The comparison server for benchmarks: Netty with the epoll transport and one I/O thread,
- * serving the regular files of a directory from memory over HTTP/1.1 keep-alive — the same
- * bytes tapstack's http service serves. Runs in the kernel's network stack (e.g. a namespace
- * on a veth) until SIGINT/SIGTERM.
+ * The comparison server for benchmarks: Netty with one I/O thread, serving the regular files of
+ * a directory from memory over HTTP/1.1 keep-alive — the same bytes tapstack's http service
+ * serves. With {@code --transport epoll} (default) it runs in the kernel's network stack (e.g. a
+ * namespace on a veth); with {@code --transport tapstack} the very same server runs on tapstack
+ * over a TAP ({@code --tap}, {@code --ipv4}): only the group and the channel class change.
+ * Runs until SIGINT/SIGTERM.
  */
 @Command(name = "netty-http", mixinStandardHelpOptions = true,
-        description = "Benchmark baseline: Netty (epoll, one I/O thread) HTTP server of a directory's files.")
+        description = "Benchmark server: Netty (one I/O thread) HTTP server of a directory's files, on kernel epoll or on tapstack.")
 public final class NettyHttpCommand implements Callable<Integer> {
     @Option(names = "--port", defaultValue = "8080", description = "TCP port (default ${DEFAULT-VALUE}).")
     int port;
@@ -59,12 +64,33 @@ public final class NettyHttpCommand implements Callable<Integer> {
     @Option(names = "--echo-port", defaultValue = "0", description = "Also serve TCP echo on this port (0 = no).")
     int echoPort;
 
+    @Option(names = "--transport", defaultValue = "epoll", paramLabel = "epoll|tapstack",
+            description = "epoll: the kernel's stack; tapstack: tapstack on --tap (default ${DEFAULT-VALUE}).")
+    String transport;
+
+    @Option(names = "--tap", paramLabel = "NAME", description = "With --transport tapstack: the TAP to attach to (created if absent).")
+    String tap;
+
+    @Option(names = "--ipv4", paramLabel = "ADDR/LEN", description = "With --transport tapstack: the host's IPv4 address, e.g. 10.0.0.2/24.")
+    String ipv4;
+
+    @Option(names = "--offload", defaultValue = "none", paramLabel = "LIST",
+            description = "With --transport tapstack: virtio-net offloads, none or csum,tso,lro (default ${DEFAULT-VALUE}).")
+    String offload;
+
     @Override
     public Integer call() throws Exception {
         if (!Files.isDirectory(root)) {
             throw new BenchError("--root " + root + " is not a directory");
         }
-        if (!Epoll.isAvailable()) {
+        boolean onTapstack = "tapstack".equals(transport);
+        if (!onTapstack && !"epoll".equals(transport)) {
+            throw new BenchError("--transport must be epoll or tapstack");
+        }
+        if (onTapstack && (tap == null || ipv4 == null)) {
+            throw new BenchError("--transport tapstack needs --tap and --ipv4");
+        }
+        if (!onTapstack && !Epoll.isAvailable()) {
             throw new BenchError("Netty's epoll transport is not available: " + Epoll.unavailabilityCause());
         }
         Map<String, byte[]> files = new HashMap<>();
@@ -75,13 +101,16 @@ public final class NettyHttpCommand implements Callable<Integer> {
                 }
             }
         }
-        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
+        // the only lines that differ between the two transports: the group and the channel class
+        TapstackHost host = onTapstack ? TapstackHost.tap(tap).ipv4(ipv4).offloads(offload).open() : null;
+        EventLoopGroup group = onTapstack ? host.group() : new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
+        Class<? extends ServerChannel> channel = onTapstack ? TapstackServerSocketChannel.class : EpollServerSocketChannel.class;
         CountDownLatch stop = new CountDownLatch(1);
         onTermination(stop::countDown);
         try {
             ServerBootstrap b = new ServerBootstrap()
                     .group(group)
-                    .channel(EpollServerSocketChannel.class)
+                    .channel(channel)
                     .option(ChannelOption.SO_BACKLOG, 1024)
                     .childOption(ChannelOption.TCP_NODELAY, true)
                     .childHandler(new ChannelInitializer<SocketChannel>() {
@@ -93,7 +122,7 @@ public final class NettyHttpCommand implements Callable<Integer> {
             Channel ch = b.bind(new InetSocketAddress(bind, port)).sync().channel();
             Channel echo = null;
             if (echoPort > 0) {
-                echo = new ServerBootstrap().group(group).channel(EpollServerSocketChannel.class)
+                echo = new ServerBootstrap().group(group).channel(channel)
                         .childOption(ChannelOption.TCP_NODELAY, true)
                         .childHandler(new ChannelInitializer<SocketChannel>() {
                             @Override
@@ -107,7 +136,7 @@ public final class NettyHttpCommand implements Callable<Integer> {
                             }
                         }).bind(new InetSocketAddress(bind, echoPort)).sync().channel();
             }
-            System.out.println("netty-http: ready port=" + port + " files=" + files.size());
+            System.out.println("netty-http: ready port=" + port + " files=" + files.size() + " transport=" + transport);
             System.out.flush();
             stop.await();
             ch.close().sync();
@@ -115,7 +144,11 @@ public final class NettyHttpCommand implements Callable<Integer> {
                 echo.close().sync();
             }
         } finally {
-            group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).sync();
+            if (host != null) {
+                host.close();
+            } else {
+                group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).sync();
+            }
         }
         return 0;
     }

@@ -1,0 +1,15 @@
+package io.tapstack.netty.testsuite;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.testsuite.transport.TestsuitePermutation;
+import io.netty.testsuite.transport.socket.ServerSocketSuspendTest;
+
+import java.util.List;
+
+/** Netty's {@code ServerSocketSuspendTest} on tapstack. */
+class TapstackServerSocketSuspendTest extends ServerSocketSuspendTest {
+    @Override
+    protected List<TestsuitePermutation.BootstrapFactory<ServerBootstrap>> newFactories() {
+        return TapstackSocketTestPermutation.INSTANCE.serverSocket();
+    }
+}

@@ -1,0 +1,16 @@
+package io.tapstack.netty.testsuite;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.testsuite.transport.TestsuitePermutation;
+import io.netty.testsuite.transport.socket.SocketSpdyEchoTest;
+
+import java.util.List;
+
+/** Netty's {@code SocketSpdyEchoTest} on tapstack: client and server on one host, over local delivery. */
+class TapstackSocketSpdyEchoTest extends SocketSpdyEchoTest {
+    @Override
+    protected List<TestsuitePermutation.BootstrapComboFactory<ServerBootstrap, Bootstrap>> newFactories() {
+        return TapstackSocketTestPermutation.INSTANCE.socket();
+    }
+}

@@ -1,0 +1,16 @@
+package io.tapstack.netty.testsuite;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.testsuite.transport.TestsuitePermutation;
+import io.netty.testsuite.transport.socket.SocketSslEchoTest;
+
+import java.util.List;
+
+/** Netty's {@code SocketSslEchoTest} on tapstack: client and server on one host, over local delivery. */
+class TapstackSocketSslEchoTest extends SocketSslEchoTest {
+    @Override
+    protected List<TestsuitePermutation.BootstrapComboFactory<ServerBootstrap, Bootstrap>> newFactories() {
+        return TapstackSocketTestPermutation.INSTANCE.socket();
+    }
+}

@@ -1,0 +1,16 @@
+package io.tapstack.netty.testsuite;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.testsuite.transport.TestsuitePermutation;
+import io.netty.testsuite.transport.socket.SocketSslGreetingTest;
+
+import java.util.List;
+
+/** Netty's {@code SocketSslGreetingTest} on tapstack: client and server on one host, over local delivery. */
+class TapstackSocketSslGreetingTest extends SocketSslGreetingTest {
+    @Override
+    protected List<TestsuitePermutation.BootstrapComboFactory<ServerBootstrap, Bootstrap>> newFactories() {
+        return TapstackSocketTestPermutation.INSTANCE.socket();
+    }
+}

@@ -1,0 +1,16 @@
+package io.tapstack.netty.testsuite;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.testsuite.transport.TestsuitePermutation;
+import io.netty.testsuite.transport.socket.SocketStartTlsTest;
+
+import java.util.List;
+
+/** Netty's {@code SocketStartTlsTest} on tapstack: client and server on one host, over local delivery. */
+class TapstackSocketStartTlsTest extends SocketStartTlsTest {
+    @Override
+    protected List<TestsuitePermutation.BootstrapComboFactory<ServerBootstrap, Bootstrap>> newFactories() {
+        return TapstackSocketTestPermutation.INSTANCE.socket();
+    }
+}

@@ -1,0 +1,15 @@
+package io.tapstack.netty.testsuite;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.testsuite.transport.TestsuitePermutation;
+import io.netty.testsuite.transport.socket.WriteBeforeRegisteredTest;
+
+import java.util.List;
+
+/** Netty's {@code WriteBeforeRegisteredTest} on tapstack. */
+class TapstackWriteBeforeRegisteredTest extends WriteBeforeRegisteredTest {
+    @Override
+    protected List<TestsuitePermutation.BootstrapFactory<Bootstrap>> newFactories() {
+        return TapstackSocketTestPermutation.INSTANCE.clientSocket();
+    }
+}

@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# The fair HTTP comparison: the *same* Netty HTTP server (tapstack-bench netty-http:
+# HttpServerCodec + HttpObjectAggregator, one I/O thread) once on tapstack's Netty transport
+# over a TAP and once on Netty's kernel epoll transport over a veth, with tapstack's own http
+# service as a third column. The three are measured interleaved in one run (round 1: A B C,
+# round 2: A B C, ...), so machine noise hits them alike. Needs root.
+#
+#   scripts/bench-netty.sh [--runs N] [--seconds S] [--quick]
+#
+# --quick is --runs 1 --seconds 1 (checks that everything works; the figures mean nothing).
+# Prints per server the median requests/s with the spread (min..max), p50/p99 latency of the
+# median run, server CPU µs per request (from /proc/PID/stat) and the ratios against Netty on
+# epoll. wrk's socket errors and non-2xx answers fail the run; the connections wrk opened to
+# tapstack's http service are checked against the ones its TCP accepted (tcp.passive_opens).
+# Everything runs in namespaces this script creates and removes; servers on CPU 0, wrk on CPU 1.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/lib/netns.sh
+
+RUNS=5
+SECS=5
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --runs) RUNS=$2; shift 2 ;;
+    --seconds) SECS=$2; shift 2 ;;
+    --quick) RUNS=1; SECS=1; shift ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    *) echo "bench-netty: unknown argument '$1' (see --help)" >&2; exit 2 ;;
+  esac
+done
+case "$RUNS" in ''|*[!0-9]*) echo "bench-netty: --runs needs a number" >&2; exit 2 ;; esac
+case "$SECS" in ''|*[!0-9]*) echo "bench-netty: --seconds needs a whole number" >&2; exit 2 ;; esac
+[ "$RUNS" -ge 1 ] && [ "$RUNS" -le 20 ] || { echo "bench-netty: --runs must be 1..20" >&2; exit 2; }
+[ "$SECS" -ge 1 ] && [ "$SECS" -le 60 ] || { echo "bench-netty: --seconds must be 1..60" >&2; exit 2; }
+if [ "$(id -u)" -ne 0 ]; then echo "bench-netty: needs root" >&2; exit 1; fi
+command -v wrk >/dev/null || scripts/install-deps.sh >/dev/null
+
+JAR=tools/target/tapstack.jar
+BENCH_JAR=benchmarks/target/tapstack-bench.jar
+{ [ -f "$JAR" ] && [ -f "$BENCH_JAR" ]; } || mvn -B -q -ntp -DskipTests package
+
+NT="tsbn-nt-$$"   # Netty on tapstack: TAP, kernel side 10.0.0.1, tapstack 10.0.0.2
+NH="tsbn-nh-$$"   # tapstack's own http service: TAP, 10.0.0.1 / 10.0.0.2
+NA="tsbn-a-$$"    # wrk side of the veth, 10.1.0.1
+NB="tsbn-b-$$"    # Netty on epoll, 10.1.0.2
+WORK="$(mktemp -d)"
+P_NT="" P_NH="" P_NB=""
+cleanup() {
+  ns_cleanup "$NT" "$P_NT"
+  ns_cleanup "$NH" "$P_NH"
+  ns_cleanup "$NB" "$P_NB"
+  ns_cleanup "$NA"
+  rm -rf "$WORK"
+}
+trap cleanup EXIT INT TERM
+
+mkdir -p "$WORK/www"
+printf 'Hello, world!\n' > "$WORK/www/hello.txt"
+
+ns_create "$NT" tap0 10.0.0.1/24
+ns_create "$NH" tap0 10.0.0.1/24
+ip netns add "$NA"; ip netns add "$NB"
+ip -n "$NA" link set lo up; ip -n "$NB" link set lo up
+ip -n "$NA" link add veth0 type veth peer name veth1 netns "$NB"
+ip -n "$NA" addr add 10.1.0.1/24 dev veth0; ip -n "$NB" addr add 10.1.0.2/24 dev veth1
+ip -n "$NA" link set veth0 up; ip -n "$NB" link set veth1 up
+
+JVM=(java -Xms1g -Xmx1g)
+ip netns exec "$NT" taskset -c 0 "${JVM[@]}" -jar "$BENCH_JAR" netty-http --transport tapstack --tap tap0 \
+    --ipv4 10.0.0.2/24 --offload csum,tso,lro --port 80 --root "$WORK/www" >"$WORK/nt.log" 2>&1 &
+P_NT=$!
+ip netns exec "$NH" taskset -c 0 "${JVM[@]}" -jar "$JAR" run --tap tap0 --ipv4 10.0.0.2/24 --no-ipv6 \
+    --offload csum,tso,lro --services http --http-root "$WORK/www" --control "$WORK/nh.sock" --quiet >"$WORK/nh.log" 2>&1 &
+P_NH=$!
+ip netns exec "$NB" taskset -c 0 "${JVM[@]}" -jar "$BENCH_JAR" netty-http --transport epoll --port 80 \
+    --root "$WORK/www" >"$WORK/nb.log" 2>&1 &
+P_NB=$!
+wait_for_line "$WORK/nt.log" "netty-http: ready" 30 || { cat "$WORK/nt.log" >&2; exit 1; }
+wait_for_line "$WORK/nh.log" "tapstack: ready" 30 || { cat "$WORK/nh.log" >&2; exit 1; }
+wait_for_line "$WORK/nb.log" "netty-http: ready" 30 || { cat "$WORK/nb.log" >&2; exit 1; }
+
+ticks() { awk '{print $14+$15}' "/proc/$1/stat"; }
+CLK=$(getconf CLK_TCK)
+# the JVM's PID inside "ip netns exec ... taskset ... java": the last descendant
+jvm_pid() { local p=$1 c; while c=$(pgrep -P "$p" | head -1) && [ -n "$c" ]; do p=$c; done; echo "$p"; }
+J_NT=$(jvm_pid "$P_NT"); J_NH=$(jvm_pid "$P_NH"); J_NB=$(jvm_pid "$P_NB")
+
+# one wrk run: "requests/s p50 p99 cpu-µs/request requests" ; fails on socket errors or non-2xx
+wrk_run() { # NS URL JVM_PID TAG
+  local before after out req n
+  before=$(ticks "$3")
+  out=$(ip netns exec "$1" taskset -c 1 timeout $((SECS + 20)) wrk -t1 -c50 -d"${SECS}s" --latency "$2")
+  after=$(ticks "$3")
+  echo "$out" > "$WORK/wrk-$4-$(date +%s%N).txt"
+  if echo "$out" | grep -qE 'Socket errors|Non-2xx or 3xx'; then
+    echo "bench-netty: wrk reported errors against $4:" >&2; echo "$out" >&2; exit 1
+  fi
+  req=$(echo "$out" | awk '/^Requests\/sec/ {print $2}')
+  n=$(echo "$out" | awk '/requests in/ {print $1}')
+  echo "$req $(echo "$out" | awk '$1=="50%"{p50=$2} $1=="99%"{p99=$2} END {print p50, p99}') $(awk -v t=$((after-before)) -v c="$CLK" -v n="$n" 'BEGIN {printf "%.2f", (n>0)? t/c*1e6/n : 0}') $n"
+}
+
+echo "bench-netty: $RUNS interleaved rounds of ${SECS}s; servers on CPU 0, wrk on CPU 1"
+# warm-up: the same 2 s for each (JIT)
+for t in "$NT http://10.0.0.2/hello.txt" "$NH http://10.0.0.2/hello.txt" "$NA http://10.1.0.2/hello.txt"; do
+  set -- $t; ip netns exec "$1" timeout 20 wrk -t1 -c50 -d2s "$2" >/dev/null
+done
+opens() { java -jar "$JAR" stat --host "$WORK/nh.sock" -a 2>/dev/null | awk '/ passive_opens$/ {s+=$1} END {print s+0}'; }
+opens_before=$(opens)
+for i in $(seq 1 "$RUNS"); do
+  wrk_run "$NT" http://10.0.0.2/hello.txt "$J_NT" netty-tapstack >> "$WORK/r_nt"
+  wrk_run "$NA" http://10.1.0.2/hello.txt "$J_NB" netty-epoll >> "$WORK/r_nb"
+  wrk_run "$NH" http://10.0.0.2/hello.txt "$J_NH" tapstack-http >> "$WORK/r_nh"
+done
+opens_after=$(opens)
+
+summary() { # FILE -> "median min max p50 p99 cpu"
+  sort -g -k1 "$1" | awk '{r[NR]=$1; l[NR]=$0} END {m=int((NR+1)/2); split(l[m], f, " "); printf "%s %s %s %s %s %s\n", r[m], r[1], r[NR], f[2], f[3], f[4]}'
+}
+read -r nt_m nt_lo nt_hi nt_p50 nt_p99 nt_cpu < <(summary "$WORK/r_nt")
+read -r nb_m nb_lo nb_hi nb_p50 nb_p99 nb_cpu < <(summary "$WORK/r_nb")
+read -r nh_m nh_lo nh_hi nh_p50 nh_p99 nh_cpu < <(summary "$WORK/r_nh")
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b+0 > 0) printf "%.2f", a/b; else print "n/a" }'; }
+
+# cross-check: wrk opens 50 keep-alive connections per round; tapstack's TCP must have accepted them
+opened=$((opens_after - opens_before))
+
+echo
+echo "Command: \`scripts/bench-netty.sh --runs $RUNS --seconds $SECS\` on $(date -u +%Y-%m-%d), $(nproc) vCPUs, Linux $(uname -r)."
+echo "Medians of $RUNS interleaved rounds of ${SECS} s (spread min..max); wrk -t1 -c50, 14-byte file; p50/p99 of the median round."
+echo
+echo "| HTTP server | requests/s (spread) | p50 | p99 | server CPU µs/request | vs Netty on epoll |"
+echo "|---|---|---|---|---|---|"
+echo "| Netty 4.2 on tapstack (TAP, offloads csum,tso,lro) | $nt_m ($nt_lo..$nt_hi) | $nt_p50 | $nt_p99 | $nt_cpu | $(ratio "$nt_m" "$nb_m")× |"
+echo "| Netty 4.2 on kernel epoll (veth) | $nb_m ($nb_lo..$nb_hi) | $nb_p50 | $nb_p99 | $nb_cpu | 1.00× |"
+echo "| tapstack's own http service (TAP, same offloads) | $nh_m ($nh_lo..$nh_hi) | $nh_p50 | $nh_p99 | $nh_cpu | $(ratio "$nh_m" "$nb_m")× |"
+echo
+echo "Cross-check: wrk opened $((50 * RUNS)) connections to tapstack's http service over $RUNS rounds; its TCP accepted $opened (tcp.passive_opens)."
+if [ "$opened" -lt $((50 * RUNS)) ]; then echo "bench-netty: fewer connections accepted than wrk opened" >&2; exit 1; fi
