@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Coverage-guided fuzzing with Jazzer (JAZZER_FUZZ=1) of one target or of all of them, one
+# after another (Jazzer fuzzes one @FuzzTest per JVM).
+#
+#   scripts/fuzz.sh [TARGET] [--minutes N] [--list]
+#
+# TARGET is Class#method (e.g. WireFuzzTarget#ipv4), a Class (all its @FuzzTest methods), or
+# nothing (every *FuzzTarget in the project). --minutes is per method (default 5).
+# The generated corpus stays in MODULE/.cifuzz-corpus/ (not committed); a finding is written by
+# Jazzer as a regression input under MODULE/src/test/resources/<package>/<Class>Inputs/<method>/,
+# which the normal build then runs: fix the bug, keep the input. Ends with a table of the
+# executions each method ran (libFuzzer's "Done N runs in S second(s)").
+# Without JAZZER_FUZZ the same targets run in regression mode in every `mvn test` (the committed
+# inputs only, fast).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+TARGET=""
+MINUTES=5
+LIST=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --minutes) MINUTES=$2; shift 2 ;;
+    --list) LIST=1; shift ;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    -*) echo "fuzz: unknown option '$1' (see --help)" >&2; exit 2 ;;
+    *) TARGET=$1; shift ;;
+  esac
+done
+case "$MINUTES" in ''|*[!0-9]*) echo "fuzz: --minutes needs a whole number" >&2; exit 2 ;; esac
+
+# every "Class#method module" pair
+all_targets() {
+  grep -rl --include='*FuzzTarget.java' '@FuzzTest' -- */src/test/java | sort | while read -r f; do
+    module=${f%%/src/test/java/*}
+    cls=$(basename "$f" .java)
+    awk '/@FuzzTest/ {want=1} want && /void [a-zA-Z0-9_]+\(/ {match($0, /void [a-zA-Z0-9_]+\(/); print substr($0, RSTART+5, RLENGTH-6); want=0}' "$f" |
+      while read -r m; do echo "$cls#$m $module"; done
+  done
+}
+
+selected=$(all_targets | awk -v t="$TARGET" '{split($1, p, "#")} t == "" || t == $1 || t == p[1]')
+if [ -z "$selected" ]; then
+  echo "fuzz: no fuzz target '$TARGET'; these exist:" >&2
+  all_targets | awk '{print "  " $1}' >&2
+  exit 2
+fi
+if [ "$LIST" = 1 ]; then
+  echo "$selected" | awk '{print $1 "  (" $2 ")"}'
+  exit 0
+fi
+
+mkdir -p target
+summary=$(mktemp)
+trap 'rm -f "$summary"' EXIT
+status=0
+while read -r target module; do
+  log="target/fuzz-${target/\#/-}.log"
+  echo "== fuzzing $target in $module for $MINUTES min (log: $log)"
+  set +e
+  JAZZER_FUZZ=1 mvn -B -ntp -o -pl "$module" -am test \
+    -Dtest="$target" -Dsurefire.failIfNoSpecifiedTests=false \
+    -Djazzer.max_duration="${MINUTES}m" -Djazzer.instrument='io.tapstack.**' -Djazzer.hooks=false >"$log" 2>&1
+  rc=$?
+  set -e
+  runs=$(grep -aoE 'Done [0-9]+ runs in [0-9]+ second' "$log" | tail -1 | awk '{print $2 " runs in " $5 " s"}')
+  [ -n "$runs" ] || runs=$(grep -aoE '^#[0-9]+' "$log" | tail -1 | tr -d '#' | awk '{print $1 " runs (last status line)"}')
+  verdict=ok
+  if [ $rc -ne 0 ]; then
+    verdict="FINDING or failure (exit $rc): see $log"
+    status=1
+  fi
+  printf '%-45s %-28s %s\n' "$target" "${runs:-?}" "$verdict" | tee -a "$summary"
+done <<<"$selected"
+echo
+echo "target                                        executions                   result"
+cat "$summary"
+exit $status
