@@ -54,25 +54,59 @@ mkdir -p target
 summary=$(mktemp)
 trap 'rm -f "$summary"' EXIT
 status=0
+# every process below $1
+descendants() {
+  local c
+  for c in $(ps -o pid= --ppid "$1" 2>/dev/null); do
+    echo "$c"
+    descendants "$c"
+  done
+}
+
 while read -r target module; do
   log="target/fuzz-${target/\#/-}.log"
   echo "== fuzzing $target in $module for $MINUTES min (log: $log)"
-  set +e
+  # Jazzer 0.24 takes the fuzzing time only from @FuzzTest(maxDuration) (1h on every target):
+  # a shorter run is ended with SIGINT to the test JVM, after which libFuzzer prints its totals.
   JAZZER_FUZZ=1 mvn -B -ntp -o -pl "$module" -am test \
     -Dtest="$target" -Dsurefire.failIfNoSpecifiedTests=false \
-    -Djazzer.max_duration="${MINUTES}m" -Djazzer.instrument='io.tapstack.**' -Djazzer.hooks=false >"$log" 2>&1
+    -Djazzer.instrument='io.tapstack.**' -Djazzer.hooks=true >"$log" 2>&1 &
+  mvnpid=$!
+  # the clock starts when libFuzzer does (after the build)
+  for _ in $(seq 1 600); do
+    grep -aq 'INFO: Seed:' "$log" 2>/dev/null && break
+    kill -0 "$mvnpid" 2>/dev/null || break
+    sleep 1
+  done
+  end=$((SECONDS + MINUTES * 60))
+  while kill -0 "$mvnpid" 2>/dev/null && [ "$SECONDS" -lt "$end" ]; do sleep 2; done
+  interrupted=0
+  if kill -0 "$mvnpid" 2>/dev/null; then
+    for p in $(descendants "$mvnpid"); do
+      if tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -q surefire; then
+        kill -INT "$p" 2>/dev/null && interrupted=1
+      fi
+    done
+  fi
+  set +e
+  wait "$mvnpid"
   rc=$?
   set -e
-  runs=$(grep -aoE 'Done [0-9]+ runs in [0-9]+ second' "$log" | tail -1 | awk '{print $2 " runs in " $5 " s"}')
-  [ -n "$runs" ] || runs=$(grep -aoE '^#[0-9]+' "$log" | tail -1 | tr -d '#' | awk '{print $1 " runs (last status line)"}')
-  verdict=ok
-  if [ $rc -ne 0 ]; then
-    verdict="FINDING or failure (exit $rc): see $log"
+  runs=$(grep -aoE 'Done [0-9]+ runs in [0-9]+ second' "$log" | tail -1 | awk '{print $2 " runs in " $5 " s"}' || true)
+  [ -n "$runs" ] || runs=$(grep -aoE '^#[0-9]+' "$log" | tail -1 | tr -d '#' | awk '{print $1 " runs"}' || true)
+  cov=$(grep -aoE 'cov: [0-9]+ ft: [0-9]+ corp: [0-9]+' "$log" | tail -1 || true)
+  if grep -aq -e '== Java Exception' -e 'Test unit written to' -e 'ERROR: libFuzzer' "$log"; then
+    verdict="FINDING: see $log"
     status=1
+  elif [ $rc -ne 0 ] && [ $interrupted -eq 0 ]; then
+    verdict="FAILED (exit $rc): see $log"
+    status=1
+  else
+    verdict="ok ($cov)"
   fi
-  printf '%-45s %-28s %s\n' "$target" "${runs:-?}" "$verdict" | tee -a "$summary"
+  printf '%-40s %-26s %s\n' "$target" "${runs:-?}" "$verdict" | tee -a "$summary"
 done <<<"$selected"
 echo
-echo "target                                        executions                   result"
+printf '%-40s %-26s %s\n' target executions result
 cat "$summary"
 exit $status

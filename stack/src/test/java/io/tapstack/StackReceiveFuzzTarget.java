@@ -62,7 +62,7 @@ class StackReceiveFuzzTarget {
     private int peerSeq;
     private int peerPort;
 
-    @FuzzTest(maxDuration = "5m")
+    @FuzzTest(maxDuration = "1h")
     void receivePath(FuzzedDataProvider in) {
         VirtualClock clock = new VirtualClock();
         PairLink[] wire = PairLink.create(1500);

@@ -18,7 +18,7 @@ import java.util.Arrays;
  */
 class BpfFuzzTarget {
 
-    @FuzzTest(maxDuration = "5m")
+    @FuzzTest(maxDuration = "1h")
     void validateAndRun(byte[] input) {
         if (input.length == 0) return;
         int n = Math.min((input[0] & 0xff), (input.length - 1) / 8);

@@ -19,7 +19,7 @@ import java.util.List;
  */
 class CaptureFileFuzzTarget {
 
-    @FuzzTest(maxDuration = "5m")
+    @FuzzTest(maxDuration = "1h")
     void readWriteRead(byte[] file) throws IOException {
         List<CaptureRecord> records;
         boolean ng;

@@ -19,7 +19,7 @@ import java.util.Arrays;
  */
 class FilterCompilerFuzzTarget {
 
-    @FuzzTest(maxDuration = "5m")
+    @FuzzTest(maxDuration = "1h")
     @DictionaryEntries({"tcp", "udp", "ip", "ip6", "port", "host", "net", "src", "dst", "and", "or", "not", "vlan",
             "ether", "proto", "len", "less", "greater", "tcpflags", "tcp-syn", "tcp-ack", "icmp", "icmp6", "mask",
             "portrange", "broadcast", "multicast", "arp", "rarp", "icmptype", "gateway", "sctp", "protochain",

@@ -19,7 +19,7 @@ import java.util.List;
  */
 class Ipv6ReassemblyFuzzTarget {
 
-    @FuzzTest(maxDuration = "5m")
+    @FuzzTest(maxDuration = "1h")
     void reassembly(FuzzedDataProvider in) {
         FragmentPlan plan = FragmentPlan.from(in, true);
         FragmentPlan.Host host = new FragmentPlan.Host();

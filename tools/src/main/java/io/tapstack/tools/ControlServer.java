@@ -279,6 +279,11 @@ public final class ControlServer implements AutoCloseable {
                 throw new IllegalArgumentException("usage: capture SNAPLEN pcap|pcapng[:micro|:nano] COUNT [FILTER]");
             }
             int snaplen = Integer.parseInt(a[0]);
+            if (snaplen <= 0 || snaplen > MAX_SNAPLEN) {
+                // found by ControlProtocolFuzzTarget: `tapstack capture -s` checks this, but the socket took any
+                // value from any client (above 262144 libpcap refuses the file; 0 or less failed only in the writer)
+                throw new IllegalArgumentException("snaplen must be 1.." + MAX_SNAPLEN);
+            }
             // FORMAT is pcap or pcapng, optionally with ":micro" or ":nano" (the default)
             String[] fmt = a[1].split(":", 2);
             boolean ng = fmt[0].equals("pcapng");
@@ -288,6 +293,9 @@ public final class ControlServer implements AutoCloseable {
             io.tapstack.capture.TimestampResolution res = fmt.length > 1 && fmt[1].equals("micro")
                     ? io.tapstack.capture.TimestampResolution.MICROSECONDS : io.tapstack.capture.TimestampResolution.NANOSECONDS;
             long count = Long.parseLong(a[2]);
+            if (count < 0) {
+                throw new IllegalArgumentException("COUNT must be 0 (no limit) or more");
+            }
             return new CaptureRequest(snaplen, ng, res, count, a.length > 3 ? a[3] : "");
         }
     }

@@ -28,9 +28,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class ControlProtocolFuzzTarget {
 
-    @FuzzTest(maxDuration = "5m")
+    @FuzzTest(maxDuration = "1h")
     @DictionaryEntries({"capture ", "stat all", "arp", "ping", "addr", "neigh", " pcap ", " pcapng ", ":micro", ":nano",
-            "262144", "65535", "-1", "0", "tcp port 80", "\n"})
+            "262144", "65535", "-1", "0", "tcp port 80"})
     void request(FuzzedDataProvider in) throws IOException {
         int[] chunks = new int[8];
         for (int i = 0; i < chunks.length; i++) {
