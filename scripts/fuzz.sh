@@ -2,10 +2,12 @@
 # Coverage-guided fuzzing with Jazzer (JAZZER_FUZZ=1) of one target or of all of them, one
 # after another (Jazzer fuzzes one @FuzzTest per JVM).
 #
-#   scripts/fuzz.sh [TARGET] [--minutes N] [--list]
+#   scripts/fuzz.sh [TARGET] [--minutes N] [--keep K] [--list]
 #
 # TARGET is Class#method (e.g. WireFuzzTarget#ipv4), a Class (all its @FuzzTest methods), or
-# nothing (every *FuzzTarget in the project). --minutes is per method (default 5).
+# nothing (every *FuzzTarget in the project). --minutes is per method (default 5; @FuzzTest's
+# maxDuration of 1h is the upper bound). --keep K copies the K newest entries of the generated
+# corpus into the committed inputs (corpus-<sha>), so that regression mode covers what was reached.
 # The generated corpus stays in MODULE/.cifuzz-corpus/ (not committed); a finding is written by
 # Jazzer as a regression input under MODULE/src/test/resources/<package>/<Class>Inputs/<method>/,
 # which the normal build then runs: fix the bug, keep the input. Ends with a table of the
@@ -18,10 +20,12 @@ cd "$(dirname "$0")/.."
 TARGET=""
 MINUTES=5
 LIST=0
+KEEP=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --minutes) MINUTES=$2; shift 2 ;;
     --list) LIST=1; shift ;;
+    --keep) KEEP=$2; shift 2 ;;
     -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
     -*) echo "fuzz: unknown option '$1' (see --help)" >&2; exit 2 ;;
     *) TARGET=$1; shift ;;
@@ -105,6 +109,19 @@ while read -r target module; do
     verdict="ok ($cov)"
   fi
   printf '%-40s %-26s %s\n' "$target" "${runs:-?}" "$verdict" | tee -a "$summary"
+  if [ "$KEEP" -gt 0 ]; then
+    cls=${target%%#*}
+    method=${target#*#}
+    src=$(ls -d "$module"/.cifuzz-corpus/*."$cls"/"$method" 2>/dev/null | head -1)
+    file=$(grep -rl --include="$cls.java" "class $cls" "$module/src/test/java" | head -1)
+    pkgdir=$(dirname "${file#"$module"/src/test/java/}")
+    dst="$module/src/test/resources/$pkgdir/${cls}Inputs/$method"
+    if [ -n "$src" ]; then
+      mkdir -p "$dst"
+      ls -t "$src" | head -"$KEEP" | while read -r f; do cp "$src/$f" "$dst/corpus-$f"; done
+      echo "   kept $(ls "$dst" | grep -c '^corpus-') corpus inputs in $dst"
+    fi
+  fi
 done <<<"$selected"
 echo
 printf '%-40s %-26s %s\n' target executions result
