@@ -108,6 +108,9 @@ public final class CaptureFileReader implements AutoCloseable {
         long frac = Integer.toUnsignedLong(b.getInt());
         int incl = b.getInt(), orig = b.getInt();
         if (incl < 0 || incl > MAX_BLOCK) throw new IOException("bad captured length " + Integer.toUnsignedString(incl));
+        // pcap-savefile(5): the fraction counts micro- or nanoseconds within the second. A larger one
+        // (found by CaptureFileFuzzTarget) made a time past 2^32 s that no pcap file can hold.
+        if (frac >= (nanos ? 1_000_000_000L : 1_000_000L)) throw new IOException("timestamp fraction " + frac + " is a second or more");
         byte[] data = new byte[incl];
         in.readFully(data);
         long ts = sec * 1_000_000_000L + (nanos ? frac : frac * 1000L);
@@ -224,8 +227,10 @@ public final class CaptureFileReader implements AutoCloseable {
         return v;
     }
 
-    private static long toNanos(long ts, long unitsPerSecond) {
+    private static long toNanos(long ts, long unitsPerSecond) throws IOException {
         long sec = Long.divideUnsigned(ts, unitsPerSecond), frac = Long.remainderUnsigned(ts, unitsPerSecond);
+        // a time beyond what nanoseconds in a long hold (the year 2262) is not a capture's
+        if (sec < 0 || sec > Long.MAX_VALUE / 1_000_000_000L - 1) throw new IOException("timestamp out of range");
         long nanos = 1_000_000_000L % unitsPerSecond == 0
                 ? frac * (1_000_000_000L / unitsPerSecond)
                 : java.math.BigInteger.valueOf(frac).multiply(java.math.BigInteger.valueOf(1_000_000_000L))

@@ -24,7 +24,8 @@ import java.util.Map;
  * and pipelining, {@code GET}/{@code HEAD} of files under a root (Content-Length, Content-Type by
  * extension, 404, 405, no escape from the root, files streamed in 32 KiB chunks as the send
  * buffer drains), a generated index page without a root, and {@code POST /upload} answered
- * with the body's length and SHA-256 (hex).
+ * with the body's length and SHA-256 (hex); the body comes with a Content-Length or in the
+ * chunked transfer coding (RFC 9112 §7.1, {@link ChunkedDecoder}).
  */
 public final class HttpService extends LoopService {
     private static final int SMALL_FILE = 16 * 1024;
@@ -126,6 +127,8 @@ public final class HttpService extends LoopService {
         private long bodyRemaining;
         private long bodyLength;
         private MessageDigest digest;
+        /** Set while a chunked request body is read (RFC 9112 §7.1). */
+        private ChunkedDecoder chunked;
         private boolean responding;
         private ByteBuffer out;
         private FileChannel file;
@@ -165,6 +168,32 @@ public final class HttpService extends LoopService {
                         if (closeAfter) {
                             done = true;
                             c.close();
+                            return;
+                        }
+                        continue;
+                    }
+                    if (inBody && chunked != null) {
+                        int used = chunked.feed(in.array(), 0, in.position(), digest::update);
+                        if (used > 0) {
+                            in.flip();
+                            in.position(used);
+                            in.compact();
+                        }
+                        if (chunked.failed() || chunked.done()) {
+                            inBody = false;
+                            ChunkedDecoder d = chunked;
+                            chunked = null;
+                            if (d.failed()) {
+                                closeAfter = true;
+                                respond(400, "Bad Request", "text/plain",
+                                        ("bad chunked body: " + d.error() + "\n").getBytes(StandardCharsets.US_ASCII), false);
+                            } else {
+                                String hex = HexFormat.of().formatHex(digest.digest());
+                                respond(200, "OK", "text/plain; charset=utf-8", (d.total() + " " + hex + "\n").getBytes(StandardCharsets.US_ASCII), false);
+                            }
+                            continue;
+                        }
+                        if (!readMore(c)) {
                             return;
                         }
                         continue;
@@ -293,8 +322,35 @@ public final class HttpService extends LoopService {
             }
             if (method.equals("POST") && path.equals("/upload")) {
                 if (!te.isEmpty()) {
-                    closeAfter = true;
-                    respond(411, "Length Required", "text/plain", "send a Content-Length\n".getBytes(StandardCharsets.US_ASCII), false);
+                    // RFC 9112 §6.1: chunked must be the final transfer coding of a request; it is the only one we know
+                    String[] codings = te.split(",");
+                    if (!codings[codings.length - 1].strip().equals("chunked")) {
+                        closeAfter = true;
+                        respond(400, "Bad Request", "text/plain", "chunked must be the last transfer coding\n".getBytes(StandardCharsets.US_ASCII), false);
+                        return;
+                    }
+                    if (codings.length > 1) {
+                        // RFC 9112 §6.1: a transfer coding the server does not understand → 501
+                        closeAfter = true;
+                        respond(501, "Not Implemented", "text/plain", "only the chunked transfer coding is supported\n".getBytes(StandardCharsets.US_ASCII), false);
+                        return;
+                    }
+                    if (contentLength >= 0) {
+                        // RFC 9112 §6.3 (3): Transfer-Encoding overrides Content-Length; the pair may be an attempt at
+                        // request smuggling, so the connection closes after the answer
+                        closeAfter = true;
+                    }
+                    digest = sha256();
+                    chunked = new ChunkedDecoder();
+                    inBody = true;
+                    if (expect.equals("100-continue")) {
+                        // RFC 9110 §10.1.1 (as for a Content-Length body): the client may wait for this
+                        out = ByteBuffer.wrap("HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                        c.write(out);
+                        if (out.hasRemaining()) {
+                            responding = true;
+                        }
+                    }
                     return;
                 }
                 digest = sha256();

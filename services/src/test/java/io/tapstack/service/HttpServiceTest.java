@@ -176,6 +176,65 @@ class HttpServiceTest {
         assertTrue(t.endsWith("\r\n\r\n" + body.length + " " + sha + "\n"), t);
     }
 
+    /** A body in the chunked coding: chunks of odd sizes, extensions, a trailer; then a second request on the connection. */
+    static byte[] chunkedRequest(byte[] body, String extraHeaders, String tail) {
+        java.io.ByteArrayOutputStream r = new java.io.ByteArrayOutputStream();
+        r.writeBytes(("POST /upload HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n" + extraHeaders + "\r\n")
+                .getBytes(StandardCharsets.US_ASCII));
+        Random rnd = new Random(7);
+        int at = 0;
+        for (int k = 0; at < body.length; k++) {
+            int n = Math.min(body.length - at, 1 + rnd.nextInt(k % 3 == 0 ? 20 : 70_000));
+            String ext = k % 4 == 1 ? ";name=value" : k % 4 == 2 ? " ; x" : "";
+            r.writeBytes((Integer.toHexString(n) + ext + "\r\n").getBytes(StandardCharsets.US_ASCII));
+            r.write(body, at, n);
+            r.writeBytes("\r\n".getBytes(StandardCharsets.US_ASCII));
+            at += n;
+        }
+        r.writeBytes(("0\r\nX-Trailer: yes\r\n\r\n" + tail).getBytes(StandardCharsets.US_ASCII));
+        return r.toByteArray();
+    }
+
+    @Test
+    void chunkedUploadIsDecoded_rfc9112s71() throws Exception {
+        byte[] body = new byte[700_000];
+        new Random(5).nextBytes(body);
+        Client c = exchange(chunkedRequest(body, "Expect: 100-continue\r\n",
+                "GET /hello.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
+        String t = c.text();
+        String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(body));
+        assertTrue(t.startsWith("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\n"), t);
+        assertTrue(t.contains("\r\n\r\n" + body.length + " " + sha + "\n"), t);
+        // the connection stays usable: the request after the trailer is answered too
+        assertTrue(t.endsWith("\r\n\r\nhello\n"), t);
+        // an empty chunked body
+        t = exchange("POST /upload HTTP/1.1\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n0\r\n\r\n").text();
+        String empty = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(new byte[0]));
+        assertTrue(t.startsWith("HTTP/1.1 200 OK\r\n") && t.endsWith("0 " + empty + "\n"), t);
+    }
+
+    @Test
+    void malformedChunkedBodiesAndUnknownCodingsAreRefused_rfc9112s61() throws Exception {
+        String h = "POST /upload HTTP/1.1\r\nHost: x\r\n";
+        for (String bad : new String[] {"zz\r\nabc\r\n0\r\n\r\n", "3\r\nabcXY0\r\n\r\n", "-1\r\n\r\n",
+                "1111111111111111\r\n", "3 x\r\nabc\r\n0\r\n\r\n", "3;a\nb\r\nabc\r\n0\r\n\r\n"}) {
+            Client c = exchange(h + "Transfer-Encoding: chunked\r\n\r\n" + bad);
+            assertTrue(c.text().startsWith("HTTP/1.1 400 "), bad + " -> " + c.text());
+            assertTrue(c.eof, "the server closes after a malformed body");
+        }
+        String longLine = "1;" + "x".repeat(ChunkedDecoder.MAX_LINE + 10) + "\r\n";
+        assertTrue(exchange(h + "Transfer-Encoding: chunked\r\n\r\n" + longLine).text().startsWith("HTTP/1.1 400 "));
+        // RFC 9112 §6.1: chunked must come last; an unknown coding → 501
+        assertTrue(exchange(h + "Transfer-Encoding: gzip\r\n\r\nxx").text().startsWith("HTTP/1.1 400 "));
+        assertTrue(exchange(h + "Transfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n").text().startsWith("HTTP/1.1 501 "));
+        // RFC 9112 §6.3 (3): Transfer-Encoding overrides Content-Length, and the server closes afterwards
+        Client both = exchange(h + "Transfer-Encoding: chunked\r\nContent-Length: 100\r\n\r\n3\r\nabc\r\n0\r\n\r\n"
+                + "GET /hello.txt HTTP/1.1\r\n\r\n");
+        String abc = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest("abc".getBytes(StandardCharsets.US_ASCII)));
+        assertTrue(both.text().startsWith("HTTP/1.1 200 OK\r\n") && both.text().endsWith("3 " + abc + "\n"), both.text());
+        assertTrue(both.eof);
+    }
+
     @Test
     void keepAliveServesPipelinedRequestsOnOneConnection() throws Exception {
         Client c = exchange("GET /hello.txt HTTP/1.1\r\nHost: x\r\n\r\nGET /nope HTTP/1.1\r\nHost: x\r\n\r\n"

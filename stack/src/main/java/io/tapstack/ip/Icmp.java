@@ -93,21 +93,121 @@ public final class Icmp implements IpProtocolHandler {
             return;
         }
         int len = view.length();
-        PacketBuf r = ctx.allocate(len);
+        // The reply's source is the address the request was sent to (RFC 1122 §3.2.2.6).
+        int src = meta.dstBroadcastOrMulticast ? 0 : meta.dst4();
+        int hl = p.l4 - meta.l3;
+        int optLen = hl > Ipv4Header.MIN_LENGTH
+                ? echoOptions(p.buf(), meta.l3 + Ipv4Header.MIN_LENGTH, hl - Ipv4Header.MIN_LENGTH,
+                        src != 0 ? src : ipv4.sourceFor(meta.src4()))
+                : 0;
+        PacketBuf r = ctx.allocate(optLen + len);
         if (r == null) {
             counters.inc(IcmpCounter.DROP_NO_BUFFER);
             return;
         }
-        int at = r.append(len);
+        int at = r.append(optLen + len);
+        r.buf().put(at, replyOptions, 0, optLen);
+        at += optLen;
         r.buf().put(at, p.buf(), p.start(), len);
         r.buf().put(at + Icmpv4.TYPE, (byte) Icmpv4.ECHO_REPLY);
         r.buf().put(at + Icmpv4.CODE, (byte) 0);
         Icmpv4.fillChecksum(r.buf(), at, len);
-        // The reply's source is the address the request was sent to (RFC 1122 §3.2.2.6).
-        int src = meta.dstBroadcastOrMulticast ? 0 : meta.dst4();
         counters.inc(IcmpCounter.TX);
         counters.inc(IcmpCounter.TX_ECHO_REPLY);
-        ipv4.output(r, src, meta.src4(), Ipv4Header.PROTO_ICMP, config.ttl, meta.tos, false);
+        if (optLen > 0) {
+            counters.inc(IcmpCounter.TX_ECHO_REPLY_OPTIONS);
+        }
+        ipv4.output(r, src, meta.src4(), Ipv4Header.PROTO_ICMP, config.ttl, meta.tos, false, optLen);
+    }
+
+    /** The options of an echo reply, built by {@link #echoOptions} (loop thread only; at most 40 bytes). */
+    private final byte[] replyOptions = new byte[40];
+
+    /**
+     * RFC 1122 §3.2.2.6: "If a Record Route and/or Time Stamp option is received in an ICMP Echo
+     * Request, this option (these options) SHOULD be updated to include the current host and
+     * included in the IP header of the Echo Reply message, without truncation." Writes the
+     * updated Record Route (RFC 791 type 7) and Timestamp (type 68) options of the request's
+     * {@code len} option bytes at {@code off} into {@link #replyOptions}, drops the others, pads
+     * with End of Option List and returns the length (a multiple of 4). A full Record Route is
+     * returned as it is; a full Timestamp option has its overflow count raised (RFC 791). The
+     * timestamp is not milliseconds since midnight UT (the stack has no wall clock here), so it
+     * carries the high-order bit that RFC 791 asks for then: the loop clock in milliseconds.
+     */
+    int echoOptions(ByteBuffer b, int off, int len, int self) {
+        byte[] out = replyOptions;
+        int o = 0;
+        int end = off + len;
+        for (int i = off; i < end; ) {
+            int type = b.get(i) & 0xff;
+            if (type == 0) {
+                break; // End of Option List
+            }
+            if (type == 1) {
+                i++; // No Operation: not copied
+                continue;
+            }
+            if (i + 1 >= end) {
+                break;
+            }
+            int ol = b.get(i + 1) & 0xff;
+            if (ol < 2 || i + ol > end) {
+                counters.inc(IcmpCounter.ECHO_BAD_OPTION);
+                break; // malformed: keep what came before
+            }
+            if (type == 7 && ol >= 3 || type == 68 && ol >= 4) {
+                b.get(i, out, o, ol);
+                int ptr = out[o + 2] & 0xff;
+                if (type == 7) {
+                    // RFC 791 "Record Route": the pointer (from 1) names the next free 4-byte slot, 4 at least
+                    if (ptr >= 4 && ptr + 3 <= ol) {
+                        putInt(out, o + ptr - 1, self);
+                        out[o + 2] = (byte) (ptr + 4);
+                    }
+                } else {
+                    int flag = out[o + 3] & 0x0f;
+                    int entry = flag == 0 ? 4 : 8;
+                    int ts = (int) ((ctx.now() / 1_000_000L) & 0x7fff_ffffL) | 0x8000_0000;
+                    if (ptr >= 5 && ptr + entry - 1 <= ol && (flag == 0 || flag == 1 || flag == 3)) {
+                        if (flag == 0) {
+                            putInt(out, o + ptr - 1, ts);
+                            out[o + 2] = (byte) (ptr + 4);
+                        } else if (flag == 1) {
+                            putInt(out, o + ptr - 1, self);
+                            putInt(out, o + ptr + 3, ts);
+                            out[o + 2] = (byte) (ptr + 8);
+                        } else if (getInt(out, o + ptr - 1) == self) {
+                            // flag 3: only the prespecified address records its time
+                            putInt(out, o + ptr + 3, ts);
+                            out[o + 2] = (byte) (ptr + 8);
+                        }
+                    } else if (flag == 0 || flag == 1) {
+                        // no room: count the hop in the overflow field (4 bits; stays at 15 when full)
+                        int oflw = (out[o + 3] & 0xf0) >>> 4;
+                        if (oflw < 15) {
+                            out[o + 3] = (byte) ((oflw + 1) << 4 | flag);
+                        }
+                    }
+                }
+                o += ol;
+            }
+            i += ol;
+        }
+        while ((o & 3) != 0) {
+            out[o++] = 0; // End of Option List as padding
+        }
+        return o;
+    }
+
+    private static void putInt(byte[] a, int at, int v) {
+        a[at] = (byte) (v >>> 24);
+        a[at + 1] = (byte) (v >>> 16);
+        a[at + 2] = (byte) (v >>> 8);
+        a[at + 3] = (byte) v;
+    }
+
+    private static int getInt(byte[] a, int at) {
+        return (a[at] & 0xff) << 24 | (a[at + 1] & 0xff) << 16 | (a[at + 2] & 0xff) << 8 | (a[at + 3] & 0xff);
     }
 
     /** Sends an echo request (for a ping client in the stack). Returns false without a buffer. */

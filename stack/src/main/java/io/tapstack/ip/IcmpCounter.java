@@ -5,5 +5,9 @@ public enum IcmpCounter {
     RX, RX_ECHO_REQUEST, RX_ECHO_REPLY, RX_DEST_UNREACHABLE, RX_TIME_EXCEEDED, RX_OTHER,
     TX, TX_ECHO_REPLY, TX_ECHO_REQUEST, TX_DEST_UNREACHABLE, TX_TIME_EXCEEDED,
     ERRORS_RATE_LIMITED, ERRORS_SUPPRESSED,
-    DROP_TRUNCATED, DROP_BAD_CHECKSUM, DROP_BROADCAST_ECHO, DROP_BAD_QUOTE, DROP_NO_BUFFER
+    DROP_TRUNCATED, DROP_BAD_CHECKSUM, DROP_BROADCAST_ECHO, DROP_BAD_QUOTE, DROP_NO_BUFFER,
+    /** Echo replies that carried the request's Record Route or Timestamp option (RFC 1122 §3.2.2.6). */
+    TX_ECHO_REPLY_OPTIONS,
+    /** Echo requests whose option list was malformed (the reply carries the options before the bad one). */
+    ECHO_BAD_OPTION
 }

@@ -234,6 +234,22 @@ public final class Ipv4 {
      * @param df set Don't Fragment (PMTU discovery, RFC 1191)
      */
     public Result output(PacketBuf p, int src, int dst, int protocol, int ttl, int tos, boolean df) {
+        return output(p, src, dst, protocol, ttl, tos, df, 0);
+    }
+
+    /**
+     * As {@link #output(PacketBuf, int, int, int, int, int, boolean)}, with IP options: the first
+     * {@code optLen} bytes of the window (a multiple of 4, at most 40) are options, already
+     * padded, that go into the header. A datagram with options that would need fragmenting is
+     * sent without them, and so is one to this host itself (only the echo reply uses options, and RFC 791 copies neither Record
+     * Route nor Timestamp into later fragments).
+     */
+    public Result output(PacketBuf p, int src, int dst, int protocol, int ttl, int tos, boolean df, int optLen) {
+        if (optLen > 0 && (optLen > 40 || (optLen & 3) != 0 || p.length() + Ipv4Header.MIN_LENGTH > link.mtu() || p.gsoType != 0
+                || staysLocal(dst))) {
+            p.pull(Math.min(optLen, p.length()));
+            optLen = 0;
+        }
         if (staysLocal(dst)) {
             return outputLocal(p, src == 0 ? dst : src, dst, protocol, ttl, tos);
         }
@@ -255,6 +271,13 @@ public final class Ipv4 {
             int at = p.push(Ipv4Header.MIN_LENGTH);
             p.l3 = at;
             Ipv4Header.emit(p.buf(), at, tos, total, id, df ? Ipv4Header.FLAG_DF : 0, ttl, protocol, src, dst);
+            if (optLen > 0) {
+                // the options follow the fixed header in the buffer already: widen IHL, checksum again (RFC 791 §3.1)
+                int hl = Ipv4Header.MIN_LENGTH + optLen;
+                p.buf().put(at + Ipv4Header.VER_IHL, (byte) (0x40 | hl / 4));
+                p.buf().putShort(at + Ipv4Header.CHECKSUM, (short) 0);
+                p.buf().putShort(at + Ipv4Header.CHECKSUM, (short) io.tapstack.wire.Checksum.compute(p.buf(), at, hl));
+            }
             counters.inc(Ipv4Counter.TX);
             neighbours.output(p, nextHop);
             return Result.OK;

@@ -230,13 +230,17 @@ public final class Ipv6 {
     }
 
     /**
-     * RFC 6724 §5 source address selection among usable addresses (rules 1, 2, 3 and 8:
-     * same address, appropriate scope, avoid deprecated, longest matching prefix). Null if
-     * there is none.
+     * RFC 6724 §5 source address selection among usable addresses. Rules 1 (same address),
+     * 2 (appropriate scope), 3 (avoid deprecated), 6 (matching label, default policy table of
+     * §2.1) and 8 (longest matching prefix) decide; rule 4 (home addresses) and rule 7
+     * (temporary addresses) have nothing to choose between here (no Mobile IPv6, no RFC 8981
+     * addresses), and rule 5 (outgoing interface) neither: the stack has one interface. Null if
+     * there is no usable address.
      */
     public LocalAddress selectSource(long dstHi, long dstLo) {
         LocalAddress best = null;
         int dScope = Ipv6Address.scope(dstHi, dstLo);
+        int dLabel = policyLabel(dstHi, dstLo);
         for (int i = 0; i < addresses.size(); i++) {
             LocalAddress a = addresses.get(i);
             if (!a.usable()) {
@@ -246,9 +250,13 @@ public final class Ipv6 {
                 best = a;
                 continue;
             }
-            // Rule 1: prefer the same address.
+            // Rule 1: prefer the same address (whichever of the two it is).
+            if (best.hi == dstHi && best.lo == dstLo) {
+                continue;
+            }
             if (a.hi == dstHi && a.lo == dstLo) {
-                return a;
+                best = a;
+                continue;
             }
             // Rule 2: prefer appropriate scope.
             int sa = Ipv6Address.scope(a.hi, a.lo);
@@ -272,6 +280,15 @@ public final class Ipv6 {
                 }
                 continue;
             }
+            // Rule 6: prefer matching label.
+            boolean la = policyLabel(a.hi, a.lo) == dLabel;
+            boolean lb = policyLabel(best.hi, best.lo) == dLabel;
+            if (la != lb) {
+                if (la) {
+                    best = a;
+                }
+                continue;
+            }
             // Rule 8: longest matching prefix.
             if (Ipv6Address.commonPrefixLength(a.hi, a.lo, dstHi, dstLo)
                     > Ipv6Address.commonPrefixLength(best.hi, best.lo, dstHi, dstLo)) {
@@ -279,6 +296,43 @@ public final class Ipv6 {
             }
         }
         return best;
+    }
+
+    /**
+     * The label of RFC 6724 §2.1's default policy table (longest matching prefix): ::1/128 → 0,
+     * ::/0 → 1, 2002::/16 → 2, ::/96 → 3, ::ffff:0:0/96 → 4, 2001::/32 → 5, fec0::/10 → 11,
+     * 3ffe::/16 → 12, fc00::/7 → 13.
+     */
+    static int policyLabel(long hi, long lo) {
+        if (hi == 0) {
+            if (lo == 1) {
+                return 0;
+            }
+            if ((lo >>> 32) == 0xffffL) {
+                return 4;
+            }
+            if ((lo >>> 32) == 0) {
+                return 3;
+            }
+            return 1;
+        }
+        int top16 = (int) (hi >>> 48);
+        if (top16 == 0x2002) {
+            return 2;
+        }
+        if ((hi >>> 32) == 0x2001_0000L) {
+            return 5;
+        }
+        if ((top16 & 0xffc0) == 0xfec0) {
+            return 11;
+        }
+        if (top16 == 0x3ffe) {
+            return 12;
+        }
+        if ((top16 & 0xfe00) == 0xfc00) {
+            return 13;
+        }
+        return 1;
     }
 
     /** The link-local address in use, or null. */

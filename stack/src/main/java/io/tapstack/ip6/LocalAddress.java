@@ -89,6 +89,24 @@ public final class LocalAddress {
         this.dadProbesLeft = n;
     }
 
+    private int unsolicitedNaLeft;
+    private long naDue;
+
+    /** Unsolicited Neighbor Advertisements still to send for this address (RFC 4861 §7.2.6). */
+    public int unsolicitedNaLeft() {
+        return unsolicitedNaLeft;
+    }
+
+    /** When the next unsolicited advertisement is due (loop clock). */
+    public long naDue() {
+        return naDue;
+    }
+
+    public void setUnsolicitedNa(int left, long due) {
+        this.unsolicitedNaLeft = left;
+        this.naDue = due;
+    }
+
     /** Usable as a source and accepted as a destination. */
     public boolean usable() {
         return state == State.PREFERRED || state == State.DEPRECATED;

@@ -53,6 +53,8 @@ public final class Ndp {
     static final int MLD_CHANGE_TO_INCLUDE = 3;
     static final int MLD_CHANGE_TO_EXCLUDE = 4;
     private static final long INFINITE = Long.MAX_VALUE;
+    /** RFC 4861 §10: MAX_NEIGHBOR_ADVERTISEMENT transmissions. */
+    static final int MAX_NEIGHBOR_ADVERTISEMENT = 3;
 
     /** One neighbour cache entry. */
     public final class Neighbor {
@@ -271,6 +273,12 @@ public final class Ndp {
         if (a.state() == LocalAddress.State.DUPLICATE) {
             return;
         }
+        if (a.unsolicitedNaLeft() > 0 && now - a.naDue() >= 0) {
+            a.setUnsolicitedNa(a.unsolicitedNaLeft() - 1, now + retrans);
+            if (a.usable()) {
+                sendUnsolicitedNa(a);
+            }
+        }
         // RFC 4862 §5.5.4: lifetimes.
         if (now - a.validUntil() >= 0 && a.validUntil() != INFINITE) {
             counters.inc(NdpCounter.ADDRESS_EXPIRED);
@@ -288,12 +296,23 @@ public final class Ndp {
         counters.inc(NdpCounter.DAD_SUCCEEDED);
         boolean deprecated = a.preferredUntil() != INFINITE && now - a.preferredUntil() >= 0;
         a.setState(deprecated ? LocalAddress.State.DEPRECATED : LocalAddress.State.PREFERRED);
+        // RFC 4861 §7.2.6: the address changed hands (it is new here, or this host came back with
+        // another link-layer address): announce it with unsolicited NAs to all-nodes, Override set,
+        // Solicited clear, up to MAX_NEIGHBOR_ADVERTISEMENT of them at least RetransTimer apart, so
+        // that neighbours holding a stale entry for it update it at once.
+        sendUnsolicitedNa(a);
+        a.setUnsolicitedNa(MAX_NEIGHBOR_ADVERTISEMENT - 1, now + retrans);
         scheduleLifetime(a);
         if (a.isLinkLocal()) {
             // RFC 4861 §6.3.7: solicit routers once a link-local source is available. RFC 3810
             // §5.2.13 (and Linux): repeat the reports now that they can come from it.
             startRouterSolicitation();
             reportAll(MLD_CHANGE_TO_EXCLUDE);
+            for (long[] g : ip().groups()) {
+                if (reportable(g[0], g[1])) {
+                    stateChange(MLD_CHANGE_TO_EXCLUDE, g[0], g[1], false); // §6.1: and Robustness − 1 times more
+                }
+            }
         }
     }
 
@@ -301,6 +320,9 @@ public final class Ndp {
         long next = a.validUntil();
         if (a.state() == LocalAddress.State.PREFERRED) {
             next = Math.min(next, a.preferredUntil());
+        }
+        if (a.unsolicitedNaLeft() > 0) {
+            next = Math.min(next, a.naDue());
         }
         if (next != INFINITE) {
             ctx.timers().schedule(a.timer, next);
@@ -360,6 +382,16 @@ public final class Ndp {
      * (RFC 4943: a host does not assume that a destination is on-link).
      */
     public boolean route(long dstHi, long dstLo) {
+        long[] redirected = redirects.get(dstHi, dstLo);
+        if (redirected != null) {
+            if (ctx.now() - redirected[2] < 0) {
+                // RFC 4861 §8.3: the destination cache entry a Redirect made
+                routeHi = redirected[0];
+                routeLo = redirected[1];
+                return true;
+            }
+            redirects.remove(dstHi, dstLo);
+        }
         if (onLink(dstHi, dstLo)) {
             routeHi = dstHi;
             routeLo = dstLo;
@@ -674,8 +706,71 @@ public final class Ndp {
                 // §6.2.6: only routers answer; a host ignores RSs.
                 counters.inc(NdpCounter.RS_IGNORED);
             }
-            default -> counters.inc(NdpCounter.REDIRECT_IGNORED);
+            default -> redirect(b, off, meta);
         }
+    }
+
+    /** Destinations redirected by their first-hop router: value {target hi, target lo, expiry} (RFC 4861 §8.3). */
+    private AddrMap<long[]> redirects = new AddrMap<>(MAX_REDIRECTS);
+    /** Bound on the redirect entries of the destination cache; when full the table starts again. */
+    static final int MAX_REDIRECTS = 64;
+
+    /**
+     * RFC 4861 §8.1 validation (beyond hop limit, code and length) and §8.3 processing of a
+     * Redirect: the source must be link-local and the current first-hop router for the
+     * destination; the destination not multicast; the target link-local (a better router) or
+     * the destination itself (it is on-link). The destination then goes to the target (kept as
+     * long as a path MTU is, {@code pmtuAgingNanos}); a Target Link-Layer Address option
+     * updates the target's neighbour entry, and a target that is not the destination is a router.
+     */
+    private void redirect(ByteBuffer b, int off, IpMeta meta) {
+        long tHi = b.getLong(off + 8);
+        long tLo = b.getLong(off + 16);
+        long dHi = b.getLong(off + 24);
+        long dLo = b.getLong(off + 32);
+        if (!Ipv6Address.isLinkLocal(meta.srcHi)) {
+            counters.inc(NdpCounter.DROP_BAD_SOURCE);
+            return;
+        }
+        if (Ipv6Address.isMulticast(dHi)) {
+            counters.inc(NdpCounter.DROP_BAD_DESTINATION);
+            return;
+        }
+        boolean onLink = tHi == dHi && tLo == dLo;
+        if (!onLink && !Ipv6Address.isLinkLocal(tHi) || Ipv6Address.isMulticast(tHi)) {
+            counters.inc(NdpCounter.DROP_BAD_TARGET);
+            return;
+        }
+        if (!route(dHi, dLo) || routeHi != meta.srcHi || routeLo != meta.srcLo) {
+            // §8.1: "the IP source address of the Redirect is the same as the current first-hop router"
+            counters.inc(NdpCounter.REDIRECT_IGNORED);
+            return;
+        }
+        int tlla = opts.find(NdpOptions.TARGET_LLA);
+        if (tlla >= 0) {
+            if (opts.optionLengthAt(tlla) != NdpOptions.LLA_OPTION_LEN) {
+                counters.inc(NdpCounter.DROP_BAD_OPTION);
+                return;
+            }
+            learn(tHi, tLo, NdpOptions.lla(b, tlla), !onLink);
+        } else if (!onLink) {
+            Neighbor n = cache.get(tHi, tLo);
+            if (n != null) {
+                n.router = true;
+            }
+        }
+        long[] e = redirects.get(dHi, dLo);
+        if (e == null) {
+            e = new long[3];
+            if (!redirects.put(dHi, dLo, e)) {
+                redirects = new AddrMap<>(MAX_REDIRECTS);
+                redirects.put(dHi, dLo, e);
+            }
+        }
+        e[0] = tHi;
+        e[1] = tLo;
+        e[2] = ctx.now() + config.pmtuAgingNanos;
+        counters.inc(NdpCounter.REDIRECT_ACCEPTED);
     }
 
     /** RFC 4861 §7.1.1 validation (rest) and §7.2.3/§7.2.4 processing; RFC 4862 §5.4.3 for DAD. */
@@ -1016,16 +1111,106 @@ public final class Ndp {
 
     // ---- MLDv2 (RFC 3810) ----
 
+    /** RFC 3810 §9.1: the Robustness Variable (default 2): a state change is reported this many times. */
+    static final int MLD_ROBUSTNESS = 2;
+    /** RFC 3810 §9.11: Unsolicited Report Interval, 1 second. */
+    static final long MLD_UNSOLICITED_REPORT_INTERVAL = 1_000_000_000L;
+
+    /** State-change records still to be retransmitted: {hi, lo, record type, retransmissions left} (§6.1). */
+    private final List<long[]> mldChanges = new ArrayList<>();
+    private final Timer mldChangeTimer = new Timer(this::onMldChangeTimer);
+    /** §6.2: the interface timer of a pending answer to a General Query. */
+    private final Timer mldQueryTimer = new Timer(this::onMldQueryTimer);
+    /** §6.2: groups with a pending answer to a Multicast Address Specific Query: {hi, lo}. */
+    private final List<long[]> mldQueried = new ArrayList<>();
+    private final Timer mldGroupTimer = new Timer(this::onMldGroupTimer);
+
     /** Joins a group and reports it (RFC 3810 §6.1). */
     public void joinGroup(long hi, long lo) {
         if (ip().join(hi, lo) && reportable(hi, lo)) {
-            sendMldReport(MLD_CHANGE_TO_EXCLUDE, new long[] {hi}, new long[] {lo}, 1);
+            stateChange(MLD_CHANGE_TO_EXCLUDE, hi, lo, true);
         }
     }
 
     public void leaveGroup(long hi, long lo) {
         if (ip().leave(hi, lo) && reportable(hi, lo)) {
-            sendMldReport(MLD_CHANGE_TO_INCLUDE, new long[] {hi}, new long[] {lo}, 1);
+            stateChange(MLD_CHANGE_TO_INCLUDE, hi, lo, true);
+        }
+    }
+
+    /**
+     * RFC 3810 §6.1: a State Change Report goes out at once, and [Robustness Variable] − 1 more
+     * times at intervals chosen at random from (0, [Unsolicited Report Interval]); a newer change
+     * of the same group replaces the pending one (§6.1: the new record is the one retransmitted).
+     */
+    private void stateChange(int type, long hi, long lo, boolean sendNow) {
+        if (sendNow) {
+            sendMldReport(type, new long[] {hi}, new long[] {lo}, 1);
+        }
+        mldChanges.removeIf(r -> r[0] == hi && r[1] == lo);
+        if (MLD_ROBUSTNESS > 1 && mldChanges.size() < 256) {
+            mldChanges.add(new long[] {hi, lo, type, MLD_ROBUSTNESS - 1});
+            if (!mldChangeTimer.isScheduled()) {
+                ctx.timers().schedule(mldChangeTimer, ctx.now() + randomDelay(MLD_UNSOLICITED_REPORT_INTERVAL));
+            }
+        }
+    }
+
+    /** A delay chosen at random from (0, max] (at least 1 ns, so it is never "now"). */
+    private long randomDelay(long max) {
+        return 1 + (long) (ctx.random().nextDouble() * Math.max(0, max - 1));
+    }
+
+    private void onMldChangeTimer(long now) {
+        // one report with every pending record of the same type, types in turn
+        for (int type : new int[] {MLD_CHANGE_TO_EXCLUDE, MLD_CHANGE_TO_INCLUDE}) {
+            int n = 0;
+            for (long[] r : mldChanges) {
+                if (r[2] == type) {
+                    n++;
+                }
+            }
+            if (n == 0) {
+                continue;
+            }
+            long[] his = new long[n];
+            long[] los = new long[n];
+            int k = 0;
+            for (long[] r : mldChanges) {
+                if (r[2] == type) {
+                    his[k] = r[0];
+                    los[k] = r[1];
+                    k++;
+                    r[3]--;
+                }
+            }
+            counters.inc(NdpCounter.TX_MLD_RETRANSMIT);
+            sendMldReport(type, his, los, n);
+        }
+        mldChanges.removeIf(r -> r[3] <= 0);
+        if (!mldChanges.isEmpty()) {
+            ctx.timers().schedule(mldChangeTimer, now + randomDelay(MLD_UNSOLICITED_REPORT_INTERVAL));
+        }
+    }
+
+    private void onMldQueryTimer(long now) {
+        reportAll(MLD_MODE_IS_EXCLUDE);
+    }
+
+    private void onMldGroupTimer(long now) {
+        int n = 0;
+        long[] his = new long[mldQueried.size()];
+        long[] los = new long[mldQueried.size()];
+        for (long[] g : mldQueried) {
+            if (ip().isMember(g[0], g[1])) {
+                his[n] = g[0];
+                los[n] = g[1];
+                n++;
+            }
+        }
+        mldQueried.clear();
+        if (n > 0) {
+            sendMldReport(MLD_MODE_IS_EXCLUDE, his, los, n);
         }
     }
 
@@ -1052,14 +1237,59 @@ public final class Ndp {
         }
     }
 
-    /** RFC 3810 §6.2: answer a query with the current state of our groups. */
+    /**
+     * RFC 3810 §6.2: a query is answered after a delay chosen at random from [0, Maximum Response
+     * Delay], not at once (so that the hosts of a link do not all answer together): a General
+     * Query sets the interface timer unless an earlier answer is already pending; a Multicast
+     * Address Specific Query for a group we are in schedules an answer for that group unless the
+     * interface timer fires first. MLDv1 queries (24 bytes) carry the delay in milliseconds.
+     */
     private void mldQuery(PacketBuf p, IpMeta meta, Icmpv6 view) {
         // §5.1.14 / §6.2: link-local source, hop limit 1 (RFC 3810 §5: with Router Alert).
         if (!Ipv6Address.isLinkLocal(meta.srcHi) || meta.ttl != 1 || view.length() < 24) {
             counters.inc(NdpCounter.DROP_BAD_SOURCE);
             return;
         }
-        reportAll(MLD_MODE_IS_EXCLUDE);
+        ByteBuffer b = p.buf();
+        int m = view.offset();
+        int code = b.getShort(m + 4) & 0xffff;
+        long maxDelayMs = view.length() >= 28 ? maxResponseDelayMs(code) : code;
+        long delay = randomDelay(maxDelayMs * 1_000_000L);
+        long due = ctx.now() + delay;
+        long gHi = b.getLong(m + 8);
+        long gLo = b.getLong(m + 16);
+        if (gHi == 0 && gLo == 0) {
+            if (!mldQueryTimer.isScheduled() || mldQueryTimer.deadline() - due > 0) {
+                ctx.timers().schedule(mldQueryTimer, due);
+            }
+            return;
+        }
+        if (!ip().isMember(gHi, gLo) || !reportable(gHi, gLo)) {
+            return;
+        }
+        if (mldQueryTimer.isScheduled() && mldQueryTimer.deadline() - due <= 0) {
+            return; // §6.2 rule 2: the pending general answer comes first and covers it
+        }
+        boolean known = false;
+        for (long[] g : mldQueried) {
+            known |= g[0] == gHi && g[1] == gLo;
+        }
+        if (!known && mldQueried.size() < 256) {
+            mldQueried.add(new long[] {gHi, gLo});
+        }
+        if (!mldGroupTimer.isScheduled() || mldGroupTimer.deadline() - due > 0) {
+            ctx.timers().schedule(mldGroupTimer, due);
+        }
+    }
+
+    /** RFC 3810 §5.1.3: Maximum Response Code → milliseconds (exponential form from 32768 up). */
+    static long maxResponseDelayMs(int code) {
+        if (code < 32768) {
+            return code;
+        }
+        int exp = (code >>> 12) & 0x7;
+        int mant = code & 0xfff;
+        return (long) (mant | 0x1000) << (exp + 3);
     }
 
     /**
@@ -1122,6 +1352,11 @@ public final class Ndp {
         }
         counters.inc(NdpCounter.TX_NS);
         finishAndSend(p, at, len, sHi, sLo, dHi, dLo, unicastMac);
+    }
+
+    private void sendUnsolicitedNa(LocalAddress a) {
+        counters.inc(NdpCounter.TX_UNSOLICITED_NA);
+        sendNa(a.hi(), a.lo(), Ipv6Address.ALL_NODES_HI, Ipv6Address.ALL_NODES_LO, false, -1);
     }
 
     /** NA (RFC 4861 §4.4, §7.2.4): R=0 (a host), S as given, O=1, with our TLLA. */

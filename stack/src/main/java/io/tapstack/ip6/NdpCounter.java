@@ -10,5 +10,11 @@ public enum NdpCounter {
     LEARNED, UPDATED, CONFIRMED, RESOLUTION_FAILED, DROP_CACHE_FULL, DROP_PENDING_FULL, DROP_PENDING_FAILED,
     DAD_STARTED, DAD_SUCCEEDED, DAD_DUPLICATE, ADDRESS_CONFLICT, ADDRESS_EXPIRED, ADDRESS_DEPRECATED,
     SLAAC_ADDRESSES, SLAAC_IGNORED, ROUTERS_ADDED, ROUTERS_REMOVED, PREFIXES_ADDED, PREFIXES_REMOVED,
-    MTU_UPDATED, DROP_NO_BUFFER
+    MTU_UPDATED, DROP_NO_BUFFER,
+    /** Unsolicited Neighbor Advertisements for an address that became usable (RFC 4861 §7.2.6). */
+    TX_UNSOLICITED_NA,
+    /** MLDv2 State Change Reports sent again, Robustness Variable − 1 times (RFC 3810 §6.1). */
+    TX_MLD_RETRANSMIT,
+    /** Redirects accepted into the destination cache (RFC 4861 §8.3). */
+    REDIRECT_ACCEPTED
 }

@@ -167,6 +167,11 @@ public final class Ipv6Header {
                 }
                 nh = b.get(at) & 0xff;
                 at += ((b.get(at + 1) & 0xff) + 1) * 8;
+                if (at > end) {
+                    // an extension header longer than the packet (found by WireFuzzTarget.ipv6): no
+                    // upper layer, rather than an offset past the end
+                    return -1;
+                }
             } else {
                 return -1;
             }

@@ -128,13 +128,9 @@ public final class ControlServer implements AutoCloseable {
             if (line == null) {
                 return;
             }
-            String cmd = line.strip();
-            String args = "";
-            int sp = cmd.indexOf(' ');
-            if (sp > 0) {
-                args = cmd.substring(sp + 1).strip();
-                cmd = cmd.substring(0, sp);
-            }
+            Request req = Request.parse(line);
+            String cmd = req.command();
+            String args = req.args();
             Handler h = handlers.get(cmd);
             if (h == null) {
                 out.write(("error: unknown request '" + cmd + "'\n").getBytes(StandardCharsets.UTF_8));
@@ -152,8 +148,29 @@ public final class ControlServer implements AutoCloseable {
         }
     }
 
-    private static String readLine(SocketChannel c) throws IOException {
-        ByteBuffer b = ByteBuffer.allocate(4096);
+    /** A request line split into its command word and the rest. */
+    record Request(String command, String args) {
+        static Request parse(String line) {
+            String cmd = line.strip();
+            String args = "";
+            int sp = cmd.indexOf(' ');
+            if (sp > 0) {
+                args = cmd.substring(sp + 1).strip();
+                cmd = cmd.substring(0, sp);
+            }
+            return new Request(cmd, args);
+        }
+    }
+
+    /** The largest capture snaplen (tcpdump's MAXIMUM_SNAPLEN). */
+    static final int MAX_SNAPLEN = 262144;
+
+    /** The longest request line read; a longer one is cut there. */
+    static final int MAX_LINE = 4096;
+
+    /** Reads one request line (without its newline), at most {@link #MAX_LINE} bytes; null if the peer sent nothing. */
+    static String readLine(java.nio.channels.ReadableByteChannel c) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(MAX_LINE);
         while (b.hasRemaining()) {
             if (c.read(b) < 0) {
                 break;
@@ -192,21 +209,12 @@ public final class ControlServer implements AutoCloseable {
      * client until it hangs up, COUNT frames were written (0 = no limit), or the host stops.
      */
     private void capture(String args, OutputStream out, SocketChannel client) throws Exception {
-        String[] a = args.split(" ", 4);
-        if (a.length < 3) {
-            throw new IllegalArgumentException("usage: capture SNAPLEN pcap|pcapng[:micro|:nano] COUNT [FILTER]");
-        }
-        int snaplen = Integer.parseInt(a[0]);
-        // FORMAT is pcap or pcapng, optionally with ":micro" or ":nano" (the default)
-        String[] fmt = a[1].split(":", 2);
-        boolean ng = fmt[0].equals("pcapng");
-        if (!ng && !fmt[0].equals("pcap") || fmt.length > 1 && !fmt[1].equals("micro") && !fmt[1].equals("nano")) {
-            throw new IllegalArgumentException("format must be pcap or pcapng, optionally :micro or :nano");
-        }
-        io.tapstack.capture.TimestampResolution res = fmt.length > 1 && fmt[1].equals("micro")
-                ? io.tapstack.capture.TimestampResolution.MICROSECONDS : io.tapstack.capture.TimestampResolution.NANOSECONDS;
-        long count = Long.parseLong(a[2]);
-        String filter = a.length > 3 ? a[3] : "";
+        CaptureRequest r = CaptureRequest.parse(args);
+        int snaplen = r.snaplen();
+        boolean ng = r.pcapng();
+        io.tapstack.capture.TimestampResolution res = r.resolution();
+        long count = r.count();
+        String filter = r.filter();
         io.tapstack.capture.BpfProgram prog;
         try {
             prog = filter.isBlank() ? null : io.tapstack.capture.FilterCompiler.compile(filter, snaplen, 0, true);
@@ -256,6 +264,39 @@ public final class ControlServer implements AutoCloseable {
             } catch (IOException ignored) {
                 // the client went away
             }
+        }
+    }
+
+    /**
+     * The arguments of {@code capture SNAPLEN pcap|pcapng[:micro|:nano] COUNT [FILTER]}, checked: a
+     * malformed request is refused with IllegalArgumentException (the client gets "error: ...").
+     */
+    record CaptureRequest(int snaplen, boolean pcapng, io.tapstack.capture.TimestampResolution resolution, long count,
+                          String filter) {
+        static CaptureRequest parse(String args) {
+            String[] a = args.split(" ", 4);
+            if (a.length < 3) {
+                throw new IllegalArgumentException("usage: capture SNAPLEN pcap|pcapng[:micro|:nano] COUNT [FILTER]");
+            }
+            int snaplen = Integer.parseInt(a[0]);
+            if (snaplen <= 0 || snaplen > MAX_SNAPLEN) {
+                // found by ControlProtocolFuzzTarget: `tapstack capture -s` checks this, but the socket took any
+                // value from any client (above 262144 libpcap refuses the file; 0 or less failed only in the writer)
+                throw new IllegalArgumentException("snaplen must be 1.." + MAX_SNAPLEN);
+            }
+            // FORMAT is pcap or pcapng, optionally with ":micro" or ":nano" (the default)
+            String[] fmt = a[1].split(":", 2);
+            boolean ng = fmt[0].equals("pcapng");
+            if (!ng && !fmt[0].equals("pcap") || fmt.length > 1 && !fmt[1].equals("micro") && !fmt[1].equals("nano")) {
+                throw new IllegalArgumentException("format must be pcap or pcapng, optionally :micro or :nano");
+            }
+            io.tapstack.capture.TimestampResolution res = fmt.length > 1 && fmt[1].equals("micro")
+                    ? io.tapstack.capture.TimestampResolution.MICROSECONDS : io.tapstack.capture.TimestampResolution.NANOSECONDS;
+            long count = Long.parseLong(a[2]);
+            if (count < 0) {
+                throw new IllegalArgumentException("COUNT must be 0 (no limit) or more");
+            }
+            return new CaptureRequest(snaplen, ng, res, count, a.length > 3 ? a[3] : "");
         }
     }
 
