@@ -38,18 +38,17 @@ public final class EventLoop implements AutoCloseable {
     private final IdlePolicy idle;
     private long passes;
 
-    /** A loop with the default idle policy ({@link IdlePolicy#hybrid()}). */
+    /** A loop that sleeps whenever it is idle ({@code IdlePolicy.spinOnly(0)}). */
     public EventLoop(NetStack stack, String name) {
-        this(stack, name, IdlePolicy.hybrid());
+        this(stack, name, IdlePolicy.spinOnly(0));
     }
 
     /**
      * @param busyPollNanos how long to spin (re-polling without sleeping) after the last work
-     *     before blocking in the kernel, with predicted windows as in {@link IdlePolicy#hybrid()};
-     *     0 for the default
+     *     before blocking in the kernel (0 = never spin)
      */
     public EventLoop(NetStack stack, String name, long busyPollNanos) {
-        this(stack, name, busyPollNanos > 0 ? new IdlePolicy(busyPollNanos, 1_000_000) : IdlePolicy.hybrid());
+        this(stack, name, IdlePolicy.spinOnly(busyPollNanos));
     }
 
     public EventLoop(NetStack stack, String name, IdlePolicy idle) {

@@ -66,12 +66,13 @@ public final class HostOptions {
     int queues;
 
     @Option(names = "--busy-poll", paramLabel = "MICROS",
-            description = "Spin this long after the last packet before sleeping (latency for CPU; default 20 with --idle hybrid).")
+            description = "Spin this long after the last packet before sleeping (latency for CPU; default 0, 20 with --idle hybrid).")
     long busyPollMicros;
 
-    @Option(names = "--idle", paramLabel = "POLICY", defaultValue = "hybrid",
-            description = "When the loop has nothing to do: hybrid (spin briefly after work and across the window where "
-                    + "a regular arrival is next due, else sleep) or sleep (always sleep in the kernel) (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--idle", paramLabel = "POLICY", defaultValue = "sleep",
+            description = "When the loop has nothing to do: sleep (in the kernel until a frame, a wake-up or a timer) or "
+                    + "hybrid (experimental: spin briefly after work and across the window where a regular arrival is "
+                    + "next due) (default: ${DEFAULT-VALUE}).")
     String idlePolicy;
 
     @Option(names = "--fault-rx-loss", paramLabel = "PCT", description = "Drop this %% of received frames (the stack's faulty link).")
