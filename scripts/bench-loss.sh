@@ -75,16 +75,13 @@ BYTES=$((SIZE * 1048576))
 TMO=$((30 + SIZE * 4)) # a bound on one transfer, generous at 10 % loss
 
 ns_create "$NT" tap0 10.0.0.1/24
-ip netns add "$NA"; ip netns add "$NB"
-ip -n "$NA" link set lo up; ip -n "$NB" link set lo up
-ip -n "$NA" link add veth0 type veth peer name veth1 netns "$NB"
-ip -n "$NA" addr add 10.1.0.1/24 dev veth0; ip -n "$NB" addr add 10.1.0.2/24 dev veth1
+veth_create "$NA" "$NB"
 if [ "$FRAMES" = 0 ]; then
   # one wire segment per skb on the veth, as tapstack without offloads sends and receives
   ip -n "$NA" link set dev veth0 gso_max_segs 1
   ip -n "$NB" link set dev veth1 gso_max_segs 1
 fi
-ip -n "$NA" link set veth0 up; ip -n "$NB" link set veth1 up
+veth_up "$NA" "$NB"
 
 # netdev ingress drop chains (rate set per loss level), with counters to cross-check
 nft_table() { # NS DEV SADDR

@@ -59,11 +59,8 @@ printf 'Hello, world!\n' > "$WORK/www/hello.txt"
 
 ns_create "$NT" tap0 10.0.0.1/24
 ns_create "$NH" tap0 10.0.0.1/24
-ip netns add "$NA"; ip netns add "$NB"
-ip -n "$NA" link set lo up; ip -n "$NB" link set lo up
-ip -n "$NA" link add veth0 type veth peer name veth1 netns "$NB"
-ip -n "$NA" addr add 10.1.0.1/24 dev veth0; ip -n "$NB" addr add 10.1.0.2/24 dev veth1
-ip -n "$NA" link set veth0 up; ip -n "$NB" link set veth1 up
+veth_create "$NA" "$NB"
+veth_up "$NA" "$NB"
 
 JVM=(java -Xms1g -Xmx1g)
 ip netns exec "$NT" taskset -c 0 "${JVM[@]}" -jar "$BENCH_JAR" netty-http --transport tapstack --tap tap0 \

@@ -37,3 +37,18 @@ wait_for_line() {
   done
   return 1
 }
+
+# veth_create NA NB: two namespaces joined by a veth, veth0 in NA (10.1.0.1/24) and veth1 in NB
+# (10.1.0.2/24), both down (set link options, then veth_up); ns_cleanup removes each namespace.
+veth_create() {
+  local na=$1 nb=$2
+  ip netns add "$na"; ip netns add "$nb"
+  ip -n "$na" link set lo up; ip -n "$nb" link set lo up
+  ip -n "$na" link add veth0 type veth peer name veth1 netns "$nb"
+  ip -n "$na" addr add 10.1.0.1/24 dev veth0; ip -n "$nb" addr add 10.1.0.2/24 dev veth1
+}
+
+# veth_up NA NB: brings up the pair veth_create made
+veth_up() {
+  ip -n "$1" link set veth0 up; ip -n "$2" link set veth1 up
+}
