@@ -3,15 +3,21 @@ package io.tapstack.link;
 import io.tapstack.buffer.PacketBuf;
 import io.tapstack.buffer.PacketPool;
 import io.tapstack.loop.Clock;
+import io.tapstack.wire.Checksum;
+import io.tapstack.wire.Ecn;
+import io.tapstack.wire.EthernetFrame;
+import io.tapstack.wire.Ipv4Header;
+import io.tapstack.wire.Ipv6Header;
 import io.tapstack.wire.MacAddress;
 
+import java.nio.ByteBuffer;
 import java.util.PriorityQueue;
 import java.util.SplittableRandom;
 
 /**
  * Middleware that makes any link unreliable, in each direction independently: seeded loss,
- * duplication, reordering (by extra delay), corruption (one flipped bit), fixed delay and a
- * rate limit. Like smoltcp's {@code FaultInjector}. Deterministic for a seed and a clock.
+ * duplication, reordering (by extra delay), corruption (one flipped bit), CE marks on
+ * ECN-capable packets, fixed delay and a rate limit. Like smoltcp's {@code FaultInjector}. Deterministic for a seed and a clock.
  *
  * <p>Faults on receive model loss of what the peer sends; faults on transmit model loss of
  * what we send. Dropped frames are counted, so a test can prove that loss happened.
@@ -24,6 +30,8 @@ public final class FaultyLink implements Link {
         public double reorder;
         public double corrupt;
         public long delayNanos;
+        /** Probability that an ECN-capable (ECT) IP packet is marked Congestion Experienced instead (RFC 3168 §5). */
+        public double ce;
         public long reorderDelayNanos = 5_000_000L;
         /** Bytes per second, 0 = unlimited. */
         public long rateBytesPerSecond;
@@ -48,6 +56,11 @@ public final class FaultyLink implements Link {
             return this;
         }
 
+        public Faults ce(double p) {
+            ce = p;
+            return this;
+        }
+
         public Faults delay(long nanos) {
             delayNanos = nanos;
             return this;
@@ -59,7 +72,8 @@ public final class FaultyLink implements Link {
         }
 
         boolean any() {
-            return loss > 0 || duplicate > 0 || reorder > 0 || corrupt > 0 || delayNanos > 0 || rateBytesPerSecond > 0;
+            return loss > 0 || duplicate > 0 || reorder > 0 || corrupt > 0 || delayNanos > 0 || rateBytesPerSecond > 0
+                    || ce > 0;
         }
     }
 
@@ -82,6 +96,7 @@ public final class FaultyLink implements Link {
     private long duplicated;
     private long corrupted;
     private long reordered;
+    private long ceMarked;
     private final long seed;
 
     public FaultyLink(Link inner, Clock clock, long seed) {
@@ -113,6 +128,11 @@ public final class FaultyLink implements Link {
 
     public long reordered() {
         return reordered;
+    }
+
+    /** ECN-capable packets marked CE, both directions (an AQM router's marking, RFC 3168 §5). */
+    public long ceMarked() {
+        return ceMarked;
     }
 
     @Override
@@ -179,6 +199,9 @@ public final class FaultyLink implements Link {
                 p.release();
                 continue;
             }
+            if (rx.ce > 0) {
+                maybeMarkCe(rx, p);
+            }
             if (rx.corrupt > 0 && rnd.nextDouble() < rx.corrupt) {
                 flipBit(p);
             }
@@ -223,6 +246,39 @@ public final class FaultyLink implements Link {
         return due;
     }
 
+    /**
+     * RFC 3168 §5: a router that would drop an ECT packet may set CE instead. IPv4 (header
+     * checksum recomputed) or IPv6 (traffic class) behind the Ethernet header and the virtio-net
+     * header when the link has one; other frames and Not-ECT packets are left alone.
+     */
+    private void maybeMarkCe(Faults f, PacketBuf p) {
+        ByteBuffer b = p.buf();
+        int eth = p.start() + (inner.vnetHeader() ? VnetHeader.LENGTH : 0);
+        int ip = eth + EthernetFrame.HEADER_LEN;
+        if (p.end() < ip + Ipv6Header.LENGTH) {
+            return;
+        }
+        int type = b.getShort(eth + EthernetFrame.TYPE) & 0xffff;
+        if (type == EthernetFrame.TYPE_IPV4 && (b.get(ip) & 0xf0) == 0x40) {
+            int ihl = (b.get(ip) & 0x0f) * 4;
+            int tos = b.get(ip + 1) & 0xff;
+            if (ihl < Ipv4Header.MIN_LENGTH || p.end() < ip + ihl || !Ecn.isEct(tos) || rnd.nextDouble() >= f.ce) {
+                return;
+            }
+            b.put(ip + 1, (byte) (tos | Ecn.CE));
+            b.putShort(ip + Ipv4Header.CHECKSUM, (short) 0);
+            b.putShort(ip + Ipv4Header.CHECKSUM, (short) Checksum.compute(b, ip, ihl));
+            ceMarked++;
+        } else if (type == EthernetFrame.TYPE_IPV6 && (b.get(ip) & 0xf0) == 0x60) {
+            int w = b.getInt(ip);
+            if (!Ecn.isEct(w >>> 20) || rnd.nextDouble() >= f.ce) {
+                return;
+            }
+            b.putInt(ip, w | (Ecn.CE << 20));
+            ceMarked++;
+        }
+    }
+
     private void flipBit(PacketBuf p) {
         if (p.length() == 0) {
             return;
@@ -243,6 +299,9 @@ public final class FaultyLink implements Link {
             txDropped++;
             frame.release();
             return true;
+        }
+        if (tx.ce > 0) {
+            maybeMarkCe(tx, frame);
         }
         if (tx.corrupt > 0 && rnd.nextDouble() < tx.corrupt) {
             flipBit(frame);

@@ -16,6 +16,8 @@ final class Segment {
     int dataOff;
     int dataLen;
     int ttl;
+    /** The ECN field of the IP header (RFC 3168 §5): the low two bits of the TOS / traffic class. */
+    int ecn;
     final TcpOptions opts = new TcpOptions();
 
     boolean syn() {
@@ -32,6 +34,14 @@ final class Segment {
 
     boolean hasAck() {
         return (flags & TcpHeader.ACK_FLAG) != 0;
+    }
+
+    boolean ece() {
+        return (flags & TcpHeader.ECE) != 0;
+    }
+
+    boolean cwr() {
+        return (flags & TcpHeader.CWR) != 0;
     }
 
     /** SEG.LEN: data plus one for each of SYN and FIN (RFC 9293 §3.4). */

@@ -2,10 +2,13 @@ package io.tapstack.tcp;
 
 import io.tapstack.link.VnetHeader;
 import io.tapstack.buffer.PacketBuf;
+import io.tapstack.wire.Ecn;
 import io.tapstack.wire.TcpHeader;
 import io.tapstack.wire.TcpOptions;
 
 import java.nio.ByteBuffer;
+
+import static io.tapstack.wire.SeqNum.lt;
 
 /**
  * Builds and sends the segments of one connection (FreeBSD's tcp_output.c tail, gVisor's
@@ -16,6 +19,9 @@ import java.nio.ByteBuffer;
  * Every segment is one pooled {@link PacketBuf}; nothing else allocates.
  */
 final class SegmentWriter {
+    /** A flag beside the header's for {@link #sendSegment}: never ECN-capable (a window probe, RFC 3168 §6.1.6). */
+    static final int NOT_ECT = 0x1000;
+
     private final TcpConnection c;
     private final Tcp tcp;
 
@@ -32,6 +38,12 @@ final class SegmentWriter {
     /** SYN (active) or SYN,ACK (passive/simultaneous) with the options we offer or accept. */
     void sendSyn(boolean withAck) {
         int flags = TcpHeader.SYN | (withAck ? TcpHeader.ACK_FLAG : 0);
+        // RFC 3168 §6.1.1: an ECN-setup SYN carries ECE and CWR, an ECN-setup SYN-ACK ECE alone
+        if (!withAck && c.offerEcn) {
+            flags |= TcpHeader.ECE | TcpHeader.CWR;
+        } else if (withAck && c.ecnOk) {
+            flags |= TcpHeader.ECE;
+        }
         sendSegment(c.snd.iss, flags, 0, 0);
     }
 
@@ -40,6 +52,24 @@ final class SegmentWriter {
         TcpReceiver rcv = c.rcv;
         TcpSender snd = c.snd;
         boolean syn = (flags & TcpHeader.SYN) != 0;
+        int tos = Ecn.NOT_ECT;
+        if (c.ecnOk && !syn) {
+            if (rcv.eceEcho) {
+                flags |= TcpHeader.ECE; // RFC 3168 §6.1.3: until the peer's CWR
+                tcp.counters.inc(TcpCounter.ECE_SENT);
+            }
+            // RFC 3168 §6.1.4–§6.1.6: ECT(0) on new data only; never on pure ACKs, retransmissions
+            // or window probes (and SYNs, §6.1.1). The first new data after a reduction has CWR.
+            if (len > 0 && !lt(seq, snd.max) && (flags & NOT_ECT) == 0) {
+                tos = Ecn.ECT_0;
+                if (snd.cwrPending) {
+                    snd.cwrPending = false;
+                    flags |= TcpHeader.CWR;
+                    tcp.counters.inc(TcpCounter.CWR_SENT);
+                }
+            }
+        }
+        flags &= 0xff;
         PacketBuf p = tcp.allocate(TcpHeader.MAX_LENGTH + len);
         if (p == null) {
             tcp.counters.inc(TcpCounter.DROP_NO_BUFFER);
@@ -101,7 +131,7 @@ final class SegmentWriter {
             // RFC 8985 §6.1: the transmit time of every data segment (new or retransmitted)
             c.log.onSend(seq, seq + len + ((flags & TcpHeader.FIN) != 0 ? 1 : 0), now);
         }
-        tcp.output(p, c.localHi, c.localLo, c.remoteHi, c.remoteLo);
+        tcp.output(p, c.localHi, c.localLo, c.remoteHi, c.remoteLo, tos);
         return true;
     }
 }

@@ -11,6 +11,7 @@ import io.tapstack.socket.TcpException;
 import io.tapstack.socket.Unreachable;
 import io.tapstack.stats.Counters;
 import io.tapstack.wire.IpAddr;
+import io.tapstack.wire.Ecn;
 import io.tapstack.wire.SeqNum;
 import io.tapstack.wire.TcpHeader;
 import io.tapstack.wire.TcpOptions;
@@ -244,6 +245,7 @@ public final class Tcp implements IpProtocolHandler {
         s.dataOff = hdr.payloadOffset();
         s.dataLen = hdr.payloadLength();
         s.ttl = m.ttl;
+        s.ecn = m.tos & Ecn.MASK;
 
         TcpConnection c = lookup(m.dstHi, m.dstLo, dport, m.srcHi, m.srcLo, sport);
         if (c != null && c.state == TcpState.TIME_WAIT && s.syn() && !s.hasAck() && !s.rst() && c.acceptsNewSyn(s)) {
@@ -484,9 +486,12 @@ public final class Tcp implements IpProtocolHandler {
         return ip.ipOutput(p, lHi, lLo, rHi, rLo, 6, 0, 0, true);
     }
 
-    /** {@link #ipOutput}, counting a segment that found no route. */
-    void output(PacketBuf p, long lHi, long lLo, long rHi, long rLo) {
-        if (!ipOutput(p, lHi, lLo, rHi, rLo)) {
+    /**
+     * {@link #ipOutput} with {@code tos} as the IPv4 TOS / IPv6 traffic class (its low two bits
+     * the RFC 3168 §5 ECN field), counting a segment that found no route.
+     */
+    void output(PacketBuf p, long lHi, long lLo, long rHi, long rLo, int tos) {
+        if (!ip.ipOutput(p, lHi, lLo, rHi, rLo, 6, 0, tos, true)) {
             counters.inc(TcpCounter.DROP_NO_ROUTE);
         }
     }

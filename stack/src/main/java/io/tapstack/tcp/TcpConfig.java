@@ -57,6 +57,17 @@ public final class TcpConfig {
      * pipe and NextSeg). Without SACK both use NewReno (RFC 6582).
      */
     public String lossRecovery = "rack";
+    /**
+     * RFC 3168 ECN: {@link EcnMode#ON} asks for it on our SYNs and accepts it, {@link EcnMode#PASSIVE}
+     * accepts it when a peer's SYN asks (the default, as Linux's tcp_ecn = 2), {@link EcnMode#OFF}
+     * neither [tcp_ecn].
+     */
+    public EcnMode ecn = EcnMode.PASSIVE;
+
+    /** The ECN policy (RFC 3168 §6.1.1): who may ask for it. */
+    public enum EcnMode {
+        OFF, PASSIVE, ON
+    }
 
     public long timeWaitNanos() {
         return 2 * mslNanos;

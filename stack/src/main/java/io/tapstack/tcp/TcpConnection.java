@@ -69,6 +69,9 @@ public final class TcpConnection {
     boolean tsOk;
     boolean sackOk;
     int sndWscale;
+    // RFC 3168 §6.1.1: ECN asked for on our SYN; in use (both SYNs said so)
+    boolean offerEcn;
+    boolean ecnOk;
     private final int tsOffset;
     int synRetransmits;
 
@@ -129,6 +132,7 @@ public final class TcpConnection {
         offerTs = cfg.timestamps;
         offerWs = cfg.windowScaling;
         offerSack = cfg.sack;
+        offerEcn = cfg.ecn == TcpConfig.EcnMode.ON;
         int iss = tcp.isn(localHi, localLo, localPort, remoteHi, remoteLo, remotePort);
         snd.init(iss);
         recovery.reset(iss, iss); // RFC 6582 §3.2 step 1: recover = ISS
@@ -142,6 +146,8 @@ public final class TcpConnection {
     void openPassive(Segment s) {
         rcv.synReceived(s.seq);
         negotiate(s, cfg.timestamps, cfg.windowScaling, cfg.sack);
+        // RFC 3168 §6.1.1: an ECN-setup SYN has ECE and CWR; we answer it with ECE alone
+        ecnOk = cfg.ecn != TcpConfig.EcnMode.OFF && s.ece() && s.cwr();
         int iss = tcp.isn(localHi, localLo, localPort, remoteHi, remoteLo, remotePort);
         snd.init(iss);
         recovery.reset(iss, iss);
@@ -210,6 +216,9 @@ public final class TcpConnection {
         tcp.establishedChanged(1);
         computeMss();
         cc.init(snd.mss);
+        if (ecnOk) {
+            tcp.counters.inc(TcpCounter.ECN_NEGOTIATED);
+        }
         if (sackOk && "rack".equalsIgnoreCase(cfg.lossRecovery)) {
             recovery = new RackTlpRecovery(this); // RFC 8985 needs SACK; NewReno (RFC 6582) without it
             recovery.reset(snd.iss, snd.una);

@@ -72,6 +72,22 @@ public enum TcpCounter {
     PMTU_UPDATES,
     ICMP_SOFT_ERRORS,
     ICMP_HARD_ERRORS,
+    /** Connections that negotiated ECN (RFC 3168 §6.1.1: an ECN-setup SYN and SYN-ACK). */
+    ECN_NEGOTIATED,
+    /** Segments of ECN connections that arrived with CE in the IP header (RFC 3168 §6.1.3). */
+    CE_RECEIVED,
+    /** Segments sent with ECE: the congestion echo, from a CE until the peer's CWR (RFC 3168 §6.1.3). */
+    ECE_SENT,
+    /** ACKs received with ECE on ECN connections (RFC 3168 §6.1.2). */
+    ECE_RECEIVED,
+    /** Congestion-window reductions in response to ECE, at most one per window of data (RFC 3168 §6.1.2). */
+    ECN_REDUCTIONS,
+    /** Segments sent with CWR after such a reduction (RFC 3168 §6.1.2). */
+    CWR_SENT,
+    /** Segments received with CWR, which end our ECE (RFC 3168 §6.1.3). */
+    CWR_RECEIVED,
+    /** Segments received with URG: their data is delivered inline, the pointer only counted (RFC 9293 §3.8.5, RFC 6093). */
+    URGENT_RECEIVED,
     DROP_TRUNCATED,
     DROP_BAD_OFFSET,
     DROP_BAD_CHECKSUM,

@@ -3,6 +3,7 @@ package io.tapstack.tcp;
 import io.tapstack.socket.ConnectionAborted;
 import io.tapstack.socket.ConnectionRefused;
 import io.tapstack.socket.ConnectionReset;
+import io.tapstack.wire.Ecn;
 import io.tapstack.wire.TcpHeader;
 
 import static io.tapstack.wire.SeqNum.ge;
@@ -73,6 +74,12 @@ final class TcpInput {
         }
         rcv.synReceived(s.seq);
         c.negotiate(s, c.offerTs, c.offerWs, c.offerSack);
+        // RFC 3168 §6.1.1: an ECN-setup SYN-ACK has ECE without CWR (a simultaneous open's
+        // bare SYN does not set ECN up: neither side has answered the other's request)
+        c.ecnOk = c.offerEcn && s.hasAck() && s.ece() && !s.cwr();
+        if (!s.hasAck()) {
+            c.offerEcn = false;
+        }
         rcv.lastAckSent = rcv.nxt;
         rcv.synWindowOffered(); // what our SYN offered
         if (s.hasAck()) {
@@ -219,9 +226,60 @@ final class TcpInput {
         if (c.state == TcpState.CLOSED) {
             return;
         }
-        // sixth (URG) is not supported: RFC 6093 §5 recommends against urgent data
+        if (c.ecnOk) {
+            ecnReceived(s);
+        }
+        // sixth: URG. RFC 9293 §3.8.5 and RFC 6093 §5: urgent data is delivered inline (as with
+        // SO_OOBINLINE), the stream never altered; the pointer is not used, so it cannot make us
+        // read past the segment or the window (RFC 6093 §4: an application that needs it reads
+        // the stream). Counted only.
+        if ((s.flags & TcpHeader.URG) != 0) {
+            tcp.counters.inc(TcpCounter.URGENT_RECEIVED);
+        }
         // seventh: segment text
         segmentText(s, rcvWnd, ackOnly);
+    }
+
+    /**
+     * RFC 3168 §6.1.3, the data receiver: a CWR ends the congestion echo, then a CE (in the same
+     * segment too) starts it again; from a CE on, every segment we send carries ECE until the
+     * peer's CWR. The first CE is acknowledged at once, so the sender hears of it within an RTT.
+     */
+    private void ecnReceived(Segment s) {
+        TcpReceiver rcv = c.rcv;
+        if (s.cwr()) {
+            tcp.counters.inc(TcpCounter.CWR_RECEIVED);
+            rcv.eceEcho = false;
+        }
+        if (s.ecn == Ecn.CE) {
+            tcp.counters.inc(TcpCounter.CE_RECEIVED);
+            if (!rcv.eceEcho) {
+                rcv.eceEcho = true;
+                rcv.ackNow = true;
+            }
+        }
+    }
+
+    /**
+     * RFC 3168 §6.1.2, the data sender: an ACK with ECE halves the congestion window as a loss
+     * would (the congestion control's multiplicative decrease, RFC 9438 §4.6 for CUBIC) but
+     * retransmits nothing, at most once per window of data: not again until an ACK covers what
+     * was outstanding at the reduction, nor when loss recovery already reduced in this window.
+     * The next new data segment carries CWR.
+     */
+    private void ecnEchoReceived(Segment s) {
+        TcpSender snd = c.snd;
+        tcp.counters.inc(TcpCounter.ECE_RECEIVED);
+        if (snd.ecnReacted && le(s.ack, snd.ecnRecover)) {
+            return; // this window has been answered
+        }
+        snd.ecnReacted = true;
+        snd.ecnRecover = snd.max;
+        snd.cwrPending = true;
+        if (!c.recovery.inRecovery()) {
+            tcp.counters.inc(TcpCounter.ECN_REDUCTIONS);
+            c.cc.onEcnEcho(snd.max - snd.una);
+        }
     }
 
     /** RFC 9293 §3.10.7.4 seventh (text, trimmed to the window) and eighth (FIN). */
@@ -336,6 +394,9 @@ final class TcpInput {
         int oldWnd = snd.wnd;
         // window update (RFC 9293 §3.10.7.4: SND.WL1/SND.WL2 guard against old segments)
         snd.windowUpdate(s);
+        if (c.ecnOk && s.ece()) {
+            ecnEchoReceived(s);
+        }
         boolean newSack = false;
         SegmentLog log = c.log;
         log.beginAck(now, c.rtt.minRtt(), echoedNanos(s, now));

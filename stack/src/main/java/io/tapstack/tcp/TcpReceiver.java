@@ -49,6 +49,8 @@ final class TcpReceiver {
     private boolean dsackPending;
     private int dsackLeft;
     private int dsackRight;
+    /** RFC 3168 §6.1.3: a CE arrived and the peer has not yet answered with CWR: send ECE. */
+    boolean eceEcho;
     /** An ACK is due at the end of this input step. */
     boolean ackNow;
     private int pendingAckBytes;

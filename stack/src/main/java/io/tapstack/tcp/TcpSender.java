@@ -55,6 +55,10 @@ final class TcpSender {
     long firstRtxTime;
     long retransTotal;
     long bytesAcked;
+    // RFC 3168 §6.1.2: the last ECE reaction, SND.MAX then, and a CWR owed to the next new data
+    boolean ecnReacted;
+    int ecnRecover;
+    boolean cwrPending;
     /** RFC 6675 pipe during one {@link #output} pass, or -1 outside recovery. */
     private int pipe = -1;
 
@@ -401,6 +405,10 @@ final class TcpSender {
             }
             c.synRetransmits++;
             tcp.counters.inc(TcpCounter.SYN_RETRANSMITS);
+            if (state == TcpState.SYN_SENT) {
+                // RFC 3168 §6.1.1.1: the ECN-setup SYN may have been dropped for its ECN bits; ask no more
+                c.offerEcn = false;
+            }
             c.rtt.backOffSyn();
             c.writer.sendSyn(state == TcpState.SYN_RECEIVED);
             c.timers.armRetransmit(c.rtt.rto());
@@ -449,10 +457,12 @@ final class TcpSender {
             // the previous one-byte probe is still unacknowledged: send it again
             c.writer.sendSegment(una, TcpHeader.ACK_FLAG | TcpHeader.PSH, 0, 1);
         } else {
-            // RFC 9293 §3.8.6.1: one octet of new data (or, with a small window, what fits)
+            // RFC 9293 §3.8.6.1: one octet of new data (or, with a small window, what fits);
+            // RFC 3168 §6.1.6: a zero-window probe is not ECN-capable
             int len = usable > 0 ? Math.min(Math.min(unsent, usable), mss) : 1;
             int seq = nxt;
-            c.writer.sendSegment(seq, TcpHeader.ACK_FLAG | TcpHeader.PSH, seq - una, len);
+            c.writer.sendSegment(seq, TcpHeader.ACK_FLAG | TcpHeader.PSH | (usable > 0 ? 0 : SegmentWriter.NOT_ECT),
+                    seq - una, len);
             nxt += len;
             if (gt(nxt, max)) {
                 max = nxt;

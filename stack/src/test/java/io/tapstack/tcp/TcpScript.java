@@ -36,7 +36,13 @@ final class TcpScript {
     static final long MS = 1_000_000L;
 
     /** A segment that A transmitted, parsed. */
-    record Seg(long time, int sport, int dport, int seq, int ack, int flags, int window, TcpOptions opts, byte[] data) {
+    record Seg(long time, int sport, int dport, int seq, int ack, int flags, int window, TcpOptions opts, byte[] data,
+               int tos) {
+        /** The ECN field of its IP header (RFC 3168 §5). */
+        int ecn() {
+            return tos & 3;
+        }
+
         boolean has(int f) {
             return (flags & f) != 0;
         }
@@ -125,7 +131,8 @@ final class TcpScript {
         assertTrue(o.parse(b, h.optionsOffset(), h.optionsLength()));
         byte[] data = new byte[h.payloadLength()];
         b.get(h.payloadOffset(), data);
-        out.add(new Seg(clock.nanos(), h.srcPort(), h.dstPort(), h.seq(), h.ack(), h.flags(), h.window(), o, data));
+        out.add(new Seg(clock.nanos(), h.srcPort(), h.dstPort(), h.seq(), h.ack(), h.flags(), h.window(), o, data,
+                b.get(ip + 1) & 0xff));
     }
 
     /** Advances virtual time by {@code ms} in 1 ms steps, polling. */
@@ -215,15 +222,31 @@ final class TcpScript {
         send(sport, dport, seq, ack, flags, window, new byte[0], data);
     }
 
+    /**
+     * Injects a segment from the peer with an IPv4 TOS octet (its low bits the RFC 3168 ECN
+     * field) and an urgent pointer.
+     */
+    void sendTos(int tos, int urgent, int sport, int dport, int seq, int ack, int flags, int window, byte[] options,
+            byte[] data) {
+        wireA.inject(frame(tos, urgent, sport, dport, seq, ack, flags, window, options, data));
+        poll();
+    }
+
     static byte[] frame(int sport, int dport, int seq, int ack, int flags, int window, byte[] options, byte[] data) {
+        return frame(0, 0, sport, dport, seq, ack, flags, window, options, data);
+    }
+
+    static byte[] frame(int tos, int urgent, int sport, int dport, int seq, int ack, int flags, int window,
+            byte[] options, byte[] data) {
         int thl = 20 + options.length;
         int tlen = thl + data.length;
         byte[] f = new byte[14 + 20 + tlen];
         ByteBuffer b = ByteBuffer.wrap(f);
         EthernetFrame.emit(b, 0, SELF_MAC, PEER_MAC, EthernetFrame.TYPE_IPV4);
-        Ipv4Header.emit(b, 14, 0, 20 + tlen, 1, Ipv4Header.FLAG_DF, 64, 6, PEER, SELF);
+        Ipv4Header.emit(b, 14, tos, 20 + tlen, 1, Ipv4Header.FLAG_DF, 64, 6, PEER, SELF);
         int t = 34;
         TcpHeader.emit(b, t, sport, dport, seq, ack, thl, flags, window);
+        b.putShort(t + TcpHeader.URGENT, (short) urgent);
         b.put(t + 20, options);
         b.put(t + thl, data);
         long sum = Checksum.pseudoV4(PEER, SELF, 6, tlen);

@@ -47,6 +47,15 @@ public interface CongestionControl {
     /** The ACK covering "recover" ends recovery (RFC 6582 §3.2 step 3, full ACK). */
     void onExitRecovery(int flight);
 
+    /**
+     * RFC 3168 §6.1.2: the peer echoed congestion (ECE), at most once per window: reduce as for a
+     * loss (ssthresh and cwnd to the reduced window, RFC 9438 §4.6's β for CUBIC), but nothing is
+     * retransmitted and no recovery phase begins.
+     */
+    default void onEcnEcho(int flight) {
+        onEnterSackRecovery(flight);
+    }
+
     /** Retransmission timeout (RFC 5681 §3.1 eq. 4; cwnd to the loss window). */
     void onRto(int flight);
 
