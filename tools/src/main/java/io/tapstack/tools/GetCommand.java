@@ -32,6 +32,9 @@ public final class GetCommand implements Callable<Integer> {
     @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "30", description = "Connect and read timeout (default ${DEFAULT-VALUE}).")
     int timeoutSeconds;
 
+    @Option(names = "--stat", description = "After the transfer, print the host's counters (as 'tapstack stat') to stderr.")
+    boolean stat;
+
     @Override
     public Integer call() throws Exception {
         if (!url.startsWith("http://")) {
@@ -48,6 +51,9 @@ public final class GetCommand implements Callable<Integer> {
                 throw new UserError(e.getMessage());
             }
             System.err.println("tapstack: " + r.status() + " " + r.reason() + ", " + r.bodyBytes() + " bytes");
+            if (stat) {
+                System.err.print(rt.stats(false));
+            }
             return r.status() >= 200 && r.status() < 300 ? 0 : 1;
         }
     }

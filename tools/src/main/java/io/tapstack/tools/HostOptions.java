@@ -75,6 +75,11 @@ public final class HostOptions {
                     + "next due) (default: ${DEFAULT-VALUE}).")
     String idlePolicy;
 
+    @Option(names = "--ecn", paramLabel = "MODE", defaultValue = "passive",
+            description = "RFC 3168 ECN for TCP: on (ask for it on our SYNs and accept it), passive (accept it when a "
+                    + "peer asks, as Linux's default), off (default: ${DEFAULT-VALUE}).")
+    String ecn;
+
     @Option(names = "--fault-rx-loss", paramLabel = "PCT", description = "Drop this %% of received frames (the stack's faulty link).")
     double rxLoss;
 
@@ -199,6 +204,7 @@ public final class HostOptions {
             throw new UserError("--busy-poll must be 0..1000000 microseconds");
         }
         idlePolicy(); // a bad --idle is reported before the TAP is touched
+        ecnMode();
         for (String a : ipv6) {
             if (!a.equalsIgnoreCase("auto")) {
                 parseV6(a);
@@ -268,6 +274,16 @@ public final class HostOptions {
         };
     }
 
+    /** The TCP ECN policy from --ecn (RFC 3168 §6.1.1). */
+    io.tapstack.tcp.TcpConfig.EcnMode ecnMode() {
+        return switch (ecn) {
+            case "on" -> io.tapstack.tcp.TcpConfig.EcnMode.ON;
+            case "passive" -> io.tapstack.tcp.TcpConfig.EcnMode.PASSIVE;
+            case "off" -> io.tapstack.tcp.TcpConfig.EcnMode.OFF;
+            default -> throw new UserError("--ecn must be on, passive or off, not '" + ecn + "'");
+        };
+    }
+
     /** Opens the TAP (each queue), builds the stacks, starts their loops and waits for DAD. */
     Runtime open(String threadName) throws Exception {
         validate();
@@ -323,6 +339,7 @@ public final class HostOptions {
                     io.tapstack.tcp.TcpConfig tc = new io.tapstack.tcp.TcpConfig();
                     tc.ephemeralLow = cfg.ephemeralPortLow;
                     tc.ephemeralHigh = cfg.ephemeralPortHigh;
+                    tc.ecn = ecnMode();
                     NetStack stack = new NetStack(l, cfg, tc, Clock.SYSTEM);
                     loop = new EventLoop(stack, queues > 1 ? threadName + "-q" + i : threadName, idlePolicy());
                     qs.add(new Queue(link, faulty, stack, loop));

@@ -1,0 +1,222 @@
+package io.tapstack.it;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static io.tapstack.it.TcpIt.HOST_IP;
+import static io.tapstack.it.TcpIt.KERNEL_IP;
+import static io.tapstack.it.TcpIt.get;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * RFC 3168 ECN against Linux ({@code net.ipv4.tcp_ecn=1} in the test namespace), both ways, each
+ * checked in a kernel-side capture of the TAP and in the counters. Congestion marks come from
+ * nftables rules in the namespace: a {@code netdev} ingress chain on the TAP sets CE on a share of
+ * the host's ECT packets (after tcpdump has seen them), an {@code ip} output chain on a share of the
+ * kernel's (before tcpdump sees them). The TAP has one user at a time: each test starts its own host.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class TcpEcnIT {
+    static final long SIZE = 8L << 20;
+    static final String CLIENT_IP = "10.0.0.3";
+    static final int PORT = 8080;
+    static final String TABLE_IN = "tsit_ecn_in";
+    static final String TABLE_OUT = "tsit_ecn_out";
+    static Netns ns;
+    static Path root;
+    static Path scratch;
+    static Path file;
+
+    @BeforeAll
+    static void up() throws Exception {
+        root = Files.createTempDirectory("tsit-ecn-root");
+        scratch = Files.createTempDirectory("tsit-ecn-scratch");
+        file = TcpIt.randomFile(root, "eight.bin", SIZE, 3168);
+        ns = Netns.create("ecn", KERNEL_IP + "/24");
+        ns.exec(10, "sysctl", "-w", "net.ipv4.tcp_ecn=1").ok();
+        Path rules = scratch.resolve("ecn.nft");
+        // 3 % of the ECT(0) packets each way become CE; the counters say how many
+        Files.writeString(rules, "table netdev " + TABLE_IN + " {\n"
+                + "  counter marked { }\n"
+                + "  chain ingress {\n"
+                + "    type filter hook ingress device \"" + ns.tap + "\" priority 0; policy accept;\n"
+                + "    ip saddr " + HOST_IP + " ip ecn ect0 numgen random mod 100 < 3 counter name \"marked\" ip ecn set ce\n"
+                + "  }\n"
+                + "}\n"
+                + "table ip " + TABLE_OUT + " {\n"
+                + "  counter marked { }\n"
+                + "  chain output {\n"
+                + "    type filter hook output priority 0; policy accept;\n"
+                + "    ip daddr " + CLIENT_IP + " ip ecn ect0 numgen random mod 100 < 3 counter name \"marked\" ip ecn set ce\n"
+                + "  }\n"
+                + "}\n");
+        ns.exec(10, "nft", "-f", rules.toString()).ok();
+    }
+
+    @AfterAll
+    static void down() {
+        try {
+            if (ns != null) {
+                ns.exec(10, "nft", "delete", "table", "netdev", TABLE_IN);
+                ns.exec(10, "nft", "delete", "table", "ip", TABLE_OUT);
+            }
+        } finally {
+            if (ns != null) {
+                ns.close();
+            }
+            TcpIt.deleteTree(root);
+            TcpIt.deleteTree(scratch);
+        }
+    }
+
+    static long marked(String family, String table) {
+        String out = ns.exec(10, "nft", "list", "counter", family, table, "marked").ok().out();
+        Matcher m = Pattern.compile("packets (\\d+)").matcher(out);
+        assertTrue(m.find(), out);
+        return Long.parseLong(m.group(1));
+    }
+
+    /** Frames of the capture that match a tshark display filter. */
+    static long count(Path pcap, String filter) {
+        Sh.Result r = Sh.run(120, "tshark", "-n", "-r", pcap.toString(), "-Y", filter, "-T", "fields", "-e", "frame.number").ok();
+        return r.out().lines().filter(l -> !l.isBlank()).count();
+    }
+
+    static String flags(Path pcap, String filter) {
+        return Sh.run(120, "tshark", "-n", "-r", pcap.toString(), "-Y", filter, "-T", "fields", "-e", "tcp.flags.str",
+                "-e", "ip.dsfield.ecn").ok().out();
+    }
+
+    @Test
+    @Order(1)
+    void linuxClientNegotiatesEcnAndTheHostAnswersItsEchoes_rfc3168s61() throws Exception {
+        long markedBefore = marked("netdev", TABLE_IN);
+        Path pcap = scratch.resolve("in.pcap");
+        Host host = Host.start(ns, "--ipv4", HOST_IP + "/24", "--no-ipv6", "--offload", "none", "--services", "http",
+                "--http-root", root.toString());
+        Host.Capture cap = null;
+        try {
+            cap = Host.Capture.start(ns, pcap);
+            Path got = scratch.resolve("down.got");
+            Sh.Result r = TcpIt.curl(ns, 120, "--fail", "-o", got.toString(), "http://" + HOST_IP + ":80/eight.bin");
+            cap.stop();
+            cap = null;
+            Map<String, Long> c = host.liveCounters();
+            String ctx = "counters: " + c;
+            assertEquals(0, r.exit(), r.err() + "\n" + ctx);
+            TcpIt.assertSameBytes(file, got);
+            Files.delete(got);
+            long marked = marked("netdev", TABLE_IN) - markedBefore;
+            ctx = "nft marked " + marked + " of the host's packets CE; " + ctx;
+            String kernel = "ip.src == " + KERNEL_IP + " && tcp";
+            String ours = "ip.src == " + HOST_IP + " && tcp";
+            // the handshake: Linux's ECN-setup SYN, our ECN-setup SYN-ACK (ECE, no CWR, Not-ECT)
+            assertEquals(1, count(pcap, kernel + " && tcp.flags.syn == 1 && tcp.flags.ack == 0 && tcp.flags.ece == 1"
+                    + " && tcp.flags.cwr == 1"), flags(pcap, "tcp.flags.syn == 1"));
+            assertEquals(1, count(pcap, ours + " && tcp.flags.syn == 1 && tcp.flags.ack == 1 && tcp.flags.ece == 1"
+                    + " && tcp.flags.cwr == 0 && ip.dsfield.ecn == 0"), flags(pcap, "tcp.flags.syn == 1"));
+            // our new data is ECT(0); our pure ACKs are not ECN-capable
+            long data = count(pcap, ours + " && tcp.len > 0");
+            long ect = count(pcap, ours + " && tcp.len > 0 && ip.dsfield.ecn == 2");
+            long retrans = count(pcap, ours + " && tcp.len > 0 && tcp.analysis.retransmission");
+            assertTrue(data > 5000, "data segments " + data);
+            assertEquals(data - retrans, ect, "every data segment but retransmissions ECT(0)");
+            assertEquals(0, count(pcap, ours + " && tcp.len == 0 && ip.dsfield.ecn != 0"));
+            // the marks were echoed by Linux and answered by us: ECE in, CWR out, counted
+            assertTrue(marked > 0, ctx);
+            assertTrue(count(pcap, kernel + " && tcp.flags.ece == 1 && tcp.flags.syn == 0") > 0, ctx);
+            long cwrOnWire = count(pcap, ours + " && tcp.flags.cwr == 1 && tcp.flags.syn == 0");
+            assertTrue(cwrOnWire > 0, ctx);
+            assertEquals(1, get(c, "tcp.ecn_negotiated"), ctx);
+            assertTrue(get(c, "tcp.ece_received") > 0, ctx);
+            assertTrue(get(c, "tcp.ecn_reductions") > 0, ctx);
+            assertEquals(cwrOnWire, get(c, "tcp.cwr_sent"), ctx);
+            System.out.println("TcpEcnIT download: " + data + " data segments, " + marked + " CE marks, "
+                    + get(c, "tcp.ece_received") + " ECE received, " + get(c, "tcp.ecn_reductions") + " reductions, "
+                    + cwrOnWire + " CWR sent, " + get(c, "tcp.retransmitted_segments") + " retransmitted");
+            assertEquals(0, host.stop(), host.output());
+            assertEquals(0L, get(host.counters(), "link.internal_error"));
+        } finally {
+            if (cap != null) {
+                cap.stop();
+            }
+            host.close();
+            Files.deleteIfExists(pcap);
+        }
+    }
+
+    @Test
+    @Order(2)
+    void hostAsksWithEcnOnAndEchoesLinuxsMarks_rfc3168s61() throws Exception {
+        long markedBefore = marked("ip", TABLE_OUT);
+        Path pcap = scratch.resolve("out.pcap");
+        Path got = scratch.resolve("up.got");
+        try (TcpIt.Child server = new TcpIt.Child(ns, List.of("/usr/bin/python3", "-m", "http.server", String.valueOf(PORT),
+                "--bind", KERNEL_IP, "--directory", root.toString()))) {
+            awaitListening(server);
+            Host.Capture cap = Host.Capture.start(ns, pcap);
+            Sh.Result r;
+            try {
+                List<String> cmd = new ArrayList<>(List.of("java", "-Xmx256m", "-jar", Host.jar().toString(), "get",
+                        "--tap", ns.tap, "--ipv4", CLIENT_IP + "/24", "--no-ipv6", "--offload", "none", "--ecn", "on",
+                        "--timeout", "60", "--stat", "http://" + KERNEL_IP + ":" + PORT + "/eight.bin", "-o", got.toString()));
+                r = ns.exec(90, cmd.toArray(String[]::new));
+            } finally {
+                cap.stop();
+            }
+            assertEquals(0, r.exit(), "tapstack get: " + r.out() + r.err() + "\nserver log: " + server.log());
+            TcpIt.assertSameBytes(file, got);
+            Map<String, Long> c = Host.parseCounters(r.err());
+            long marked = marked("ip", TABLE_OUT) - markedBefore;
+            String ctx = "nft marked " + marked + " of the kernel's packets CE; counters: " + c;
+            String kernel = "ip.src == " + KERNEL_IP + " && tcp";
+            String ours = "ip.src == " + CLIENT_IP + " && tcp";
+            // we ask (ECE+CWR on the SYN), Linux agrees (ECE alone on the SYN-ACK)
+            assertEquals(1, count(pcap, ours + " && tcp.flags.syn == 1 && tcp.flags.ece == 1 && tcp.flags.cwr == 1"
+                    + " && ip.dsfield.ecn == 0"), flags(pcap, "tcp.flags.syn == 1"));
+            assertEquals(1, count(pcap, kernel + " && tcp.flags.syn == 1 && tcp.flags.ack == 1 && tcp.flags.ece == 1"
+                    + " && tcp.flags.cwr == 0"), flags(pcap, "tcp.flags.syn == 1"));
+            // Linux's data arrives ECN-capable, some of it CE; our ACKs echo it and Linux answers with CWR
+            assertTrue(count(pcap, kernel + " && tcp.len > 0 && ip.dsfield.ecn == 2") > 0, ctx);
+            long ceOnWire = count(pcap, kernel + " && tcp.len > 0 && ip.dsfield.ecn == 3");
+            assertTrue(ceOnWire > 0, ctx);
+            assertTrue(count(pcap, ours + " && tcp.flags.ece == 1 && tcp.flags.syn == 0") > 0, ctx);
+            assertTrue(count(pcap, kernel + " && tcp.flags.cwr == 1 && tcp.flags.syn == 0") > 0, ctx);
+            assertEquals(0, count(pcap, ours + " && tcp.len == 0 && ip.dsfield.ecn != 0"), "our pure ACKs are Not-ECT");
+            assertEquals(1, get(c, "tcp.ecn_negotiated"), ctx);
+            // in-order segments of one receive burst may be coalesced (link/Gro) before TCP counts them
+            assertTrue(get(c, "tcp.ce_received") > 0 && get(c, "tcp.ce_received") <= ceOnWire, ctx);
+            assertTrue(get(c, "tcp.ece_sent") > 0, ctx);
+            assertTrue(get(c, "tcp.cwr_received") > 0, ctx);
+            System.out.println("TcpEcnIT fetch: " + ceOnWire + " CE on the wire, " + get(c, "tcp.ce_received")
+                    + " CE received, " + get(c, "tcp.ece_sent") + " ECE sent, " + get(c, "tcp.cwr_received") + " CWR received");
+        } finally {
+            Files.deleteIfExists(got);
+            Files.deleteIfExists(pcap);
+        }
+    }
+
+    static void awaitListening(TcpIt.Child server) {
+        for (int i = 0; i < 100; i++) {
+            if (ns.exec(5, "ss", "-Hltn", "src", KERNEL_IP, "sport", "= :" + PORT).out().contains(":" + PORT)) {
+                return;
+            }
+            assertTrue(server.process.isAlive(), "http.server died: " + server.log());
+            Host.sleep(100);
+        }
+        throw new AssertionError("http.server not listening after 10 s: " + server.log());
+    }
+}
