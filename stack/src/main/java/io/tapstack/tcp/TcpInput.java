@@ -216,8 +216,9 @@ final class TcpInput {
             return;
         }
         if (lt(s.ack, snd.una - Math.max(snd.maxWnd, 1))) {
+            // "MUST be discarded and an ACK sent back", a challenge ACK throttled as §7 says
             tcp.counters.inc(TcpCounter.DROP_ACK_TOO_OLD);
-            c.writer.sendAck();
+            challengeAck();
             return;
         }
         // RFC 7323 §4.3: remember the timestamp to echo

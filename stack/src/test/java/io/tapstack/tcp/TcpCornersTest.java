@@ -1,0 +1,134 @@
+package io.tapstack.tcp;
+
+import io.tapstack.tcp.TcpScript.Seg;
+import io.tapstack.tcp.TcpScriptedTest.Est;
+import io.tapstack.wire.TcpHeader;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+
+import static io.tapstack.tcp.TcpScript.A;
+import static io.tapstack.tcp.TcpScript.P;
+import static io.tapstack.tcp.TcpScript.bytes;
+import static io.tapstack.tcp.TcpScript.mss;
+import static io.tapstack.tcp.TcpScript.opts;
+import static io.tapstack.tcp.TcpScript.ts;
+import static io.tapstack.tcp.TcpScriptedTest.LPORT;
+import static io.tapstack.tcp.TcpScriptedTest.PPORT;
+import static io.tapstack.tcp.TcpScriptedTest.open;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** RFC corners of segment arrival: old ACKs (RFC 5961 §5.2), PAWS after 24 days idle (RFC 7323 §5.5), urgent data. */
+class TcpCornersTest {
+    static final long DAY = 24L * 3600 * 1_000_000_000L;
+    static final int URG = TcpHeader.URG;
+
+    @Test
+    void ackOlderThanSndUnaMinusMaxSndWndIsDroppedWithAChallengeAck_rfc5961s52() throws Exception {
+        TcpScript t = new TcpScript();
+        Est e = open(t, opts(mss(1460)), 1000); // MAX.SND.WND = 1000 (no window scaling)
+        e.c.setNoDelay(true);
+        e.c.write(ByteBuffer.wrap(bytes(3000, 1)));
+        int una = e.aNxt();
+        while (una != e.aNxt() + 3000) {
+            Seg d = t.expect(10);
+            assertEquals(una, d.seq(), d.toString());
+            una += d.data().length;
+            t.send(PPORT, LPORT, e.pNxt, una, A, 1000, new byte[0]);
+        }
+        t.out.clear();
+        long challenges = t.tcp.counters().get(TcpCounter.CHALLENGE_ACKS);
+        // SEG.ACK < SND.UNA − MAX.SND.WND: discarded (its data too), an ACK sent back
+        t.send(PPORT, LPORT, e.pNxt, una - 1001, A | P, 1000, bytes(10, 2));
+        assertEquals(1, t.tcp.counters().get(TcpCounter.DROP_ACK_TOO_OLD));
+        assertEquals(challenges + 1, t.tcp.counters().get(TcpCounter.CHALLENGE_ACKS), "RFC 5961 §7: a throttled challenge ACK");
+        Seg ch = t.expect();
+        assertEquals(una, ch.seq(), ch.toString());
+        assertEquals(e.pNxt, ch.ack(), "the data was not taken: " + ch);
+        assertEquals(0, e.col.count);
+        assertEquals(TcpState.ESTABLISHED, e.c.state());
+        // SND.UNA − MAX.SND.WND ≤ SEG.ACK ≤ SND.UNA: an old but acceptable ACK, its data is taken
+        t.send(PPORT, LPORT, e.pNxt, una - 1000, A | P, 1000, bytes(10, 2));
+        assertEquals(1, t.tcp.counters().get(TcpCounter.DROP_ACK_TOO_OLD));
+        assertEquals(10, e.col.count);
+        Seg a = t.expect(500);
+        assertEquals(e.pNxt + 10, a.ack(), a.toString());
+    }
+
+    @Test
+    void tsRecentOfAConnectionIdleForMoreThan24DaysNoLongerRejects_rfc7323s55() throws Exception {
+        TcpScript t = new TcpScript();
+        Est e = open(t, opts(mss(1460), ts(100, 0)), 65535);
+        int ecr = e.synAck.opts().tsVal;
+        int seq = e.pNxt;
+        t.send(PPORT, LPORT, seq, e.aNxt(), A | P, 65535, opts(ts(1000, ecr)), bytes(10, 1));
+        seq += 10;
+        assertEquals(10, e.col.count);
+        // the peer's 1 kHz clock has run 2^31 + 5 ms on: its TSval now compares as older than TS.Recent
+        int wrapped = 1000 + (1 << 31) + 5;
+        // 23 days idle: PAWS still applies (RFC 7323 §5.3), the segment is dropped and acknowledged
+        t.clock.advance(23 * DAY);
+        t.poll();
+        t.out.clear();
+        t.send(PPORT, LPORT, seq, e.aNxt(), A | P, 65535, opts(ts(wrapped, ecr)), bytes(10, 2));
+        assertEquals(10, e.col.count, "rejected within 24 days");
+        assertEquals(1, t.tcp.counters().get(TcpCounter.PAWS_REJECTED));
+        Seg rej = t.expect(300);
+        assertEquals(seq, rej.ack(), rej.toString());
+        // past 24 days since TS.Recent was set: it is invalid, the segment is taken and TS.Recent renewed
+        t.clock.advance(2 * DAY);
+        t.poll();
+        t.out.clear();
+        t.send(PPORT, LPORT, seq, e.aNxt(), A | P, 65535, opts(ts(wrapped, ecr)), bytes(10, 2));
+        assertEquals(20, e.col.count, "accepted after 24 days idle");
+        assertEquals(1, t.tcp.counters().get(TcpCounter.PAWS_REJECTED));
+        seq += 10;
+        Seg ack = t.expect(300);
+        assertEquals(seq, ack.ack(), ack.toString());
+        assertEquals(wrapped, ack.opts().tsEcr, "TS.Recent is the new TSval: " + ack);
+        // and PAWS protects again from the renewed TS.Recent
+        t.send(PPORT, LPORT, seq, e.aNxt(), A | P, 65535, opts(ts(wrapped - 10, ecr)), bytes(10, 3));
+        assertEquals(20, e.col.count);
+        assertEquals(2, t.tcp.counters().get(TcpCounter.PAWS_REJECTED));
+    }
+
+    @Test
+    void urgentDataIsDeliveredInlineAndThePointerNeverReadsPastTheSegment_rfc9293s385() throws Exception {
+        TcpScript t = new TcpScript();
+        Est e = open(t);
+        ByteArrayOutputStream sent = new ByteArrayOutputStream();
+        int seq = e.pNxt;
+        // {urgent pointer, data length}: inside the segment, at its end, far beyond it and the
+        // window, zero; then a URG pure ACK, whose pointer points at data that does not exist
+        int[][] cases = {{5, 10}, {10, 10}, {65535, 10}, {0, 10}, {40000, 1}, {7, 0}};
+        for (int i = 0; i < cases.length; i++) {
+            byte[] d = bytes(cases[i][1], 40 + i);
+            t.sendTos(0, cases[i][0], PPORT, LPORT, seq, e.aNxt(), A | P | URG, 65535, new byte[0], d);
+            sent.writeBytes(d);
+            seq += d.length;
+            assertEquals(sent.size(), e.col.count, "case " + i);
+        }
+        // ordinary data after it: the stream is intact, nothing skipped, nothing invented
+        byte[] tail = bytes(100, 99);
+        t.send(PPORT, LPORT, seq, e.aNxt(), A | P, 65535, tail);
+        sent.writeBytes(tail);
+        seq += tail.length;
+        assertArrayEquals(sent.toByteArray(), e.col.bytes.toByteArray());
+        assertEquals(cases.length, t.tcp.counters().get(TcpCounter.URGENT_RECEIVED));
+        Seg last = null;
+        t.poll();
+        for (long ms = 0; ms < 300; ms++) {
+            t.advance(1);
+        }
+        while (!t.out.isEmpty()) {
+            last = t.out.poll();
+        }
+        assertTrue(last != null && last.ack() == seq, "RCV.NXT covers exactly the data sent: " + last);
+        assertFalse(last.has(URG), "we never send urgent data");
+        assertEquals(TcpState.ESTABLISHED, e.c.state());
+    }
+}
