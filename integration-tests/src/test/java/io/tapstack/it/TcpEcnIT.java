@@ -143,7 +143,8 @@ class TcpEcnIT {
             assertEquals(1, get(c, "tcp.ecn_negotiated"), ctx);
             assertTrue(get(c, "tcp.ece_received") > 0, ctx);
             assertTrue(get(c, "tcp.ecn_reductions") > 0, ctx);
-            assertEquals(cwrOnWire, get(c, "tcp.cwr_sent"), ctx);
+            // (tcpdump may miss a few frames of the burst on a busy machine: at most what we sent)
+            assertTrue(cwrOnWire <= get(c, "tcp.cwr_sent"), "CWR on the wire " + cwrOnWire + "; " + ctx);
             System.out.println("TcpEcnIT download: " + data + " data segments, " + marked + " CE marks, "
                     + get(c, "tcp.ece_received") + " ECE received, " + get(c, "tcp.ecn_reductions") + " reductions, "
                     + cwrOnWire + " CWR sent, " + get(c, "tcp.retransmitted_segments") + " retransmitted");
