@@ -6,6 +6,7 @@ import java.nio.ByteBuffer;
 
 import static io.tapstack.wire.SeqNum.gt;
 import static io.tapstack.wire.SeqNum.le;
+import static io.tapstack.wire.SeqNum.lt;
 
 /**
  * The receive side of one connection (gVisor's rcv.go): the receive sequence space of RFC 9293
@@ -235,6 +236,12 @@ final class TcpReceiver {
         int w = receiveWindow();
         int window = w >>> wscale;
         int edge = nxt + (window << wscale);
+        if (lt(edge, adv)) {
+            // RFC 7323 §2.4 / RFC 9293 §3.8.6.2.2: scaling rounds down, which would pull the right
+            // edge back by up to 2^wscale − 1 octets; round the current window up instead
+            window = Math.min(65535, (adv - nxt + (1 << wscale) - 1) >>> wscale);
+            edge = nxt + (window << wscale);
+        }
         if (gt(edge, adv)) {
             adv = edge;
         }

@@ -2,6 +2,7 @@ package io.tapstack.tcp;
 
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import io.tapstack.buffer.PacketPool;
 import io.tapstack.link.LinkCounter;
 import io.tapstack.socket.TcpException;
 import io.tapstack.tcp.TcpScript.Seg;
@@ -35,6 +36,9 @@ class TcpInvariantFuzzTarget {
     static final int LPORT = 80;
     static final int PPORT = 40000;
     static final int PISS = 0x7ffff000; // near the sign change of the sequence space
+    /** Shared across runs (a pool per run costs more than the run): every run gives every buffer back (asserted). */
+    private static final PacketPool STACK_POOL = new PacketPool(512, 2048, 8);
+    private static final PacketPool PEER_POOL = new PacketPool(512, 2048, 4);
 
     /** The peer's octet at stream offset {@code o}. */
     static byte peerByte(int o) {
@@ -74,7 +78,7 @@ class TcpInvariantFuzzTarget {
         Run(TcpConfig cfg, FuzzedDataProvider in) {
             this.cfg = cfg;
             this.in = in;
-            this.t = new TcpScript(cfg);
+            this.t = new TcpScript(cfg, STACK_POOL, PEER_POOL);
         }
 
         void run() throws Exception {
@@ -97,13 +101,16 @@ class TcpInvariantFuzzTarget {
                 }
             }
             if (sa == null) {
-                return; // refused (e.g. no buffer): nothing to drive
+                l.close();
+                finish0();
+                return; // refused: nothing to drive
             }
             byte[] ackOpts = sa.opts().hasTimestamp ? TcpScript.ts(++peerTs, sa.opts().tsVal) : new byte[0];
             t.send(PPORT, LPORT, PISS + 1, sa.seq() + 1, TcpHeader.ACK_FLAG, in.consumeInt(0, 65535), ackOpts, new byte[0]);
             c = l.accept();
             l.close(); // later SYNs must not open other connections
             if (c == null) {
+                finish0();
                 return;
             }
             c.setHandler(this);
@@ -118,6 +125,28 @@ class TcpInvariantFuzzTarget {
                 advance(1000);
                 check();
             }
+            finish();
+        }
+
+        /** {@link #finish} without a connection. */
+        void finish0() {
+            t.clock.advance(600_000 * TcpScript.MS);
+            t.poll();
+            assertEquals(STACK_POOL.totalSmall(), STACK_POOL.availableSmall(), "small packet buffers leaked");
+        }
+
+        /** Abort, ten minutes of silence: every packet buffer is back in the pools (no leak, RFC 9293 §3.10.5 ABORT). */
+        void finish() {
+            if (c.state() != TcpState.CLOSED) {
+                c.abort();
+            }
+            t.clock.advance(600_000 * TcpScript.MS);
+            t.poll();
+            t.out.clear();
+            assertEquals(0, t.a.linkStats().get(LinkCounter.INTERNAL_ERROR), "an exception inside the stack");
+            assertEquals(STACK_POOL.totalSmall(), STACK_POOL.availableSmall(), "small packet buffers leaked");
+            assertEquals(STACK_POOL.totalLarge(), STACK_POOL.availableLarge(), "large packet buffers leaked");
+            assertEquals(PEER_POOL.totalSmall(), PEER_POOL.availableSmall(), "peer buffers leaked");
         }
 
         void step(int action) throws TcpException {

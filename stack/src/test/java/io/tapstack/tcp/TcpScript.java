@@ -61,7 +61,7 @@ final class TcpScript {
     final PairLink wireB;
     final NetStack a;
     final Tcp tcp;
-    private final PacketPool pool = new PacketPool(512, 2048, 4);
+    private final PacketPool pool;
     private final PacketBuf[] rx = new PacketBuf[64];
     final ArrayDeque<Seg> out = new ArrayDeque<>();
 
@@ -70,10 +70,17 @@ final class TcpScript {
     }
 
     TcpScript(TcpConfig cfg) {
+        this(cfg, null, new PacketPool(512, 2048, 4));
+    }
+
+    /** With given pools (the stack's, or null for its own, and the peer side's), to reuse them across runs. */
+    TcpScript(TcpConfig cfg, PacketPool stackPool, PacketPool peerPool) {
         PairLink[] w = PairLink.create(1500);
         wireA = w[0];
         wireB = w[1];
-        a = new NetStack(wireA, TwoHosts.config(SELF, SELF_MAC), cfg, clock);
+        pool = peerPool;
+        a = stackPool == null ? new NetStack(wireA, TwoHosts.config(SELF, SELF_MAC), cfg, clock)
+                : new NetStack(wireA, TwoHosts.config(SELF, SELF_MAC), cfg, clock, stackPool);
         tcp = a.tcp();
         wireB.attach(pool);
         poll();
