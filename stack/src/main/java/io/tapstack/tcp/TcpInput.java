@@ -457,7 +457,8 @@ final class TcpInput {
                     return;
                 }
             }
-            if (dataAcked > 0 && c.writeBlocked
+            // (no ring once the ACK of our FIN took us to TIME-WAIT: nothing more can be written)
+            if (dataAcked > 0 && c.writeBlocked && snd.ring != null
                     && snd.ring.free() >= Math.min(snd.bufSize / 2, Math.max(snd.mss, 1) * 4)) {
                 c.writeBlocked = false;
                 c.post(TcpConnection.EV_WRITABLE);

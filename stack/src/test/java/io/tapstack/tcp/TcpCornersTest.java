@@ -59,6 +59,34 @@ class TcpCornersTest {
         assertEquals(e.pNxt + 10, a.ack(), a.toString());
     }
 
+    /** Found by TcpInvariantFuzzTarget: the ACK that takes CLOSING to TIME-WAIT also acked data while a write was blocked. */
+    @Test
+    void ackOfDataAndFinFromClosingWithABlockedWriterEntersTimeWait_rfc9293s31074() throws Exception {
+        TcpConfig cfg = new TcpConfig();
+        cfg.sendBufferSize = 4096;
+        TcpScript t = new TcpScript(cfg);
+        Est e = open(t);
+        e.c.setNoDelay(true);
+        int took = e.c.write(ByteBuffer.wrap(bytes(8192, 1)));
+        assertEquals(4096, took, "the writer is blocked");
+        e.c.close();
+        int end = e.aNxt();
+        Seg fin = null;
+        for (int i = 0; i < 10 && fin == null; i++) {
+            Seg s = t.expect(10);
+            end = s.seq() + s.data().length;
+            if (s.has(TcpHeader.FIN)) {
+                fin = s;
+            }
+        }
+        assertTrue(fin != null && end == e.aNxt() + 4096, "all data and the FIN sent: " + fin);
+        t.send(PPORT, LPORT, e.pNxt, e.aNxt(), A | TcpHeader.FIN, 65535, new byte[0]); // simultaneous close
+        assertEquals(TcpState.CLOSING, e.c.state());
+        t.send(PPORT, LPORT, e.pNxt + 1, end + 1, A, 65535, new byte[0]); // data and FIN acked at once
+        assertEquals(TcpState.TIME_WAIT, e.c.state());
+        assertEquals(0, t.a.linkStats().get(io.tapstack.link.LinkCounter.INTERNAL_ERROR), "an exception inside the stack");
+    }
+
     @Test
     void tsRecentOfAConnectionIdleForMoreThan24DaysNoLongerRejects_rfc7323s55() throws Exception {
         TcpScript t = new TcpScript();
