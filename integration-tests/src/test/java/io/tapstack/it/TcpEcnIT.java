@@ -100,6 +100,15 @@ class TcpEcnIT {
                 "-e", "ip.dsfield.ecn").ok().out();
     }
 
+    /** RFC 3168 §6.1.1: one ECN-setup SYN (ECE+CWR) from {@code client}, one ECN-setup SYN-ACK (ECE alone) from {@code server}, both Not-ECT. */
+    static void assertEcnHandshake(Path pcap, String client, String server) {
+        String syns = flags(pcap, "tcp.flags.syn == 1");
+        assertEquals(1, count(pcap, client + " && tcp.flags.syn == 1 && tcp.flags.ack == 0 && tcp.flags.ece == 1"
+                + " && tcp.flags.cwr == 1 && ip.dsfield.ecn == 0"), syns);
+        assertEquals(1, count(pcap, server + " && tcp.flags.syn == 1 && tcp.flags.ack == 1 && tcp.flags.ece == 1"
+                + " && tcp.flags.cwr == 0 && ip.dsfield.ecn == 0"), syns);
+    }
+
     @Test
     @Order(1)
     void linuxClientNegotiatesEcnAndTheHostAnswersItsEchoes_rfc3168s61() throws Exception {
@@ -124,10 +133,7 @@ class TcpEcnIT {
             String kernel = "ip.src == " + KERNEL_IP + " && tcp";
             String ours = "ip.src == " + HOST_IP + " && tcp";
             // the handshake: Linux's ECN-setup SYN, our ECN-setup SYN-ACK (ECE, no CWR, Not-ECT)
-            assertEquals(1, count(pcap, kernel + " && tcp.flags.syn == 1 && tcp.flags.ack == 0 && tcp.flags.ece == 1"
-                    + " && tcp.flags.cwr == 1"), flags(pcap, "tcp.flags.syn == 1"));
-            assertEquals(1, count(pcap, ours + " && tcp.flags.syn == 1 && tcp.flags.ack == 1 && tcp.flags.ece == 1"
-                    + " && tcp.flags.cwr == 0 && ip.dsfield.ecn == 0"), flags(pcap, "tcp.flags.syn == 1"));
+            assertEcnHandshake(pcap, kernel, ours);
             // our new data is ECT(0); our pure ACKs are not ECN-capable
             long data = count(pcap, ours + " && tcp.len > 0");
             long ect = count(pcap, ours + " && tcp.len > 0 && ip.dsfield.ecn == 2");
@@ -167,7 +173,7 @@ class TcpEcnIT {
         Path got = scratch.resolve("up.got");
         try (TcpIt.Child server = new TcpIt.Child(ns, List.of("/usr/bin/python3", "-m", "http.server", String.valueOf(PORT),
                 "--bind", KERNEL_IP, "--directory", root.toString()))) {
-            awaitListening(server);
+            TcpIt.awaitListening(ns, server, KERNEL_IP, PORT);
             Host.Capture cap = Host.Capture.start(ns, pcap);
             Sh.Result r;
             try {
@@ -186,10 +192,7 @@ class TcpEcnIT {
             String kernel = "ip.src == " + KERNEL_IP + " && tcp";
             String ours = "ip.src == " + CLIENT_IP + " && tcp";
             // we ask (ECE+CWR on the SYN), Linux agrees (ECE alone on the SYN-ACK)
-            assertEquals(1, count(pcap, ours + " && tcp.flags.syn == 1 && tcp.flags.ece == 1 && tcp.flags.cwr == 1"
-                    + " && ip.dsfield.ecn == 0"), flags(pcap, "tcp.flags.syn == 1"));
-            assertEquals(1, count(pcap, kernel + " && tcp.flags.syn == 1 && tcp.flags.ack == 1 && tcp.flags.ece == 1"
-                    + " && tcp.flags.cwr == 0"), flags(pcap, "tcp.flags.syn == 1"));
+            assertEcnHandshake(pcap, ours, kernel);
             // Linux's data arrives ECN-capable, some of it CE; our ACKs echo it and Linux answers with CWR
             assertTrue(count(pcap, kernel + " && tcp.len > 0 && ip.dsfield.ecn == 2") > 0, ctx);
             long ceOnWire = count(pcap, kernel + " && tcp.len > 0 && ip.dsfield.ecn == 3");
@@ -208,16 +211,5 @@ class TcpEcnIT {
             Files.deleteIfExists(got);
             Files.deleteIfExists(pcap);
         }
-    }
-
-    static void awaitListening(TcpIt.Child server) {
-        for (int i = 0; i < 100; i++) {
-            if (ns.exec(5, "ss", "-Hltn", "src", KERNEL_IP, "sport", "= :" + PORT).out().contains(":" + PORT)) {
-                return;
-            }
-            assertTrue(server.process.isAlive(), "http.server died: " + server.log());
-            Host.sleep(100);
-        }
-        throw new AssertionError("http.server not listening after 10 s: " + server.log());
     }
 }

@@ -96,6 +96,18 @@ final class TcpIt {
         return c.getOrDefault(key, 0L);
     }
 
+    /** Waits (bounded: 10 s) until {@code server} listens on {@code ip}:{@code port} in the namespace. */
+    static void awaitListening(Netns ns, Child server, String ip, int port) {
+        for (int i = 0; i < 100; i++) {
+            if (ns.exec(5, "ss", "-Hltn", "src", ip, "sport", "= :" + port).out().contains(":" + port)) {
+                return;
+            }
+            assertTrue(server.process.isAlive(), "server died: " + server.log());
+            Host.sleep(100);
+        }
+        throw new AssertionError("server not listening on " + ip + ":" + port + " after 10 s: " + server.log());
+    }
+
     /** A child process in the namespace that is stopped by its PID (SIGTERM, then SIGKILL, bounded). */
     static final class Child implements AutoCloseable {
         final Process process;
