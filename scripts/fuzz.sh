@@ -5,9 +5,11 @@
 #   scripts/fuzz.sh [TARGET] [--minutes N] [--keep K] [--list]
 #
 # TARGET is Class#method (e.g. WireFuzzTarget#ipv4), a Class (all its @FuzzTest methods), or
-# nothing (every *FuzzTarget in the project). --minutes is per method (default 5; @FuzzTest's
-# maxDuration of 1h is the upper bound). --keep K copies the K newest entries of the generated
-# corpus into the committed inputs (corpus-<sha>), so that regression mode covers what was reached.
+# nothing (every *FuzzTarget in the project). --minutes is per method (default 5); a method also
+# ends at @FuzzTest's maxExecutions (10 million, issue 15's goal) or maxDuration (1h), whichever
+# comes first: `scripts/fuzz.sh --minutes 60` gives every method 10 million executions or an hour.
+# --keep K copies the K newest entries of the generated corpus into the committed inputs
+# (corpus-<sha>), so that regression mode covers what was reached.
 # The generated corpus stays in MODULE/.cifuzz-corpus/ (not committed); a finding is written by
 # Jazzer as a regression input under MODULE/src/test/resources/<package>/<Class>Inputs/<method>/,
 # which the normal build then runs: fix the bug, keep the input. Ends with a table of the
@@ -26,7 +28,7 @@ while [ $# -gt 0 ]; do
     --minutes) MINUTES=$2; shift 2 ;;
     --list) LIST=1; shift ;;
     --keep) KEEP=$2; shift 2 ;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
     -*) echo "fuzz: unknown option '$1' (see --help)" >&2; exit 2 ;;
     *) TARGET=$1; shift ;;
   esac

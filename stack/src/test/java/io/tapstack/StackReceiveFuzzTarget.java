@@ -62,7 +62,7 @@ class StackReceiveFuzzTarget {
     private int peerSeq;
     private int peerPort;
 
-    @FuzzTest(maxDuration = "1h")
+    @FuzzTest(maxDuration = "1h", maxExecutions = 10_000_000)
     void receivePath(FuzzedDataProvider in) {
         VirtualClock clock = new VirtualClock();
         PairLink[] wire = PairLink.create(1500);

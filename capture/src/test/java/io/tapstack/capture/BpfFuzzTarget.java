@@ -18,7 +18,7 @@ import java.util.Arrays;
  */
 class BpfFuzzTarget {
 
-    @FuzzTest(maxDuration = "1h")
+    @FuzzTest(maxDuration = "1h", maxExecutions = 10_000_000)
     void validateAndRun(byte[] input) {
         if (input.length == 0) return;
         int n = Math.min((input[0] & 0xff), (input.length - 1) / 8);

@@ -19,7 +19,7 @@ import java.util.List;
  */
 class CaptureFileFuzzTarget {
 
-    @FuzzTest(maxDuration = "1h")
+    @FuzzTest(maxDuration = "1h", maxExecutions = 10_000_000)
     void readWriteRead(byte[] file) throws IOException {
         List<CaptureRecord> records;
         boolean ng;

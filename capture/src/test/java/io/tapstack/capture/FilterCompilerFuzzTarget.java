@@ -19,7 +19,7 @@ import java.util.Arrays;
  */
 class FilterCompilerFuzzTarget {
 
-    @FuzzTest(maxDuration = "1h")
+    @FuzzTest(maxDuration = "1h", maxExecutions = 10_000_000)
     @DictionaryEntries({"tcp", "udp", "ip", "ip6", "port", "host", "net", "src", "dst", "and", "or", "not", "vlan",
             "ether", "proto", "len", "less", "greater", "tcpflags", "tcp-syn", "tcp-ack", "icmp", "icmp6", "mask",
             "portrange", "broadcast", "multicast", "arp", "rarp", "icmptype", "gateway", "sctp", "protochain",

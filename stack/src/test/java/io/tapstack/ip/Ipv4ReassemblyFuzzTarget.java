@@ -20,7 +20,7 @@ import java.util.List;
  */
 class Ipv4ReassemblyFuzzTarget {
 
-    @FuzzTest(maxDuration = "1h")
+    @FuzzTest(maxDuration = "1h", maxExecutions = 10_000_000)
     void reassembly(FuzzedDataProvider in) {
         FragmentPlan plan = FragmentPlan.from(in, false);
         FragmentPlan.Host host = new FragmentPlan.Host();

@@ -19,7 +19,7 @@ import java.util.List;
  */
 class Ipv6ReassemblyFuzzTarget {
 
-    @FuzzTest(maxDuration = "1h")
+    @FuzzTest(maxDuration = "1h", maxExecutions = 10_000_000)
     void reassembly(FuzzedDataProvider in) {
         FragmentPlan plan = FragmentPlan.from(in, true);
         FragmentPlan.Host host = new FragmentPlan.Host();

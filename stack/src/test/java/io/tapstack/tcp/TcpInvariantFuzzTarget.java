@@ -45,7 +45,7 @@ class TcpInvariantFuzzTarget {
         return (byte) (o * 7 + (o >>> 8) + 1);
     }
 
-    @FuzzTest(maxDuration = "1h")
+    @FuzzTest(maxDuration = "1h", maxExecutions = 10_000_000)
     void segments(FuzzedDataProvider in) throws Exception {
         TcpConfig cfg = new TcpConfig();
         cfg.ecn = TcpConfig.EcnMode.values()[in.consumeInt(0, 2)];

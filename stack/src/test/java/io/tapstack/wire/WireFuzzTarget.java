@@ -36,7 +36,7 @@ class WireFuzzTarget {
         return r;
     }
 
-    @FuzzTest(maxDuration = "1h")
+    @FuzzTest(maxDuration = "1h", maxExecutions = 10_000_000)
     void ethernet(byte[] data) {
         ByteBuffer b = at3(data);
         EthernetFrame e = new EthernetFrame().wrap(b, 3, data.length);
@@ -63,7 +63,7 @@ class WireFuzzTarget {
         assertArrayEquals(bytes(b, e.payloadOffset(), plen), bytes(o, r.payloadOffset(), plen));
     }
 
-    @FuzzTest(maxDuration = "1h")
+    @FuzzTest(maxDuration = "1h", maxExecutions = 10_000_000)
     void arp(byte[] data) {
         ByteBuffer b = at3(data);
         ArpPacket a = new ArpPacket().wrap(b, 3, data.length);
@@ -77,7 +77,7 @@ class WireFuzzTarget {
         assertEquals(ArpPacket.Error.NONE, new ArpPacket().wrap(o, 0, ArpPacket.LENGTH).check());
     }
 
-    @FuzzTest(maxDuration = "1h")
+    @FuzzTest(maxDuration = "1h", maxExecutions = 10_000_000)
     void ipv4(byte[] data) {
         ByteBuffer b = at3(data);
         Ipv4Header h = new Ipv4Header().wrap(b, 3, data.length);
@@ -117,7 +117,7 @@ class WireFuzzTarget {
         }
     }
 
-    @FuzzTest(maxDuration = "1h")
+    @FuzzTest(maxDuration = "1h", maxExecutions = 10_000_000)
     void icmpv4(byte[] data) {
         ByteBuffer b = at3(data);
         Icmpv4 m = new Icmpv4().wrap(b, 3, data.length);
@@ -142,7 +142,7 @@ class WireFuzzTarget {
         }
     }
 
-    @FuzzTest(maxDuration = "1h")
+    @FuzzTest(maxDuration = "1h", maxExecutions = 10_000_000)
     void icmpv6(FuzzedDataProvider in) {
         long sHi = in.consumeLong(), sLo = in.consumeLong(), dHi = in.consumeLong(), dLo = in.consumeLong();
         byte[] data = in.consumeRemainingAsBytes();
@@ -170,7 +170,7 @@ class WireFuzzTarget {
         assertEquals(Icmpv6.isError(m.type()), m.type() < 128);
     }
 
-    @FuzzTest(maxDuration = "1h")
+    @FuzzTest(maxDuration = "1h", maxExecutions = 10_000_000)
     void udp(FuzzedDataProvider in) {
         int src = in.consumeInt(), dst = in.consumeInt();
         byte[] data = in.consumeRemainingAsBytes();
@@ -196,7 +196,7 @@ class WireFuzzTarget {
         assertEquals(0, Checksum.finish(Checksum.add(pseudo, o, 0, len)));
     }
 
-    @FuzzTest(maxDuration = "1h")
+    @FuzzTest(maxDuration = "1h", maxExecutions = 10_000_000)
     void tcp(FuzzedDataProvider in) {
         long sHi = in.consumeLong(), sLo = in.consumeLong();
         byte[] data = in.consumeRemainingAsBytes();
@@ -233,7 +233,7 @@ class WireFuzzTarget {
         assertTrue(TcpHeader.flagString(t.flags()).length() > 0);
     }
 
-    @FuzzTest(maxDuration = "1h")
+    @FuzzTest(maxDuration = "1h", maxExecutions = 10_000_000)
     void tcpOptions(byte[] data) {
         ByteBuffer b = at3(data);
         TcpOptions o = new TcpOptions();
@@ -283,7 +283,7 @@ class WireFuzzTarget {
         }
     }
 
-    @FuzzTest(maxDuration = "1h")
+    @FuzzTest(maxDuration = "1h", maxExecutions = 10_000_000)
     void ipv6(byte[] data) {
         ByteBuffer b = at3(data);
         Ipv6Header h = new Ipv6Header().wrap(b, 3, data.length);
@@ -302,7 +302,7 @@ class WireFuzzTarget {
         }
     }
 
-    @FuzzTest(maxDuration = "1h")
+    @FuzzTest(maxDuration = "1h", maxExecutions = 10_000_000)
     void ipv6Extensions(byte[] data) {
         ByteBuffer b = at3(data);
         Ipv6ExtHeader x = new Ipv6ExtHeader().wrap(b, 3, data.length);
@@ -342,7 +342,7 @@ class WireFuzzTarget {
         }
     }
 
-    @FuzzTest(maxDuration = "1h")
+    @FuzzTest(maxDuration = "1h", maxExecutions = 10_000_000)
     void ndpOptions(byte[] data) {
         ByteBuffer b = at3(data);
         NdpOptions o = new NdpOptions().wrap(b, 3, data.length);
@@ -392,7 +392,7 @@ class WireFuzzTarget {
         }
     }
 
-    @FuzzTest(maxDuration = "1h")
+    @FuzzTest(maxDuration = "1h", maxExecutions = 10_000_000)
     void addresses(FuzzedDataProvider in) {
         int v4 = in.consumeInt();
         long hi = in.consumeLong(), lo = in.consumeLong(), mac = in.consumeLong() & 0xffff_ffff_ffffL;

@@ -28,7 +28,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class ControlProtocolFuzzTarget {
 
-    @FuzzTest(maxDuration = "1h")
+    @FuzzTest(maxDuration = "1h", maxExecutions = 10_000_000)
     @DictionaryEntries({"capture ", "stat all", "arp", "ping", "addr", "neigh", " pcap ", " pcapng ", ":micro", ":nano",
             "262144", "65535", "-1", "0", "tcp port 80"})
     void request(FuzzedDataProvider in) throws IOException {
