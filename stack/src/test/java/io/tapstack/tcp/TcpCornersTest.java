@@ -99,18 +99,14 @@ class TcpCornersTest {
         // the peer's 1 kHz clock has run 2^31 + 5 ms on: its TSval now compares as older than TS.Recent
         int wrapped = 1000 + (1 << 31) + 5;
         // 23 days idle: PAWS still applies (RFC 7323 §5.3), the segment is dropped and acknowledged
-        t.clock.advance(23 * DAY);
-        t.poll();
-        t.out.clear();
+        idle(t, 23);
         t.send(PPORT, LPORT, seq, e.aNxt(), A | P, 65535, opts(ts(wrapped, ecr)), bytes(10, 2));
         assertEquals(10, e.col.count, "rejected within 24 days");
         assertEquals(1, t.tcp.counters().get(TcpCounter.PAWS_REJECTED));
         Seg rej = t.expect(300);
         assertEquals(seq, rej.ack(), rej.toString());
         // past 24 days since TS.Recent was set: it is invalid, the segment is taken and TS.Recent renewed
-        t.clock.advance(2 * DAY);
-        t.poll();
-        t.out.clear();
+        idle(t, 2);
         t.send(PPORT, LPORT, seq, e.aNxt(), A | P, 65535, opts(ts(wrapped, ecr)), bytes(10, 2));
         assertEquals(20, e.col.count, "accepted after 24 days idle");
         assertEquals(1, t.tcp.counters().get(TcpCounter.PAWS_REJECTED));
@@ -122,6 +118,13 @@ class TcpCornersTest {
         t.send(PPORT, LPORT, seq, e.aNxt(), A | P, 65535, opts(ts(wrapped - 10, ecr)), bytes(10, 3));
         assertEquals(20, e.col.count);
         assertEquals(2, t.tcp.counters().get(TcpCounter.PAWS_REJECTED));
+    }
+
+    /** {@code days} of silence on virtual time (one step: no timer is armed), forgetting what was sent. */
+    private static void idle(TcpScript t, long days) {
+        t.clock.advance(days * DAY);
+        t.poll();
+        t.out.clear();
     }
 
     @Test
