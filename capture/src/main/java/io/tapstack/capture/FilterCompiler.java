@@ -898,7 +898,7 @@ public final class FilterCompiler {
     }
 
     /** Extension headers a protochain walk skips before it gives up (see {@link #protochainWalk}). */
-    static final int PROTOCHAIN_MAX_HEADERS = 8;
+    public static final int PROTOCHAIN_MAX_HEADERS = 8;
     /** The scratch word protochain keeps the next-header value in (gencode.c alloc_reg; arithmetic uses words from 0). */
     private static final int PROTOCHAIN_REG = MEMWORDS - 1;
     private static final int IPPROTO_HOPOPTS = 0, IPPROTO_ROUTING = 43, IPPROTO_AH = 51, IPPROTO_NONE = 59,
