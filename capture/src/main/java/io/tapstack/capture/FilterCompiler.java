@@ -39,6 +39,9 @@ import java.util.Map;
  *   <li>The arithmetic operators {@code %} and {@code ^} have no precedence in libpcap's grammar
  *       (grammar.y): they take everything to their right, e.g. {@code a % 3 + 1} is {@code a % (3 + 1)}.
  *       We reproduce that.</li>
+ *   <li>{@code [ip|ip6] protochain N} walks IPv6 extension headers and AH as gencode.c
+ *       gen_protochain does (with its AH step), unrolled to a bounded walk since libpcap's loop jumps
+ *       backwards; as in libpcap the whole expression is then compiled without the optimiser.</li>
  * </ul>
  * A packet load past the captured length rejects the packet (bpf_filter semantics), also under
  * {@code not} and {@code or}, as with libpcap.
@@ -56,10 +59,8 @@ import java.util.Map;
  * program for those rejects every packet.
  *
  * <p>Not supported (a clear error with a column): host names and so {@code gateway} (no name
- * service), {@code ifname}/{@code on} (libpcap's own error: pf logs only), {@code protochain}
- * (libpcap implements it with a backward jump, which the kernel and our validator refuse, and
- * turns its optimiser off for the whole expression), {@code geneve} (variable offsets in registers),
- * {@code vxlan} (not in libpcap 1.10), ISO/ATM/802.11 primitives.
+ * service), {@code ifname}/{@code on} (libpcap's own error: pf logs only), {@code geneve} (variable
+ * offsets in registers), {@code vxlan} (not in libpcap 1.10), ISO/ATM/802.11 primitives.
  */
 public final class FilterCompiler {
     /** libpcap's default snapshot length, which tcpdump's programs return on a match. */
