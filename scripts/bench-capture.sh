@@ -7,10 +7,11 @@
 #            frame and matches none
 #   all      `tapstack capture -s SNAPLEN` with no filter: every frame copied and written to a file
 # Each cell is "median [min–max]" of N runs; the ratio is median(mode) / median(off). Cross-checks
-# (a run that fails one is void): iperf3's sender and receiver byte counts agree; in "all" the
-# capture file holds every frame that crossed the TAP while iperf3 ran, less what the host counted
-# as dropped... which the control socket does not report, so the shortfall is printed as "missed"
-# (frames on the TAP minus frames in the file; >0 means the capture queue overflowed). Needs root.
+# (a run that fails one is void): iperf3's sender and receiver byte counts agree; "nomatch" writes
+# no frame, "all" some. The control socket does not report the capture queue's drops, so "missed"
+# counts them from outside: frames that crossed the TAP while iperf3 ran (the TAP's counters) minus
+# frames in the file (the capture is live before and stopped after); above 0 the queue overflowed.
+# Needs root.
 #
 #   scripts/bench-capture.sh [--runs N] [--seconds S] [--snaplen N] [--quick]
 #
@@ -32,7 +33,7 @@ while [ $# -gt 0 ]; do
     --seconds) SECS=${2:-}; shift 2 ;;
     --snaplen) SNAP=${2:-}; shift 2 ;;
     --quick) RUNS=2; SECS=1; shift ;;
-    -h|--help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench-capture: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
