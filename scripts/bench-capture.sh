@@ -9,8 +9,9 @@
 # Each cell is "median [min–max]" of N runs; the ratio is median(mode) / median(off). Cross-checks
 # (a run that fails one is void): iperf3's sender and receiver byte counts agree; "nomatch" writes
 # no frame, "all" some. The control socket does not report the capture queue's drops, so "missed"
-# counts them from outside: frames that crossed the TAP while iperf3 ran (the TAP's counters) minus
-# frames in the file (the capture is live before and stopped after); above 0 the queue overflowed.
+# counts them from outside: frames that crossed the TAP (its counters, read before the capture
+# starts and after it stops, with iperf3 in between and nothing else running) minus frames in the
+# file; above 0 the capture queue overflowed (or frames crossed before the capture was live).
 # Needs root.
 #
 #   scripts/bench-capture.sh [--runs N] [--seconds S] [--snaplen N] [--quick]
@@ -83,6 +84,7 @@ PY
 run_mode() {
   local mode=$1 f0 f1 c0 c1 j cap=0
   rm -f "$WORK/cap.pcap"
+  f0=$(tap_frames) # the TAP's window encloses the capture's: every frame captured is counted there
   case "$mode" in
     nomatch) taskset -c 1 java -jar "$JAR" capture --host "$WORK/host.sock" -s "$SNAP" -f 'udp port 9' -w "$WORK/cap.pcap" 2>>"$WORK/cap.log" & CAP_PID=$! ;;
     all) taskset -c 1 java -jar "$JAR" capture --host "$WORK/host.sock" -s "$SNAP" -w "$WORK/cap.pcap" 2>>"$WORK/cap.log" & CAP_PID=$! ;;
@@ -90,13 +92,14 @@ run_mode() {
   if [ -n "$CAP_PID" ]; then # the file header arrives once the capture is live
     for _ in $(seq 1 100); do [ "$(stat -c %s "$WORK/cap.pcap" 2>/dev/null || echo 0)" -ge 24 ] && break; sleep 0.1; done
   fi
-  f0=$(tap_frames); c0=$(loop_ticks)
+  c0=$(loop_ticks)
   j=$(ip netns exec "$NT" taskset -c 1 timeout $((SECS + 30)) iperf3 -c 10.0.0.2 -t "$SECS" -J 2>/dev/null) || j='{"error": "iperf3 failed"}'
-  f1=$(tap_frames); c1=$(loop_ticks)
+  c1=$(loop_ticks)
   if [ -n "$CAP_PID" ]; then
     kill -TERM "$CAP_PID"; wait "$CAP_PID" 2>/dev/null || true; CAP_PID=""
     cap=$(pcap_records "$WORK/cap.pcap")
   fi
+  f1=$(tap_frames)
   printf '%s' "$j" | /usr/bin/python3 -c '
 import json, sys
 mode, frames, cap, ticks, clk = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
