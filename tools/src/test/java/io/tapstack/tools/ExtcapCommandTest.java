@@ -3,11 +3,8 @@ package io.tapstack.tools;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
@@ -33,17 +30,8 @@ class ExtcapCommandTest {
     private Path dir;
     private ServerSocketChannel host;
 
-    private record Outcome(int code, String out, String err) {
-    }
-
-    private static Outcome run(String... args) {
-        CommandLine cl = Main.commandLine();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        int code = cl.execute(args);
-        return new Outcome(code, out.toString(), err.toString());
+    private static MainTest.Outcome run(String... args) {
+        return MainTest.run(args);
     }
 
     @BeforeEach
@@ -67,34 +55,34 @@ class ExtcapCommandTest {
 
     @Test
     void listsLiveHostsOnly() {
-        Outcome o = run("extcap", "--control-dir", dir.toString(), "--extcap-interfaces", "--extcap-version=4.0.17");
-        assertEquals(0, o.code, o.err);
-        assertTrue(o.out.startsWith("extcap {version="), o.out);
-        assertTrue(o.out.contains("interface {value=tapstack-tap7}{display=tapstack host tap7}\n"), o.out);
-        assertTrue(!o.out.contains("gone"), o.out);
+        MainTest.Outcome o = run("extcap", "--control-dir", dir.toString(), "--extcap-interfaces", "--extcap-version=4.0.17");
+        assertEquals(0, o.code(), o.err());
+        assertTrue(o.out().startsWith("extcap {version="), o.out());
+        assertTrue(o.out().contains("interface {value=tapstack-tap7}{display=tapstack host tap7}\n"), o.out());
+        assertTrue(!o.out().contains("gone"), o.out());
     }
 
     @Test
     void ethernetLinkTypeAndSnaplenOption() {
-        Outcome o = run("extcap", "--control-dir", dir.toString(), "--extcap-dlts", "--extcap-interface", "tapstack-tap7");
-        assertEquals("dlt {number=1}{name=EN10MB}{display=Ethernet}\n", o.out);
+        MainTest.Outcome o = run("extcap", "--control-dir", dir.toString(), "--extcap-dlts", "--extcap-interface", "tapstack-tap7");
+        assertEquals("dlt {number=1}{name=EN10MB}{display=Ethernet}\n", o.out());
         o = run("extcap", "--control-dir", dir.toString(), "--extcap-config", "--extcap-interface", "tapstack-tap7");
-        assertTrue(o.out.contains("{call=--snaplen}") && o.out.contains("{type=integer}{range=1,262144}"), o.out);
+        assertTrue(o.out().contains("{call=--snaplen}") && o.out().contains("{type=integer}{range=1,262144}"), o.out());
         o = run("extcap", "--control-dir", dir.toString(), "--extcap-dlts", "--extcap-interface", "tapstack-gone");
-        assertEquals(Main.EXIT_FAILURE, o.code);
-        assertTrue(o.err.contains("no running host tapstack-gone"), o.err);
+        assertEquals(Main.EXIT_FAILURE, o.code());
+        assertTrue(o.err().contains("no running host tapstack-gone"), o.err());
     }
 
     /** Wireshark's filter check: nothing on stdout and exit 0 for a good filter, the error for a bad one. */
     @Test
-    void capturFilterIsCheckedByOurCompiler() {
-        Outcome o = run("extcap", "--control-dir", dir.toString(), "--extcap-interface", "tapstack-tap7",
+    void captureFilterIsCheckedByOurCompiler() {
+        MainTest.Outcome o = run("extcap", "--control-dir", dir.toString(), "--extcap-interface", "tapstack-tap7",
                 "--extcap-capture-filter", "tcp port 80 and ip6 protochain 6");
-        assertEquals(0, o.code, o.err);
-        assertEquals("", o.out);
+        assertEquals(0, o.code(), o.err());
+        assertEquals("", o.out());
         o = run("extcap", "--control-dir", dir.toString(), "--extcap-interface", "tapstack-tap7", "--extcap-capture-filter", "tcp port eighty");
-        assertEquals(Main.EXIT_FAILURE, o.code);
-        assertTrue(o.out.contains("unknown port 'eighty'"), o.out);
+        assertEquals(Main.EXIT_FAILURE, o.code());
+        assertTrue(o.out().contains("unknown port 'eighty'"), o.out());
     }
 
     /** --capture sends the capture request the host's control socket serves and copies the stream to the FIFO. */
@@ -119,10 +107,10 @@ class ExtcapCommandTest {
             return "no request";
         });
         Path fifo = dir.resolve("fifo"); // a plain file does here: the extcap only opens and writes it
-        Outcome o = run("extcap", "--control-dir", dir.toString(), "--capture", "--extcap-interface", "tapstack-tap7",
+        MainTest.Outcome o = run("extcap", "--control-dir", dir.toString(), "--capture", "--extcap-interface", "tapstack-tap7",
                 "--fifo", fifo.toString(), "--extcap-capture-filter", "tcp port 80", "--snaplen", "128",
                 "--extcap-control-in", "/nonexistent", "--debug");
-        assertEquals(0, o.code, o.err);
+        assertEquals(0, o.code(), o.err());
         assertEquals("capture 128 pcapng 0 tcp port 80\n", request.get(10, TimeUnit.SECONDS));
         assertArrayEquals(stream, Files.readAllBytes(fifo));
     }
