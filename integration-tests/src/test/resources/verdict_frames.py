@@ -10,7 +10,9 @@ routing, destination options and fragment headers before TCP/UDP/ICMPv6), ARP an
 from the expressions the test compiles, so that most primitives see both verdicts. Then, from a
 second seeded stream (so the frames above stay the same), one frame in ten more: MPLS label stacks
 (RFC 3032) over IPv4, IPv6 and junk, PPPoE discovery and session frames (RFC 2516) carrying PPP
-IPv4, IPv6 and MPLS, and such frames inside VLAN tags.
+IPv4, IPv6 and MPLS, and such frames inside VLAN tags. From a third stream, one frame in ten more:
+header chains for protochain: IPv6 extension headers (RFC 8200 §4) and AH (RFC 4302), one to ten
+of them, in IPv4 and IPv6, some inside a VLAN tag, some ending in "no next header".
 """
 import random
 import sys
@@ -165,6 +167,33 @@ def encapsulated(r):
     return Ether(bytes(f))
 
 
+def ah(nh, words):
+    """An AH header (RFC 4302 §2.2): payload length in 32-bit words minus 2, SPI, sequence, ICV."""
+    return bytes([nh, words, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1]) + bytes(4 * (words + 2) - 12)
+
+
+def chain(r):
+    """An IPv4 or IPv6 packet whose upper layer sits behind a chain of AH/extension headers."""
+    nh, payload = pick(r, [(6, bytes(TCP(sport=40000, dport=pick(r, PORTS), flags="S"))),
+                           (17, bytes(UDP(sport=53, dport=pick(r, PORTS)))), (58, bytes(ICMPv6EchoRequest())),
+                           (1, bytes(ICMP())), (59, b""), (50, bytes(16))])
+    v6 = r.randrange(3) > 0
+    kinds = [pick(r, [0, 60, 43, 44, 51] if v6 else [51]) for _ in range(pick(r, [1, 1, 2, 3, 4, 6, 9, 10]))]
+    for k in reversed(kinds):
+        if k == 51:
+            payload = ah(nh, pick(r, [1, 4, 4, 6])) + payload
+        elif k == 44:
+            payload = bytes([nh, 0, 0, pick(r, [0, 1, 8]), 0, 0, 0, 7]) + payload
+        else:
+            n8 = pick(r, [0, 0, 1])
+            payload = bytes([nh, n8, 1, 4 + 8 * n8]) + bytes(4 + 8 * n8) + payload
+        nh = k
+    ip = IPv6(src=pick(r, V6), dst=pick(r, V6), nh=nh) if v6 else IP(src=pick(r, V4), dst=pick(r, V4), proto=nh)
+    if r.randrange(5) == 0:
+        return eth(r, pick(r, TPIDS)) / Dot1Q(vlan=100) / ip / Raw(payload)
+    return eth(r) / ip / Raw(payload)
+
+
 def main():
     out, seed, count = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
     r = random.Random(seed)
@@ -175,6 +204,9 @@ def main():
     r2 = random.Random(seed + 1)
     for _ in range(count // 10):
         pkts.append(encapsulated(r2))
+    r3 = random.Random(seed + 2)
+    for _ in range(count // 10):
+        pkts.append(chain(r3))
     wrpcap(out, pkts)
     print("wrote %d frames" % len(pkts))
 

@@ -39,6 +39,9 @@ import java.util.Map;
  *   <li>The arithmetic operators {@code %} and {@code ^} have no precedence in libpcap's grammar
  *       (grammar.y): they take everything to their right, e.g. {@code a % 3 + 1} is {@code a % (3 + 1)}.
  *       We reproduce that.</li>
+ *   <li>{@code [ip|ip6] protochain N} walks IPv6 extension headers and AH as gencode.c
+ *       gen_protochain does (with its AH step), unrolled to a bounded walk since libpcap's loop jumps
+ *       backwards; as in libpcap the whole expression is then compiled without the optimiser.</li>
  * </ul>
  * A packet load past the captured length rejects the packet (bpf_filter semantics), also under
  * {@code not} and {@code or}, as with libpcap.
@@ -56,10 +59,8 @@ import java.util.Map;
  * program for those rejects every packet.
  *
  * <p>Not supported (a clear error with a column): host names and so {@code gateway} (no name
- * service), {@code ifname}/{@code on} (libpcap's own error: pf logs only), {@code protochain}
- * (libpcap implements it with a backward jump, which the kernel and our validator refuse, and
- * turns its optimiser off for the whole expression), {@code geneve} (variable offsets in registers),
- * {@code vxlan} (not in libpcap 1.10), ISO/ATM/802.11 primitives.
+ * service), {@code ifname}/{@code on} (libpcap's own error: pf logs only), {@code geneve} (variable
+ * offsets in registers), {@code vxlan} (not in libpcap 1.10), ISO/ATM/802.11 primitives.
  */
 public final class FilterCompiler {
     /** libpcap's default snapshot length, which tcpdump's programs return on a match. */
@@ -79,6 +80,9 @@ public final class FilterCompiler {
     private boolean ppp;
     private Token primTok; // first token of the primitive being compiled (for errors raised deep inside)
     private Qual lastQual; // qualifiers a bare value repeats; null after a non-qualified term
+    // gencode.c sets no_optimize for protochain (its loop is not a DAG): the whole expression is
+    // compiled without the optimiser, and "expression rejects all packets" is never reported
+    private boolean noOptimise;
 
     private FilterCompiler(String expr, int snaplen, int netmask) {
         this.toks = FilterLexer.lex(expr);
@@ -113,6 +117,7 @@ public final class FilterCompiler {
         }
         Gen g = parseExpr();
         if (peek().kind() != Kind.EOF) throw unexpected(peek());
+        if (noOptimise) optimise = false;
         Label accept = new Label(), reject = new Label();
         g.gen(asm, accept, reject);
         asm.mark(accept);
@@ -471,7 +476,9 @@ public final class FilterCompiler {
             if (v.kind() != Kind.ID) throw error(v, "'gateway' requires a name (and is not supported: tapstack has no name service)");
             throw error(tt, "'gateway' not supported in this configuration (it needs a name service; use 'ether host' and 'host')");
         } else if (tt.is("protochain")) {
-            throw error(tt, "'" + tt.text() + "' is not supported");
+            // grammar.y: protochain is a protocol-type qualifier that takes no direction
+            if (dir != null) throw unexpected(tt);
+            type = next().text();
         }
         if (dir == null && type == null) {
             if (peek().is("broadcast")) { next(); lastQual = null; return broadcast(proto, first); }
@@ -734,6 +741,7 @@ public final class FilterCompiler {
                     case "port": return port(q, v, checkPort(v, n), checkPort(v, n));
                     case "portrange": return port(q, v, checkPort(v, n), checkPort(v, n));
                     case "proto": return protoNum(q, v, (int) n);
+                    case "protochain": return protochain(q, (int) n);
                     case "net": {
                         // gencode.c gen_ncode: shift a bare number up to a class-style net and mask
                         long val = n, mask = 0xffffffffL;
@@ -756,6 +764,13 @@ public final class FilterCompiler {
                     int p = portNumber(v, s);
                     Object[] svc = SERVICES.get(s);
                     return port(q, v, p, p, svc == null ? null : (String) svc[1]);
+                }
+                if ("protochain".equals(type)) {
+                    // grammar.y: an unescaped protocol name is a keyword there ("protochain tcp" is a
+                    // syntax error); "\\tcp" is looked up as an IP protocol name
+                    Integer n = v.escaped() ? IP_PROTOS.get(s) : null;
+                    if (n == null) throw error(v, "unknown ip proto '" + s + "'");
+                    return protochain(q, n);
                 }
                 if ("proto".equals(type)) {
                     Integer n = "ether".equals(q.proto()) || "link".equals(q.proto()) ? ETHER_PROTOS.get(s) : IP_PROTOS.get(s);
@@ -881,6 +896,96 @@ public final class FilterCompiler {
             case "ether": case "link": return linktype(n);
             default: throw error(q.at(), "'" + p + "' modifier applied to 'proto'");
         }
+    }
+
+    /** Extension headers a protochain walk skips before it gives up (see {@link #protochainWalk}). */
+    public static final int PROTOCHAIN_MAX_HEADERS = 8;
+    /** The scratch word protochain keeps the next-header value in (gencode.c alloc_reg; arithmetic uses words from 0). */
+    private static final int PROTOCHAIN_REG = MEMWORDS - 1;
+    private static final int IPPROTO_HOPOPTS = 0, IPPROTO_ROUTING = 43, IPPROTO_AH = 51, IPPROTO_NONE = 59,
+            IPPROTO_DSTOPTS = 60;
+
+    /**
+     * gencode.c gen_protochain: {@code [ip|ip6] protochain N}, IPv4 then IPv6 when no protocol is
+     * given; other protocols are refused with libpcap's text. libpcap turns its optimiser off for the
+     * whole expression, and so do we.
+     */
+    private Gen protochain(Qual q, int v) {
+        String p = q.proto();
+        if (p != null && !p.equals("ip") && !p.equals("ip6")) throw error(q.at(), "bad protocol applied for 'protochain'");
+        noOptimise = true;
+        if (p == null) return or(protochainWalk(false, v), protochainWalk(true, v));
+        return protochainWalk(p.equals("ip6"), v);
+    }
+
+    /**
+     * The header-chain walk of gencode.c gen_protochain, unrolled. libpcap emits a loop (a backward
+     * {@code ja}, which the kernel and {@link BpfValidator} refuse): with A the next-header value
+     * and X the offset of that header from the network header, each pass accepts if A is N, stops
+     * (rejects) at "no next header" (59, RFC 8200 §4.7), skips an IPv6 hop-by-hop, destination
+     * options, routing or fragment header ({@code X += (hdr[1] + 1) * 8}, RFC 8200 §4.3-§4.6: for
+     * the fragment header the reserved byte, normally 0) or an AH header, and otherwise rejects. The
+     * AH step is libpcap's: {@code X = (hdr[1] + 2) * 4} (RFC 4302 §2.2 gives the length in 32-bit
+     * words minus 2), which sets X where it should add to it, as libpcap does (its verdicts are the
+     * reference). Where libpcap loops until a load fails, or for ever (an AH header naming AH again
+     * at the offset it computes), this walk skips at most {@link #PROTOCHAIN_MAX_HEADERS} headers,
+     * compares once more and then rejects. IPv4 walks AH only; the IP header length comes from
+     * {@code ldxb 4*([nl]&0xf)}; fragments are not considered, as in libpcap.
+     */
+    private Gen protochainWalk(boolean v6, int v) {
+        int nl = offNl;
+        Gen link = linktype(v6 ? ETHERTYPE_IPV6 : ETHERTYPE_IP);
+        Gen walk = (a, t, f) -> {
+            a.stmt(LD | B | ABS, nl + (v6 ? 6 : 9));
+            if (v6) a.stmt(LDX | IMM, 40);
+            else a.stmt(LDX | MSH | B, nl);
+            Label again = new Label();
+            for (int i = 0; i < PROTOCHAIN_MAX_HEADERS; i++) {
+                if (i > 0) a.mark(again);
+                again = new Label();
+                Label notV = new Label(), notNone = new Label(), ah = new Label(), ahStep = new Label();
+                a.cond(JMP | JEQ | K, v, t, notV);
+                a.mark(notV);
+                a.cond(JMP | JEQ | K, IPPROTO_NONE, f, notNone);
+                a.mark(notNone);
+                if (v6) {
+                    Label skip = new Label();
+                    for (int h : new int[] {IPPROTO_HOPOPTS, IPPROTO_DSTOPTS, IPPROTO_ROUTING}) {
+                        Label n = new Label();
+                        a.cond(JMP | JEQ | K, h, skip, n);
+                        a.mark(n);
+                    }
+                    a.cond(JMP | JEQ | K, IPPROTO_FRAGMENT, skip, ah);
+                    a.mark(skip);
+                    a.stmt(LD | B | IND, nl);          // A = next header of this one
+                    a.stmt(ST, PROTOCHAIN_REG);
+                    a.stmt(LD | B | IND, nl + 1);      // its length in 8-octet units, not counting the first 8
+                    a.stmt(ALU | ADD | K, 1);
+                    a.stmt(ALU | MUL | K, 8);
+                    a.stmt(ALU | ADD | X, 0);
+                    a.stmt(MISC | TAX, 0);
+                    a.stmt(LD | MEM, PROTOCHAIN_REG);
+                    a.ja(again);
+                    a.mark(ah);
+                }
+                a.cond(JMP | JEQ | K, IPPROTO_AH, ahStep, f);
+                a.mark(ahStep);
+                a.stmt(LD | B | IND, nl);              // A = AH's next header
+                a.stmt(ST, PROTOCHAIN_REG);
+                a.stmt(MISC | TXA, 0);
+                a.stmt(ALU | ADD | K, 1);
+                a.stmt(MISC | TAX, 0);
+                a.stmt(LD | B | IND, nl);              // AH payload length
+                a.stmt(ALU | ADD | K, 2);
+                a.stmt(ALU | MUL | K, 4);
+                a.stmt(MISC | TAX, 0);                 // X = (len + 2) * 4: libpcap's assignment
+                a.stmt(LD | MEM, PROTOCHAIN_REG);
+                a.ja(again);
+            }
+            a.mark(again);
+            a.cond(JMP | JEQ | K, v, t, f); // the last comparison; a longer chain is rejected
+        };
+        return and(link, walk);
     }
 
     /** gencode.c gen_port/gen_portrange and the IPv6 variants; lo == hi for a single port. */

@@ -289,4 +289,78 @@ class FilterCompilerTest {
         e = assertThrows(FilterSyntaxException.class, () -> FilterCompiler.compile("mpls and arp"));
         assertTrue(e.getMessage().contains("unsupported protocol over mpls"), e.getMessage());
     }
+
+    /** The names of the chain frames (Frames.chains) the expression accepts, interpreter and JIT alike. */
+    static Set<String> chainMatches(String expr) {
+        BpfProgram p = FilterCompiler.compile(expr);
+        BpfFilter jit = p.filter(), in = p.interpreter();
+        Set<String> out = new TreeSet<>();
+        for (Map.Entry<String, byte[]> e : Frames.chains().entrySet()) {
+            boolean a = in.matches(e.getValue()), b = jit.matches(e.getValue());
+            assertEquals(a, b, "interpreter vs JIT for " + expr + " on " + e.getKey());
+            if (a) out.add(e.getKey());
+        }
+        return out;
+    }
+
+    static Set<String> names(String... n) { return new TreeSet<>(Arrays.asList(n)); }
+
+    /**
+     * protochain walks IPv6 extension headers and AH (gencode.c gen_protochain), unlike "proto"; the
+     * walk's verdicts are libpcap's, including its AH step that sets the offset instead of adding
+     * to it (v4-ah-ah-udp: libpcap reads the second next header inside the first AH and rejects).
+     * FilterTcpdumpTest checks the same frames against tcpdump reading them from a file.
+     */
+    @Test void protochainWalksTheHeaderChain() {
+        Set<String> dst = new TreeSet<>();
+        for (int n = 1; n <= FilterCompiler.PROTOCHAIN_MAX_HEADERS; n++) dst.add("v6-" + n + "-dst-udp");
+        Set<String> udp6 = new TreeSet<>(dst);
+        udp6.add("v6-frag-dst-udp");
+        assertEquals(udp6, chainMatches("ip6 protochain 17"));
+        assertEquals(names(), chainMatches("ip6 proto 17"));
+        assertEquals(names("v6-hbh-dst-rt-tcp", "v6-ah-tcp", "v6-hbh-ah-tcp"), chainMatches("ip6 protochain 6"));
+        assertEquals(names("v4-ah-tcp"), chainMatches("ip protochain 6"));
+        assertEquals(names("v4-opts-ah-icmp"), chainMatches("ip protochain 1"));
+        assertEquals(names("v4-ah-tcp", "v6-hbh-dst-rt-tcp", "v6-ah-tcp", "v6-hbh-ah-tcp"), chainMatches("protochain 6"));
+        assertEquals(names(), chainMatches("ip protochain 17")); // libpcap's AH step misplaces the second AH
+        // the header itself matches: AH, a destination-options header, "no next header"
+        assertEquals(names("v4-ah-tcp", "v4-ah-ah-udp", "v4-opts-ah-icmp", "v6-ah-tcp", "v6-hbh-ah-tcp"), chainMatches("protochain 51"));
+        assertTrue(chainMatches("ip6 protochain 60").containsAll(dst));
+        assertEquals(names("v6-dst-none"), chainMatches("ip6 protochain 59"));
+        assertEquals(chainMatches("protochain 6"), chainMatches("protochain \\tcp"));
+        assertEquals(udp6, chainMatches("ip6 protochain 17 or 300"));
+        // on the ordinary corpus, "protochain" is "proto" plus the chains: hop-by-hop before TCP
+        Set<String> tcp = matches("tcp");
+        tcp.add("v6-hbh-tcp");
+        tcp.removeIf(n -> n.startsWith("pppoes")); // "tcp" alone does not look inside PPPoE either
+        assertEquals(tcp, matches("protochain 6"));
+    }
+
+    /** The walk is bounded: a chain longer than PROTOCHAIN_MAX_HEADERS, or a loop of AH headers, is rejected. */
+    @Test void protochainWalkIsBounded() {
+        int max = FilterCompiler.PROTOCHAIN_MAX_HEADERS;
+        Set<String> m = chainMatches("ip6 protochain 17");
+        assertTrue(m.contains("v6-" + max + "-dst-udp") && !m.contains("v6-" + (max + 1) + "-dst-udp"), m.toString());
+        // IPv4 AH at offset 20 naming AH with length 3: libpcap computes X = (3 + 2) * 4 = 20 again and
+        // loops for ever in bpf_filter(); ours gives up after the bound
+        byte[] loop = Frames.eth(Frames.MAC_B, Frames.MAC_A, 0x800, Frames.ipv4("10.0.0.1", "10.0.0.2", 51, Frames.ah(51, 3, new byte[8])));
+        assertFalse(match("ip protochain 6", loop, loop.length));
+        assertTrue(match("ip protochain 51", loop, loop.length));
+        // a cut frame: the load of the next extension header fails and rejects, as in libpcap
+        byte[] f = Frames.chains().get("v6-hbh-dst-rt-tcp");
+        assertTrue(match("ip6 protochain 6", f, f.length));
+        assertFalse(match("ip6 protochain 6", f, 14 + 40 + 16));
+        assertTrue(FilterCompiler.compile("protochain 6").length() < Bpf.MAXINSNS / 4);
+    }
+
+    @Test void protochainErrorsAreLibpcaps() {
+        assertTrue(err("tcp protochain 6").getMessage().contains("bad protocol applied for 'protochain'"));
+        assertTrue(err("ether protochain 6").getMessage().contains("bad protocol applied for 'protochain'"));
+        assertTrue(err("src protochain 6").getMessage().startsWith("syntax error"));
+        assertTrue(err("protochain tcp").getMessage().startsWith("syntax error"));
+        assertTrue(err("protochain").getMessage().startsWith("syntax error"));
+        assertTrue(err("protochain \\foo").getMessage().contains("unknown ip proto 'foo'"));
+        // libpcap compiles protochain without its optimiser, so it never proves "rejects all packets"
+        assertEquals(0, FilterCompiler.compile("tcp and vlan and protochain 6").filter().filter(Frames.corpus().get("vlan100-v4-tcp")));
+    }
 }

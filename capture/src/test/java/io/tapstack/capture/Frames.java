@@ -122,6 +122,41 @@ final class Frames {
         return cat(new byte[] {0x11, 0}, u16(session), u16(payload.length + 2), u16(pppProto), payload);
     }
 
+    /** An AH header (RFC 4302 §2): next header, payload length (32-bit words minus 2), SPI, sequence, 12-byte ICV. */
+    static byte[] ah(int nh, int len, byte[] payload) {
+        byte[] h = new byte[(len + 2) * 4];
+        h[0] = (byte) nh;
+        h[1] = (byte) len;
+        h[7] = 1;
+        return cat(h, payload);
+    }
+
+    /**
+     * Frames with header chains for {@code protochain}: IPv6 extension headers (RFC 8200 §4) and AH
+     * (RFC 4302) in IPv4 and IPv6, a chain ended by "no next header", chains of every length up to
+     * past the walk's bound, and AH chains on which libpcap's own walk misplaces the next header.
+     * Not in {@link #corpus()}, whose protocol tests list their matches by name.
+     */
+    static Map<String, byte[]> chains() {
+        Map<String, byte[]> m = new LinkedHashMap<>();
+        byte[] syn = tcp(40000, 80, 0x02, 0);
+        m.put("v6-hbh-dst-rt-tcp", eth(MAC_B, MAC_A, 0x86dd, ipv6("2001:db8::1", "2001:db8::2", 0, ext(60, ext(43, ext(6, syn))))));
+        m.put("v6-frag-dst-udp", eth(MAC_B, MAC_A, 0x86dd, ipv6("2001:db8::1", "2001:db8::2", 44, frag6(60, 1, ext(17, udp(53, 53, 8))))));
+        m.put("v6-ah-tcp", eth(MAC_B, MAC_A, 0x86dd, ipv6("2001:db8::1", "2001:db8::2", 51, ah(6, 4, syn))));
+        m.put("v6-hbh-ah-tcp", eth(MAC_B, MAC_A, 0x86dd, ipv6("2001:db8::1", "2001:db8::2", 0, ext(51, ah(6, 4, syn)))));
+        m.put("v6-dst-none", eth(MAC_B, MAC_A, 0x86dd, ipv6("2001:db8::1", "2001:db8::2", 60, ext(59, new byte[16]))));
+        m.put("v4-ah-tcp", eth(MAC_B, MAC_A, 0x800, ipv4("10.0.0.1", "10.0.0.2", 51, ah(6, 4, syn))));
+        m.put("v4-ah-ah-udp", eth(MAC_B, MAC_A, 0x800, ipv4("10.0.0.1", "10.0.0.2", 51, ah(51, 4, ah(17, 4, udp(53, 53, 8))))));
+        m.put("v4-opts-ah-icmp", eth(MAC_B, MAC_A, 0x800, ipv4("10.0.0.1", "10.0.0.2", 51, 0, 8, 64, ah(1, 4, icmp(8, 0)))));
+        for (int n = 1; n <= 10; n++) {
+            byte[] inner = udp(53, 53, 8);
+            int nh = 17;
+            for (int i = 0; i < n; i++) { inner = ext(nh, inner); nh = 60; }
+            m.put("v6-" + n + "-dst-udp", eth(MAC_B, MAC_A, 0x86dd, ipv6("2001:db8::1", "2001:db8::2", 60, inner)));
+        }
+        return m;
+    }
+
     /** Named corpus of well-formed frames covering the protocols the filters test. */
     static Map<String, byte[]> corpus() {
         Map<String, byte[]> m = new LinkedHashMap<>();
@@ -178,11 +213,14 @@ final class Frames {
     }
 
     /** The corpus plus truncations of every frame at interesting lengths, plus seeded mutations. */
-    static List<Packet> packets(long seed) {
+    static List<Packet> packets(long seed) { return packets(seed, corpus()); }
+
+    /** These frames plus truncations at interesting lengths, seeded mutations and random frames. */
+    static List<Packet> packets(long seed, Map<String, byte[]> frames) {
         List<Packet> out = new ArrayList<>();
         int[] cuts = {0, 1, 6, 12, 13, 14, 15, 16, 17, 20, 23, 24, 25, 26, 29, 30, 33, 34, 35, 36, 37, 38, 40, 41, 42, 44, 48, 53, 54, 55, 56, 57, 58, 60, 62};
         Random r = new Random(seed);
-        for (Map.Entry<String, byte[]> e : corpus().entrySet()) {
+        for (Map.Entry<String, byte[]> e : frames.entrySet()) {
             byte[] f = e.getValue();
             out.add(new Packet(e.getKey(), f, f.length, f.length));
             for (int c : cuts) if (c < f.length) out.add(new Packet(e.getKey() + "/cut" + c, f, c, f.length));

@@ -8,7 +8,7 @@ import java.util.Random;
  * <pre>
  *   bool  := prim | bool and bool | bool or bool | not bool | ( bool ) | arith relop arith
  *   prim  := [proto] [dir] type value | proto | vlan [id] | mpls [label] | pppoed | pppoes [id]
- *          | inbound | outbound | less n | greater n | [proto] broadcast | [proto] multicast | ...
+ *          | inbound | outbound | [ip|ip6] protochain n | less n | greater n | [proto] broadcast | ...
  *   arith := n | len | named constant | proto [ arith [: size] ] | arith op arith | - arith | ( arith )
  * </pre>
  * Values are drawn so that most expressions compile and most loads fall inside real frames (small
@@ -73,7 +73,10 @@ final class FilterExpressionGenerator {
     }
 
     String prim() {
-        switch (r.nextInt(16)) {
+        switch (r.nextInt(17)) {
+            case 16: return pick(new String[] {"", "", "ip ", "ip6 "}) + "protochain "
+                    + pick(new String[] {"6", "17", "58", "51", "44", "0", "60", "59", "1", "50", "\\tcp", "\\udp", "300"})
+                    + (chance(15) ? " or " + pick(new String[] {"6", "17", "58"}) : "");
             case 0: return pick(PROTOS);
             case 1: return (chance(30) ? pick(new String[] {"ip ", "arp ", "rarp "}) : "") + dir() + "host " + pick(V4);
             case 2: return (chance(30) ? "ip6 " : "") + dir() + "host " + pick(V6);

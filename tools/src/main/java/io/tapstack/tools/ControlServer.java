@@ -91,7 +91,7 @@ public final class ControlServer implements AutoCloseable {
         handlers.put(command, h);
     }
 
-    private static boolean isLive(Path p) {
+    static boolean isLive(Path p) {
         try (SocketChannel c = SocketChannel.open(UnixDomainSocketAddress.of(p))) {
             return c.isConnected();
         } catch (IOException e) {
