@@ -7,6 +7,8 @@ import io.tapstack.wire.TcpOptions;
 
 import java.nio.ByteBuffer;
 
+import static io.tapstack.wire.SeqNum.lt;
+
 /**
  * Builds and sends the segments of one connection (FreeBSD's tcp_output.c tail, gVisor's
  * sendRaw): the header (RFC 9293 §3.1), the options of a SYN (MSS, RFC 7323 window scale and
@@ -99,7 +101,11 @@ final class SegmentWriter {
         snd.lastSendTime = now;
         if (!syn && (len > 0 || (flags & TcpHeader.FIN) != 0)) {
             // RFC 8985 §6.1: the transmit time of every data segment (new or retransmitted)
-            c.log.onSend(seq, seq + len + ((flags & TcpHeader.FIN) != 0 ? 1 : 0), now);
+            int end = seq + len + ((flags & TcpHeader.FIN) != 0 ? 1 : 0);
+            c.log.onSend(seq, end, now);
+            if (c.trace != null) {
+                c.trace.record(lt(seq, snd.max) ? TcpTrace.Event.RETRANSMIT : TcpTrace.Event.SEND, seq, end);
+            }
         }
         tcp.output(p, c.localHi, c.localLo, c.remoteHi, c.remoteLo);
         return true;

@@ -414,6 +414,19 @@ final class TcpInput {
             c.rtt.minRttSample(log.rttSample, now);
         }
         recovery.afterAck(acked, newSack, now);
+        if (c.trace != null) {
+            traceAck(s);
+        }
+    }
+
+    /** The trace's ACK record and one SACK record per block the ACK carries. */
+    private void traceAck(Segment s) {
+        c.trace.record(TcpTrace.Event.ACK, s.ack, s.ack);
+        if (c.sackOk) {
+            for (int i = 0; i < s.opts.sackCount; i++) {
+                c.trace.record(TcpTrace.Event.SACK, s.opts.sackLeft[i], s.opts.sackRight[i]);
+            }
+        }
     }
 
     /** The loop time (ms resolution) at which the echoed timestamp was sent, or Long.MIN_VALUE. */

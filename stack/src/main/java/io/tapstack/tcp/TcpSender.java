@@ -426,6 +426,7 @@ final class TcpSender {
         c.recovery.onRetransmitTimeout();
         c.rtt.backOff(); // RFC 6298 §5.5
         c.rtt.stopTiming(); // Karn
+        c.traceEvent(TcpTrace.Event.RTO, una, max);
         if (c.rtt.backoff() >= 2) {
             c.scoreboard.clear(); // RFC 2018 §8: the peer may have reneged
         }
