@@ -128,6 +128,10 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
                 }
                 started.clear();
                 String stats = rt.stats(false);
+                long traced = rt.flushTrace();
+                if (host.traceTcp != null) {
+                    stats += "trace:\n    " + traced + " records\n";
+                }
                 String captured = "";
                 if (capture != null) {
                     rt.removeCapture(capture);
