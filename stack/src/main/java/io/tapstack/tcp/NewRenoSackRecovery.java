@@ -244,6 +244,16 @@ final class NewRenoSackRecovery implements LossRecovery {
     }
 
     @Override
+    public void onSpuriousTimeout() {
+        // RFC 4015: undo the timeout's reduction and resume with new data, no go-back-N
+        TcpSender snd = c.snd;
+        cc.undo();
+        recover = snd.una;
+        snd.nxt = snd.max;
+        c.traceEvent(TcpTrace.Event.UNDO, snd.una, snd.max);
+    }
+
+    @Override
     public int beforeSend(long now) {
         // RFC 6675 §5 (B.2) SetPipe and (C) NextSeg rule 1 (lost holes) before rule 2 (new data)
         if (inRecovery && sackRecovery) {

@@ -381,6 +381,19 @@ final class RackTlpRecovery implements LossRecovery {
     }
 
     @Override
+    public void onSpuriousTimeout() {
+        // RFC 4015: restore the congestion state from before the timeout (as the D-SACK undo),
+        // drop RFC 8985 §6.3's marks and resume with new data, no go-back-N
+        TcpSender snd = c.snd;
+        cc.undo();
+        undoValid = false;
+        recover = snd.una; // no RecoveryPoint barrier left: a real loss starts fast recovery
+        log.clearLost();
+        snd.nxt = snd.max;
+        c.traceEvent(TcpTrace.Event.UNDO, snd.una, snd.max);
+    }
+
+    @Override
     public int beforeSend(long now) {
         maxBeforeSend = c.snd.max;
         if (!inRecovery) {

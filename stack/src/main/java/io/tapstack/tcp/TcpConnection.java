@@ -81,6 +81,7 @@ public final class TcpConnection {
     final TcpReceiver rcv;
     final SegmentWriter writer;
     final SegmentLog log; // per-segment transmit times and states (RTT samples, RACK)
+    final EifelDetector eifel = new EifelDetector(); // RFC 3522 spurious-timeout detection
     LossRecovery recovery; // NewReno/RFC 6675 until the handshake, then RACK-TLP if SACK is on
     final TcpInput input;
     /** The per-connection trace (issue 10), null unless this connection is traced. */

@@ -378,6 +378,13 @@ final class TcpInput {
                 c.rtt.sample(sample);
                 c.rtt.minRttSample(sample, now);
             }
+            if (c.eifel.armed() && c.eifel.onAcceptableAck(c.tsOk && s.opts.hasTimestamp, s.opts.tsEcr)) {
+                // RFC 3522: the ACK echoes the original transmission: the timeout was spurious
+                tcp.counters.inc(TcpCounter.SPURIOUS_RTOS);
+                c.rtt.adaptAfterSpuriousTimeout(sample);
+                recovery.onSpuriousTimeout();
+                c.traceEvent(TcpTrace.Event.SPURIOUS_RTO, snd.una, snd.max);
+            }
             c.rtt.resetBackoff();
             snd.firstRtxTime = 0;
             recovery.onNewAck(s.ack, dataAcked, flightBefore, sample, now);
