@@ -140,22 +140,6 @@ final class RttEstimator {
         return -1;
     }
 
-    /**
-     * RFC 4015 (adapting the RTO after a spurious timeout): the sample {@code r} (ns, from the
-     * echoed timestamp of the original transmission) showed a delay the RTO did not cover; SRTT
-     * and RTTVAR become at least r and r/2, as a first measurement would set them (RFC 6298 §2.2),
-     * so the next RTO is not spurious again.
-     */
-    void adaptAfterSpuriousTimeout(long r) {
-        if (r <= 0) {
-            return;
-        }
-        srtt = Math.max(srtt, r);
-        rttvar = Math.max(rttvar, r / 2);
-        long k = Math.max(4 * rttvar, CLOCK_GRANULARITY);
-        rto = Math.min(Math.max(srtt + k, minRto), maxRto);
-    }
-
     /** New data was acknowledged: the backoff ends (RFC 6298 §5.7's last paragraph). */
     void resetBackoff() {
         backoff = 0;

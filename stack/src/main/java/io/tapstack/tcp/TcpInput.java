@@ -380,8 +380,10 @@ final class TcpInput {
             }
             if (c.eifel.armed() && c.eifel.onAcceptableAck(c.tsOk && s.opts.hasTimestamp, s.opts.tsEcr)) {
                 // RFC 3522: the ACK echoes the original transmission: the timeout was spurious
+                // (RFC 4015's re-initialisation of SRTT from this ACK's sample is left out: the
+                // timeouts found spurious here follow lost ACKs, not delay spikes, and an SRTT of
+                // the ~200 ms sample tripled the next RTO in the trace of a 5 % loss transfer)
                 tcp.counters.inc(TcpCounter.SPURIOUS_RTOS);
-                c.rtt.adaptAfterSpuriousTimeout(sample);
                 recovery.onSpuriousTimeout();
                 c.traceEvent(TcpTrace.Event.SPURIOUS_RTO, snd.una, snd.max);
             }

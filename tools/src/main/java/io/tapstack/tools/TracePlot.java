@@ -127,10 +127,10 @@ final class TracePlot {
         int y1 = TOP;
         double seqMax = Math.max(1e-6, Math.max(Math.max(sent.max(), rexmit.max()), una.max()));
         s.append(frame(y1, "sequence (MiB from ISS)", 0, seqMax, false));
+        s.append(line(una, y1, 0, seqMax, false, "#38a169"));
         s.append(bars(sent, y1, 0, seqMax, false, "#2b6cb0", 1));
         s.append(bars(sacked, y1, 0, seqMax, false, "#9f7aea", 1));
         s.append(bars(rexmit, y1, 0, seqMax, false, "#e53e3e", 2));
-        s.append(line(una, y1, 0, seqMax, false, "#38a169"));
         s.append(legend(y1, new String[] {"sent", "retransmitted", "SACKed", "SND.UNA (ACKed)"},
                 new String[] {"#2b6cb0", "#e53e3e", "#9f7aea", "#38a169"}));
         // panel 2: windows
@@ -223,17 +223,28 @@ final class TracePlot {
 
     private static String line(Cols c, int top, double lo, double hi, boolean log, String colour) {
         StringBuilder p = new StringBuilder();
+        double prev = Double.NaN;
         for (int x = 0; x < COLS; x++) {
             if (!Double.isNaN(c.lo[x])) {
-                // the column's range, then where it ended: sawtooths keep their teeth
-                p.append(p.length() == 0 ? "M" : "L").append(LEFT + x).append(' ')
-                        .append(String.format(Locale.ROOT, "%.1f", y(c.hi[x], lo, hi, log)));
-                p.append("L").append(LEFT + x).append(' ').append(String.format(Locale.ROOT, "%.1f", y(c.lo[x], lo, hi, log)));
-                p.append("L").append(LEFT + x).append(' ').append(String.format(Locale.ROOT, "%.1f", y(c.last[x], lo, hi, log)));
+                // a step: the value holds until the next record (nothing changes between events),
+                // then the column's range and where it ended, so sawtooths keep their teeth
+                if (Double.isNaN(prev)) {
+                    p.append('M').append(LEFT + x).append(' ').append(fmt(y(c.hi[x], lo, hi, log)));
+                } else {
+                    p.append('L').append(LEFT + x).append(' ').append(fmt(prev));
+                    p.append('L').append(LEFT + x).append(' ').append(fmt(y(c.hi[x], lo, hi, log)));
+                }
+                p.append('L').append(LEFT + x).append(' ').append(fmt(y(c.lo[x], lo, hi, log)));
+                prev = y(c.last[x], lo, hi, log);
+                p.append('L').append(LEFT + x).append(' ').append(fmt(prev));
             }
         }
         return p.length() == 0 ? "" : String.format(Locale.ROOT,
                 "<path transform=\"translate(0,%d)\" stroke=\"%s\" stroke-width=\"1.2\" fill=\"none\" d=\"%s\"/>%n", top, colour, p);
+    }
+
+    private static String fmt(double v) {
+        return String.format(Locale.ROOT, "%.1f", v);
     }
 
     private static String legend(int top, String[] names, String[] colours) {
