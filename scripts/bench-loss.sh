@@ -94,28 +94,9 @@ fi
 veth_up "$NA" "$NB"
 
 # netdev ingress drop chains (rate set per loss level), with counters to cross-check
-nft_table() { # NS DEV SADDR
-  ip netns exec "$1" nft -f - <<EOF
-table netdev tsloss {
-  counter dropped { }
-  chain ingress {
-    type filter hook ingress device "$2" priority 0; policy accept;
-  }
-}
-EOF
-}
-nft_rate() { # NS SADDR PCT
-  ip netns exec "$1" nft flush chain netdev tsloss ingress
-  if [ "$3" -gt 0 ]; then
-    ip netns exec "$1" nft add rule netdev tsloss ingress ip saddr "$2" numgen random mod 100 "<" "$3" counter name dropped drop
-  fi
-}
-nft_dropped() { # NS
-  ip netns exec "$1" nft list counter netdev tsloss dropped | awk '/packets/ {for (i=1;i<=NF;i++) if ($i=="packets") print $(i+1)}'
-}
-nft_table "$NT" tap0
-nft_table "$NA" veth0
-nft_table "$NB" veth1
+nft_drop_table "$NT" tap0 tsloss
+nft_drop_table "$NA" veth0 tsloss
+nft_drop_table "$NB" veth1 tsloss
 
 ip netns exec "$NB" iperf3 -s -B 10.1.0.2 >"$WORK/srv.log" 2>&1 &
 SRV_PID=$!
@@ -188,25 +169,25 @@ run_pair() { # LOSS DIR
 echo "bench-loss: ${SIZE} MB each way, loss {$LOSSES} %, $RUNS runs per cell, tapstack --offload $OFFLOAD$([ "$FRAMES" = 0 ] && echo ', veth tso off (software GSO)'), kernel senders -C $CC"
 PING_TAP=""; PING_VETH=""
 for loss in $LOSSES; do
-  nft_rate "$NT" 10.0.0.2 "$loss"
-  nft_rate "$NA" 10.1.0.2 "$loss"
-  nft_rate "$NB" 10.1.0.1 "$loss"
+  nft_drop_rate "$NT" tsloss 10.0.0.2 "$loss"
+  nft_drop_rate "$NA" tsloss 10.1.0.2 "$loss"
+  nft_drop_rate "$NB" tsloss 10.1.0.1 "$loss"
   start_host "$loss"
   if [ -z "$PING_TAP" ]; then # measured on the first loss level (give 0 first for a clean figure)
     PING_TAP=$(ping_ms "$NT" 10.0.0.2); PING_VETH=$(ping_ms "$NA" 10.1.0.2)
   fi
-  d0=$(nft_dropped "$NT"); f0=$(host_stat | awk '$1=="faults.rx_dropped" {print $2}')
+  d0=$(nft_drop_count "$NT" tsloss); f0=$(host_stat | awk '$1=="faults.rx_dropped" {print $2}')
   for i in $(seq 1 "$RUNS"); do
     run_pair "$loss" down
     run_pair "$loss" up
     echo "bench-loss: loss $loss % run $i: $(tail -n 4 "$WORK/results" | awk '{printf "%s %s %s Gbit/s; ", $1, $2, $4}')"
   done
-  d1=$(nft_dropped "$NT"); f1=$(host_stat | awk '$1=="faults.rx_dropped" {print $2}')
+  d1=$(nft_drop_count "$NT" tsloss); f1=$(host_stat | awk '$1=="faults.rx_dropped" {print $2}')
   if [ "$loss" -gt 0 ] && { [ $((d1 - d0)) -le 0 ] || [ $((${f1:-0} - ${f0:-0})) -le 0 ]; }; then
     echo "bench-loss: loss $loss % but nothing was dropped (nft $((d1 - d0)), rx $((${f1:-0} - ${f0:-0}))): broken set-up" >&2
     exit 1
   fi
-  echo "bench-loss: loss $loss %: TAP ingress dropped $((d1 - d0)) frames, tapstack receive path $((${f1:-0} - ${f0:-0})), veth $(nft_dropped "$NA")+$(nft_dropped "$NB") (cumulative)"
+  echo "bench-loss: loss $loss %: TAP ingress dropped $((d1 - d0)) frames, tapstack receive path $((${f1:-0} - ${f0:-0})), veth $(nft_drop_count "$NA" tsloss)+$(nft_drop_count "$NB" tsloss) (cumulative)"
   stop_host
 done
 

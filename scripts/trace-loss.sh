@@ -52,17 +52,8 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 ns_create "$NT" tap0 10.0.0.1/24
-ip netns exec "$NT" nft -f - <<NFT
-table netdev tstrace {
-  counter dropped { }
-  chain ingress {
-    type filter hook ingress device "tap0" priority 0; policy accept;
-  }
-}
-NFT
-if [ "$LOSS" -gt 0 ]; then
-  ip netns exec "$NT" nft add rule netdev tstrace ingress ip saddr 10.0.0.2 numgen random mod 100 "<" "$LOSS" counter name dropped drop
-fi
+nft_drop_table "$NT" tap0 tstrace
+nft_drop_rate "$NT" tstrace 10.0.0.2 "$LOSS"
 ip netns exec "$NT" java -Xms1g -Xmx1g -jar "$JAR" run --tap tap0 --ipv4 10.0.0.2/24 --no-ipv6 \
     --offload "$OFFLOAD" --services iperf3 --control "$WORK/host.sock" \
     --fault-rx-loss "$LOSS" --fault-seed 7 --trace-tcp 5201 --trace-file "$OUT/trace.bin" >"$WORK/host.log" 2>&1 &
@@ -79,7 +70,7 @@ wait "$PING_PID" 2>/dev/null || true
 PING_PID=""
 stat=$(java -jar "$JAR" stat --all --host "$WORK/host.sock")
 kill -TERM "$HOST_PID"; wait "$HOST_PID" 2>/dev/null || true; HOST_PID=""
-dropped=$(ip netns exec "$NT" nft list counter netdev tstrace dropped | awk '/packets/ {for (i=1;i<=NF;i++) if ($i=="packets") print $(i+1)}')
+dropped=$(nft_drop_count "$NT" tstrace)
 
 java -jar "$JAR" trace --csv "$OUT/trace.bin" >"$OUT/trace.csv"
 java -jar "$JAR" trace --plot "$OUT/trace.svg" "$OUT/trace.bin"
