@@ -104,10 +104,21 @@ final class SegmentWriter {
             int end = seq + len + ((flags & TcpHeader.FIN) != 0 ? 1 : 0);
             c.log.onSend(seq, end, now);
             if (c.trace != null) {
-                c.trace.record(lt(seq, snd.max) ? TcpTrace.Event.RETRANSMIT : TcpTrace.Event.SEND, seq, end);
+                traceSend(seq, end);
             }
         }
         tcp.output(p, c.localHi, c.localLo, c.remoteHi, c.remoteLo);
         return true;
+    }
+
+    /** The trace's records of [seq, end): what lies below SND.MAX was sent before, the rest is new. */
+    private void traceSend(int seq, int end) {
+        int max = c.snd.max;
+        if (lt(seq, max)) {
+            c.trace.record(TcpTrace.Event.RETRANSMIT, seq, lt(max, end) ? max : end);
+        }
+        if (lt(max, end)) {
+            c.trace.record(TcpTrace.Event.SEND, lt(seq, max) ? max : seq, end);
+        }
     }
 }

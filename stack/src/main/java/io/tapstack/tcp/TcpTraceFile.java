@@ -134,20 +134,24 @@ public final class TcpTraceFile implements Closeable {
             } catch (EOFException end) {
                 break;
             }
-            long id = in.readLong();
-            int epLen = in.readUnsignedShort();
-            byte[] ep = new byte[epLen];
-            in.readFully(ep);
-            int count = in.readInt();
-            if (count < 0 || count > MAX_RECORDS_PER_BLOCK) {
-                throw new IOException("corrupt trace file: block of " + count + " records");
+            try {
+                long id = in.readLong();
+                int epLen = in.readUnsignedShort();
+                byte[] ep = new byte[epLen];
+                in.readFully(ep);
+                int count = in.readInt();
+                if (count < 0 || count > MAX_RECORDS_PER_BLOCK) {
+                    throw new IOException("corrupt trace file: block of " + count + " records");
+                }
+                Builder b = conns.computeIfAbsent(stream + "/" + id,
+                        k -> new Builder(stream, id, new String(ep, StandardCharsets.UTF_8)));
+                for (int i = 0; i < count * TcpTrace.WORDS; i++) {
+                    b.add(in.readLong());
+                }
+                b.count += count;
+            } catch (EOFException e) {
+                throw new IOException("truncated trace file (its last block ends early)");
             }
-            Builder b = conns.computeIfAbsent(stream + "/" + id,
-                    k -> new Builder(stream, id, new String(ep, StandardCharsets.UTF_8)));
-            for (int i = 0; i < count * TcpTrace.WORDS; i++) {
-                b.add(in.readLong());
-            }
-            b.count += count;
         }
         List<Connection> out = new ArrayList<>();
         for (Builder b : conns.values()) {

@@ -126,6 +126,32 @@ class TcpTraceTest {
     }
 
     @Test
+    void aSegmentResentPastSndMaxIsARetransmissionAndASend() throws Exception {
+        TcpScript t = new TcpScript();
+        TcpScriptedTest.Est e = TcpScriptedTest.open(t, TcpScript.opts(TcpScript.mss(1460)), 65535);
+        Memory mem = new Memory();
+        e.c.trace(mem);
+        e.c.write(java.nio.ByteBuffer.wrap(TcpScript.bytes(1000, 1)));
+        TcpScript.Seg first = t.expect();
+        assertEquals(1000, first.data().length);
+        e.c.write(java.nio.ByteBuffer.wrap(TcpScript.bytes(1000, 2))); // Nagle holds it: 1000 bytes are unacked
+        t.expectNothing(100);
+        TcpScript.Seg rto = t.expect(1000); // go back N: one full segment from SND.UNA, past SND.MAX
+        assertEquals(first.seq(), rto.seq());
+        assertEquals(1460, rto.data().length);
+        t.poll();
+        e.c.trace.flush();
+        List<String> events = new java.util.ArrayList<>();
+        for (int i = 0; i < mem.count; i++) {
+            TcpTrace.Event ev = TcpTrace.event(mem.get(i, EVENT));
+            if (ev == TcpTrace.Event.SEND || ev == TcpTrace.Event.RETRANSMIT) {
+                events.add(ev + " " + mem.get(i, SEQ) + "-" + mem.get(i, END));
+            }
+        }
+        assertEquals(List.of("SEND 1-1001", "RETRANSMIT 1-1001", "SEND 1001-1461"), events);
+    }
+
+    @Test
     void aConnectionCanBeTracedByTheApiAndItsLastRecordsGoOutWhenItEnds() throws Exception {
         TcpPair p = new TcpPair();
         TcpListener l = p.tb.listen(9);

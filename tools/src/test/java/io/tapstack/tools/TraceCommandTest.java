@@ -129,6 +129,12 @@ class TraceCommandTest {
         assertEquals(Main.EXIT_FAILURE, b.code);
         assertEquals(1, b.err.strip().lines().count(), b.err);
         assertTrue(b.err.contains("not a tapstack trace file"), b.err);
+        Path cut = dir.resolve("cut");
+        byte[] whole = Files.readAllBytes(write(dir));
+        Files.write(cut, java.util.Arrays.copyOf(whole, whole.length - 3));
+        Outcome t = run("trace", cut.toString());
+        assertEquals(Main.EXIT_FAILURE, t.code);
+        assertTrue(t.err.contains("truncated trace file"), t.err);
         Outcome c = run("trace", "--conn", "9", write(dir).toString());
         assertTrue(c.err.contains("no connection 9"), c.err);
     }
