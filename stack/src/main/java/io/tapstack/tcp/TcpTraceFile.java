@@ -5,7 +5,6 @@ import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -38,6 +37,9 @@ public final class TcpTraceFile implements Closeable {
     private final FileChannel ch;
     private final ByteBuffer buf = ByteBuffer.allocateDirect(TcpTrace.CAPACITY * TcpTrace.WORDS * 8 + 1024);
     private long records;
+    /** The first write error; from then on records are counted as lost, never thrown at the loop. */
+    private IOException failure;
+    private long lost;
 
     private TcpTraceFile(FileChannel ch) {
         this.ch = ch;
@@ -64,7 +66,20 @@ public final class TcpTraceFile implements Closeable {
         return records;
     }
 
+    /** Records not written because writing failed (a full disk, say), and the first error, or null. */
+    public synchronized long lostRecords() {
+        return lost;
+    }
+
+    public synchronized IOException failure() {
+        return failure;
+    }
+
     private synchronized void write(int stream, TcpTrace trace, long[] recs, int count) {
+        if (failure != null) {
+            lost += count;
+            return;
+        }
         byte[] ep = trace.endpoints().getBytes(StandardCharsets.UTF_8);
         buf.clear();
         buf.putInt(stream).putLong(trace.id()).putShort((short) ep.length).put(ep).putInt(count);
@@ -75,7 +90,9 @@ public final class TcpTraceFile implements Closeable {
         try {
             drain();
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            failure = e; // the sink runs on an event loop: tracing must not stop the host
+            lost += count;
+            return;
         }
         records += count;
     }

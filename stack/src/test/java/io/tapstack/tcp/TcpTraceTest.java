@@ -126,6 +126,30 @@ class TcpTraceTest {
     }
 
     @Test
+    void aTraceFileThatCannotBeWrittenLosesRecordsButNeverStopsTheConnection(@TempDir Path dir) throws Exception {
+        TcpTraceFile tf = TcpTraceFile.create(dir.resolve("t.trace"));
+        tf.close(); // every write now fails (as on a full disk)
+        TcpPair p = new TcpPair();
+        p.ta.trace(9, tf.sink(0));
+        TcpListener l = p.tb.listen(9);
+        TcpPair.Collector server = new TcpPair.Collector(false);
+        l.setChildHandler(server);
+        l.setAcceptHandler(x -> {
+            while (x.accept() != null) {
+                // handler from setChildHandler
+            }
+        });
+        TcpPair.Sender sender = new TcpPair.Sender(3L << 20, 4);
+        TcpConnection c = p.ta.connect(B, 9, sender);
+        p.until(() -> server.eof, 60_000);
+        p.ta.flushTraces();
+        assertEquals(3L << 20, server.count, "the transfer went on");
+        assertNotNull(tf.failure());
+        assertEquals(c.trace.recorded(), tf.lostRecords(), "every record counted as lost");
+        assertEquals(0, tf.records());
+    }
+
+    @Test
     void aSegmentResentPastSndMaxIsARetransmissionAndASend() throws Exception {
         TcpScript t = new TcpScript();
         TcpScriptedTest.Est e = TcpScriptedTest.open(t, TcpScript.opts(TcpScript.mss(1460)), 65535);
