@@ -52,3 +52,30 @@ veth_create() {
 veth_up() {
   ip -n "$1" link set veth0 up; ip -n "$2" link set veth1 up
 }
+
+# nft_drop_table NS DEV TABLE: a netdev ingress chain on DEV in NS (table TABLE) with a counter
+# "dropped"; nft_drop_rate adds its random drop rule, nft_drop_count reads the counter. The
+# table goes away with the namespace.
+nft_drop_table() {
+  ip netns exec "$1" nft -f - <<NFT
+table netdev $3 {
+  counter dropped { }
+  chain ingress {
+    type filter hook ingress device "$2" priority 0; policy accept;
+  }
+}
+NFT
+}
+
+# nft_drop_rate NS TABLE SADDR PCT: drop PCT % of the IPv4 frames from SADDR entering (0: none)
+nft_drop_rate() {
+  ip netns exec "$1" nft flush chain netdev "$2" ingress
+  if [ "$4" -gt 0 ]; then
+    ip netns exec "$1" nft add rule netdev "$2" ingress ip saddr "$3" numgen random mod 100 "<" "$4" counter name dropped drop
+  fi
+}
+
+# nft_drop_count NS TABLE: frames dropped so far
+nft_drop_count() {
+  ip netns exec "$1" nft list counter netdev "$2" dropped | awk '/packets/ {for (i=1;i<=NF;i++) if ($i=="packets") print $(i+1)}'
+}

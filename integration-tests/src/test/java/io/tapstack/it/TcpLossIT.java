@@ -55,7 +55,7 @@ class TcpLossIT {
         ns.exec(10, "nft", "-f", rules.toString()).ok();
         tableAdded = true;
         host = Host.start(ns, "--ipv4", HOST_IP + "/24", "--no-ipv6", "--services", "http", "--http-root", root.toString(),
-                "--fault-rx-loss", "5", "--fault-seed", "7");
+                "--fault-rx-loss", "5", "--fault-seed", "7", "--trace-tcp", "80", "--trace-file", scratch.resolve("loss.trace").toString());
     }
 
     @AfterAll
@@ -134,6 +134,50 @@ class TcpLossIT {
         assertEquals(0, host.stop(), host.output());
         Map<String, Long> c = host.counters();
         assertEquals(0L, get(c, "link.internal_error"), c.toString());
+    }
+
+    /** The --trace-tcp file the host wrote: the download's loss recovery, event by event. */
+    @Test
+    @Order(4)
+    void theTraceShowsTheDownloadsRecovery() throws Exception {
+        Path trace = scratch.resolve("loss.trace");
+        Matcher m = Pattern.compile("trace:\\s+(\\d+) records").matcher(host.output());
+        assertTrue(m.find(), host.output());
+        java.util.List<io.tapstack.tcp.TcpTraceFile.Connection> conns = io.tapstack.tcp.TcpTraceFile.read(trace);
+        assertEquals(Long.parseLong(m.group(1)), conns.stream().mapToLong(io.tapstack.tcp.TcpTraceFile.Connection::count).sum(),
+                "every record the host counted is in the file");
+        // the download: the connection that sent the most
+        io.tapstack.tcp.TcpTraceFile.Connection d = null;
+        long best = -1;
+        for (io.tapstack.tcp.TcpTraceFile.Connection c : conns) {
+            long sent = 0;
+            for (int i = 0; i < c.count(); i++) {
+                if (c.event(i) == io.tapstack.tcp.TcpTrace.Event.SEND) {
+                    sent += c.get(i, io.tapstack.tcp.TcpTrace.END) - c.get(i, io.tapstack.tcp.TcpTrace.SEQ);
+                }
+            }
+            if (sent > best) {
+                best = sent;
+                d = c;
+            }
+        }
+        assertTrue(d != null && best > SIZE, "the 20 MB were sent: " + best);
+        assertTrue(d.endpoints().startsWith(HOST_IP + ":80 "), d.endpoints());
+        Map<io.tapstack.tcp.TcpTrace.Event, Integer> n = new java.util.EnumMap<>(io.tapstack.tcp.TcpTrace.Event.class);
+        for (int i = 0; i < d.count(); i++) {
+            n.merge(d.event(i), 1, Integer::sum);
+        }
+        for (io.tapstack.tcp.TcpTrace.Event e : new io.tapstack.tcp.TcpTrace.Event[] {io.tapstack.tcp.TcpTrace.Event.ACK,
+                io.tapstack.tcp.TcpTrace.Event.SACK, io.tapstack.tcp.TcpTrace.Event.RETRANSMIT,
+                io.tapstack.tcp.TcpTrace.Event.RECOVERY_ENTER}) {
+            assertTrue(n.getOrDefault(e, 0) > 0, e + " in " + n);
+        }
+        System.out.println("TcpLossIT trace of " + d.endpoints() + ": " + n);
+        Path svg = scratch.resolve("loss.svg");
+        assertEquals(0, io.tapstack.tools.Main.execute("trace", "--plot", svg.toString(), "--conn", Long.toString(d.id()),
+                trace.toString()));
+        String s = Files.readString(svg);
+        assertTrue(s.startsWith("<svg") && s.contains("retransmitted"), s.substring(0, Math.min(200, s.length())));
     }
 
     static String tcpSummary(Map<String, Long> before, Map<String, Long> after) {

@@ -69,6 +69,13 @@ interface LossRecovery {
     default void onDsack(int l, int r, long now) {
     }
 
+    /**
+     * RFC 4015 response to a timeout found spurious ({@link EifelDetector}), on the first ACK
+     * after it: undo the timeout's congestion response, forget its loss marks and resume sending
+     * new data (SND.NXT = SND.MAX) instead of going back N.
+     */
+    void onSpuriousTimeout();
+
     /** In fast recovery (NewReno) or an RFC 6675 loss-recovery phase. */
     boolean inRecovery();
 }

@@ -85,6 +85,7 @@ final class NewRenoSackRecovery implements LossRecovery {
                 sackRecovery = false;
                 dupAcks = 0;
                 cc.onExitRecovery(snd.max - snd.una);
+                c.traceEvent(TcpTrace.Event.RECOVERY_EXIT, snd.una, recover);
             } else if (sackRecovery) {
                 // RFC 6675 §5 (B): a partial ACK; output() runs SetPipe and (C) afterwards
                 tcp.counters.inc(TcpCounter.PARTIAL_ACKS);
@@ -117,6 +118,7 @@ final class NewRenoSackRecovery implements LossRecovery {
             tcp.counters.inc(TcpCounter.FAST_RETRANSMITS);
             tcp.counters.inc(TcpCounter.RECOVERY_EPISODES);
             cc.onEnterRecovery(snd.max - snd.una);
+            c.traceEvent(TcpTrace.Event.RECOVERY_ENTER, snd.una, recover);
             c.rtt.stopTiming();
             snd.retransmitFirst();
             c.timers.armRetransmit(c.rtt.rto());
@@ -158,6 +160,7 @@ final class NewRenoSackRecovery implements LossRecovery {
         tcp.counters.inc(TcpCounter.RECOVERY_EPISODES);
         tcp.counters.inc(TcpCounter.SACK_RECOVERY_EPISODES);
         cc.onEnterSackRecovery(snd.max - snd.una); // (4.2)
+        c.traceEvent(TcpTrace.Event.RECOVERY_ENTER, snd.una, recover);
         c.rtt.stopTiming();
         // (4.3) resend HighACK+1; HighRxt and RescueRxt to its end
         highRxt = snd.una;
@@ -238,6 +241,16 @@ final class NewRenoSackRecovery implements LossRecovery {
         recover = snd.max;
         highRxt = snd.una;
         headRxtTime = 0;
+    }
+
+    @Override
+    public void onSpuriousTimeout() {
+        // RFC 4015: undo the timeout's reduction and resume with new data, no go-back-N
+        TcpSender snd = c.snd;
+        cc.undo();
+        recover = snd.una;
+        snd.nxt = snd.max;
+        c.traceEvent(TcpTrace.Event.UNDO, snd.una, snd.max);
     }
 
     @Override

@@ -132,6 +132,7 @@ final class RackTlpRecovery implements LossRecovery {
         inRecovery = false;
         // RFC 6937 §3: at the end of recovery cwnd = ssthresh (the algorithms' own rule)
         cc.onExitRecovery(c.snd.max - c.snd.una);
+        c.traceEvent(TcpTrace.Event.RECOVERY_EXIT, c.snd.una, recover);
         if (--reoWndPersist <= 0) {
             reoWndMult = 1; // RFC 8985 §6.2 step 4
             reoWndPersist = REO_WND_PERSIST;
@@ -185,6 +186,7 @@ final class RackTlpRecovery implements LossRecovery {
                 undoValid = false;
                 tcp.counters.inc(TcpCounter.CWND_UNDOS);
                 cc.undo();
+                c.traceEvent(TcpTrace.Event.UNDO, l, r);
                 if (inRecovery) {
                     inRecovery = false; // every retransmission was spurious: nothing was lost
                     recover = snd.una;
@@ -262,6 +264,7 @@ final class RackTlpRecovery implements LossRecovery {
         forceOne = true; // the fast retransmit itself (RFC 6937 §3: "sndcnt ... at least one")
         startUndo(snd.una, snd.max);
         tlpValid = false;
+        c.traceEvent(TcpTrace.Event.RECOVERY_ENTER, snd.una, recover);
     }
 
     /** Retransmissions of [from, to) from now on are counted; D-SACKs for all of them undo the reduction. */
@@ -356,6 +359,7 @@ final class RackTlpRecovery implements LossRecovery {
         }
         if (n > 0) {
             tcp.counters.inc(TcpCounter.TLP_PROBES);
+            c.traceEvent(TcpTrace.Event.TLP, snd.max - n, snd.max);
             tlpValid = true;
             tlpEndSeq = snd.max; // TLP.end_seq = SND.NXT
             tlpFlight = snd.max - snd.una;
@@ -374,6 +378,19 @@ final class RackTlpRecovery implements LossRecovery {
         recover = snd.max; // RFC 6675 §5.1
         log.markLostOnRto(now, rackRtt, reoWnd()); // RFC 8985 §6.3
         startUndo(snd.una, snd.max);
+    }
+
+    @Override
+    public void onSpuriousTimeout() {
+        // RFC 4015: restore the congestion state from before the timeout (as the D-SACK undo),
+        // drop RFC 8985 §6.3's marks and resume with new data, no go-back-N
+        TcpSender snd = c.snd;
+        cc.undo();
+        undoValid = false;
+        recover = snd.una; // no RecoveryPoint barrier left: a real loss starts fast recovery
+        log.clearLost();
+        snd.nxt = snd.max;
+        c.traceEvent(TcpTrace.Event.UNDO, snd.una, snd.max);
     }
 
     @Override

@@ -325,6 +325,13 @@ final class SegmentLog {
         }
     }
 
+    /** A timeout was spurious (RFC 4015): nothing it marked is lost. */
+    void clearLost() {
+        for (int i = head; i < tail; i++) {
+            flags[i] &= ~LOST;
+        }
+    }
+
     /** The first lost, un-SACKed record at or above {@code from}: its start, or {@code none}. */
     int firstLost(int from, int none) {
         for (int i = find(from); i < tail; i++) {

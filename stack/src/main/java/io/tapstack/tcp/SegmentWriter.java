@@ -129,9 +129,24 @@ final class SegmentWriter {
         snd.lastSendTime = now;
         if (!syn && (len > 0 || (flags & TcpHeader.FIN) != 0)) {
             // RFC 8985 §6.1: the transmit time of every data segment (new or retransmitted)
-            c.log.onSend(seq, seq + len + ((flags & TcpHeader.FIN) != 0 ? 1 : 0), now);
+            int end = seq + len + ((flags & TcpHeader.FIN) != 0 ? 1 : 0);
+            c.log.onSend(seq, end, now);
+            if (c.trace != null) {
+                traceSend(seq, end);
+            }
         }
         tcp.output(p, c.localHi, c.localLo, c.remoteHi, c.remoteLo, tos);
         return true;
+    }
+
+    /** The trace's records of [seq, end): what lies below SND.MAX was sent before, the rest is new. */
+    private void traceSend(int seq, int end) {
+        int max = c.snd.max;
+        if (lt(seq, max)) {
+            c.trace.record(TcpTrace.Event.RETRANSMIT, seq, lt(max, end) ? max : end);
+        }
+        if (lt(max, end)) {
+            c.trace.record(TcpTrace.Event.SEND, lt(seq, max) ? max : seq, end);
+        }
     }
 }

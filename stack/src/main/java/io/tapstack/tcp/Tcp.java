@@ -61,6 +61,11 @@ public final class Tcp implements IpProtocolHandler {
     private TcpListener lnotifyHead;
     private TcpListener lnotifyTail;
     private boolean dispatching;
+    // per-connection traces (issue 10): which new connections to trace, and those traced now
+    private TcpTraceSink traceSink;
+    private int tracePort;
+    private long traceIds;
+    private final List<TcpConnection> traced = new ArrayList<>();
 
     /** Built by the host, which registers it as IP protocol 6 for IPv4 and IPv6. */
     public Tcp(StackContext stack, IpOutput ip, TcpConfig config) {
@@ -181,6 +186,46 @@ public final class Tcp implements IpProtocolHandler {
 
     public int connectionCount() {
         return table.size();
+    }
+
+    /**
+     * Traces every connection established from now on whose local or remote port is {@code port}
+     * ({@code -1}: all) into {@code sink} (see {@link TcpTrace}); a null sink stops tracing new
+     * ones. Loop thread only.
+     */
+    public void trace(int port, TcpTraceSink sink) {
+        if (port < -1 || port > 65535) {
+            throw new IllegalArgumentException("trace port " + port + " out of range");
+        }
+        tracePort = port;
+        traceSink = sink;
+    }
+
+    /** Gives every traced connection's pending records to its sink (e.g. before the host stops). */
+    public void flushTraces() {
+        for (TcpConnection c : traced) {
+            c.trace.flush();
+        }
+    }
+
+    /** A connection became established: traced if the filter says so. */
+    void maybeTrace(TcpConnection c) {
+        if (traceSink != null && c.trace == null
+                && (tracePort == -1 || c.localPort == tracePort || c.remotePort == tracePort)) {
+            startTrace(c, traceSink);
+        }
+    }
+
+    void startTrace(TcpConnection c, TcpTraceSink sink) {
+        c.trace = new TcpTrace(c, sink, ++traceIds);
+        traced.add(c);
+    }
+
+    /** The traced connection ended: its last records go to the sink. */
+    void endTrace(TcpConnection c) {
+        c.trace.flush();
+        c.trace = null;
+        traced.remove(c);
     }
 
     public int timeWaitCount() {

@@ -84,8 +84,11 @@ public final class TcpConnection {
     final TcpReceiver rcv;
     final SegmentWriter writer;
     final SegmentLog log; // per-segment transmit times and states (RTT samples, RACK)
+    final EifelDetector eifel = new EifelDetector(); // RFC 3522 spurious-timeout detection
     LossRecovery recovery; // NewReno/RFC 6675 until the handshake, then RACK-TLP if SACK is on
     final TcpInput input;
+    /** The per-connection trace (issue 10), null unless this connection is traced. */
+    TcpTrace trace;
 
     // application side
     TcpHandler handler;
@@ -214,6 +217,7 @@ public final class TcpConnection {
         state = TcpState.ESTABLISHED;
         everEstablished = true;
         tcp.establishedChanged(1);
+        tcp.maybeTrace(this);
         computeMss();
         cc.init(snd.mss);
         if (ecnOk) {
@@ -323,6 +327,9 @@ public final class TcpConnection {
         state = TcpState.CLOSED;
         tcp.remove(this);
         timers.cancelAll();
+        if (trace != null) {
+            tcp.endTrace(this);
+        }
         snd.ring = null;
         log.release();
         if (parent != null) {
@@ -701,6 +708,33 @@ public final class TcpConnection {
 
     String remote() {
         return endpoint(remoteHi, remoteLo, remotePort);
+    }
+
+    /** "local remote", as {@code ss} prints them. */
+    String endpoints() {
+        return endpoint(localHi, localLo, localPort) + " " + remote();
+    }
+
+    /**
+     * Starts tracing this connection into {@code sink} (see {@link TcpTrace}); loop thread only.
+     * Does nothing if it is traced already or has ended.
+     */
+    public void trace(TcpTraceSink sink) {
+        if (trace == null && state != TcpState.CLOSED) {
+            tcp.startTrace(this, sink);
+        }
+    }
+
+    /** Records {@code e} in this connection's trace, if it is traced (one null check if not). */
+    void traceEvent(TcpTrace.Event e, int seq, int end) {
+        if (trace != null) {
+            trace.record(e, seq, end);
+        }
+    }
+
+    /** True while this connection is traced. */
+    public boolean traced() {
+        return trace != null;
     }
 
     @Override

@@ -51,6 +51,8 @@ public enum TcpCounter {
     SPURIOUS_RETRANSMITS,
     /** Congestion responses undone because every retransmission was spurious (D-SACK undo). */
     CWND_UNDOS,
+    /** Retransmission timeouts found spurious by Eifel detection (RFC 3522) and undone (RFC 4015). */
+    SPURIOUS_RTOS,
     OUT_OF_ORDER_SEGMENTS,
     DUPLICATE_SEGMENTS,
     SACK_BLOCKS_SENT,

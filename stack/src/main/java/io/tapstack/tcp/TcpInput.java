@@ -440,6 +440,15 @@ final class TcpInput {
                 c.rtt.sample(sample);
                 c.rtt.minRttSample(sample, now);
             }
+            if (c.eifel.armed() && c.eifel.onAcceptableAck(c.tsOk && s.opts.hasTimestamp, s.opts.tsEcr)) {
+                // RFC 3522: the ACK echoes the original transmission: the timeout was spurious
+                // (RFC 4015's re-initialisation of SRTT from this ACK's sample is left out: the
+                // timeouts found spurious here follow lost ACKs, not delay spikes, and an SRTT of
+                // the ~200 ms sample tripled the next RTO in the trace of a 5 % loss transfer)
+                tcp.counters.inc(TcpCounter.SPURIOUS_RTOS);
+                recovery.onSpuriousTimeout();
+                c.traceEvent(TcpTrace.Event.SPURIOUS_RTO, snd.una, snd.max);
+            }
             c.rtt.resetBackoff();
             snd.firstRtxTime = 0;
             recovery.onNewAck(s.ack, dataAcked, flightBefore, sample, now);
@@ -477,6 +486,19 @@ final class TcpInput {
             c.rtt.minRttSample(log.rttSample, now);
         }
         recovery.afterAck(acked, newSack, now);
+        if (c.trace != null) {
+            traceAck(s);
+        }
+    }
+
+    /** The trace's ACK record and one SACK record per block the ACK carries. */
+    private void traceAck(Segment s) {
+        c.trace.record(TcpTrace.Event.ACK, s.ack, s.ack);
+        if (c.sackOk) {
+            for (int i = 0; i < s.opts.sackCount; i++) {
+                c.trace.record(TcpTrace.Event.SACK, s.opts.sackLeft[i], s.opts.sackRight[i]);
+            }
+        }
     }
 
     /** The loop time (ms resolution) at which the echoed timestamp was sent, or Long.MIN_VALUE. */

@@ -431,9 +431,15 @@ final class TcpSender {
             return;
         }
         tcp.counters.inc(TcpCounter.RTO_TIMEOUTS);
+        if (c.tsOk && c.rtt.backoff() == 0) {
+            c.eifel.onFirstTimeout(c.tsNow(tcp.now())); // RFC 3522 §3.2 (1): the retransmission's TSval
+        } else {
+            c.eifel.cancel(); // a second timeout: the state before the first is what an undo needs
+        }
         c.recovery.onRetransmitTimeout();
         c.rtt.backOff(); // RFC 6298 §5.5
         c.rtt.stopTiming(); // Karn
+        c.traceEvent(TcpTrace.Event.RTO, una, max);
         if (c.rtt.backoff() >= 2) {
             c.scoreboard.clear(); // RFC 2018 §8: the peer may have reneged
         }

@@ -101,6 +101,15 @@ public final class HostOptions {
     @Option(names = "--fault-seed", paramLabel = "N", defaultValue = "1", description = "Seed of the faulty link (default ${DEFAULT-VALUE}).")
     long faultSeed;
 
+    @Option(names = "--trace-tcp", paramLabel = "PORT|all",
+            description = "Trace TCP connections with this local or remote port (or all) into --trace-file: "
+                    + "every send, retransmission, ACK, SACK, RTO, TLP and recovery with cwnd, SRTT, RTO, ... "
+                    + "(read it with 'tapstack trace FILE').")
+    String traceTcp;
+
+    @Option(names = "--trace-file", paramLabel = "FILE", description = "Where --trace-tcp writes (default TAP.trace).")
+    java.nio.file.Path traceFile;
+
     /** One queue of a host: its link, stack and loop. */
     public record Queue(TapLink tapLink, FaultyLink faulty, NetStack stack, EventLoop loop) {
     }
@@ -114,6 +123,8 @@ public final class HostOptions {
         public final NetStack stack;
         public final EventLoop loop;
         public final String ipv6Text;
+        /** The --trace-tcp file, or null. */
+        io.tapstack.tcp.TcpTraceFile trace;
 
         Runtime(List<Queue> queues, String ipv6Text) {
             this.queues = List.copyOf(queues);
@@ -182,10 +193,49 @@ public final class HostOptions {
             }
         }
 
+        /** Starts --trace-tcp on every queue (port -1: all). */
+        void startTrace(io.tapstack.tcp.TcpTraceFile file, int port) throws Exception {
+            trace = file;
+            for (int i = 0; i < queues.size(); i++) {
+                Queue q = queues.get(i);
+                io.tapstack.tcp.TcpTraceSink sink = file.sink(i);
+                q.loop().call(() -> {
+                    q.stack().tcp().trace(port, sink);
+                    return null;
+                }).get(5, TimeUnit.SECONDS);
+            }
+        }
+
+        /** Records written to the --trace-tcp file after flushing every traced connection (0 without tracing). */
+        public long flushTrace() {
+            if (trace == null) {
+                return 0;
+            }
+            for (Queue q : queues) {
+                try {
+                    q.loop().call(() -> {
+                        q.stack().tcp().flushTraces();
+                        return null;
+                    }).get(5, TimeUnit.SECONDS);
+                } catch (Exception e) {
+                    // a loop that failed or stopped: its records are lost, the others are kept
+                }
+            }
+            return trace.records();
+        }
+
         @Override
         public void close() {
+            flushTrace();
             for (Queue q : queues) {
                 q.loop().close();
+            }
+            if (trace != null) {
+                try {
+                    trace.close();
+                } catch (java.io.IOException ignored) {
+                    // nothing more to write
+                }
             }
             for (Queue q : queues) {
                 q.tapLink().close();
@@ -227,6 +277,29 @@ public final class HostOptions {
         if (queues < 1 || queues > 16) {
             throw new UserError("--queues must be 1..16");
         }
+        tracePort();
+        if (traceFile != null && traceTcp == null) {
+            throw new UserError("--trace-file needs --trace-tcp PORT|all");
+        }
+    }
+
+    /** --trace-tcp as a port, -1 for all, 0 when absent. */
+    int tracePort() {
+        if (traceTcp == null) {
+            return 0;
+        }
+        if (traceTcp.equalsIgnoreCase("all")) {
+            return -1;
+        }
+        try {
+            int p = Integer.parseInt(traceTcp);
+            if (p >= 1 && p <= 65535) {
+                return p;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new UserError("--trace-tcp must be a port 1..65535 or 'all', not '" + traceTcp + "'");
     }
 
     private boolean faults() {
@@ -376,7 +449,18 @@ public final class HostOptions {
                 }).get(5, TimeUnit.SECONDS);
             }
             String v6 = first.ipv6Enabled ? awaitDad(qs.get(0).loop(), qs.get(0).stack()) : "";
-            return new Runtime(qs, v6);
+            Runtime rt = new Runtime(qs, v6);
+            if (traceTcp != null) {
+                java.nio.file.Path f = traceFile != null ? traceFile : java.nio.file.Path.of(tap + ".trace");
+                io.tapstack.tcp.TcpTraceFile file;
+                try {
+                    file = io.tapstack.tcp.TcpTraceFile.create(f);
+                } catch (java.io.IOException e) {
+                    throw new UserError("--trace-file " + f + ": " + e.getMessage());
+                }
+                rt.startTrace(file, tracePort());
+            }
+            return rt;
         } catch (Exception | Error e) {
             for (Queue q : qs) {
                 q.loop().close();
@@ -394,7 +478,8 @@ public final class HostOptions {
                 + (gateway != null ? " gateway=" + Ipv4Address.toString(gateway) : "")
                 + " mtu=" + r.stack.mtu() + " offload=" + OffloadSpec.format(offloads)
                 + (r.queues.size() > 1 ? " queues=" + r.queues.size() : "")
-                + (r.faulty != null ? " faults=on(seed " + faultSeed + ")" : "");
+                + (r.faulty != null ? " faults=on(seed " + faultSeed + ")" : "")
+                + (r.trace != null ? " trace=" + (traceFile != null ? traceFile : tap + ".trace") + "(" + traceTcp + ")" : "");
     }
 
     /**

@@ -128,6 +128,13 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
                 }
                 started.clear();
                 String stats = rt.stats(false);
+                long traced = rt.flushTrace();
+                if (host.traceTcp != null) {
+                    stats += "trace:\n    " + traced + " records\n    " + rt.trace.lostRecords() + " lost_records\n";
+                    if (rt.trace.failure() != null) {
+                        System.err.println("tapstack: writing the trace failed: " + rt.trace.failure().getMessage());
+                    }
+                }
                 String captured = "";
                 if (capture != null) {
                     rt.removeCapture(capture);

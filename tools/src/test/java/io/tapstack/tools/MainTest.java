@@ -51,6 +51,12 @@ class MainTest {
     }
 
     @Test
+    void badTraceOptions() {
+        assertOneLineError(run("run", "--tap", "t0", "--ipv4", "10.0.0.2/24", "--trace-tcp", "70000"), "--trace-tcp");
+        assertOneLineError(run("run", "--tap", "t0", "--ipv4", "10.0.0.2/24", "--trace-file", "x.trace"), "--trace-file needs");
+    }
+
+    @Test
     void malformedMacAndGateway() {
         assertOneLineError(run("run", "--tap", "t0", "--ipv4", "10.0.0.2/24", "--mac", "zz:00:00:00:00:01"), "MAC");
         assertOneLineError(run("run", "--tap", "t0", "--ipv4", "10.0.0.2/24", "--mac", "01:00:00:00:00:01"), "unicast");

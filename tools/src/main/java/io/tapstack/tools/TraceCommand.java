@@ -1,0 +1,102 @@
+package io.tapstack.tools;
+
+import io.tapstack.tcp.TcpTrace;
+import io.tapstack.tcp.TcpTraceFile;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/** {@code tapstack trace FILE}: a --trace-tcp file as text, CSV or an SVG plot. */
+@Command(name = "trace", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Print or plot a TCP trace written by 'tapstack run --trace-tcp PORT|all'.",
+                "Times are milliseconds from the connection's first record; sequence numbers are relative to its ISS; "
+                        + "cwnd, ssthresh, pipe, windows and in-flight are bytes."})
+public final class TraceCommand implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "FILE", description = "The trace file.")
+    Path file;
+
+    @Option(names = "--conn", paramLabel = "ID", description = "Only the connection with this id (see the '# conn' lines; default: all).")
+    Long conn;
+
+    @Option(names = "--csv", description = "CSV (one header line, then one line per record) instead of aligned text.")
+    boolean csv;
+
+    @Option(names = "--plot", paramLabel = "OUT.svg",
+            description = "Draw the connection (--conn, default the one with most records) as SVG: time-sequence "
+                    + "(sent, retransmitted, ACKed, SACKed), cwnd/ssthresh/in flight/pipe, SRTT/RTO with loss events.")
+    Path plot;
+
+    @Override
+    public Integer call() throws IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new UserError("no such file: " + file);
+        }
+        List<TcpTraceFile.Connection> conns;
+        try {
+            conns = TcpTraceFile.read(file);
+        } catch (IOException e) {
+            throw new UserError(file + ": " + e.getMessage());
+        }
+        if (conn != null) {
+            conns = conns.stream().filter(c -> c.id() == conn).toList();
+            if (conns.isEmpty()) {
+                throw new UserError("no connection " + conn + " in " + file);
+            }
+        }
+        PrintStream out = System.out;
+        if (plot != null) {
+            TcpTraceFile.Connection c = conns.stream().max((a, b) -> Integer.compare(a.count(), b.count()))
+                    .orElseThrow(() -> new UserError(file + " holds no connection"));
+            Files.writeString(plot, TracePlot.svg(c));
+            out.println("tapstack: plotted connection " + c.id() + " (" + c.endpoints() + ", " + c.count()
+                    + " records) to " + plot);
+            return 0;
+        }
+        if (csv) {
+            out.println("conn,time_ms,event,seq,end,snd_una,snd_max,cwnd,ssthresh,pipe,srtt_ms,rttvar_ms,rto_ms,snd_wnd,in_flight");
+        }
+        for (TcpTraceFile.Connection c : conns) {
+            print(out, c, csv);
+        }
+        out.flush();
+        return 0;
+    }
+
+    static void print(PrintStream out, TcpTraceFile.Connection c, boolean csv) {
+        long t0 = c.count() > 0 ? c.get(0, TcpTrace.TIME) : 0;
+        if (!csv) {
+            out.printf("# conn %d %s: %d records%n", c.id(), c.endpoints(), c.count());
+            out.printf("#%11s %-14s %10s %10s %10s %10s %8s %8s %8s %9s %9s %8s %8s %8s%n", "time_ms", "event", "seq",
+                    "end", "snd_una", "snd_max", "cwnd", "ssthresh", "pipe", "srtt_ms", "rttvar_ms", "rto_ms",
+                    "snd_wnd", "inflight");
+        }
+        String fmt = csv ? "%d,%.3f,%s,%d,%d,%d,%d,%d,%s,%d,%.3f,%.3f,%.1f,%d,%d%n"
+                : "%12.3f %-14s %10d %10d %10d %10d %8d %8s %8d %9.3f %9.3f %8.1f %8d %8d%n";
+        for (int i = 0; i < c.count(); i++) {
+            TcpTrace.Event e = c.event(i);
+            String name = e == null ? "?" + c.get(i, TcpTrace.EVENT) : e.name().toLowerCase(Locale.ROOT);
+            long ss = c.get(i, TcpTrace.SSTHRESH);
+            String ssText = ss >= Integer.MAX_VALUE / 2 ? "inf" : Long.toString(ss);
+            double t = (c.get(i, TcpTrace.TIME) - t0) / 1e6;
+            if (csv) {
+                out.printf(Locale.ROOT, fmt, c.id(), t, name, c.get(i, TcpTrace.SEQ), c.get(i, TcpTrace.END),
+                        c.get(i, TcpTrace.UNA), c.get(i, TcpTrace.MAX), c.get(i, TcpTrace.CWND), ssText,
+                        c.get(i, TcpTrace.PIPE), c.get(i, TcpTrace.SRTT) / 1e6, c.get(i, TcpTrace.RTTVAR) / 1e6,
+                        c.get(i, TcpTrace.RTO) / 1e6, c.get(i, TcpTrace.SND_WND), c.get(i, TcpTrace.IN_FLIGHT));
+            } else {
+                out.printf(Locale.ROOT, fmt, t, name, c.get(i, TcpTrace.SEQ), c.get(i, TcpTrace.END),
+                        c.get(i, TcpTrace.UNA), c.get(i, TcpTrace.MAX), c.get(i, TcpTrace.CWND), ssText,
+                        c.get(i, TcpTrace.PIPE), c.get(i, TcpTrace.SRTT) / 1e6, c.get(i, TcpTrace.RTTVAR) / 1e6,
+                        c.get(i, TcpTrace.RTO) / 1e6, c.get(i, TcpTrace.SND_WND), c.get(i, TcpTrace.IN_FLIGHT));
+            }
+        }
+    }
+}
