@@ -78,6 +78,11 @@ public final class NettyHttpCommand implements Callable<Integer> {
             description = "With --transport tapstack: virtio-net offloads, none or csum,tso,lro (default ${DEFAULT-VALUE}).")
     String offload;
 
+    @Option(names = "--stats-socket", paramLabel = "PATH",
+            description = "Answer each connection to this Unix socket with one line: 'allocated_bytes N', the bytes all live threads "
+                    + "of this JVM have allocated on the heap so far (HotSpot's per-thread counters); outside both network stacks.")
+    Path statsSocket;
+
     @Override
     public Integer call() throws Exception {
         if (!Files.isDirectory(root)) {
@@ -135,6 +140,9 @@ public final class NettyHttpCommand implements Callable<Integer> {
                                 });
                             }
                         }).bind(new InetSocketAddress(bind, echoPort)).sync().channel();
+            }
+            if (statsSocket != null) {
+                AllocationStats.serve(statsSocket);
             }
             System.out.println("netty-http: ready port=" + port + " files=" + files.size() + " transport=" + transport);
             System.out.flush();
