@@ -4,7 +4,6 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.DefaultChannelConfig;
 import io.netty.channel.MessageSizeEstimator;
-import io.netty.channel.PreferHeapByteBufAllocator;
 import io.netty.channel.RecvByteBufAllocator;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.socket.SocketChannelConfig;
@@ -43,9 +42,6 @@ public final class TapstackSocketChannelConfig extends DefaultChannelConfig impl
         super(ch);
         this.ch = ch;
         opts.noDelay = true;
-        // the rings are heap arrays: a heap ByteBuf is copied to and from them by arraycopy, where a
-        // direct one needs a ByteBuffer view per read and write; ALLOCATOR set by the user wins
-        super.setAllocator(new PreferHeapByteBufAllocator(ByteBufAllocator.DEFAULT));
     }
 
     private TcpConnection conn() {
