@@ -4,7 +4,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -25,26 +24,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class NettyExamplesIT {
     static Netns ns;
-    static Path dir;
 
     @BeforeAll
-    static void up() throws IOException {
+    static void up() {
         ns = Netns.create("nex", "10.0.0.1/24");
-        dir = Files.createTempDirectory("netty-examples");
     }
 
     @AfterAll
-    static void down() throws IOException {
+    static void down() {
         if (ns != null) {
             ns.close();
-        }
-        if (dir != null) {
-            try (var s = Files.list(dir)) {
-                for (Path p : (Iterable<Path>) s::iterator) {
-                    Files.delete(p);
-                }
-            }
-            Files.delete(dir);
         }
     }
 
@@ -79,10 +68,15 @@ class NettyExamplesIT {
             // 1 MB up: the server digests what arrives, so both sides' flow control and window updates work
             byte[] up = new byte[1_000_000];
             new Random(13).nextBytes(up);
-            Path f = dir.resolve("up.bin");
-            Files.write(f, up);
-            Sh.Result post = ns.exec(60, "curl", "-sS", "-m", "40", "--http2-prior-knowledge", "--data-binary", "@" + f,
-                    "http://10.0.0.2:8080/upload");
+            Path f = Files.createTempFile("h2c-up", ".bin");
+            Sh.Result post;
+            try {
+                Files.write(f, up);
+                post = ns.exec(60, "curl", "-sS", "-m", "40", "--http2-prior-knowledge", "--data-binary", "@" + f,
+                        "http://10.0.0.2:8080/upload");
+            } finally {
+                Files.delete(f);
+            }
             assertEquals("received 1000000 bytes sha256 " + sha256(up) + "\n", post.out(), "curl: " + post.err());
 
             // two requests multiplexed on one connection: stream ids of one connection differ

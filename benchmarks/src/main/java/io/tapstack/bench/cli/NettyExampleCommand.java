@@ -36,7 +36,6 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -65,12 +64,6 @@ import java.util.concurrent.CountDownLatch;
 public final class NettyExampleCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "h2c|websocket", description = "Which example.")
     String example;
-
-    @Option(names = "--port", defaultValue = "8080", description = "TCP port (default ${DEFAULT-VALUE}).")
-    int port;
-
-    @Option(names = "--bind", defaultValue = "0.0.0.0", description = "Address to bind (default ${DEFAULT-VALUE}).")
-    String bind;
 
     @Mixin
     NettyTransportOptions where;
@@ -104,8 +97,8 @@ public final class NettyExampleCommand implements Callable<Integer> {
         NettyTransportOptions.onTermination(stop::countDown);
         try (NettyTransportOptions.Opened t = where.open()) {
             Channel ch = new ServerBootstrap().group(t.group).channel(t.serverChannel).childHandler(init)
-                    .bind(new InetSocketAddress(bind, port)).sync().channel();
-            System.out.println("netty-example: ready " + example + " port=" + port + " transport=" + where.transport);
+                    .bind(where.address()).sync().channel();
+            System.out.println("netty-example: ready " + example + " port=" + where.port + " transport=" + where.transport);
             System.out.flush();
             stop.await();
             ch.close().sync();

@@ -47,12 +47,6 @@ import java.util.stream.Stream;
 @Command(name = "netty-http", mixinStandardHelpOptions = true,
         description = "Benchmark server: Netty (one I/O thread) HTTP server of a directory's files, on kernel epoll or on tapstack.")
 public final class NettyHttpCommand implements Callable<Integer> {
-    @Option(names = "--port", defaultValue = "8080", description = "TCP port (default ${DEFAULT-VALUE}).")
-    int port;
-
-    @Option(names = "--bind", defaultValue = "0.0.0.0", description = "Address to bind (default ${DEFAULT-VALUE}).")
-    String bind;
-
     @Option(names = "--root", required = true, paramLabel = "DIR", description = "Directory whose files are served.")
     Path root;
 
@@ -96,7 +90,7 @@ public final class NettyHttpCommand implements Callable<Integer> {
                             ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(1 << 20), new Handler(files));
                         }
                     });
-            Channel ch = b.bind(new InetSocketAddress(bind, port)).sync().channel();
+            Channel ch = b.bind(where.address()).sync().channel();
             Channel echo = null;
             if (echoPort > 0) {
                 echo = new ServerBootstrap().group(group).channel(channel)
@@ -111,12 +105,12 @@ public final class NettyHttpCommand implements Callable<Integer> {
                                     }
                                 });
                             }
-                        }).bind(new InetSocketAddress(bind, echoPort)).sync().channel();
+                        }).bind(new InetSocketAddress(where.bind, echoPort)).sync().channel();
             }
             if (statsSocket != null) {
                 AllocationStats.serve(statsSocket);
             }
-            System.out.println("netty-http: ready port=" + port + " files=" + files.size() + " transport=" + where.transport);
+            System.out.println("netty-http: ready port=" + where.port + " files=" + files.size() + " transport=" + where.transport);
             System.out.flush();
             stop.await();
             ch.close().sync();

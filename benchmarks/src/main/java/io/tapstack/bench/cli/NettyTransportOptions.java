@@ -10,15 +10,22 @@ import io.tapstack.netty.TapstackHost;
 import io.tapstack.netty.TapstackServerSocketChannel;
 import picocli.CommandLine.Option;
 
+import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Where a Netty server of this CLI runs: {@code --transport epoll} in the kernel's network stack
+ * Where a Netty server of this CLI runs ({@code --bind}, {@code --port}): {@code --transport epoll} in the kernel's network stack
  * (one I/O thread), {@code --transport tapstack} on tapstack over a TAP ({@code --tap},
  * {@code --ipv4}, {@code --offload}). The only difference a server sees is the group and the
  * server channel class.
  */
 final class NettyTransportOptions {
+    @Option(names = "--port", defaultValue = "8080", description = "TCP port (default ${DEFAULT-VALUE}).")
+    int port;
+
+    @Option(names = "--bind", defaultValue = "0.0.0.0", description = "Address to bind (default ${DEFAULT-VALUE}).")
+    String bind;
+
     @Option(names = "--transport", defaultValue = "epoll", paramLabel = "epoll|tapstack",
             description = "epoll: the kernel's stack; tapstack: tapstack on --tap (default ${DEFAULT-VALUE}).")
     String transport;
@@ -53,6 +60,11 @@ final class NettyTransportOptions {
                 group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
             }
         }
+    }
+
+    /** The server's address: {@code --bind} and {@code --port}. */
+    InetSocketAddress address() {
+        return new InetSocketAddress(bind, port);
     }
 
     Opened open() {
