@@ -9,8 +9,13 @@
 #
 # --quick is --runs 1 --seconds 1 (checks that everything works; the figures mean nothing).
 # Prints per server the median requests/s with the spread (min..max), p50/p99 latency of the
-# median run, server CPU µs per request (from /proc/PID/stat) and the ratios against Netty on
-# epoll. wrk's socket errors and non-2xx answers fail the run; the connections wrk opened to
+# median run, server CPU µs per request (from /proc/PID/stat), heap bytes allocated per request
+# and per connection, and the ratios against Netty on epoll. Allocation: both Netty servers
+# answer on a Unix socket (netty-http --stats-socket) with the sum of HotSpot's per-thread
+# allocation counters of their live threads (outside both network stacks); tapstack's own
+# service reports its loop thread's counter (tapstack stat: allocated_bytes). After the timed
+# rounds each server gets a short and a long wrk run (same 50 new connections): per request =
+# the difference in allocation over the difference in requests, per connection = the rest. wrk's socket errors and non-2xx answers fail the run; the connections wrk opened to
 # tapstack's http service are checked against the ones its TCP accepted (tcp.passive_opens).
 # Everything runs in namespaces this script creates and removes; servers on CPU 0, wrk on CPU 1.
 set -euo pipefail
@@ -24,7 +29,7 @@ while [ $# -gt 0 ]; do
     --runs) RUNS=$2; shift 2 ;;
     --seconds) SECS=$2; shift 2 ;;
     --quick) RUNS=1; SECS=1; shift ;;
-    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
     *) echo "bench-netty: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -64,13 +69,13 @@ veth_up "$NA" "$NB"
 
 JVM=(java -Xms1g -Xmx1g)
 ip netns exec "$NT" taskset -c 0 "${JVM[@]}" -jar "$BENCH_JAR" netty-http --transport tapstack --tap tap0 \
-    --ipv4 10.0.0.2/24 --offload csum,tso,lro --port 80 --root "$WORK/www" >"$WORK/nt.log" 2>&1 &
+    --ipv4 10.0.0.2/24 --offload csum,tso,lro --port 80 --root "$WORK/www" --stats-socket "$WORK/nt-stats.sock" >"$WORK/nt.log" 2>&1 &
 P_NT=$!
 ip netns exec "$NH" taskset -c 0 "${JVM[@]}" -jar "$JAR" run --tap tap0 --ipv4 10.0.0.2/24 --no-ipv6 \
     --offload csum,tso,lro --services http --http-root "$WORK/www" --control "$WORK/nh.sock" --quiet >"$WORK/nh.log" 2>&1 &
 P_NH=$!
 ip netns exec "$NB" taskset -c 0 "${JVM[@]}" -jar "$BENCH_JAR" netty-http --transport epoll --port 80 \
-    --root "$WORK/www" >"$WORK/nb.log" 2>&1 &
+    --root "$WORK/www" --stats-socket "$WORK/nb-stats.sock" >"$WORK/nb.log" 2>&1 &
 P_NB=$!
 wait_for_line "$WORK/nt.log" "netty-http: ready" 30 || { cat "$WORK/nt.log" >&2; exit 1; }
 wait_for_line "$WORK/nh.log" "tapstack: ready" 30 || { cat "$WORK/nh.log" >&2; exit 1; }
@@ -82,11 +87,23 @@ CLK=$(getconf CLK_TCK)
 jvm_pid() { local p=$1 c; while c=$(pgrep -P "$p" | head -1) && [ -n "$c" ]; do p=$c; done; echo "$p"; }
 J_NT=$(jvm_pid "$P_NT"); J_NH=$(jvm_pid "$P_NH"); J_NB=$(jvm_pid "$P_NB")
 
+# heap bytes a server has allocated so far: ALLOC_SOURCE is a netty-http stats socket or "tapstack"
+allocated() {
+  local n
+  if [ "$1" = tapstack ]; then
+    n=$(java -jar "$JAR" stat --host "$WORK/nh.sock" -a 2>/dev/null | awk '/ allocated_bytes$/ {s+=$1} END {print s+0}')
+  else
+    n=$(timeout 5 socat -u "UNIX-CONNECT:$1" - | awk '$1=="allocated_bytes" {print $2}')
+  fi
+  case "$n" in ''|-*|*[!0-9]*) echo "bench-netty: no allocation counter from $1" >&2; exit 1 ;; esac
+  echo "$n"
+}
+
 # one wrk run: "requests/s p50 p99 cpu-µs/request requests" ; fails on socket errors or non-2xx
-wrk_run() { # NS URL JVM_PID TAG
+wrk_run() { # NS URL JVM_PID TAG [SECONDS]
   local before after out req n
   before=$(ticks "$3")
-  out=$(ip netns exec "$1" taskset -c 1 timeout $((SECS + 20)) wrk -t1 -c50 -d"${SECS}s" --latency "$2")
+  out=$(ip netns exec "$1" taskset -c 1 timeout $((${5:-$SECS} + 20)) wrk -t1 -c50 -d"${5:-$SECS}s" --latency "$2")
   after=$(ticks "$3")
   echo "$out" > "$WORK/wrk-$4-$(date +%s%N).txt"
   if echo "$out" | grep -qE 'Socket errors|Non-2xx or 3xx'; then
@@ -95,6 +112,19 @@ wrk_run() { # NS URL JVM_PID TAG
   req=$(echo "$out" | awk '/^Requests\/sec/ {print $2}')
   n=$(echo "$out" | awk '/requests in/ {print $1}')
   echo "$req $(echo "$out" | awk '$1=="50%"{p50=$2} $1=="99%"{p99=$2} END {print p50, p99}') $(awk -v t=$((after-before)) -v c="$CLK" -v n="$n" 'BEGIN {printf "%.2f", (n>0)? t/c*1e6/n : 0}') $n"
+}
+
+# heap bytes per request and per connection: "bytes/request bytes/connection"
+alloc_run() { # NS URL JVM_PID TAG ALLOC_SOURCE
+  local a0 a1 a2 n1 n2 long=$((SECS > 1 ? SECS : 2))
+  a0=$(allocated "$5")
+  n1=$(wrk_run "$1" "$2" "$3" "$4" 1 | awk '{print $5}')
+  a1=$(allocated "$5")
+  n2=$(wrk_run "$1" "$2" "$3" "$4" "$long" | awk '{print $5}')
+  a2=$(allocated "$5")
+  awk -v s1=$((a1 - a0)) -v s2=$((a2 - a1)) -v n1="$n1" -v n2="$n2" 'BEGIN {
+    if (n2 <= n1) { print "n/a n/a"; exit }
+    r = (s2 - s1) / (n2 - n1); printf "%.0f %.0f\n", r, (s1 - r * n1) / 50 }' 
 }
 
 echo "bench-netty: $RUNS interleaved rounds of ${SECS}s; servers on CPU 0, wrk on CPU 1"
@@ -110,6 +140,9 @@ for i in $(seq 1 "$RUNS"); do
   wrk_run "$NH" http://10.0.0.2/hello.txt "$J_NH" tapstack-http >> "$WORK/r_nh"
 done
 opens_after=$(opens)
+al=$(alloc_run "$NT" http://10.0.0.2/hello.txt "$J_NT" netty-tapstack "$WORK/nt-stats.sock"); read -r nt_al nt_ac <<< "$al"
+al=$(alloc_run "$NA" http://10.1.0.2/hello.txt "$J_NB" netty-epoll "$WORK/nb-stats.sock"); read -r nb_al nb_ac <<< "$al"
+al=$(alloc_run "$NH" http://10.0.0.2/hello.txt "$J_NH" tapstack-http tapstack); read -r nh_al nh_ac <<< "$al"
 
 summary() { # FILE -> "median min max p50 p99 cpu"
   sort -g -k1 "$1" | awk '{r[NR]=$1; l[NR]=$0} END {m=int((NR+1)/2); split(l[m], f, " "); printf "%s %s %s %s %s %s\n", r[m], r[1], r[NR], f[2], f[3], f[4]}'
@@ -126,11 +159,12 @@ echo
 echo "Command: \`scripts/bench-netty.sh --runs $RUNS --seconds $SECS\` on $(date -u +%Y-%m-%d), $(nproc) vCPUs, Linux $(uname -r)."
 echo "Medians of $RUNS interleaved rounds of ${SECS} s (spread min..max); wrk -t1 -c50, 14-byte file; p50/p99 of the median round."
 echo
-echo "| HTTP server | requests/s (spread) | p50 | p99 | server CPU µs/request | vs Netty on epoll |"
-echo "|---|---|---|---|---|---|"
-echo "| Netty 4.2 on tapstack (TAP, offloads csum,tso,lro) | $nt_m ($nt_lo..$nt_hi) | $nt_p50 | $nt_p99 | $nt_cpu | $(ratio "$nt_m" "$nb_m")× |"
-echo "| Netty 4.2 on kernel epoll (veth) | $nb_m ($nb_lo..$nb_hi) | $nb_p50 | $nb_p99 | $nb_cpu | 1.00× |"
-echo "| tapstack's own http service (TAP, same offloads) | $nh_m ($nh_lo..$nh_hi) | $nh_p50 | $nh_p99 | $nh_cpu | $(ratio "$nh_m" "$nb_m")× |"
+echo "| HTTP server | requests/s (spread) | p50 | p99 | server CPU µs/request | heap bytes/request | heap bytes/connection | vs Netty on epoll |"
+echo "|---|---|---|---|---|---|---|---|"
+echo "| Netty 4.2 on tapstack (TAP, offloads csum,tso,lro) | $nt_m ($nt_lo..$nt_hi) | $nt_p50 | $nt_p99 | $nt_cpu | $nt_al | $nt_ac | $(ratio "$nt_m" "$nb_m")× |"
+echo "| Netty 4.2 on kernel epoll (veth) | $nb_m ($nb_lo..$nb_hi) | $nb_p50 | $nb_p99 | $nb_cpu | $nb_al | $nb_ac | 1.00× |"
+echo "| tapstack's own http service (TAP, same offloads) | $nh_m ($nh_lo..$nh_hi) | $nh_p50 | $nh_p99 | $nh_cpu | $nh_al (loop thread) | $nh_ac | $(ratio "$nh_m" "$nb_m")× |"
 echo
+echo "Heap bytes: after the rounds, a 1 s and a $((SECS > 1 ? SECS : 2)) s wrk run per server (50 new connections each); per request = difference in allocation / difference in requests, per connection = the rest of the 1 s run / 50. The Netty servers count every live thread of their JVM (netty-http --stats-socket), tapstack's service its loop thread; the kernel's socket buffers are not on a heap, tapstack's rings are."
 echo "Cross-check: wrk opened $((50 * RUNS)) connections to tapstack's http service over $RUNS rounds; its TCP accepted $opened (tcp.passive_opens)."
 if [ "$opened" -lt $((50 * RUNS)) ]; then echo "bench-netty: fewer connections accepted than wrk opened" >&2; exit 1; fi

@@ -52,10 +52,19 @@ public final class EventLoop implements AutoCloseable {
     }
 
     public EventLoop(NetStack stack, String name, IdlePolicy idle) {
+        this(stack, idle, r -> new Thread(r, name));
+    }
+
+    /**
+     * A loop whose thread comes from {@code threads} (made a daemon here): an embedding
+     * framework gets its own thread type, e.g. Netty's {@code FastThreadLocalThread}, whose
+     * thread-local buffer caches and object pools only such threads use.
+     */
+    public EventLoop(NetStack stack, IdlePolicy idle, java.util.concurrent.ThreadFactory threads) {
         this.stack = stack;
         this.clock = stack.clock();
         this.idle = idle;
-        this.thread = new Thread(this::run, name);
+        this.thread = threads.newThread(this::run);
         this.thread.setDaemon(true);
     }
 

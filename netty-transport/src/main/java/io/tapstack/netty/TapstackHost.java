@@ -1,10 +1,12 @@
 package io.tapstack.netty;
 
+import io.netty.util.concurrent.FastThreadLocalThread;
 import io.tapstack.EventLoop;
 import io.tapstack.NetStack;
 import io.tapstack.context.StackConfig;
 import io.tapstack.link.Link;
 import io.tapstack.loop.Clock;
+import io.tapstack.loop.IdlePolicy;
 import io.tapstack.tap.OffloadSpec;
 import io.tapstack.tap.TapLink;
 import io.tapstack.tcp.TcpConfig;
@@ -55,7 +57,7 @@ public final class TapstackHost implements AutoCloseable {
         try {
             for (int i = 0; i < links.size(); i++) {
                 NetStack s = new NetStack(links.get(i), config, tcp, Clock.SYSTEM);
-                EventLoop l = new EventLoop(s, "tapstack-netty-" + links.get(i).name() + (links.size() > 1 ? "-q" + i : ""));
+                EventLoop l = loop(s, "tapstack-netty-" + links.get(i).name() + (links.size() > 1 ? "-q" + i : ""));
                 stacks.add(s);
                 loops.add(l);
                 l.start();
@@ -70,6 +72,16 @@ public final class TapstackHost implements AutoCloseable {
             }
             throw e;
         }
+    }
+
+    /**
+     * A loop on a {@link FastThreadLocalThread}, as Netty's own event loops run: Netty's pooled
+     * and adaptive allocators keep a buffer cache per such thread and its {@code Recycler} pools
+     * objects (outbound buffer entries, buffers) only there; on a plain thread every request
+     * allocates them anew and shares the allocator's magazines under a lock.
+     */
+    private static EventLoop loop(NetStack s, String name) {
+        return new EventLoop(s, IdlePolicy.spinOnly(0), r -> new FastThreadLocalThread(r, name));
     }
 
     /** ARP and neighbour discovery reach one queue; every queue's stack must learn them (as {@code tapstack run}). */
@@ -221,7 +233,7 @@ public final class TapstackHost implements AutoCloseable {
                     t.ephemeralLow = c.ephemeralPortLow;
                     t.ephemeralHigh = c.ephemeralPortHigh;
                     NetStack s = new NetStack(links.get(i), c, t, Clock.SYSTEM);
-                    EventLoop l = new EventLoop(s, "tapstack-netty-" + tap + "-q" + i);
+                    EventLoop l = loop(s, "tapstack-netty-" + tap + "-q" + i);
                     stacks.add(s);
                     loops.add(l);
                 }

@@ -378,6 +378,18 @@ public final class TapstackSocketChannel extends AbstractTapstackChannel impleme
                         in.remove();
                         continue;
                     }
+                    if (buf.hasArray()) {
+                        // a heap buffer goes into the ring by arraycopy, without a ByteBuffer view
+                        int w = c.write(buf.array(), buf.arrayOffset() + buf.readerIndex(), readable);
+                        if (w > 0) {
+                            in.removeBytes(w);
+                        }
+                        if (w < readable) {
+                            waitingWritable = true; // the send ring is full: onWritable resumes
+                            return;
+                        }
+                        continue;
+                    }
                     ByteBuffer[] nio = in.nioBuffers(1024, Integer.MAX_VALUE);
                     int count = in.nioBufferCount();
                     long want = in.nioBufferSize();
@@ -660,8 +672,9 @@ public final class TapstackSocketChannel extends AbstractTapstackChannel impleme
             }
             int writable = buf.writableBytes();
             handle.attemptedBytesRead(writable);
-            ByteBuffer nio = buf.internalNioBuffer(buf.writerIndex(), writable);
-            int n = c.read(nio);
+            int n = buf.hasArray()
+                    ? c.read(buf.array(), buf.arrayOffset() + buf.writerIndex(), writable)
+                    : c.read(buf.internalNioBuffer(buf.writerIndex(), writable));
             if (n > 0) {
                 buf.writerIndex(buf.writerIndex() + n);
             } else if (n == 0 && !c.isOpen()) {

@@ -174,7 +174,10 @@ public final class Arp implements NeighbourOutput {
     }
 
     private boolean isDirectedBroadcast(int a) {
-        for (InterfaceAddress ia : config.ipv4) {
+        // by index: called for every datagram sent, and an iterator is an allocation per packet
+        java.util.List<InterfaceAddress> addrs = config.ipv4;
+        for (int i = 0; i < addrs.size(); i++) {
+            InterfaceAddress ia = addrs.get(i);
             if (ia.broadcast() != 0 && a == ia.broadcast()) {
                 return true;
             }

@@ -15,7 +15,7 @@ import java.io.PrintWriter;
         mixinStandardHelpOptions = true,
         versionProvider = BenchMain.Version.class,
         description = "tapstack's benchmark tools: a Netty baseline server, a round-trip client, JMH.",
-        subcommands = {NettyHttpCommand.class, RrCommand.class, JmhCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {NettyHttpCommand.class, NettyExampleCommand.class, RrCommand.class, JmhCommand.class, CommandLine.HelpCommand.class})
 public final class BenchMain implements Runnable {
     /** Exit code for bad usage. */
     public static final int EXIT_USAGE = 2;

@@ -9,11 +9,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.channel.epoll.Epoll;
-import io.netty.channel.epoll.EpollIoHandler;
-import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
@@ -27,9 +23,8 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
-import io.tapstack.netty.TapstackHost;
-import io.tapstack.netty.TapstackServerSocketChannel;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.net.InetSocketAddress;
@@ -52,46 +47,24 @@ import java.util.stream.Stream;
 @Command(name = "netty-http", mixinStandardHelpOptions = true,
         description = "Benchmark server: Netty (one I/O thread) HTTP server of a directory's files, on kernel epoll or on tapstack.")
 public final class NettyHttpCommand implements Callable<Integer> {
-    @Option(names = "--port", defaultValue = "8080", description = "TCP port (default ${DEFAULT-VALUE}).")
-    int port;
-
-    @Option(names = "--bind", defaultValue = "0.0.0.0", description = "Address to bind (default ${DEFAULT-VALUE}).")
-    String bind;
-
     @Option(names = "--root", required = true, paramLabel = "DIR", description = "Directory whose files are served.")
     Path root;
 
     @Option(names = "--echo-port", defaultValue = "0", description = "Also serve TCP echo on this port (0 = no).")
     int echoPort;
 
-    @Option(names = "--transport", defaultValue = "epoll", paramLabel = "epoll|tapstack",
-            description = "epoll: the kernel's stack; tapstack: tapstack on --tap (default ${DEFAULT-VALUE}).")
-    String transport;
+    @Mixin
+    NettyTransportOptions where;
 
-    @Option(names = "--tap", paramLabel = "NAME", description = "With --transport tapstack: the TAP to attach to (created if absent).")
-    String tap;
-
-    @Option(names = "--ipv4", paramLabel = "ADDR/LEN", description = "With --transport tapstack: the host's IPv4 address, e.g. 10.0.0.2/24.")
-    String ipv4;
-
-    @Option(names = "--offload", defaultValue = "none", paramLabel = "LIST",
-            description = "With --transport tapstack: virtio-net offloads, none or csum,tso,lro (default ${DEFAULT-VALUE}).")
-    String offload;
+    @Option(names = "--stats-socket", paramLabel = "PATH",
+            description = "Answer each connection to this Unix socket with one line: 'allocated_bytes N', the bytes all live threads "
+                    + "of this JVM have allocated on the heap so far (HotSpot's per-thread counters); outside both network stacks.")
+    Path statsSocket;
 
     @Override
     public Integer call() throws Exception {
         if (!Files.isDirectory(root)) {
             throw new BenchError("--root " + root + " is not a directory");
-        }
-        boolean onTapstack = "tapstack".equals(transport);
-        if (!onTapstack && !"epoll".equals(transport)) {
-            throw new BenchError("--transport must be epoll or tapstack");
-        }
-        if (onTapstack && (tap == null || ipv4 == null)) {
-            throw new BenchError("--transport tapstack needs --tap and --ipv4");
-        }
-        if (!onTapstack && !Epoll.isAvailable()) {
-            throw new BenchError("Netty's epoll transport is not available: " + Epoll.unavailabilityCause());
         }
         Map<String, byte[]> files = new HashMap<>();
         try (Stream<Path> s = Files.list(root)) {
@@ -101,13 +74,11 @@ public final class NettyHttpCommand implements Callable<Integer> {
                 }
             }
         }
-        // the only lines that differ between the two transports: the group and the channel class
-        TapstackHost host = onTapstack ? TapstackHost.tap(tap).ipv4(ipv4).offloads(offload).open() : null;
-        EventLoopGroup group = onTapstack ? host.group() : new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
-        Class<? extends ServerChannel> channel = onTapstack ? TapstackServerSocketChannel.class : EpollServerSocketChannel.class;
         CountDownLatch stop = new CountDownLatch(1);
-        onTermination(stop::countDown);
-        try {
+        NettyTransportOptions.onTermination(stop::countDown);
+        try (NettyTransportOptions.Opened t = where.open()) {
+            EventLoopGroup group = t.group;
+            Class<? extends ServerChannel> channel = t.serverChannel;
             ServerBootstrap b = new ServerBootstrap()
                     .group(group)
                     .channel(channel)
@@ -119,7 +90,7 @@ public final class NettyHttpCommand implements Callable<Integer> {
                             ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(1 << 20), new Handler(files));
                         }
                     });
-            Channel ch = b.bind(new InetSocketAddress(bind, port)).sync().channel();
+            Channel ch = b.bind(where.address()).sync().channel();
             Channel echo = null;
             if (echoPort > 0) {
                 echo = new ServerBootstrap().group(group).channel(channel)
@@ -134,32 +105,20 @@ public final class NettyHttpCommand implements Callable<Integer> {
                                     }
                                 });
                             }
-                        }).bind(new InetSocketAddress(bind, echoPort)).sync().channel();
+                        }).bind(new InetSocketAddress(where.bind, echoPort)).sync().channel();
             }
-            System.out.println("netty-http: ready port=" + port + " files=" + files.size() + " transport=" + transport);
+            if (statsSocket != null) {
+                AllocationStats.serve(statsSocket);
+            }
+            System.out.println("netty-http: ready port=" + where.port + " files=" + files.size() + " transport=" + where.transport);
             System.out.flush();
             stop.await();
             ch.close().sync();
             if (echo != null) {
                 echo.close().sync();
             }
-        } finally {
-            if (host != null) {
-                host.close();
-            } else {
-                group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).sync();
-            }
         }
         return 0;
-    }
-
-    /**
-     * SIGINT/SIGTERM as an orderly stop: the handler only signals the main thread, which shuts
-     * the server down and exits 0 (as {@code tapstack run} does).
-     */
-    private static void onTermination(Runnable r) {
-        sun.misc.Signal.handle(new sun.misc.Signal("INT"), s -> r.run());
-        sun.misc.Signal.handle(new sun.misc.Signal("TERM"), s -> r.run());
     }
 
     private static final class Handler extends SimpleChannelInboundHandler<FullHttpRequest> {

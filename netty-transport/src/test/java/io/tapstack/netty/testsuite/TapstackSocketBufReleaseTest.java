@@ -5,10 +5,16 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.testsuite.transport.TestsuitePermutation;
 import io.netty.testsuite.transport.socket.SocketBufReleaseTest;
 
+import java.net.SocketAddress;
 import java.util.List;
 
 /** Netty's {@code SocketBufReleaseTest} on tapstack: client and server on one host, over local delivery. */
 class TapstackSocketBufReleaseTest extends SocketBufReleaseTest {
+    @Override
+    protected SocketAddress newSocketAddress() {
+        return TapstackSocketTestPermutation.serverAddress(sb);
+    }
+
     @Override
     protected List<TestsuitePermutation.BootstrapComboFactory<ServerBootstrap, Bootstrap>> newFactories() {
         return TapstackSocketTestPermutation.INSTANCE.socket();

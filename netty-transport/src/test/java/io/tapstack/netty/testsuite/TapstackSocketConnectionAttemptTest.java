@@ -8,10 +8,16 @@ import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
 
+import java.net.SocketAddress;
 import java.util.List;
 
 /** Netty's {@code SocketConnectionAttemptTest} on tapstack. */
 class TapstackSocketConnectionAttemptTest extends SocketConnectionAttemptTest {
+    @Override
+    protected SocketAddress newSocketAddress() {
+        return TapstackSocketTestPermutation.kernelServerAddress();
+    }
+
     @Override
     protected List<TestsuitePermutation.BootstrapFactory<Bootstrap>> newFactories() {
         return TapstackSocketTestPermutation.INSTANCE.clientSocket();

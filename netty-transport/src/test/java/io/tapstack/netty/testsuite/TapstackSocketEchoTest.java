@@ -5,10 +5,16 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.testsuite.transport.TestsuitePermutation;
 import io.netty.testsuite.transport.socket.SocketEchoTest;
 
+import java.net.SocketAddress;
 import java.util.List;
 
 /** Netty's {@code SocketEchoTest} on tapstack: client and server on one host, over local delivery. */
 class TapstackSocketEchoTest extends SocketEchoTest {
+    @Override
+    protected SocketAddress newSocketAddress() {
+        return TapstackSocketTestPermutation.serverAddress(sb);
+    }
+
     @Override
     protected List<TestsuitePermutation.BootstrapComboFactory<ServerBootstrap, Bootstrap>> newFactories() {
         return TapstackSocketTestPermutation.INSTANCE.socket();

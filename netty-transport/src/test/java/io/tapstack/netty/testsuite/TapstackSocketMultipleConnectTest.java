@@ -9,10 +9,16 @@ import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
 
+import java.net.SocketAddress;
 import java.util.List;
 
 /** Netty's {@code SocketMultipleConnectTest} on tapstack: client and server on one host, over local delivery. */
 class TapstackSocketMultipleConnectTest extends SocketMultipleConnectTest {
+    @Override
+    protected SocketAddress newSocketAddress() {
+        return TapstackSocketTestPermutation.serverAddress(sb);
+    }
+
     @Override
     protected List<TestsuitePermutation.BootstrapComboFactory<ServerBootstrap, Bootstrap>> newFactories() {
         return TapstackSocketTestPermutation.INSTANCE.socket();

@@ -4,9 +4,7 @@ import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.testsuite.transport.TestsuitePermutation;
 import io.netty.testsuite.transport.socket.AbstractSocketReuseFdTest;
-import io.netty.util.NetUtil;
 
-import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.List;
 
@@ -14,7 +12,7 @@ import java.util.List;
 class TapstackSocketReuseFdTest extends AbstractSocketReuseFdTest {
     @Override
     protected SocketAddress newSocketAddress() {
-        return new InetSocketAddress(NetUtil.LOCALHOST, 0);
+        return TapstackSocketTestPermutation.serverAddress(sb);
     }
 
     @Override

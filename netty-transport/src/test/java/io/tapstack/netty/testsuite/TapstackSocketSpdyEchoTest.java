@@ -5,10 +5,16 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.testsuite.transport.TestsuitePermutation;
 import io.netty.testsuite.transport.socket.SocketSpdyEchoTest;
 
+import java.net.SocketAddress;
 import java.util.List;
 
 /** Netty's {@code SocketSpdyEchoTest} on tapstack: client and server on one host, over local delivery. */
 class TapstackSocketSpdyEchoTest extends SocketSpdyEchoTest {
+    @Override
+    protected SocketAddress newSocketAddress() {
+        return TapstackSocketTestPermutation.serverAddress(sb);
+    }
+
     @Override
     protected List<TestsuitePermutation.BootstrapComboFactory<ServerBootstrap, Bootstrap>> newFactories() {
         return TapstackSocketTestPermutation.INSTANCE.socket();

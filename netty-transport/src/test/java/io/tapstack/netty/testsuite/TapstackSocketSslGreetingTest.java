@@ -5,10 +5,16 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.testsuite.transport.TestsuitePermutation;
 import io.netty.testsuite.transport.socket.SocketSslGreetingTest;
 
+import java.net.SocketAddress;
 import java.util.List;
 
 /** Netty's {@code SocketSslGreetingTest} on tapstack: client and server on one host, over local delivery. */
 class TapstackSocketSslGreetingTest extends SocketSslGreetingTest {
+    @Override
+    protected SocketAddress newSocketAddress() {
+        return TapstackSocketTestPermutation.serverAddress(sb);
+    }
+
     @Override
     protected List<TestsuitePermutation.BootstrapComboFactory<ServerBootstrap, Bootstrap>> newFactories() {
         return TapstackSocketTestPermutation.INSTANCE.socket();
