@@ -314,7 +314,12 @@ public final class TcpConnection {
         state = TcpState.CLOSED;
         tcp.remove(this);
         timers.cancelAll();
-        snd.ring = null;
+        snd.releaseRing();
+        if (appClosed) {
+            rcv.releaseRing(); // nobody will read it
+        } else {
+            rcv.releaseIfDrained(); // else the application may still read what arrived
+        }
         log.release();
         if (parent != null) {
             if (was == TcpState.SYN_RECEIVED && passive) {
@@ -401,6 +406,7 @@ public final class TcpConnection {
         }
         int n = rcv.ring == null ? 0 : rcv.ring.read(dst);
         if (n > 0) {
+            rcv.releaseIfDrained();
             windowUpdateAfterRead();
             return n;
         }
@@ -420,6 +426,7 @@ public final class TcpConnection {
         }
         int n = rcv.ring == null ? 0 : rcv.ring.read(dst, off, len);
         if (n > 0) {
+            rcv.releaseIfDrained();
             windowUpdateAfterRead();
             return n;
         }
@@ -448,7 +455,7 @@ public final class TcpConnection {
     public int write(ByteBuffer src) throws TcpException {
         checkWritable();
         if (snd.ring == null) {
-            snd.ring = new ByteRing(snd.bufSize);
+            snd.ring = tcp.rings.take(snd.bufSize);
         }
         int want = src.remaining();
         int n = snd.ring.append(src);
@@ -466,7 +473,7 @@ public final class TcpConnection {
     public int write(byte[] src, int off, int len) throws TcpException {
         checkWritable();
         if (snd.ring == null) {
-            snd.ring = new ByteRing(snd.bufSize);
+            snd.ring = tcp.rings.take(snd.bufSize);
         }
         int n = snd.ring.append(src, off, len);
         if (n < len) {

@@ -396,7 +396,7 @@ final class TcpInput {
                 }
             }
             if (dataAcked > 0 && c.writeBlocked
-                    && snd.ring.free() >= Math.min(snd.bufSize / 2, Math.max(snd.mss, 1) * 4)) {
+                    && (snd.ring == null ? snd.bufSize : snd.ring.free()) >= Math.min(snd.bufSize / 2, Math.max(snd.mss, 1) * 4)) {
                 c.writeBlocked = false;
                 c.post(TcpConnection.EV_WRITABLE);
             }
@@ -484,7 +484,8 @@ final class TcpInput {
         c.state = TcpState.TIME_WAIT;
         tcp.establishedChanged(-1);
         c.timers.cancelAllButConnTimer();
-        c.snd.ring = null;
+        c.snd.releaseRing();
+        c.rcv.releaseIfDrained(); // a TIME-WAIT connection holds no data memory once read
         c.log.release();
         tcp.timeWaitEntered();
         if (tcp.timeWaitFull()) {

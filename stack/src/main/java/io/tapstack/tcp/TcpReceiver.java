@@ -92,6 +92,22 @@ final class TcpReceiver {
         adv = nxt + Math.min(bufSize, 65535);
     }
 
+    /**
+     * Gives the ring back to the loop's pool once the application has read everything and no
+     * out-of-order data waits in its free space: an idle connection holds no receive memory.
+     */
+    void releaseIfDrained() {
+        if (ring != null && ring.size() == 0 && ooo.isEmpty()) {
+            releaseRing();
+        }
+    }
+
+    /** Gives the ring back whatever it holds (the connection ended and nobody will read). */
+    void releaseRing() {
+        tcp.rings.give(ring);
+        ring = null;
+    }
+
     /** RCV.WND as last advertised. */
     int window() {
         return Math.max(0, adv - nxt);
@@ -120,7 +136,7 @@ final class TcpReceiver {
     /** In-order data goes to the ring; out-of-order data to its place in the free space. */
     int receiveData(int seq, ByteBuffer b, int off, int len) {
         if (ring == null) {
-            ring = new ByteRing(bufSize);
+            ring = tcp.rings.take(bufSize);
         }
         int room = ring.free();
         int at = seq - nxt;
@@ -260,7 +276,7 @@ final class TcpReceiver {
     boolean windowUpdateDue() {
         int cur = Math.max(0, adv - nxt);
         int max = Math.min(bufSize, 65535 << wscale);
-        int now = Math.min(ring.free(), max);
+        int now = Math.min(ring == null ? bufSize : ring.free(), max);
         return now - cur >= Math.min(bufSize / 2, advMss) && 2L * cur <= max && now >= 2L * cur;
     }
 

@@ -105,10 +105,19 @@ final class TcpSender {
         }
     }
 
+    /** Gives the send ring back to the loop's pool (it is empty, or the connection ended). */
+    void releaseRing() {
+        tcp.rings.give(ring);
+        ring = null;
+    }
+
     /** SEG.ACK acknowledged new sequence space: drop {@code dataAcked} bytes from the ring, advance SND.UNA. */
     void acknowledge(int ack, int dataAcked) {
         if (dataAcked > 0) {
             ring.skip(dataAcked);
+            if (ring.size() == 0) {
+                releaseRing(); // all acknowledged: an idle connection holds no send memory
+            }
         }
         bytesAcked += dataAcked;
         una = ack;
