@@ -13,7 +13,9 @@ package io.tapstack.tcp;
  * Loop-owned: not thread-safe, no locks, no allocation once warm.
  */
 final class RingPool {
-    private static final int CLASSES = 4;
+    private static final int CLASSES = 16;
+    /** The smallest ring (Linux's tcp_rmem/tcp_wmem minimum, one page). */
+    static final int MIN_CAPACITY = 4096;
     private final int[] capacity = new int[CLASSES];
     private final ByteRing[][] free = new ByteRing[CLASSES][];
     private final int[] count = new int[CLASSES];
@@ -25,6 +27,20 @@ final class RingPool {
 
     RingPool(long maxIdleBytes) {
         this.maxIdleBytes = Math.max(0, maxIdleBytes);
+    }
+
+    /**
+     * The capacity of a ring that holds {@code needed} bytes: a power of two from
+     * {@link #MIN_CAPACITY}, at most {@code max} (the socket's buffer size), and at least
+     * {@code floor} (what the connection had before, so a busy one does not grow again from the
+     * bottom each time it drains).
+     */
+    static int capacityFor(int needed, int floor, int max) {
+        int c = MIN_CAPACITY;
+        while (c < needed && c < max) {
+            c <<= 1;
+        }
+        return Math.min(Math.max(c, floor), max);
     }
 
     /** A cleared ring of {@code cap} bytes: a pooled one, else a new one. */
@@ -40,6 +56,21 @@ final class RingPool {
         }
         created++;
         return new ByteRing(cap);
+    }
+
+    /**
+     * Returns {@code r}, or a larger ring holding its contents when it cannot take
+     * {@code needed} bytes (from its read position); the smaller one goes back to the pool.
+     * Growth doubles (at most log2(max/4 KiB) copies in a connection's life), never per packet.
+     */
+    ByteRing grow(ByteRing r, int needed, int max) {
+        if (r.capacity() >= needed || r.capacity() >= max) {
+            return r;
+        }
+        ByteRing b = take(capacityFor(needed, 2 * r.capacity(), max));
+        r.moveTo(b);
+        give(r);
+        return b;
     }
 
     /** Gives {@code r} back (null is ignored); the caller forgets it. */

@@ -454,10 +454,8 @@ public final class TcpConnection {
      */
     public int write(ByteBuffer src) throws TcpException {
         checkWritable();
-        if (snd.ring == null) {
-            snd.ring = tcp.rings.take(snd.bufSize);
-        }
         int want = src.remaining();
+        snd.ensureRoom(want);
         int n = snd.ring.append(src);
         if (n < want) {
             writeBlocked = true;
@@ -472,9 +470,7 @@ public final class TcpConnection {
     /** Like {@link #write(ByteBuffer)} from a heap array. */
     public int write(byte[] src, int off, int len) throws TcpException {
         checkWritable();
-        if (snd.ring == null) {
-            snd.ring = tcp.rings.take(snd.bufSize);
-        }
+        snd.ensureRoom(len);
         int n = snd.ring.append(src, off, len);
         if (n < len) {
             writeBlocked = true;
@@ -500,7 +496,7 @@ public final class TcpConnection {
         if (!state.canSend() || snd.finQueued) {
             return 0;
         }
-        return snd.ring == null ? snd.bufSize : snd.ring.free();
+        return snd.bufSize - snd.ringSize();
     }
 
     /** Bytes buffered for reading. */

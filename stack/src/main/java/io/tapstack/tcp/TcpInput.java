@@ -396,7 +396,7 @@ final class TcpInput {
                 }
             }
             if (dataAcked > 0 && c.writeBlocked
-                    && (snd.ring == null ? snd.bufSize : snd.ring.free()) >= Math.min(snd.bufSize / 2, Math.max(snd.mss, 1) * 4)) {
+                    && snd.bufSize - snd.ringSize() >= Math.min(snd.bufSize / 2, Math.max(snd.mss, 1) * 4)) {
                 c.writeBlocked = false;
                 c.post(TcpConnection.EV_WRITABLE);
             }

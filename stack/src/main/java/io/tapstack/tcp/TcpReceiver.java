@@ -29,6 +29,8 @@ final class TcpReceiver {
     /** Right edge of the window we advertised (never moved left, RFC 9293 §3.8.6.2.2). */
     int adv;
     ByteRing ring;
+    /** The ring's capacity when last held: a drained busy connection takes as large a one again. */
+    private int lastCapacity;
     final int bufSize;
     /** The MSS we advertise. */
     final int advMss;
@@ -135,10 +137,8 @@ final class TcpReceiver {
 
     /** In-order data goes to the ring; out-of-order data to its place in the free space. */
     int receiveData(int seq, ByteBuffer b, int off, int len) {
-        if (ring == null) {
-            ring = tcp.rings.take(bufSize);
-        }
-        int room = ring.free();
+        int used = ring == null ? 0 : ring.size();
+        int room = bufSize - used;
         int at = seq - nxt;
         if (at + len > room) {
             len = room - at;
@@ -148,6 +148,13 @@ final class TcpReceiver {
                 return 0;
             }
         }
+        // elastic: the ring holds what has arrived and grows (doubling) up to the buffer size
+        if (ring == null) {
+            ring = tcp.rings.take(RingPool.capacityFor(at + len, lastCapacity, bufSize));
+        } else {
+            ring = tcp.rings.grow(ring, used + at + len, bufSize);
+        }
+        lastCapacity = ring.capacity();
         if (len > mssEst) {
             mssEst = Math.min(len, advMss);
         }
@@ -226,7 +233,7 @@ final class TcpReceiver {
 
     /** The window to advertise (RFC 9293 §3.8.6.2.2 receiver SWS avoidance; never shrinks). */
     int receiveWindow() {
-        int free = ring == null ? bufSize : ring.free();
+        int free = bufSize - available();
         int cur = Math.max(0, adv - nxt);
         int win = free;
         if (win > cur && win - cur < Math.min(bufSize / 2, advMss)) {
@@ -276,7 +283,7 @@ final class TcpReceiver {
     boolean windowUpdateDue() {
         int cur = Math.max(0, adv - nxt);
         int max = Math.min(bufSize, 65535 << wscale);
-        int now = Math.min(ring == null ? bufSize : ring.free(), max);
+        int now = Math.min(bufSize - available(), max);
         return now - cur >= Math.min(bufSize / 2, advMss) && 2L * cur <= max && now >= 2L * cur;
     }
 

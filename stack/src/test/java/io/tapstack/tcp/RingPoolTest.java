@@ -99,13 +99,16 @@ class RingPoolTest {
         for (int i = 0; i < msg.length; i++) {
             msg[i] = (byte) (i * 7);
         }
-        assertEquals(msg.length, c.write(msg, 0, msg.length));
-        assertTrue(p.ta.ringBytesInUse() > 0, "a write takes a send ring");
+        assertEquals(10, c.write(msg, 0, 10));
+        assertEquals(RingPool.MIN_CAPACITY, p.ta.ringBytesInUse(), "a small write takes a small ring");
+        assertEquals(msg.length - 10, c.write(msg, 10, msg.length - 10));
+        assertEquals(131072, p.ta.ringBytesInUse(), "the ring grew to hold 100,000 bytes (doubling)");
         p.run(200);
         assertEquals(msg.length, server.count);
         assertEquals(java.util.Arrays.hashCode(msg), java.util.Arrays.hashCode(server.bytes.toByteArray()));
         assertEquals(0, p.ta.ringBytesInUse(), "all acknowledged: the send ring went back");
         assertEquals(0, p.tb.ringBytesInUse(), "all read: the receive ring went back");
+        assertTrue(p.tb.ringsCreated() >= 2, "the receive ring grew too: " + p.tb.ringsCreated());
         // and the connection still works both ways
         accepted.get(0).write(msg, 0, 10);
         p.run(100);
