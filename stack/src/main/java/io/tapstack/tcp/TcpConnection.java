@@ -117,7 +117,7 @@ public final class TcpConnection {
         this.snd = new TcpSender(this, sendBufSize, pmtu);
         this.rcv = new TcpReceiver(this, recvBufSize, advMss, cfg.maxOutOfOrderRanges);
         this.writer = new SegmentWriter(this);
-        this.log = new SegmentLog(Math.min(4096, sendBufSize / 536 + 16));
+        this.log = new SegmentLog(SegmentLog.capacityFor(sendBufSize), tcp.logPool);
         this.recovery = new NewRenoSackRecovery(this);
         this.input = new TcpInput(this);
     }

@@ -108,6 +108,7 @@ class RingPoolTest {
         assertEquals(java.util.Arrays.hashCode(msg), java.util.Arrays.hashCode(server.bytes.toByteArray()));
         assertEquals(0, p.ta.ringBytesInUse(), "all acknowledged: the send ring went back");
         assertEquals(0, p.tb.ringBytesInUse(), "all read: the receive ring went back");
+        assertEquals(1, p.ta.logPool.free(), "nothing in flight: the segment log's arrays went back too");
         assertTrue(p.tb.ringsCreated() >= 2, "the receive ring grew too: " + p.tb.ringsCreated());
         // and the connection still works both ways
         accepted.get(0).write(msg, 0, 10);
