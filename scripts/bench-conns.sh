@@ -48,9 +48,7 @@ for n in ${CONNS//,/ }; do [ "$n" -ge 1 ] && [ "$n" -le 120000 ] || { echo "benc
 if [ "$(id -u)" -ne 0 ]; then echo "bench-conns: needs root" >&2; exit 1; fi
 command -v wrk >/dev/null || scripts/install-deps.sh >/dev/null
 
-JAR=tools/target/tapstack.jar
-BENCH_JAR=benchmarks/target/tapstack-bench.jar
-{ [ -f "$JAR" ] && [ -f "$BENCH_JAR" ]; } || mvn -B -q -ntp -DskipTests package
+bench_jars
 
 NT="tsbc-t-$$"   # tapstack: TAP, kernel side 10.0.0.1 (+ 10.0.1.x clients), tapstack 10.0.0.2
 NA="tsbc-a-$$"   # Linux clients, veth 10.1.0.1 (+ 10.1.1.x)
@@ -92,8 +90,6 @@ ip netns exec "$NB" taskset -c 0 java -Xms1g -Xmx1g -jar "$BENCH_JAR" netty-http
 P_NB=$!
 wait_for_line "$WORK/t.log" "tapstack: ready" 30 || { cat "$WORK/t.log" >&2; exit 1; }
 wait_for_line "$WORK/nb.log" "netty-http: ready" 30 || { cat "$WORK/nb.log" >&2; exit 1; }
-# the JVM's PID inside "ip netns exec ... taskset ... java": the last descendant
-jvm_pid() { local p=$1 c; while c=$(pgrep -P "$p" | head -1) && [ -n "$c" ]; do p=$c; done; echo "$p"; }
 J_T=$(jvm_pid "$P_T")
 for i in 1 2 3 4 5 6 7 8; do # Linux servers for the idle-connection load: 8 processes (20,000 fds each)
   ip netns exec "$NB" taskset -c 0 python3 scripts/lib/conns.py serve --port 80 --timeout 3600 &

@@ -52,3 +52,13 @@ veth_create() {
 veth_up() {
   ip -n "$1" link set veth0 up; ip -n "$2" link set veth1 up
 }
+
+# jvm_pid PID: the JVM's PID under "ip netns exec ... taskset ... java" started as PID (its last descendant)
+jvm_pid() { local p=$1 c; while c=$(pgrep -P "$p" | head -1) && [ -n "$c" ]; do p=$c; done; echo "$p"; }
+
+# bench_jars: sets JAR and BENCH_JAR (the CLI and benchmark jars), building them if missing
+bench_jars() {
+  JAR=tools/target/tapstack.jar
+  BENCH_JAR=benchmarks/target/tapstack-bench.jar
+  { [ -f "$JAR" ] && [ -f "$BENCH_JAR" ]; } || mvn -B -q -ntp -DskipTests package
+}
