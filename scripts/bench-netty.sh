@@ -40,9 +40,7 @@ case "$SECS" in ''|*[!0-9]*) echo "bench-netty: --seconds needs a whole number" 
 if [ "$(id -u)" -ne 0 ]; then echo "bench-netty: needs root" >&2; exit 1; fi
 command -v wrk >/dev/null || scripts/install-deps.sh >/dev/null
 
-JAR=tools/target/tapstack.jar
-BENCH_JAR=benchmarks/target/tapstack-bench.jar
-{ [ -f "$JAR" ] && [ -f "$BENCH_JAR" ]; } || mvn -B -q -ntp -DskipTests package
+bench_jars
 
 NT="tsbn-nt-$$"   # Netty on tapstack: TAP, kernel side 10.0.0.1, tapstack 10.0.0.2
 NH="tsbn-nh-$$"   # tapstack's own http service: TAP, 10.0.0.1 / 10.0.0.2
@@ -83,8 +81,6 @@ wait_for_line "$WORK/nb.log" "netty-http: ready" 30 || { cat "$WORK/nb.log" >&2;
 
 ticks() { awk '{print $14+$15}' "/proc/$1/stat"; }
 CLK=$(getconf CLK_TCK)
-# the JVM's PID inside "ip netns exec ... taskset ... java": the last descendant
-jvm_pid() { local p=$1 c; while c=$(pgrep -P "$p" | head -1) && [ -n "$c" ]; do p=$c; done; echo "$p"; }
 J_NT=$(jvm_pid "$P_NT"); J_NH=$(jvm_pid "$P_NH"); J_NB=$(jvm_pid "$P_NB")
 
 # heap bytes a server has allocated so far: ALLOC_SOURCE is a netty-http stats socket or "tapstack"

@@ -79,3 +79,13 @@ nft_drop_rate() {
 nft_drop_count() {
   ip netns exec "$1" nft list counter netdev "$2" dropped | awk '/packets/ {for (i=1;i<=NF;i++) if ($i=="packets") print $(i+1)}'
 }
+
+# jvm_pid PID: the JVM's PID under "ip netns exec ... taskset ... java" started as PID (its last descendant)
+jvm_pid() { local p=$1 c; while c=$(pgrep -P "$p" | head -1) && [ -n "$c" ]; do p=$c; done; echo "$p"; }
+
+# bench_jars: sets JAR and BENCH_JAR (the CLI and benchmark jars), building them if missing
+bench_jars() {
+  JAR=tools/target/tapstack.jar
+  BENCH_JAR=benchmarks/target/tapstack-bench.jar
+  { [ -f "$JAR" ] && [ -f "$BENCH_JAR" ]; } || mvn -B -q -ntp -DskipTests package
+}

@@ -121,6 +121,11 @@ public final class EventLoop implements AutoCloseable {
                 passes++;
                 int did = 0;
                 Runnable c;
+                if (!commands.isEmpty()) {
+                    // what a command sends is stamped (and its retransmission timer started,
+                    // RFC 6298 §5.1) now, not at the last pass before the loop slept
+                    stack.advanceTime(clock.nanos());
+                }
                 while (did < COMMANDS_PER_PASS && (c = commands.poll()) != null) {
                     try {
                         c.run();

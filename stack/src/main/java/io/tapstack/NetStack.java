@@ -317,21 +317,64 @@ public final class NetStack implements StackContext, LinkOutput, IpOutput, Local
         ndp.start();
     }
 
+    /** Full receive bursts read in one pass before the timers fire (bounds one pass). */
+    static final int MAX_BURSTS_PER_PASS = 8;
+
     /**
-     * One pass of protocol work at time {@code now}: a burst of received frames, due timers,
-     * and a flush of the link. Returns the next deadline (loop-clock nanoseconds) at which
-     * {@code poll} must run again even if nothing arrives.
+     * One pass of protocol work at time {@code now}: received frames, due timers, and a flush of
+     * the link. Returns the next deadline (loop-clock nanoseconds) at which {@code poll} must run
+     * again even if nothing arrives.
+     *
+     * <p>Two rules keep the retransmission timer honest when a pass is long (a deep TAP queue, a
+     * garbage collection): the time is refreshed from the clock before each received frame, so a
+     * segment sent while handling it is stamped, and its timer started, when it really leaves
+     * (RFC 6298 §5.1) rather than at the start of the pass; and the timers fire only after the
+     * link's queue has been read (up to {@link #MAX_BURSTS_PER_PASS} full bursts), so an ACK that
+     * the peer sent before a deadline, still waiting in the queue, is seen before the timer
+     * resends what it acknowledges.
      */
     public long poll(long now) {
-        this.now = now;
+        advanceTime(now);
         if (!started) {
             start();
         }
         deliverLocalQueue();
+        int bursts = 0;
+        int n;
+        do {
+            n = receiveBurst();
+        } while (n == rxBurst.length && ++bursts < MAX_BURSTS_PER_PASS);
+        try {
+            timers.expire(this.now);
+        } catch (RuntimeException e) {
+            internalError(e);
+        }
+        link.flush();
+        if (!localQueue.isEmpty()) {
+            return this.now; // more to deliver to ourselves: the loop comes straight back
+        }
+        long next = timers.nextDeadline();
+        return Math.min(next, link.nextDeadline());
+    }
+
+    /**
+     * Moves the time of the current pass forward to {@code t} (never back). The event loop calls
+     * it before it runs commands from other threads, so that what they send is stamped with the
+     * time it is sent, not the time of the last pass before the loop slept.
+     */
+    public void advanceTime(long t) {
+        if (t > now) {
+            now = t;
+        }
+    }
+
+    /** Reads one burst of frames and carries each to completion; returns how many were read. */
+    private int receiveBurst() {
         int n = link.receive(pool, rxBurst, rxBurst.length);
         for (int i = 0; i < n; i++) {
             PacketBuf p = rxBurst[i];
             rxBurst[i] = null;
+            advanceTime(clock.nanos());
             try {
                 if (!linkInput(p)) {
                     continue;
@@ -353,17 +396,7 @@ public final class NetStack implements StackContext, LinkOutput, IpOutput, Local
                 internalError(e);
             }
         }
-        try {
-            timers.expire(now);
-        } catch (RuntimeException e) {
-            internalError(e);
-        }
-        link.flush();
-        if (!localQueue.isEmpty()) {
-            return now; // more to deliver to ourselves: the loop comes straight back
-        }
-        long next = timers.nextDeadline();
-        return Math.min(next, link.nextDeadline());
+        return n;
     }
 
     /**

@@ -63,6 +63,18 @@ class EventLoopTest {
     }
 
     @Test
+    void aCommandRunsAtTheTimeItRunsNotAtTheLastPassBeforeTheLoopSlept() throws Exception {
+        loop.start();
+        loop.call(() -> 0).get(5, TimeUnit.SECONDS);
+        Thread.sleep(50); // the loop is asleep in the link, its last pass behind us
+        long before = Clock.SYSTEM.nanos();
+        long seen = loop.call(() -> loop.stack().now()).get(5, TimeUnit.SECONDS);
+        // what a command sends (a write from a blocking socket, a Netty channel) is stamped and
+        // its retransmission timer started at this time (RFC 6298 §5.1)
+        assertTrue(seen >= before, "the command saw a time " + (before - seen) / 1_000 + " µs old");
+    }
+
+    @Test
     void callPropagatesExceptionsAndRunsInlineOnTheLoop() throws Exception {
         loop.start();
         ExecutionException e = assertThrows(ExecutionException.class,

@@ -3,18 +3,32 @@ package io.tapstack.tcp;
 import java.nio.ByteBuffer;
 
 /**
- * A bounded byte ring for socket send and receive buffers: a heap array allocated once per
- * connection. Positions are relative to the read position (0 = oldest byte). The receive side
+ * A bounded byte ring for socket send and receive buffers: a heap array from the loop's
+ * {@link RingPool}, replaced by a larger one as the connection's data grows ({@link #moveTo}). Positions are relative to the read position (0 = oldest byte). The receive side
  * may also write <em>past</em> the readable end (out-of-order data waiting for a hole to fill)
  * and later {@link #commit} it; the send side reads at any offset for (re)transmission.
  */
 final class ByteRing {
-    private final byte[] a;
+    private byte[] a;
     private int head;
     private int size;
 
     ByteRing(int capacity) {
         a = new byte[Math.max(1, capacity)];
+    }
+
+    /**
+     * Moves everything into {@code b} (larger, empty): the readable bytes and whatever waits
+     * beyond them (out-of-order data), in order from the read position. This ring is left empty.
+     */
+    void moveTo(ByteRing b) {
+        byte[] d = b.a;
+        int first = a.length - head;
+        System.arraycopy(a, head, d, 0, first);
+        System.arraycopy(a, 0, d, first, head);
+        b.head = 0;
+        b.size = size;
+        clear();
     }
 
     int capacity() {

@@ -24,6 +24,7 @@ final class SegmentLog {
     static final byte SACKED = 4;
 
     private final int capacity;
+    private final Pool pool;
     private int[] start;
     private int[] end;
     private long[] xmit;
@@ -52,15 +53,63 @@ final class SegmentLog {
     /** Records lost by the last {@link #detectLoss} (or {@link #markLostOnRto}). */
     int newlyLost;
 
+    /** Records for a send buffer of {@code sendBufSize} bytes (a record per 536-byte segment, at most 4096). */
+    static int capacityFor(int sendBufSize) {
+        return Math.min(4096, sendBufSize / 536 + 16);
+    }
+
     SegmentLog(int capacity) {
+        this(capacity, null);
+    }
+
+    /** A log whose arrays come from (and go back to) {@code pool} when it has the same capacity. */
+    SegmentLog(int capacity, Pool pool) {
         this.capacity = Math.max(8, capacity);
+        this.pool = pool != null && pool.capacity == this.capacity ? pool : null;
     }
 
     private void allocate() {
+        if (pool != null && pool.count > 0) {
+            int k = --pool.count;
+            start = pool.start[k];
+            end = pool.end[k];
+            xmit = pool.xmit[k];
+            flags = pool.flags[k];
+            pool.start[k] = pool.end[k] = null;
+            pool.xmit[k] = null;
+            pool.flags[k] = null;
+            return;
+        }
         start = new int[capacity];
         end = new int[capacity];
         xmit = new long[capacity];
         flags = new byte[capacity];
+    }
+
+    /**
+     * The loop's free log arrays of one capacity (the one the default send buffer gives), so that
+     * a connection holds them only while data is in flight (issue 11: an idle connection holds
+     * no per-segment memory) and a busy/idle cycle does not allocate. Bounded; loop-owned.
+     */
+    static final class Pool {
+        final int capacity;
+        final int[][] start;
+        final int[][] end;
+        final long[][] xmit;
+        final byte[][] flags;
+        int count;
+
+        Pool(int capacity, int max) {
+            this.capacity = Math.max(8, capacity);
+            start = new int[max][];
+            end = new int[max][];
+            xmit = new long[max][];
+            flags = new byte[max][];
+        }
+
+        int free() {
+            return count;
+        }
     }
 
     /** Records in flight (for tests and diagnostics). */
@@ -82,6 +131,17 @@ final class SegmentLog {
     /** The connection ended: give the memory back. */
     void release() {
         clear();
+        freeArrays();
+    }
+
+    private void freeArrays() {
+        if (start != null && pool != null && pool.count < pool.start.length) {
+            int k = pool.count++;
+            pool.start[k] = start;
+            pool.end[k] = end;
+            pool.xmit[k] = xmit;
+            pool.flags[k] = flags;
+        }
         start = end = null;
         xmit = null;
         flags = null;
@@ -249,6 +309,7 @@ final class SegmentLog {
         }
         if (head == tail) {
             head = tail = 0;
+            freeArrays(); // nothing in flight: the arrays wait in the pool until data is sent again
         }
     }
 

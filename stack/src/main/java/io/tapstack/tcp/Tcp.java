@@ -47,6 +47,10 @@ public final class Tcp implements IpProtocolHandler {
     private final SynCookies cookies;
     private final long tsSeed;
     private final ConnectionTable table;
+    /** The loop's free send and receive rings (taken on demand, returned when drained). */
+    final RingPool rings;
+    /** The loop's free segment-log arrays (held by a connection only while data is in flight). */
+    final SegmentLog.Pool logPool;
     private final TcpListener[] listeners = new TcpListener[65536];
     /** RFC 6056 §3.3.3 Algorithm 3's table of per-bucket increments. */
     private final short[] portTable = new short[256];
@@ -76,6 +80,9 @@ public final class Tcp implements IpProtocolHandler {
         SecureRandom r = new SecureRandom();
         this.hash = new SipHash(r.nextLong(), r.nextLong());
         this.table = new ConnectionTable(r.nextLong());
+        this.rings = new RingPool(config.ringPoolBytes);
+        int logCap = SegmentLog.capacityFor(config.sendBufferSize);
+        this.logPool = new SegmentLog.Pool(logCap, (int) Math.max(1, Math.min(4096, config.ringPoolBytes / (17L * logCap + 64))));
         this.tsSeed = r.nextLong();
         this.cookies = new SynCookies(this, hash);
     }
@@ -230,6 +237,21 @@ public final class Tcp implements IpProtocolHandler {
 
     public int timeWaitCount() {
         return timeWaitCount;
+    }
+
+    /** Bytes of send and receive rings that connections hold now (data memory in use). */
+    public long ringBytesInUse() {
+        return rings.inUseBytes();
+    }
+
+    /** Bytes of drained rings kept for reuse. */
+    public long ringBytesIdle() {
+        return rings.idleBytes();
+    }
+
+    /** Rings allocated so far (the rest of the rings connections took were reused). */
+    public long ringsCreated() {
+        return rings.created();
     }
 
     // ---------------------------------------------------------------- input

@@ -32,6 +32,11 @@ public final class TcpConfig {
     public boolean synCookies = true;
     /** TIME-WAIT connections kept before new ones are closed at once [tcp_max_tw_buckets]. */
     public int maxTimeWait = 65536;
+    /**
+     * Bytes of drained send/receive rings the loop keeps for reuse ({@link RingPool}); beyond it
+     * a returned ring is left to the garbage collector.
+     */
+    public long ringPoolBytes = 32L << 20;
     /** Connections in total (all states); beyond it new SYNs and connects fail. */
     public int maxConnections = 262144;
     /** Ephemeral port range, RFC 6056 §2.1 [ip_local_port_range 32768–60999]. */

@@ -123,7 +123,7 @@ public final class TcpConnection {
         this.snd = new TcpSender(this, sendBufSize, pmtu);
         this.rcv = new TcpReceiver(this, recvBufSize, advMss, cfg.maxOutOfOrderRanges);
         this.writer = new SegmentWriter(this);
-        this.log = new SegmentLog(Math.min(4096, sendBufSize / 536 + 16));
+        this.log = new SegmentLog(SegmentLog.capacityFor(sendBufSize), tcp.logPool);
         this.recovery = new NewRenoSackRecovery(this);
         this.input = new TcpInput(this);
     }
@@ -330,7 +330,12 @@ public final class TcpConnection {
         if (trace != null) {
             tcp.endTrace(this);
         }
-        snd.ring = null;
+        snd.releaseRing();
+        if (appClosed) {
+            rcv.releaseRing(); // nobody will read it
+        } else {
+            rcv.releaseIfDrained(); // else the application may still read what arrived
+        }
         log.release();
         if (parent != null) {
             if (was == TcpState.SYN_RECEIVED && passive) {
@@ -417,6 +422,7 @@ public final class TcpConnection {
         }
         int n = rcv.ring == null ? 0 : rcv.ring.read(dst);
         if (n > 0) {
+            rcv.releaseIfDrained();
             windowUpdateAfterRead();
             return n;
         }
@@ -436,6 +442,7 @@ public final class TcpConnection {
         }
         int n = rcv.ring == null ? 0 : rcv.ring.read(dst, off, len);
         if (n > 0) {
+            rcv.releaseIfDrained();
             windowUpdateAfterRead();
             return n;
         }
@@ -463,10 +470,8 @@ public final class TcpConnection {
      */
     public int write(ByteBuffer src) throws TcpException {
         checkWritable();
-        if (snd.ring == null) {
-            snd.ring = new ByteRing(snd.bufSize);
-        }
         int want = src.remaining();
+        snd.ensureRoom(want);
         int n = snd.ring.append(src);
         if (n < want) {
             writeBlocked = true;
@@ -481,9 +486,7 @@ public final class TcpConnection {
     /** Like {@link #write(ByteBuffer)} from a heap array. */
     public int write(byte[] src, int off, int len) throws TcpException {
         checkWritable();
-        if (snd.ring == null) {
-            snd.ring = new ByteRing(snd.bufSize);
-        }
+        snd.ensureRoom(len);
         int n = snd.ring.append(src, off, len);
         if (n < len) {
             writeBlocked = true;
@@ -509,7 +512,7 @@ public final class TcpConnection {
         if (!state.canSend() || snd.finQueued) {
             return 0;
         }
-        return snd.ring == null ? snd.bufSize : snd.ring.free();
+        return snd.bufSize - snd.ringSize();
     }
 
     /** Bytes buffered for reading. */

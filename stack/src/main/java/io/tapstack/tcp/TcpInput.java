@@ -466,9 +466,9 @@ final class TcpInput {
                     return;
                 }
             }
-            // (no ring once the ACK of our FIN took us to TIME-WAIT: nothing more can be written)
-            if (dataAcked > 0 && c.writeBlocked && snd.ring != null
-                    && snd.ring.free() >= Math.min(snd.bufSize / 2, Math.max(snd.mss, 1) * 4)) {
+            // (no ring once the ACK of our FIN took us to TIME-WAIT: ringSize() is then 0)
+            if (dataAcked > 0 && c.writeBlocked
+                    && snd.bufSize - snd.ringSize() >= Math.min(snd.bufSize / 2, Math.max(snd.mss, 1) * 4)) {
                 c.writeBlocked = false;
                 c.post(TcpConnection.EV_WRITABLE);
             }
@@ -569,7 +569,8 @@ final class TcpInput {
         c.state = TcpState.TIME_WAIT;
         tcp.establishedChanged(-1);
         c.timers.cancelAllButConnTimer();
-        c.snd.ring = null;
+        c.snd.releaseRing();
+        c.rcv.releaseIfDrained(); // a TIME-WAIT connection holds no data memory once read
         c.log.release();
         tcp.timeWaitEntered();
         if (tcp.timeWaitFull()) {

@@ -30,6 +30,8 @@ final class TcpReceiver {
     /** Right edge of the window we advertised (never moved left, RFC 9293 §3.8.6.2.2). */
     int adv;
     ByteRing ring;
+    /** The ring's capacity when last held: a drained busy connection takes as large a one again. */
+    private int lastCapacity;
     final int bufSize;
     /** The MSS we advertise. */
     final int advMss;
@@ -95,6 +97,22 @@ final class TcpReceiver {
         adv = nxt + Math.min(bufSize, 65535);
     }
 
+    /**
+     * Gives the ring back to the loop's pool once the application has read everything and no
+     * out-of-order data waits in its free space: an idle connection holds no receive memory.
+     */
+    void releaseIfDrained() {
+        if (ring != null && ring.size() == 0 && ooo.isEmpty()) {
+            releaseRing();
+        }
+    }
+
+    /** Gives the ring back whatever it holds (the connection ended and nobody will read). */
+    void releaseRing() {
+        tcp.rings.give(ring);
+        ring = null;
+    }
+
     /** RCV.WND as last advertised. */
     int window() {
         return Math.max(0, adv - nxt);
@@ -122,10 +140,8 @@ final class TcpReceiver {
 
     /** In-order data goes to the ring; out-of-order data to its place in the free space. */
     int receiveData(int seq, ByteBuffer b, int off, int len) {
-        if (ring == null) {
-            ring = new ByteRing(bufSize);
-        }
-        int room = ring.free();
+        int used = ring == null ? 0 : ring.size();
+        int room = bufSize - used;
         int at = seq - nxt;
         if (at + len > room) {
             len = room - at;
@@ -135,6 +151,13 @@ final class TcpReceiver {
                 return 0;
             }
         }
+        // elastic: the ring holds what has arrived and grows (doubling) up to the buffer size
+        if (ring == null) {
+            ring = tcp.rings.take(RingPool.capacityFor(at + len, lastCapacity, bufSize));
+        } else {
+            ring = tcp.rings.grow(ring, used + at + len, bufSize);
+        }
+        lastCapacity = ring.capacity();
         if (len > mssEst) {
             mssEst = Math.min(len, advMss);
         }
@@ -213,7 +236,7 @@ final class TcpReceiver {
 
     /** The window to advertise (RFC 9293 §3.8.6.2.2 receiver SWS avoidance; never shrinks). */
     int receiveWindow() {
-        int free = ring == null ? bufSize : ring.free();
+        int free = bufSize - available();
         int cur = Math.max(0, adv - nxt);
         int win = free;
         if (win > cur && win - cur < Math.min(bufSize / 2, advMss)) {
@@ -269,7 +292,7 @@ final class TcpReceiver {
     boolean windowUpdateDue() {
         int cur = Math.max(0, adv - nxt);
         int max = Math.min(bufSize, 65535 << wscale);
-        int now = Math.min(ring.free(), max);
+        int now = Math.min(bufSize - available(), max);
         return now - cur >= Math.min(bufSize / 2, advMss) && 2L * cur <= max && now >= 2L * cur;
     }
 

@@ -38,6 +38,8 @@ final class TcpSender {
     /** Largest window the peer offered (RFC 9293 §3.8.6.2.1, RFC 5961 §5.2 MAX.SND.WND). */
     int maxWnd;
     ByteRing ring;
+    /** The ring's capacity when last held: a drained busy connection takes as large a one again. */
+    private int lastCapacity;
     final int bufSize;
     /** The application asked for a FIN after the queued data. */
     boolean finQueued;
@@ -109,10 +111,34 @@ final class TcpSender {
         }
     }
 
+    /**
+     * Makes room for a write of {@code want} bytes: takes a ring, or grows it (doubling), up to
+     * the buffer size; elastic like Linux's tcp_wmem, so a small writer holds a small ring.
+     */
+    void ensureRoom(int want) {
+        int used = ringSize();
+        int needed = (int) Math.min(bufSize, (long) used + want);
+        if (ring == null) {
+            ring = tcp.rings.take(RingPool.capacityFor(needed, lastCapacity, bufSize));
+        } else {
+            ring = tcp.rings.grow(ring, needed, bufSize);
+        }
+        lastCapacity = ring.capacity();
+    }
+
+    /** Gives the send ring back to the loop's pool (it is empty, or the connection ended). */
+    void releaseRing() {
+        tcp.rings.give(ring);
+        ring = null;
+    }
+
     /** SEG.ACK acknowledged new sequence space: drop {@code dataAcked} bytes from the ring, advance SND.UNA. */
     void acknowledge(int ack, int dataAcked) {
         if (dataAcked > 0) {
             ring.skip(dataAcked);
+            if (ring.size() == 0) {
+                releaseRing(); // all acknowledged: an idle connection holds no send memory
+            }
         }
         bytesAcked += dataAcked;
         una = ack;

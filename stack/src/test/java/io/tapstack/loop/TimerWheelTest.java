@@ -235,6 +235,58 @@ class TimerWheelTest {
     }
 
     @Test
+    void farTimersGoThroughTheCoarseLevelAndTheOverflowNeverEarlyNeverLost() {
+        // 8 slots of 1 ms: a revolution is 8 ms, the coarse level spans 64 ms, the rest overflows
+        SplittableRandom r = new SplittableRandom(11);
+        TimerWheel w = new TimerWheel(T0, MS, 8);
+        int total = 3000;
+        long[] firedAt = new long[total];
+        long[] deadline = new long[total];
+        Timer[] timers = new Timer[total];
+        long now = T0;
+        for (int i = 0; i < total; i++) {
+            int id = i;
+            deadline[i] = T0 + r.nextLong(2000 * MS);
+            firedAt[i] = -1;
+            timers[i] = new Timer(x -> {
+                assertEquals(-1, firedAt[id], "fired twice");
+                firedAt[id] = x;
+            });
+            w.schedule(timers[i], deadline[i]);
+        }
+        int steps = 0;
+        while (w.size() > 0 && steps++ < 100_000) {
+            // sometimes a long sleep (many revolutions), sometimes a reschedule further out
+            now += r.nextInt(20) == 0 ? r.nextLong(300 * MS) : r.nextLong(3 * MS) + 1;
+            int k = r.nextInt(total);
+            if (firedAt[k] == -1 && r.nextInt(4) == 0) {
+                deadline[k] = now + r.nextLong(1000 * MS);
+                w.schedule(timers[k], deadline[k]);
+            }
+            assertTrue(w.nextDeadline() <= minPending(deadline, firedAt), "nextDeadline too late");
+            w.expire(now);
+            for (int i = 0; i < total; i++) {
+                if (deadline[i] <= now) {
+                    assertTrue(firedAt[i] >= deadline[i], "timer " + i + " not fired or early");
+                } else {
+                    assertEquals(-1, firedAt[i], "timer " + i + " fired early");
+                }
+            }
+        }
+        assertEquals(0, w.size());
+    }
+
+    private static long minPending(long[] deadline, long[] firedAt) {
+        long m = Long.MAX_VALUE;
+        for (int i = 0; i < deadline.length; i++) {
+            if (firedAt[i] == -1) {
+                m = Math.min(m, deadline[i]);
+            }
+        }
+        return m;
+    }
+
+    @Test
     void slotCountMustBeAPowerOfTwo() {
         assertThrows(IllegalArgumentException.class, () -> new TimerWheel(0, MS, 100));
     }
