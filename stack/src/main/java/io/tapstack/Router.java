@@ -33,6 +33,12 @@ public final class Router {
         this.interfaces = List.copyOf(interfaces);
         List<Ipv4> v4 = new ArrayList<>();
         for (NetStack s : interfaces) {
+            if (forward && s.gro() != null) {
+                // software GRO marks what it merges as checked and leaves the TCP checksum stale:
+                // right for local delivery, wrong for a datagram that goes on to another host
+                throw new IllegalArgumentException("interface " + s.interfaceName()
+                        + ": a forwarding interface needs StackConfig.softwareGro = false");
+            }
             v4.add(s.ipv4());
         }
         this.ipv4 = new Ipv4Router(v4, forward);

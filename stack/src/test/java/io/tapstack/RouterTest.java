@@ -59,6 +59,7 @@ class RouterTest {
         c.ipv4.add(new InterfaceAddress(ip, 24));
         c.gateway4 = gateway;
         c.ipv6Enabled = false;
+        c.softwareGro = false;
         c.seed = 7;
         return c;
     }

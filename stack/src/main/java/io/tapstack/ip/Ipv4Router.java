@@ -126,7 +126,8 @@ public final class Ipv4Router {
         return out;
     }
 
-    static String describe(Route r, String dev) {
+    /** One route as {@code ip route} prints it, on interface {@code dev}. */
+    public static String describe(Route r, String dev) {
         String dst = r.length() == 0 ? "default" : Ipv4Address.toString(r.prefix()) + "/" + r.length();
         return dst + (r.onLink() ? "" : " via " + Ipv4Address.toString(r.gateway())) + " dev " + dev
                 + (r.onLink() ? " proto kernel scope link" : "") + " src " + Ipv4Address.toString(r.source());
