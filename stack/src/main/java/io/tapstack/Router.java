@@ -2,6 +2,8 @@ package io.tapstack;
 
 import io.tapstack.ip.Ipv4;
 import io.tapstack.ip.Ipv4Router;
+import io.tapstack.ip6.Ipv6;
+import io.tapstack.ip6.Ipv6Router;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -21,6 +23,8 @@ import java.util.List;
 public final class Router {
     private final List<NetStack> interfaces;
     private final Ipv4Router ipv4;
+    private final Ipv6Router ipv6;
+    private boolean started;
 
     /**
      * @param interfaces the stacks, one per interface, all polled by one thread on one clock
@@ -42,6 +46,16 @@ public final class Router {
             v4.add(s.ipv4());
         }
         this.ipv4 = new Ipv4Router(v4, forward);
+        List<Ipv6> v6 = new ArrayList<>();
+        for (NetStack s : interfaces) {
+            v6.add(s.ipv6());
+        }
+        this.ipv6 = new Ipv6Router(v6, forward);
+    }
+
+    /** The IPv6 side: its table, static routes, forwarding and Router Advertisements. */
+    public Ipv6Router ipv6() {
+        return ipv6;
     }
 
     public List<NetStack> interfaces() {
@@ -53,15 +67,23 @@ public final class Router {
         return ipv4;
     }
 
-    /** Starts every interface (announcements, DAD); idempotent. */
+    /** Starts every interface (announcements, DAD) and the Router Advertisements; idempotent. */
     public void start() {
+        if (started) {
+            return;
+        }
+        started = true;
         for (NetStack s : interfaces) {
             s.start();
         }
+        ipv6.start();
     }
 
     /** One pass over every interface at time {@code now}; returns the earliest next deadline. */
     public long poll(long now) {
+        if (!started) {
+            start();
+        }
         long next = Long.MAX_VALUE;
         for (NetStack s : interfaces) {
             next = Math.min(next, s.poll(now));
@@ -69,8 +91,10 @@ public final class Router {
         return next;
     }
 
-    /** The routing table, one line per route as {@code ip route} prints it. */
+    /** The routing tables, one line per route as {@code ip route} and {@code ip -6 route} print them. */
     public List<String> routes() {
-        return ipv4.describeRoutes();
+        List<String> l = new ArrayList<>(ipv4.describeRoutes());
+        l.addAll(ipv6.describeRoutes());
+        return l;
     }
 }
