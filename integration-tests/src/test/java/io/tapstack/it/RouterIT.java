@@ -42,19 +42,27 @@ class RouterIT {
             b.ip("link", "del", b.tap);
             r.ip("tuntap", "add", "dev", "tap1", "mode", "tap");
             r.ip("link", "set", "tap1", "up");
-            router = Host.start(r, "--ipv4", "10.1.0.1/24", "--no-ipv6",
-                    "--tap", "tap1", "--ipv4", "10.2.0.1/24", "--mtu", "1280", "--no-ipv6",
+            router = Host.start(r, "--ipv4", "10.1.0.1/24", "--ipv6", "fd01::1/64", "--advertise", "fd01::/64",
+                    "--tap", "tap1", "--ipv4", "10.2.0.1/24", "--ipv6", "fd02::1/64", "--advertise", "fd02::/64", "--mtu", "1280",
                     "--forward", "--route", "10.9.0.0/16", "via", "10.1.0.3");
             Sh.run(10, "ip", "-n", r.name, "link", "set", "tap0", "netns", a.name).ok();
             Sh.run(10, "ip", "-n", r.name, "link", "set", "tap1", "netns", b.name).ok();
             b.ip("link", "set", "tap1", "name", b.tap);
             a.ip("addr", "add", "10.1.0.2/24", "dev", a.tap);
+            a.ip("addr", "add", "fd01::2/64", "dev", a.tap, "nodad");
             a.ip("link", "set", a.tap, "up");
             a.ip("route", "add", "default", "via", "10.1.0.1");
             b.ip("link", "set", b.tap, "mtu", "1280");
             b.ip("addr", "add", "10.2.0.2/24", "dev", b.tap);
+            b.ip("addr", "add", "fd02::2/64", "dev", b.tap, "nodad");
             b.ip("link", "set", b.tap, "up");
             b.ip("route", "add", "default", "via", "10.2.0.1");
+            // IPv6: the default route and a SLAAC address come from the router's advertisements
+            for (Netns n : new Netns[] {a, b}) {
+                for (int i = 0; i < 150 && !n.ip("-6", "route", "show", "default").out().contains("proto ra"); i++) {
+                    Host.sleep(100);
+                }
+            }
         } catch (RuntimeException | AssertionError e) {
             tearDown();
             throw e;
@@ -82,6 +90,27 @@ class RouterIT {
         assertTrue(routes.contains("10.1.0.0/24 dev tap0"), routes);
         assertTrue(routes.contains("10.2.0.0/24 dev tap1"), routes);
         assertTrue(routes.contains("10.9.0.0/16 via 10.1.0.3 dev tap0"), routes);
+        assertTrue(routes.contains("fd02::/64 dev tap1"), routes);
+    }
+
+    @Test
+    @Order(2)
+    void advertisementsGiveEachSideASlaacAddressAndADefaultRoute() {
+        for (Netns n : new Netns[] {a, b}) {
+            String route = n.ip("-6", "route", "show", "default").out();
+            assertTrue(route.contains("default via fe80::") && route.contains("proto ra"), n.name + ": " + route);
+            String addr = n.ip("-6", "addr", "show", "dev", n.tap).out();
+            assertTrue(addr.contains(n == a ? "inet6 fd01::" : "inet6 fd02::") && addr.contains("dynamic"), n.name + ": " + addr);
+        }
+        assertTrue(b.ip("-6", "addr", "show", "dev", b.tap).out().contains("fd02::"), "SLAAC in the advertised prefix");
+    }
+
+    @Test
+    @Order(2)
+    void ping6BothWays() {
+        a.exec(20, "ping", "-6", "-c", "3", "-i", "0.2", "-W", "3", "fd02::2").ok();
+        b.exec(20, "ping", "-6", "-c", "3", "-i", "0.2", "-W", "3", "fd01::2").ok();
+        assertTrue(router.liveCounters().getOrDefault("ip6.forwarded", 0L) >= 12);
     }
 
     @Test
@@ -98,7 +127,14 @@ class RouterIT {
     @Test
     @Order(3)
     void tracerouteListsTheRouterThenTheHost() {
-        String out = a.exec(60, "traceroute", "-n", "-q", "1", "-w", "3", "-m", "5", "10.2.0.2").ok().out();
+        traceroute("-4", "10.1.0.1", "10.2.0.2");
+        assertTrue(router.liveCounters().getOrDefault("ip.fwd_drop_ttl_exceeded", 0L) >= 1);
+        traceroute("-6", "fd01::1", "fd02::2");
+        assertTrue(router.liveCounters().getOrDefault("ip6.fwd_drop_hop_limit", 0L) >= 1);
+    }
+
+    private static void traceroute(String family, String hop1, String dst) {
+        String out = a.exec(60, "traceroute", family, "-n", "-q", "1", "-w", "3", "-m", "5", dst).ok().out();
         List<String> hops = new ArrayList<>();
         for (String l : out.split("\n")) {
             String t = l.trim();
@@ -107,19 +143,22 @@ class RouterIT {
             }
         }
         assertEquals(2, hops.size(), out);
-        assertTrue(hops.get(0).startsWith("1  10.1.0.1 "), "hop 1 is the router (its Time Exceeded):\n" + out);
-        assertTrue(hops.get(1).startsWith("2  10.2.0.2 "), "hop 2 is B:\n" + out);
-        assertTrue(router.liveCounters().getOrDefault("ip.fwd_drop_ttl_exceeded", 0L) >= 1);
+        assertTrue(hops.get(0).startsWith("1  " + hop1 + " "), "hop 1 is the router (its Time Exceeded):\n" + out);
+        assertTrue(hops.get(1).startsWith("2  " + dst + " "), "hop 2 is B:\n" + out);
     }
 
     @Test
     @Order(4)
     void tracepathFindsThePathMtuOfTheSmallerSide() {
-        String out = a.exec(60, "tracepath", "-n", "-m", "5", "10.2.0.2").out();
+        String out = a.exec(60, "tracepath", "-4", "-n", "-m", "5", "10.2.0.2").out();
         assertTrue(out.contains("pmtu 1280"), "Fragmentation Needed with the next-hop MTU (RFC 1191):\n" + out);
         assertTrue(out.contains("10.1.0.1"), out);
         assertTrue(out.contains("reached"), out);
         assertTrue(router.liveCounters().getOrDefault("ip.fwd_drop_df_too_big", 0L) >= 1);
+        out = a.exec(60, "tracepath", "-6", "-n", "-m", "5", "fd02::2").out();
+        assertTrue(out.contains("pmtu 1280"), "Packet Too Big with the next link's MTU (RFC 4443 §3.2):\n" + out);
+        assertTrue(out.contains("reached"), out);
+        assertTrue(router.liveCounters().getOrDefault("ip6.fwd_drop_too_big", 0L) >= 1);
     }
 
     @Test
@@ -127,6 +166,8 @@ class RouterIT {
     void curlBothWays() throws Exception {
         curl(b, "10.2.0.2", a);
         curl(a, "10.1.0.2", b);
+        curl(b, "fd02::2", a);
+        curl(a, "fd01::2", b);
     }
 
     /** A python http.server in {@code server}'s namespace, fetched by curl from {@code client}'s. */
@@ -142,7 +183,7 @@ class RouterIT {
             Sh.Result res = null;
             for (int i = 0; i < 50; i++) { // the server binds within a few seconds
                 res = client.exec(20, "curl", "-s", "-o", dir.resolve("got.bin").toString(), "-w", "%{http_code}",
-                        "--max-time", "10", "http://" + addr + ":8080/f.bin");
+                        "--max-time", "10", "http://" + (addr.contains(":") ? "[" + addr + "]" : addr) + ":8080/f.bin");
                 if (res.exit() == 0) {
                     break;
                 }
@@ -165,13 +206,18 @@ class RouterIT {
     @Test
     @Order(6)
     void iperf3BothWays() throws Exception {
+        iperf3("10.2.0.2");
+        iperf3("fd02::2");
+    }
+
+    private static void iperf3(String server) throws Exception {
         List<String> cmd = new ArrayList<>(b.prefix());
-        cmd.addAll(List.of("iperf3", "-s", "-B", "10.2.0.2", "-p", "5301"));
+        cmd.addAll(List.of("iperf3", "-s", "-B", server, "-p", "5301"));
         Process srv = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         try {
             Sh.Result up = null;
             for (int i = 0; i < 50; i++) {
-                up = a.exec(30, "iperf3", "-c", "10.2.0.2", "-p", "5301", "-t", "2", "-J");
+                up = a.exec(30, "iperf3", "-c", server, "-p", "5301", "-t", "2", "-J");
                 if (up.exit() == 0) {
                     break;
                 }
@@ -179,7 +225,7 @@ class RouterIT {
             }
             assertEquals(0, up.exit(), up.toString());
             assertTrue(received(up.out()) > 1_000_000, "A -> B moved data:\n" + up.out() + "\nrouter:\n" + router.stat(true));
-            Sh.Result down = a.exec(30, "iperf3", "-c", "10.2.0.2", "-p", "5301", "-t", "2", "-R", "-J");
+            Sh.Result down = a.exec(30, "iperf3", "-c", server, "-p", "5301", "-t", "2", "-R", "-J");
             assertEquals(0, down.exit(), down.toString());
             assertTrue(received(down.out()) > 1_000_000, "B -> A moved data:\n" + down.out() + "\nrouter:\n" + router.stat(true));
         } finally {

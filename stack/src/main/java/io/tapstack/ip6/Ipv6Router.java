@@ -121,6 +121,18 @@ public final class Ipv6Router {
                 }
             }
         }
+        for (int i = 0; i < advertisers.length; i++) {
+            Advertiser a = advertisers[i];
+            for (int k = 0; a != null && k < a.prefixes; k++) {
+                // an advertised prefix is on that interface's link (connected)
+                if (64 > bestLen && Ipv6Address.inPrefix(hi, lo, a.pHi[k], a.pLo[k], 64)) {
+                    best = ifaces.get(i);
+                    bestLen = 64;
+                    nhHi = hi;
+                    nhLo = lo;
+                }
+            }
+        }
         for (int i = 0; i < routes; i++) {
             if (rLen[i] > bestLen && Ipv6Address.inPrefix(hi, lo, rHi[i], rLo[i], rLen[i])) {
                 best = ifaces.get(rIf[i]);

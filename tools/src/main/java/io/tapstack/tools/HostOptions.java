@@ -49,6 +49,11 @@ public final class HostOptions {
             description = "Default IPv4 gateway (must be on a --ipv4 subnet).")
     Integer gateway;
 
+    @Option(names = "--advertise", paramLabel = "PREFIX",
+            description = "With run --forward: send Router Advertisements (RFC 4861 §6.2) for this /64 on this interface, "
+                    + "so hosts on its link form SLAAC addresses and take the router as their default (repeatable).")
+    List<String> advertise = new ArrayList<>();
+
     @Option(names = "--mac", paramLabel = "MAC", converter = Converters.Mac.class,
             description = "The host's MAC address (default: random, locally administered).")
     MacAddress mac;
@@ -418,7 +423,8 @@ public final class HostOptions {
      * routing table ({@link io.tapstack.Router}); {@code routes} are static routes, each
      * {prefix, length, gateway}.
      */
-    static Runtime openRouter(List<HostOptions> ifaces, boolean forward, List<int[]> routes, String threadName) throws Exception {
+    static Runtime openRouter(List<HostOptions> ifaces, boolean forward, List<int[]> routes, List<long[]> routes6,
+                              String threadName) throws Exception {
         for (HostOptions h : ifaces) {
             h.validate();
             if (h.queues != 1) {
@@ -441,11 +447,24 @@ public final class HostOptions {
                 faulties.add(f[0]);
             }
             io.tapstack.Router router = new io.tapstack.Router(stacks, forward);
-            for (int[] r : routes) {
-                try {
+            try {
+                for (int[] r : routes) {
                     router.ipv4().addRoute(r[0], r[1], r[2]);
-                } catch (IllegalArgumentException e) {
-                    throw new UserError("--route: " + e.getMessage());
+                }
+                for (long[] r : routes6) {
+                    router.ipv6().addRoute(r[0], r[1], (int) r[2], r[3], r[4], -1);
+                }
+            } catch (IllegalArgumentException e) {
+                throw new UserError("--route: " + e.getMessage());
+            }
+            for (int i = 0; i < ifaces.size(); i++) {
+                for (String a : ifaces.get(i).advertise) {
+                    try {
+                        Ipv6InterfaceAddress p = Ipv6InterfaceAddress.parse(a);
+                        router.ipv6().advertise(i, p.hi(), p.lo(), p.prefixLength());
+                    } catch (IllegalArgumentException e) {
+                        throw new UserError("--advertise " + a + ": " + e.getMessage());
+                    }
                 }
             }
             loop = new EventLoop(stacks, threadName, ifaces.get(0).idlePolicy());

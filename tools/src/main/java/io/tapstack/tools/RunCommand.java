@@ -68,8 +68,8 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
     boolean forward;
 
     @Option(names = "--route", arity = "3", paramLabel = "PREFIX via GW",
-            description = "Static IPv4 route, as ip route: 10.9.0.0/16 via 10.0.0.1, or default via 10.0.0.1 (repeatable); "
-                    + "it leaves by the interface whose subnet holds the gateway.")
+            description = "Static route, as ip route: 10.9.0.0/16 via 10.0.0.1, default via 10.0.0.1, fd09::/64 via fd01::3 "
+                    + "(repeatable); it leaves by the interface whose subnet or prefix holds the gateway.")
     List<String> routeWords = new ArrayList<>();
 
     /** The interfaces after the first: the options of every --tap but the first (see {@link #split}). */
@@ -119,16 +119,20 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
         HostOptions host;
     }
 
-    /** The static routes of --route as {prefix, length, gateway}. */
+    /** The static IPv4 routes of --route as {prefix, length, gateway}. */
     List<int[]> routes() {
         List<int[]> out = new ArrayList<>();
         for (int i = 0; i + 2 < routeWords.size(); i += 3) {
             String dst = routeWords.get(i);
+            String gwText = routeWords.get(i + 2);
             if (!routeWords.get(i + 1).equals("via")) {
                 throw new UserError("--route " + dst + " " + routeWords.get(i + 1) + ": expected PREFIX via GATEWAY");
             }
+            if (gwText.contains(":")) {
+                continue; // IPv6: routes6()
+            }
             try {
-                int gw = io.tapstack.wire.Ipv4Address.parse(routeWords.get(i + 2));
+                int gw = io.tapstack.wire.Ipv4Address.parse(gwText);
                 if (dst.equals("default")) {
                     out.add(new int[] {0, 0, gw});
                 } else {
@@ -136,7 +140,31 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
                     out.add(new int[] {p.network(), p.prefixLength(), gw});
                 }
             } catch (IllegalArgumentException e) {
-                throw new UserError("--route " + dst + " via " + routeWords.get(i + 2) + ": " + e.getMessage());
+                throw new UserError("--route " + dst + " via " + gwText + ": " + e.getMessage());
+            }
+        }
+        return out;
+    }
+
+    /** The static IPv6 routes of --route (gateway written as IPv6) as {prefix hi, lo, length, gateway hi, lo}. */
+    List<long[]> routes6() {
+        List<long[]> out = new ArrayList<>();
+        for (int i = 0; i + 2 < routeWords.size(); i += 3) {
+            String dst = routeWords.get(i);
+            String gwText = routeWords.get(i + 2);
+            if (!gwText.contains(":")) {
+                continue;
+            }
+            try {
+                io.tapstack.wire.IpAddr gw = io.tapstack.wire.IpAddr.parse(gwText);
+                if (dst.equals("default")) {
+                    out.add(new long[] {0, 0, 0, gw.hi(), gw.lo()});
+                } else {
+                    io.tapstack.wire.Ipv6InterfaceAddress p = io.tapstack.wire.Ipv6InterfaceAddress.parse(dst);
+                    out.add(new long[] {p.hi(), p.lo(), p.prefixLength(), gw.hi(), gw.lo()});
+                }
+            } catch (IllegalArgumentException e) {
+                throw new UserError("--route " + dst + " via " + gwText + ": " + e.getMessage());
             }
         }
         return out;
@@ -199,9 +227,15 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
         ControlServer controlServer = null;
         CaptureSession capture = null;
         List<int[]> routes = routes();
+        List<long[]> routes6 = routes6();
         List<HostOptions> ifaces = interfaces();
-        boolean routerMode = forward || ifaces.size() > 1 || !routes.isEmpty();
-        try (HostOptions.Runtime rt = routerMode ? HostOptions.openRouter(ifaces, forward, routes, "tapstack-" + host.tap)
+        boolean routerMode = forward || ifaces.size() > 1 || !routes.isEmpty() || !routes6.isEmpty();
+        for (HostOptions h : ifaces) {
+            if (!h.advertise.isEmpty() && !forward) {
+                throw new UserError("--advertise needs --forward (a host does not send Router Advertisements, RFC 4861 §6.2.2)");
+            }
+        }
+        try (HostOptions.Runtime rt = routerMode ? HostOptions.openRouter(ifaces, forward, routes, routes6, "tapstack-" + host.tap)
                 : host.open("tapstack-" + host.tap)) {
             try {
                 ServiceOptions so = new ServiceOptions();
@@ -230,7 +264,7 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
                         each.add(ifaces.get(i).describe(q.stack(), rt.interfaceIpv6.get(i), 1, q.faulty() != null));
                     }
                     what = String.join(" ; ", each) + " forward=" + (forward ? "on" : "off")
-                            + (routes.isEmpty() ? "" : " routes=" + routes.size());
+                            + (routes.size() + routes6.size() == 0 ? "" : " routes=" + (routes.size() + routes6.size()));
                 }
                 out.println("tapstack: ready " + what + " control=" + controlServer.path()
                         + (captureFile != null ? " capture=" + captureFile : "")
