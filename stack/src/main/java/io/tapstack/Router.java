@@ -46,6 +46,11 @@ public final class Router {
             v4.add(s.ipv4());
         }
         this.ipv4 = new Ipv4Router(v4, forward);
+        if (forward) {
+            for (NetStack s : interfaces) {
+                s.arp().setUnresolvedHandler(p -> ipv4.nextHopUnreachable(p, s.ipv4()));
+            }
+        }
         List<Ipv6> v6 = new ArrayList<>();
         for (NetStack s : interfaces) {
             v6.add(s.ipv6());

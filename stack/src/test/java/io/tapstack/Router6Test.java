@@ -171,4 +171,15 @@ class Router6Test {
         run(100_000_000L);
         assertEquals(1, replies[0]);
     }
+
+    @Test
+    void aNextHopThatDoesNotAnswerNdGetsAddressUnreachable() {
+        build(false);
+        run(100_000_000L);
+        router.ipv6().addRoute(IpAddr.parse("fd09::").hi(), 0, 64, IpAddr.parse("fd02::99").hi(), IpAddr.parse("fd02::99").lo(), -1);
+        send(IpAddr.parse("fd09::9"), 20, 64);
+        run(5_000_000_000L); // MAX_MULTICAST_SOLICIT solicitations a RetransTimer apart (RFC 4861 §7.2.2)
+        assertEquals(1, router.interfaces().get(1).ndp().counters().get(NdpCounter.DROP_PENDING_FAILED));
+        assertEquals(1, a.icmp6().counters().get(Icmp6Counter.RX_DEST_UNREACHABLE), "address unreachable to the source");
+    }
 }

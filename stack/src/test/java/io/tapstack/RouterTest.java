@@ -230,4 +230,18 @@ class RouterTest {
         assertEquals(1, i0.ipv4().counters().get(Ipv4Counter.DROP_NOT_FOR_US));
         assertEquals(0, i0.ipv4().counters().get(Ipv4Counter.FORWARDED));
     }
+
+    @Test
+    void aNextHopThatDoesNotAnswerArpGetsHostUnreachable() {
+        router.ipv4().addRoute(Ipv4Address.parse("10.9.0.0"), 16, Ipv4Address.parse("10.0.2.99")); // nobody there
+        send(Ipv4Address.parse("10.9.1.1"), 20, 64, false);
+        for (int i = 0; i < 60; i++) { // the router asks three times, a second apart (RFC 1122 §2.3.2.1)
+            settle();
+            clock.advance(100_000_000L);
+        }
+        settle();
+        assertEquals(1, router.interfaces().get(1).ipv4().counters().get(Ipv4Counter.FWD_HOST_UNREACHABLE));
+        assertEquals(3, icmpAtA.get(0)[0]);
+        assertEquals(1, icmpAtA.get(0)[1], "host unreachable (RFC 1812 §5.2.7.1)");
+    }
 }

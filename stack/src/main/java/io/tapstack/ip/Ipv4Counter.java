@@ -28,5 +28,7 @@ public enum Ipv4Counter {
     /** To 0.0.0.0/8, 127.0.0.0/8 or 240.0.0.0/4 (RFC 1812 §5.3.7). */
     FWD_DROP_MARTIAN,
     /** From or to 169.254.0.0/16 (RFC 3927 §2.7: link-local, never forwarded). */
-    FWD_DROP_LINK_LOCAL
+    FWD_DROP_LINK_LOCAL,
+    /** Forwarded datagrams whose next hop did not answer ARP: host unreachable sent (RFC 1812 §5.2.7.1), counted on the out interface. */
+    FWD_HOST_UNREACHABLE
 }

@@ -234,6 +234,26 @@ public final class Ipv4Router {
         out.transmitTo(p, nextHop);
     }
 
+    /**
+     * A forwarded datagram waited in {@code out}'s ARP queue for a next hop that never answered:
+     * Destination Unreachable, host unreachable, to its source (RFC 1812 §5.2.7.1), unless the
+     * router sent it itself. The caller releases {@code p}.
+     */
+    public void nextHopUnreachable(PacketBuf p, Ipv4 out) {
+        int l3 = p.l3 >= 0 ? p.l3 : p.start();
+        if (p.end() - l3 < Ipv4Header.MIN_LENGTH) {
+            return;
+        }
+        int src = p.buf().getInt(l3 + Ipv4Header.SRC);
+        for (Ipv4 ip : ifaces) {
+            if (ip.isLocal(src)) {
+                return;
+            }
+        }
+        out.counters().inc(Ipv4Counter.FWD_HOST_UNREACHABLE);
+        out.icmp().sendErrorAbout(p, Icmpv4.DEST_UNREACHABLE, Icmpv4.UNREACH_HOST, 0);
+    }
+
     private static boolean sourceOnLink(Ipv4 in, int src) {
         for (InterfaceAddress a : in.addresses()) {
             if (a.contains(src)) {

@@ -227,6 +227,19 @@ public final class Ipv6Router {
         out.transmitTo(p, nhHi, nhLo);
     }
 
+    /** Whether {@code p} (window or l3 at its IPv6 header) comes from one of the router's own addresses. */
+    boolean isOwn(PacketBuf p) {
+        int l3 = p.l3 >= 0 ? p.l3 : p.start();
+        long hi = p.buf().getLong(l3 + Ipv6Header.SRC);
+        long lo = p.buf().getLong(l3 + Ipv6Header.SRC + 8);
+        for (Ipv6 ip : ifaces) {
+            if (ip.isLocal(hi, lo)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private static void drop(PacketBuf p, Counters<Ipv6Counter> c, Ipv6Counter why) {
         c.inc(why);
         p.release();

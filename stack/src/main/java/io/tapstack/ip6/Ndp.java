@@ -104,7 +104,12 @@ public final class Ndp {
                     while ((q = pending.poll()) != null) {
                         pendingTotal--;
                         counters.inc(NdpCounter.DROP_PENDING_FAILED);
-                        ipv6.icmp6().localError(q, Icmpv6.DEST_UNREACHABLE, Icmpv6.UNREACH_ADDRESS);
+                        if (ipv6.router() != null && !ipv6.router().isOwn(q)) {
+                            // RFC 4861 §7.2.2: a forwarded packet's source is told, address unreachable
+                            ipv6.icmp6().sendError(q, Icmpv6.DEST_UNREACHABLE, Icmpv6.UNREACH_ADDRESS, 0);
+                        } else {
+                            ipv6.icmp6().localError(q, Icmpv6.DEST_UNREACHABLE, Icmpv6.UNREACH_ADDRESS);
+                        }
                         q.release();
                     }
                     remove(this);
