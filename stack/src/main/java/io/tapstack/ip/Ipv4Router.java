@@ -255,8 +255,9 @@ public final class Ipv4Router {
     }
 
     private static boolean sourceOnLink(Ipv4 in, int src) {
-        for (InterfaceAddress a : in.addresses()) {
-            if (a.contains(src)) {
+        List<InterfaceAddress> as = in.addresses();
+        for (int i = 0; i < as.size(); i++) {
+            if (as.get(i).contains(src)) {
                 return true;
             }
         }

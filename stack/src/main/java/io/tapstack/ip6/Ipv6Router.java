@@ -111,8 +111,12 @@ public final class Ipv6Router {
     public Ipv6 interfaceFor(long hi, long lo) {
         Ipv6 best = null;
         int bestLen = -1;
-        for (Ipv6 ip : ifaces) {
-            for (Ipv6InterfaceAddress a : ip.configuredAddresses()) {
+        // indexed loops: no iterator per packet
+        for (int i = 0; i < ifaces.size(); i++) {
+            Ipv6 ip = ifaces.get(i);
+            List<Ipv6InterfaceAddress> as = ip.configuredAddresses();
+            for (int k = 0; k < as.size(); k++) {
+                Ipv6InterfaceAddress a = as.get(k);
                 if (a.prefixLength() > bestLen && a.contains(hi, lo)) {
                     best = ip;
                     bestLen = a.prefixLength();
@@ -183,8 +187,8 @@ public final class Ipv6Router {
             drop(p, c, Ipv6Counter.FWD_DROP_LINK_LOCAL); // RFC 4291 §2.5.6: never forwarded
             return;
         }
-        for (Ipv6 ip : ifaces) {
-            if (ip.isLocal(dHi, dLo)) {
+        for (int i = 0; i < ifaces.size(); i++) {
+            if (ifaces.get(i).isLocal(dHi, dLo)) {
                 in.receiveLocal(p); // the router's own address on another interface
                 return;
             }
