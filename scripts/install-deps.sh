@@ -6,7 +6,7 @@ set -euo pipefail
 PKGS=(
   openjdk-17-jdk-headless maven
   iproute2 iputils-ping arping tcpdump tshark libpcap0.8
-  iperf3 curl nghttp2-client socat nftables netcat-openbsd ndisc6 radvd wrk
+  iperf3 curl nghttp2-client socat nftables netcat-openbsd ndisc6 radvd wrk traceroute iputils-tracepath
   python3 python3-scapy procps ethtool
 )
 

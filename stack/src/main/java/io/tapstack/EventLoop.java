@@ -29,6 +29,10 @@ public final class EventLoop implements AutoCloseable {
     private static final long MAX_SLEEP_NANOS = 100_000_000L;
 
     private final NetStack stack;
+    /** Every stack this loop runs: one, or a router's interfaces (the first is {@link #stack}). */
+    private final NetStack[] stacks;
+    /** Longest sleep: short when the first link cannot also wait for the others' frames. */
+    private final long maxSleepNanos;
     private final Clock clock;
     private final ConcurrentLinkedQueue<Runnable> commands = new ConcurrentLinkedQueue<>();
     private final CountDownLatch stopped = new CountDownLatch(1);
@@ -52,7 +56,7 @@ public final class EventLoop implements AutoCloseable {
     }
 
     public EventLoop(NetStack stack, String name, IdlePolicy idle) {
-        this(stack, idle, r -> new Thread(r, name));
+        this(java.util.List.of(stack), idle, r -> new Thread(r, name));
     }
 
     /**
@@ -61,7 +65,26 @@ public final class EventLoop implements AutoCloseable {
      * thread-local buffer caches and object pools only such threads use.
      */
     public EventLoop(NetStack stack, IdlePolicy idle, java.util.concurrent.ThreadFactory threads) {
-        this.stack = stack;
+        this(java.util.List.of(stack), idle, threads);
+    }
+
+    /**
+     * One loop for several stacks on one clock (a {@link Router}'s interfaces): each pass polls
+     * them all, and the first link's {@code await} also watches the others' (see
+     * {@link io.tapstack.link.Link#awaitsAlso}); where it cannot, the loop sleeps at most 1 ms.
+     */
+    public EventLoop(java.util.List<NetStack> all, String name, IdlePolicy idle) {
+        this(all, idle, r -> new Thread(r, name));
+    }
+
+    private EventLoop(java.util.List<NetStack> all, IdlePolicy idle, java.util.concurrent.ThreadFactory threads) {
+        this.stacks = all.toArray(new NetStack[0]);
+        this.stack = stacks[0];
+        boolean watchesAll = true;
+        for (int i = 1; i < stacks.length; i++) {
+            watchesAll &= stack.link().awaitsAlso(stacks[i].link());
+        }
+        this.maxSleepNanos = watchesAll ? MAX_SLEEP_NANOS : 1_000_000L;
         this.clock = stack.clock();
         this.idle = idle;
         this.thread = threads.newThread(this::run);
@@ -136,9 +159,12 @@ public final class EventLoop implements AutoCloseable {
                     did++;
                 }
                 long now = clock.nanos();
-                long rxBefore = stack.linkStats().get(io.tapstack.link.LinkCounter.RX_FRAMES);
-                long deadline = stack.poll(now);
-                boolean worked = did > 0 || stack.linkStats().get(io.tapstack.link.LinkCounter.RX_FRAMES) != rxBefore;
+                long rxBefore = rxFrames();
+                long deadline = Long.MAX_VALUE;
+                for (NetStack s : stacks) {
+                    deadline = Math.min(deadline, s.poll(now));
+                }
+                boolean worked = did > 0 || rxFrames() != rxBefore;
                 if (worked) {
                     idle.onWork(now, true);
                     lastWork = now;
@@ -148,8 +174,8 @@ public final class EventLoop implements AutoCloseable {
                     continue;
                 }
                 long t = clock.nanos();
-                long untilDeadline = deadline == Long.MAX_VALUE ? MAX_SLEEP_NANOS : Math.max(0, deadline - t);
-                long sleep = idle.sleepNanos(t, lastWork, Math.min(untilDeadline, MAX_SLEEP_NANOS));
+                long untilDeadline = deadline == Long.MAX_VALUE ? maxSleepNanos : Math.max(0, deadline - t);
+                long sleep = idle.sleepNanos(t, lastWork, Math.min(untilDeadline, maxSleepNanos));
                 if (sleep == 0 && untilDeadline > 0) {
                     Thread.onSpinWait();
                     continue;
@@ -164,6 +190,14 @@ public final class EventLoop implements AutoCloseable {
             running = false;
             stopped.countDown();
         }
+    }
+
+    private long rxFrames() {
+        long n = 0;
+        for (NetStack s : stacks) {
+            n += s.linkStats().get(LinkCounter.RX_FRAMES);
+        }
+        return n;
     }
 
     private void commandFailed(RuntimeException e) {

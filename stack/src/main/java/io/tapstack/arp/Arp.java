@@ -69,7 +69,13 @@ public final class Arp implements NeighbourOutput {
             int dropped = pending.size();
             pendingTotal -= dropped;
             counters.add(ArpCounter.DROP_PENDING_TIMEOUT, dropped);
-            pending.clear();
+            PacketBuf q;
+            while ((q = pending.poll()) != null) {
+                if (unresolved != null) {
+                    unresolved.accept(q); // a router tells the source (RFC 1812 §5.2.7.1 host unreachable)
+                }
+                q.release();
+            }
             cache.remove(ip);
             if (last == this) {
                 last = null;
@@ -85,6 +91,16 @@ public final class Arp implements NeighbourOutput {
     private final IntMap<Entry> cache;
     private final ArpPacket view = new ArpPacket();
     private int pendingTotal;
+    private java.util.function.Consumer<PacketBuf> unresolved;
+
+    /**
+     * Shows every packet that waited for an address that could not be resolved to {@code h}
+     * (before it is released; {@code h} must not keep it). A router answers with Destination
+     * Unreachable; a host drops them (counted) as before.
+     */
+    public void setUnresolvedHandler(java.util.function.Consumer<PacketBuf> h) {
+        this.unresolved = h;
+    }
     private Entry last;
 
     /**

@@ -264,6 +264,17 @@ public final class Icmp implements IpProtocolHandler {
         sendError(p.buf(), l3, p.end() - l3, Icmpv4.DEST_UNREACHABLE, code, info);
     }
 
+    /**
+     * Sends an ICMP error of any type about the received datagram in {@code p} (l3 or window
+     * at its IP header) under the same rules and rate limit: a router's Time Exceeded (RFC 1812
+     * §5.3.1), Redirect (§5.2.7.2, {@code info} the gateway), Fragmentation Needed (RFC 1191 §4,
+     * {@code info} the next-hop MTU).
+     */
+    public void sendErrorAbout(PacketBuf p, int type, int code, int info) {
+        int l3 = p.l3 >= 0 ? p.l3 : p.start();
+        sendError(p.buf(), l3, p.end() - l3, type, code, info);
+    }
+
     /** Sends an error quoting a saved copy of a datagram's start (used by reassembly timeout). */
     public void sendErrorQuoting(byte[] datagramStart, int type, int code, int info) {
         sendError(ByteBuffer.wrap(datagramStart), 0, datagramStart.length, type, code, info);
@@ -303,7 +314,8 @@ public final class Icmp implements IpProtocolHandler {
         r.buf().put(at + Icmpv4.HEADER_LEN, b, l3, qlen);
         Icmpv4.fillChecksum(r.buf(), at, Icmpv4.HEADER_LEN + qlen);
         counters.inc(IcmpCounter.TX);
-        counters.inc(type == Icmpv4.TIME_EXCEEDED ? IcmpCounter.TX_TIME_EXCEEDED : IcmpCounter.TX_DEST_UNREACHABLE);
+        counters.inc(type == Icmpv4.TIME_EXCEEDED ? IcmpCounter.TX_TIME_EXCEEDED
+                : type == Icmpv4.REDIRECT ? IcmpCounter.TX_REDIRECT : IcmpCounter.TX_DEST_UNREACHABLE);
         int dst = quoted.dst();
         int ourSrc = ipv4.isLocal(dst) ? dst : 0;
         ipv4.output(r, ourSrc, src, Ipv4Header.PROTO_ICMP, config.ttl, 0, false);

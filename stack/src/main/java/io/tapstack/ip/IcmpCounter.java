@@ -9,5 +9,7 @@ public enum IcmpCounter {
     /** Echo replies that carried the request's Record Route or Timestamp option (RFC 1122 §3.2.2.6). */
     TX_ECHO_REPLY_OPTIONS,
     /** Echo requests whose option list was malformed (the reply carries the options before the bad one). */
-    ECHO_BAD_OPTION
+    ECHO_BAD_OPTION,
+    /** Redirects sent by a router (RFC 1812 §5.2.7.2). */
+    TX_REDIRECT
 }

@@ -33,6 +33,9 @@ public final class Ipv4 {
     private final IpMeta meta = new IpMeta();
     private int nextId = ThreadLocalRandom.current().nextInt(0x10000);
     private LocalDelivery local;
+    /** The router this interface belongs to (router mode), or null for a host. */
+    private Ipv4Router router;
+    private int ifIndex = -1;
 
     /**
      * @param link the link below (its MTU)
@@ -83,6 +86,52 @@ public final class Ipv4 {
      */
     public void setLocalDelivery(LocalDelivery d) {
         this.local = d;
+    }
+
+    /**
+     * Joins this interface to a router (called by {@link Ipv4Router}): datagrams not addressed to
+     * this interface go to {@link Ipv4Router#forward} instead of being dropped, and output
+     * follows the router's table over all interfaces.
+     */
+    void attachRouter(Ipv4Router r, int index) {
+        this.router = r;
+        this.ifIndex = index;
+    }
+
+    /** This interface's index in its router, or -1 for a host. */
+    public int interfaceIndex() {
+        return ifIndex;
+    }
+
+    /** The L3 MTU of this interface's link. */
+    public int mtu() {
+        return link.mtu();
+    }
+
+    /** The interface's name (its link's). */
+    public String interfaceName() {
+        return link.interfaceName();
+    }
+
+    /** This interface's configured IPv4 addresses. */
+    public java.util.List<InterfaceAddress> addresses() {
+        return config.ipv4;
+    }
+
+    /** A buffer from this interface's loop (counted when the pool is empty). */
+    PacketBuf allocate(int size) {
+        return ctx.allocate(size);
+    }
+
+    /** Hands a finished datagram to the neighbour layer towards {@code nextHop} (forwarding). */
+    void transmitTo(PacketBuf p, int nextHop) {
+        counters.inc(Ipv4Counter.TX);
+        neighbours.output(p, nextHop);
+    }
+
+    /** Whether {@code a} is this interface's subnet broadcast or the limited broadcast. */
+    boolean isBroadcastAddress(int a) {
+        return isBroadcast(a);
     }
 
     /** Whether a datagram to {@code dst} stays inside this host (a loopback or own address). */
@@ -160,6 +209,12 @@ public final class Ipv4 {
         // A host accepts its own addresses, broadcasts, and all-hosts multicast (RFC 1112 §7.2).
         boolean mcast = Ipv4Address.isMulticast(dst) && dst == 0xe0000001;
         if (!isLocal(dst) && !bcast && !mcast) {
+            if (router != null) {
+                p.trim(hdr.totalLength());
+                p.l3 = p.start();
+                router.forward(p, this, ethDst);
+                return;
+            }
             // RFC 1122 §3.3.1.1: a host does not forward; silently discard.
             drop(p, Ipv4Counter.DROP_NOT_FOR_US);
             return;
@@ -167,12 +222,23 @@ public final class Ipv4 {
         // Cut Ethernet padding: the datagram is totalLength bytes.
         p.trim(hdr.totalLength());
         p.l3 = p.start();
+        receiveLocal(p, bcast || mcast);
+    }
+
+    /**
+     * Local input of a received datagram (trimmed, l3 set) addressed to this host: reassembly
+     * if it is a fragment, then delivery. The router calls it for a datagram that arrived on
+     * this interface for another interface's address (RFC 1812 §5.2.3: such a datagram is the
+     * router's own).
+     */
+    void receiveLocal(PacketBuf p, boolean bcastOrMcast) {
+        hdr.wrap(p.buf(), p.start(), p.length());
         if (hdr.isFragment()) {
             counters.inc(Ipv4Counter.RX_FRAGMENTS);
             reassembler.input(p, hdr);
             return;
         }
-        deliver(p, bcast || mcast);
+        deliver(p, bcastOrMcast);
     }
 
     /**
@@ -252,6 +318,13 @@ public final class Ipv4 {
         }
         if (staysLocal(dst)) {
             return outputLocal(p, src == 0 ? dst : src, dst, protocol, ttl, tos);
+        }
+        if (router != null) {
+            // a router's own datagrams leave by the interface its table names (RFC 1812 §5.2.4.3)
+            Ipv4 out = router.interfaceFor(dst);
+            if (out != null && out != this) {
+                return out.output(p, src, dst, protocol, ttl, tos, df, optLen);
+            }
         }
         Route r = routes.lookup(dst);
         boolean local = dst == Ipv4Address.BROADCAST || Ipv4Address.isMulticast(dst);

@@ -57,6 +57,8 @@ public final class Ipv6 {
     private int linkMtu;
     private int curHopLimit;
     private LocalDelivery local;
+    /** The router this interface belongs to (router mode), or null for a host. */
+    private Ipv6Router router;
 
     /** Builds IPv6 with its ICMPv6 ({@link Icmp6}) and Neighbor Discovery ({@link Ndp}). */
     public Ipv6(StackContext ctx, LinkOutput link, StackConfig config) {
@@ -70,6 +72,56 @@ public final class Ipv6 {
         this.curHopLimit = config.hopLimit;
         this.icmp6 = new Icmp6(ctx, config, this);
         this.ndp = new Ndp(ctx, link, config, this);
+    }
+
+    /** Joins this interface to a router (called by {@link Ipv6Router}). */
+    void attachRouter(Ipv6Router r) {
+        this.router = r;
+    }
+
+    /** The router this interface belongs to, or null for a host. */
+    public Ipv6Router router() {
+        return router;
+    }
+
+    /** The static addresses of this interface with their on-link prefixes (its connected routes). */
+    List<io.tapstack.wire.Ipv6InterfaceAddress> configuredAddresses() {
+        return config.ipv6;
+    }
+
+    /** The interface's name (its link's). */
+    public String interfaceName() {
+        return link.interfaceName();
+    }
+
+    /** A buffer from this interface's loop. */
+    PacketBuf allocate(int size) {
+        return ctx.allocate(size);
+    }
+
+    /** This interface's time of the current pass. */
+    long now() {
+        return ctx.now();
+    }
+
+    /** This interface's MAC. */
+    long mac() {
+        return link.mac();
+    }
+
+    /** The stack's random numbers. */
+    java.util.Random random() {
+        return ctx.random();
+    }
+
+    /** Sends a finished packet (window: IPv6 header) in a frame to {@code mac}. */
+    void sendFrame(PacketBuf p, long mac, int etherType) {
+        link.transmitFrame(p, mac, etherType);
+    }
+
+    /** This interface's timers. */
+    io.tapstack.loop.TimerWheel timers() {
+        return ctx.timers();
     }
 
     /**
@@ -407,6 +459,12 @@ public final class Ipv6 {
             }
         } else {
             LocalAddress a = find(dHi, dLo);
+            if ((a == null || a.state == LocalAddress.State.DUPLICATE) && router != null) {
+                p.trim(Ipv6Header.LENGTH + hdr.payloadLength());
+                p.l3 = p.start();
+                router.forward(p, this, ethDst);
+                return;
+            }
             if (a == null || a.state == LocalAddress.State.DUPLICATE) {
                 // A host does not forward (RFC 8504 §... / RFC 1122 §3.3.1.1 in spirit).
                 drop(p, Ipv6Counter.DROP_NOT_FOR_US);
@@ -422,6 +480,21 @@ public final class Ipv6 {
         p.trim(Ipv6Header.LENGTH + hdr.payloadLength());
         p.l3 = p.start();
         process(p, hdr.nextHeader(), p.start() + Ipv6Header.LENGTH, p.start() + Ipv6Header.NEXT_HEADER, mcast);
+    }
+
+    /**
+     * A packet (trimmed, l3 set) that arrived on this interface for another interface of the
+     * router: delivered here, as the router's own (RFC 4291's node owns all its addresses).
+     */
+    void receiveLocal(PacketBuf p) {
+        int nh = p.buf().get(p.start() + Ipv6Header.NEXT_HEADER) & 0xff;
+        process(p, nh, p.start() + Ipv6Header.LENGTH, p.start() + Ipv6Header.NEXT_HEADER, false);
+    }
+
+    /** Hands a forwarded packet (window: IPv6 header) to Neighbor Discovery towards the next hop. */
+    void transmitTo(PacketBuf p, long nhHi, long nhLo) {
+        counters.inc(Ipv6Counter.TX);
+        ndp.output(p, nhHi, nhLo);
     }
 
     /**
@@ -601,6 +674,13 @@ public final class Ipv6 {
      *     of ND pass 255 explicitly)
      */
     public Result output(PacketBuf p, long srcHi, long srcLo, long dstHi, long dstLo, int nextHeader, int hopLimit, int tc) {
+        if (router != null && !Ipv6Address.isMulticast(dstHi) && !Ipv6Address.isLinkLocal(dstHi) && !staysLocal(dstHi, dstLo)) {
+            // a router's own packets leave by the interface its table names
+            Ipv6 out = router.interfaceFor(dstHi, dstLo);
+            if (out != null && out != this) {
+                return out.output(p, srcHi, srcLo, dstHi, dstLo, nextHeader, hopLimit, tc);
+            }
+        }
         if (Ipv6Address.isUnspecified(srcHi, srcLo) && staysLocal(dstHi, dstLo)) {
             srcHi = dstHi; // RFC 6724 §5 rule 1: prefer the destination itself
             srcLo = dstLo;

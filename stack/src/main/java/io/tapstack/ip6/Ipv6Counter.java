@@ -9,5 +9,18 @@ public enum Ipv6Counter {
     DROP_TOO_MANY_EXT_HEADERS, DROP_BAD_OPTION, DROP_UNKNOWN_OPTION, DROP_ROUTING_TYPE0, DROP_ROUTING_UNSUPPORTED,
     DROP_FRAG_BAD_LENGTH, DROP_FRAG_OVERSIZE, DROP_FRAG_OVERLAP, DROP_FRAG_DUPLICATE, DROP_FRAG_TOO_MANY,
     DROP_FRAG_LIMIT, DROP_FRAG_TIMEOUT, DROP_FRAG_INCOMPLETE_CHAIN,
-    DROP_NO_ROUTE, DROP_NO_SOURCE, DROP_NO_BUFFER, DROP_TOO_BIG
+    DROP_NO_ROUTE, DROP_NO_SOURCE, DROP_NO_BUFFER, DROP_TOO_BIG,
+    // Router mode (RFC 8200, RFC 4443), counted on the interface the packet came in on:
+    /** Packets forwarded. */
+    FORWARDED,
+    /** Hop limit would reach 0: Time Exceeded sent (RFC 4443 §3.3). */
+    FWD_DROP_HOP_LIMIT,
+    /** No route: Destination Unreachable (no route) sent (RFC 4443 §3.1). */
+    FWD_DROP_NO_ROUTE,
+    /** Larger than the next link's MTU: Packet Too Big sent, never fragmented in transit (RFC 8200 §5, RFC 4443 §3.2). */
+    FWD_DROP_TOO_BIG,
+    /** To a link-local address, or from one towards another link (RFC 4291 §2.5.6; beyond scope sent). */
+    FWD_DROP_LINK_LOCAL,
+    /** A unicast packet in a link-layer multicast frame (not forwarded, as Linux). */
+    FWD_DROP_LINK_MULTICAST
 }

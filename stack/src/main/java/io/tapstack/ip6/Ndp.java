@@ -104,7 +104,12 @@ public final class Ndp {
                     while ((q = pending.poll()) != null) {
                         pendingTotal--;
                         counters.inc(NdpCounter.DROP_PENDING_FAILED);
-                        ipv6.icmp6().localError(q, Icmpv6.DEST_UNREACHABLE, Icmpv6.UNREACH_ADDRESS);
+                        if (ipv6.router() != null && !ipv6.router().isOwn(q)) {
+                            // RFC 4861 §7.2.2: a forwarded packet's source is told, address unreachable
+                            ipv6.icmp6().sendError(q, Icmpv6.DEST_UNREACHABLE, Icmpv6.UNREACH_ADDRESS, 0);
+                        } else {
+                            ipv6.icmp6().localError(q, Icmpv6.DEST_UNREACHABLE, Icmpv6.UNREACH_ADDRESS);
+                        }
                         q.release();
                     }
                     remove(this);
@@ -704,7 +709,12 @@ public final class Ndp {
                     return;
                 }
                 // §6.2.6: only routers answer; a host ignores RSs.
-                counters.inc(NdpCounter.RS_IGNORED);
+                Ipv6Router r = ip().router();
+                if (r != null && r.forwarding()) {
+                    r.solicited(ip());
+                } else {
+                    counters.inc(NdpCounter.RS_IGNORED);
+                }
             }
             default -> redirect(b, off, meta);
         }
@@ -1359,7 +1369,7 @@ public final class Ndp {
         sendNa(a.hi(), a.lo(), Ipv6Address.ALL_NODES_HI, Ipv6Address.ALL_NODES_LO, false, -1);
     }
 
-    /** NA (RFC 4861 §4.4, §7.2.4): R=0 (a host), S as given, O=1, with our TLLA. */
+    /** NA (RFC 4861 §4.4, §7.2.4): R=0 for a host (1 for a forwarding router), S as given, O=1, with our TLLA. */
     private void sendNa(long tHi, long tLo, long dHi, long dLo, boolean solicited, long dstMac) {
         if (ctx.isMirrored()) {
             return; // a copy shared by a sibling queue: the queue that received it answers
@@ -1372,7 +1382,9 @@ public final class Ndp {
         }
         int at = p.append(len);
         ByteBuffer b = p.buf();
-        Icmpv6.emitHeader(b, at, Icmpv6.NEIGHBOR_ADVERTISEMENT, 0, (solicited ? 0x4000_0000 : 0) | 0x2000_0000);
+        boolean router = ip().router() != null && ip().router().forwarding();
+        Icmpv6.emitHeader(b, at, Icmpv6.NEIGHBOR_ADVERTISEMENT, 0,
+                (router ? 0x8000_0000 : 0) | (solicited ? 0x4000_0000 : 0) | 0x2000_0000);
         b.putLong(at + 8, tHi);
         b.putLong(at + 16, tLo);
         NdpOptions.emitLla(b, at + 24, NdpOptions.TARGET_LLA, link.mac());

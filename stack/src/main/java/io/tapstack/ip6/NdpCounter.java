@@ -16,5 +16,7 @@ public enum NdpCounter {
     /** MLDv2 State Change Reports sent again, Robustness Variable − 1 times (RFC 3810 §6.1). */
     TX_MLD_RETRANSMIT,
     /** Redirects accepted into the destination cache (RFC 4861 §8.3). */
-    REDIRECT_ACCEPTED
+    REDIRECT_ACCEPTED,
+    /** Router Advertisements sent by a router interface (RFC 4861 §6.2). */
+    TX_RA
 }

@@ -69,6 +69,15 @@ public interface Link extends AutoCloseable {
      */
     void await(long timeoutNanos);
 
+    /**
+     * Asks this link's {@link #await} to return also when {@code other} may have a frame, so one
+     * event loop can serve several links (a router's interfaces). Returns false when it cannot
+     * (then the loop must not sleep long on this link alone). Called before the loop starts.
+     */
+    default boolean awaitsAlso(Link other) {
+        return false;
+    }
+
     /** Makes a blocked {@link #await} return; callable from any thread. */
     void wakeup();
 

@@ -18,8 +18,12 @@ public final class TapLink implements Link {
     private final TapDevice dev;
     private final int mtu;
     private final int efd;
-    /** struct pollfd[2] = {tapfd, POLLIN}, {eventfd, POLLIN}; then struct timespec; then 8 bytes for eventfd I/O. */
-    private final Memory pollMem = new Memory(16 + 16 + 8);
+    /** Most fds one {@link #await} watches: this TAP, its eventfd and other links' TAPs ({@link #awaitsAlso}). */
+    private static final int MAX_POLL_FDS = 18;
+    private static final int TS = 8 * MAX_POLL_FDS;
+    /** struct pollfd[MAX_POLL_FDS] ({tapfd, POLLIN}, {eventfd, POLLIN}, others); then struct timespec; then 8 bytes for eventfd I/O. */
+    private final Memory pollMem = new Memory(TS + 16 + 8);
+    private int pollFds = 2;
     private final long pollAddr;
     private final Offloads offloads;
     private long rxErrors;
@@ -190,15 +194,31 @@ public final class TapLink implements Link {
         if (closed) {
             return;
         }
-        long ts = pollAddr + 16;
-        pollMem.setLong(16, timeoutNanos / 1_000_000_000L);
-        pollMem.setLong(24, timeoutNanos % 1_000_000_000L);
-        pollMem.setShort(6, (short) 0);
-        pollMem.setShort(14, (short) 0);
-        int r = LibC.ppoll(pollAddr, 2, ts, 0);
-        if (r > 0 && (pollMem.getShort(14) & LibC.POLLIN) != 0) {
-            LibC.read(efd, pollAddr + 32, 8);
+        long ts = pollAddr + TS;
+        pollMem.setLong(TS, timeoutNanos / 1_000_000_000L);
+        pollMem.setLong(TS + 8, timeoutNanos % 1_000_000_000L);
+        for (int i = 0; i < pollFds; i++) {
+            pollMem.setShort(8L * i + 6, (short) 0);
         }
+        int r = LibC.ppoll(pollAddr, pollFds, ts, 0);
+        if (r > 0 && (pollMem.getShort(14) & LibC.POLLIN) != 0) {
+            LibC.read(efd, pollAddr + TS + 16, 8);
+        }
+    }
+
+    /**
+     * Makes {@link #await} also return when {@code other} (another TAP, served by the same event
+     * loop, as a router's interfaces are) has a frame to read. Call before the loop starts.
+     */
+    @Override
+    public boolean awaitsAlso(Link other) {
+        if (!(other instanceof TapLink t) || pollFds >= MAX_POLL_FDS) {
+            return false;
+        }
+        pollMem.setInt(8L * pollFds, t.dev.fd());
+        pollMem.setShort(8L * pollFds + 4, LibC.POLLIN);
+        pollFds++;
+        return true;
     }
 
     private static final ThreadLocal<Memory> WAKE = ThreadLocal.withInitial(() -> {

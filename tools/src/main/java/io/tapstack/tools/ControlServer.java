@@ -78,6 +78,7 @@ public final class ControlServer implements AutoCloseable {
         handlers.put("addr", this::addr);
         handlers.put("capture", this::capture);
         handlers.put("neigh", this::neigh);
+        handlers.put("routes", (a, out, c) -> out.write((String.join("\n", runtime.routes()) + "\n").getBytes(StandardCharsets.UTF_8)));
         acceptor = new Thread(this::acceptLoop, "tapstack-control");
         acceptor.setDaemon(true);
         acceptor.start();

@@ -49,6 +49,11 @@ public final class HostOptions {
             description = "Default IPv4 gateway (must be on a --ipv4 subnet).")
     Integer gateway;
 
+    @Option(names = "--advertise", paramLabel = "PREFIX",
+            description = "With run --forward: send Router Advertisements (RFC 4861 §6.2) for this /64 on this interface, "
+                    + "so hosts on its link form SLAAC addresses and take the router as their default (repeatable).")
+    List<String> advertise = new ArrayList<>();
+
     @Option(names = "--mac", paramLabel = "MAC", converter = Converters.Mac.class,
             description = "The host's MAC address (default: random, locally administered).")
     MacAddress mac;
@@ -125,6 +130,10 @@ public final class HostOptions {
         public final String ipv6Text;
         /** The --trace-tcp file, or null. */
         io.tapstack.tcp.TcpTraceFile trace;
+        /** The router joining the queues as interfaces ({@link #openRouter}), or null for one TAP. */
+        io.tapstack.Router router;
+        /** Per interface of a router: its IPv6 addresses as the ready line shows them. */
+        List<String> interfaceIpv6 = List.of();
 
         Runtime(List<Queue> queues, String ipv6Text) {
             this.queues = List.copyOf(queues);
@@ -160,17 +169,21 @@ public final class HostOptions {
                 dup += v[2];
                 reo += v[3];
                 cor += v[4];
-                passes += q.loop().passes();
-                alloc += q.loop().allocatedBytes();
+                if (i == 0 || q.loop() != queues.get(0).loop()) { // a router's interfaces share one loop
+                    passes += q.loop().passes();
+                    alloc += q.loop().allocatedBytes();
+                }
                 if (queues.size() > 1) {
                     java.util.Map<String, Long> link = snaps.get(i).get("link");
-                    spread.append("    ").append(link.get("rx_frames")).append(" q").append(i).append("_rx_frames\n");
-                    spread.append("    ").append(link.get("tx_frames")).append(" q").append(i).append("_tx_frames\n");
+                    // a router's interfaces by name, a multi-queue TAP's queues by number
+                    String tag = router != null ? q.stack().interfaceName() + "_" : "q" + i + "_";
+                    spread.append("    ").append(link.get("rx_frames")).append(" ").append(tag).append("rx_frames\n");
+                    spread.append("    ").append(link.get("tx_frames")).append(" ").append(tag).append("tx_frames\n");
                 }
             }
             String s = io.tapstack.stats.StackStats.format(io.tapstack.stats.StackStats.sum(snaps), all);
             if (spread.length() > 0) {
-                extra.append("queues:\n").append(spread);
+                extra.append(router != null ? "interfaces:\n" : "queues:\n").append(spread);
             }
             extra.append("loop:\n    ").append(passes).append(" passes\n    ").append(alloc).append(" allocated_bytes\n");
             if (faulty != null) {
@@ -178,6 +191,20 @@ public final class HostOptions {
                         .append(dup).append(" duplicated\n    ").append(reo).append(" reordered\n    ").append(cor).append(" corrupted\n");
             }
             return s + extra;
+        }
+
+        /** The IPv4 routing table, one line per route as {@code ip route} prints it. */
+        public List<String> routes() throws Exception {
+            if (router != null) {
+                return loop.call(router::routes).get(5, TimeUnit.SECONDS);
+            }
+            return loop.call(() -> {
+                List<String> l = new ArrayList<>();
+                for (io.tapstack.ip.Route r : stack.ipv4().routes().routes()) {
+                    l.add(io.tapstack.ip.Ipv4Router.describe(r, stack.interfaceName()));
+                }
+                return l;
+            }).get(5, TimeUnit.SECONDS);
         }
 
         /** Attaches a capture session to every queue's stack (the frame-tap SPI). */
@@ -372,50 +399,13 @@ public final class HostOptions {
                     cfg.mac = first.mac;
                     cfg.ipv6StableSecret = first.ipv6StableSecret;
                 }
-                // auto (null): the first queue takes the fastest set the kernel accepts, the others the same
-                TapLink link = offloads == null ? TapLink.openFastest(tap, mtu != null ? mtu : 0, queues > 1)
-                        : TapLink.open(tap, mtu != null ? mtu : 0, offloads, queues > 1);
-                if (offloads == null) {
-                    offloads = link.offloads();
-                }
+                TapLink link = openTap(queues > 1, i == 0);
                 EventLoop loop = null;
                 try {
-                    TapDevice dev = link.device();
-                    if (i == 0 && dev.created()) {
-                        dev.setUp();
-                    }
-                    if (i == 0) {
-                        // A reader that sleeps lets a 1000-frame queue overflow; 10000 does not (measured).
-                        try {
-                            dev.setTxQueueLength(10_000);
-                        } catch (RuntimeException ignored) {
-                            // not fatal: only a shallower queue
-                        }
-                    }
-                    cfg.mtu = link.mtu();
-                    if (queues > 1) {
-                        // disjoint ephemeral ports per queue, so two queues never pick the same flow
-                        int span = (60999 - 32768 + 1) / queues;
-                        cfg.ephemeralPortLow = 32768 + i * span;
-                        cfg.ephemeralPortHigh = cfg.ephemeralPortLow + span - 1;
-                    }
-                    FaultyLink faulty = null;
-                    Link l = link;
-                    if (faults()) {
-                        faulty = new FaultyLink(link, Clock.SYSTEM, faultSeed + i);
-                        faulty.rx.loss(rxLoss / 100).duplicate(duplicate / 100).reorder(reorder / 100).corrupt(corrupt / 100)
-                                .delay((long) (delayMs * 1_000_000));
-                        faulty.tx.loss(txLoss / 100).duplicate(duplicate / 100).reorder(reorder / 100)
-                                .delay((long) (delayMs * 1_000_000));
-                        l = faulty;
-                    }
-                    io.tapstack.tcp.TcpConfig tc = new io.tapstack.tcp.TcpConfig();
-                    tc.ephemeralLow = cfg.ephemeralPortLow;
-                    tc.ephemeralHigh = cfg.ephemeralPortHigh;
-                    tc.ecn = ecnMode();
-                    NetStack stack = new NetStack(l, cfg, tc, Clock.SYSTEM);
+                    FaultyLink[] faulty = new FaultyLink[1];
+                    NetStack stack = buildStack(i, cfg, link, faulty);
                     loop = new EventLoop(stack, queues > 1 ? threadName + "-q" + i : threadName, idlePolicy());
-                    qs.add(new Queue(link, faulty, stack, loop));
+                    qs.add(new Queue(link, faulty[0], stack, loop));
                 } catch (Exception | Error e) {
                     link.close();
                     throw e;
@@ -470,17 +460,161 @@ public final class HostOptions {
         }
     }
 
+    /**
+     * The stack of queue {@code i} on {@code link} (with a faulty link in front when fault
+     * options are given, returned in {@code faultyOut[0]}).
+     */
+    private NetStack buildStack(int i, StackConfig cfg, TapLink link, FaultyLink[] faultyOut) {
+        cfg.mtu = link.mtu();
+        if (queues > 1) {
+            // disjoint ephemeral ports per queue, so two queues never pick the same flow
+            int span = (60999 - 32768 + 1) / queues;
+            cfg.ephemeralPortLow = 32768 + i * span;
+            cfg.ephemeralPortHigh = cfg.ephemeralPortLow + span - 1;
+        }
+        FaultyLink faulty = null;
+        Link l = link;
+        if (faults()) {
+            faulty = new FaultyLink(link, Clock.SYSTEM, faultSeed + i);
+            faulty.rx.loss(rxLoss / 100).duplicate(duplicate / 100).reorder(reorder / 100).corrupt(corrupt / 100)
+                    .delay((long) (delayMs * 1_000_000));
+            faulty.tx.loss(txLoss / 100).duplicate(duplicate / 100).reorder(reorder / 100)
+                    .delay((long) (delayMs * 1_000_000));
+            l = faulty;
+        }
+        faultyOut[0] = faulty;
+        io.tapstack.tcp.TcpConfig tc = new io.tapstack.tcp.TcpConfig();
+        tc.ephemeralLow = cfg.ephemeralPortLow;
+        tc.ephemeralHigh = cfg.ephemeralPortHigh;
+        tc.ecn = ecnMode();
+        return new NetStack(l, cfg, tc, Clock.SYSTEM);
+    }
+
+    /** Opens one queue of the TAP (the first one also sets the device up and deepens its queue); the caller owns the link. */
+    private TapLink openTap(boolean multiQueue, boolean firstQueue) {
+        // auto (null): the first queue takes the fastest set the kernel accepts, the others the same
+        TapLink link = offloads == null ? TapLink.openFastest(tap, mtu != null ? mtu : 0, multiQueue)
+                : TapLink.open(tap, mtu != null ? mtu : 0, offloads, multiQueue);
+        if (offloads == null) {
+            offloads = link.offloads();
+        }
+        if (firstQueue) {
+            try {
+                TapDevice dev = link.device();
+                if (dev.created()) {
+                    dev.setUp();
+                }
+                try {
+                    // A reader that sleeps lets a 1000-frame queue overflow; 10000 does not (measured).
+                    dev.setTxQueueLength(10_000);
+                } catch (RuntimeException ignored) {
+                    // not fatal: only a shallower queue
+                }
+            } catch (RuntimeException | Error e) {
+                link.close();
+                throw e;
+            }
+        }
+        return link;
+    }
+
+    /**
+     * A router (or multi-homed host): one interface per element of {@code ifaces}, each from its
+     * own options (TAP, addresses, MAC, MTU, offloads), all run by one event loop with one IPv4
+     * routing table ({@link io.tapstack.Router}); {@code routes} are static routes, each
+     * {prefix, length, gateway}.
+     */
+    static Runtime openRouter(List<HostOptions> ifaces, boolean forward, List<int[]> routes, List<long[]> routes6,
+                              String threadName) throws Exception {
+        for (HostOptions h : ifaces) {
+            h.validate();
+            if (h.queues != 1) {
+                throw new UserError("--queues applies to a single --tap; a router runs every interface on one loop");
+            }
+        }
+        List<Queue> qs = new ArrayList<>();
+        List<TapLink> links = new ArrayList<>();
+        EventLoop loop = null;
+        try {
+            List<NetStack> stacks = new ArrayList<>();
+            List<FaultyLink> faulties = new ArrayList<>();
+            for (HostOptions h : ifaces) {
+                TapLink link = h.openTap(false, true);
+                links.add(link);
+                FaultyLink[] f = new FaultyLink[1];
+                StackConfig cfg = h.config();
+                cfg.softwareGro = !forward; // GRO leaves merged segments' checksums stale: for local delivery only
+                stacks.add(h.buildStack(0, cfg, link, f));
+                faulties.add(f[0]);
+            }
+            io.tapstack.Router router = new io.tapstack.Router(stacks, forward);
+            try {
+                for (int[] r : routes) {
+                    router.ipv4().addRoute(r[0], r[1], r[2]);
+                }
+                for (long[] r : routes6) {
+                    router.ipv6().addRoute(r[0], r[1], (int) r[2], r[3], r[4], -1);
+                }
+            } catch (IllegalArgumentException e) {
+                throw new UserError("--route: " + e.getMessage());
+            }
+            for (int i = 0; i < ifaces.size(); i++) {
+                for (String a : ifaces.get(i).advertise) {
+                    try {
+                        Ipv6InterfaceAddress p = Ipv6InterfaceAddress.parse(a);
+                        router.ipv6().advertise(i, p.hi(), p.lo(), p.prefixLength());
+                    } catch (IllegalArgumentException e) {
+                        throw new UserError("--advertise " + a + ": " + e.getMessage());
+                    }
+                }
+            }
+            loop = new EventLoop(stacks, threadName, ifaces.get(0).idlePolicy());
+            for (int i = 0; i < stacks.size(); i++) {
+                qs.add(new Queue(links.get(i), faulties.get(i), stacks.get(i), loop));
+            }
+            loop.start();
+            loop.call(() -> {
+                router.start();
+                return null;
+            }).get(5, TimeUnit.SECONDS);
+            List<String> v6 = new ArrayList<>();
+            for (int i = 0; i < stacks.size(); i++) {
+                v6.add(stacks.get(i).config().ipv6Enabled ? awaitDad(loop, stacks.get(i)) : "");
+            }
+            Runtime rt = new Runtime(qs, v6.get(0));
+            rt.router = router;
+            rt.interfaceIpv6 = v6;
+            return rt;
+        } catch (Exception | Error e) {
+            if (loop != null) {
+                loop.close();
+            }
+            for (TapLink l : links) {
+                l.close();
+            }
+            throw e;
+        }
+    }
+
     /** The ready line's description of the host. */
     String describe(Runtime r) {
-        return "tap=" + tap + " mac=" + r.stack.macAddress()
-                + (ipv4.isEmpty() ? "" : " ipv4=" + ipv4.stream().map(Object::toString).collect(Collectors.joining(",")))
-                + (r.ipv6Text.isEmpty() ? "" : " ipv6=" + r.ipv6Text)
-                + (gateway != null ? " gateway=" + Ipv4Address.toString(gateway) : "")
-                + " mtu=" + r.stack.mtu() + " offload=" + OffloadSpec.format(offloads)
-                + (r.queues.size() > 1 ? " queues=" + r.queues.size() : "")
-                + (r.faulty != null ? " faults=on(seed " + faultSeed + ")" : "")
+        return describe(r.stack, r.ipv6Text, r.router != null ? 1 : r.queues.size(), r.faulty != null)
                 + (r.trace != null ? " trace=" + (traceFile != null ? traceFile : tap + ".trace") + "(" + traceTcp + ")" : "");
     }
+
+    /** The ready line's description of one interface (a host's only one, or one of a router's). */
+    String describe(NetStack stack, String ipv6Text, int queueCount, boolean faulty) {
+        return "tap=" + tap + " mac=" + stack.macAddress()
+                + (ipv4.isEmpty() ? "" : " ipv4=" + ipv4.stream().map(Object::toString).collect(Collectors.joining(",")))
+                + (ipv6Text.isEmpty() ? "" : " ipv6=" + ipv6Text)
+                + (gateway != null ? " gateway=" + Ipv4Address.toString(gateway) : "")
+                + " mtu=" + stack.mtu() + " offload=" + OffloadSpec.format(offloads)
+                + (queueCount > 1 ? " queues=" + queueCount : "")
+                + (faulty ? " faults=on(seed " + faultSeed + ")" : "");
+    }
+
+    /** Options that belong to the interface of the {@code --tap} before them; the rest are the loop's and the command's. */
+    static final java.util.Set<String> LOOP_WIDE = java.util.Set.of("--queues", "--busy-poll", "--idle");
 
     /**
      * Waits (at most 5 s) until Duplicate Address Detection has finished for every address the

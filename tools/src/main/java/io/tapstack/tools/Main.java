@@ -36,6 +36,12 @@ public final class Main implements Runnable {
 
     public static int execute(String... args) {
         CommandLine cl = commandLine();
+        if (args.length > 0 && args[0].equals("run")) {
+            // a router: each --tap after the first takes the interface options that follow it
+            RunCommand.Split sp = RunCommand.split(args);
+            ((RunCommand) cl.getSubcommands().get("run").getCommand()).moreInterfaces = sp.interfaces();
+            return cl.execute(sp.head());
+        }
         return cl.execute(args);
     }
 

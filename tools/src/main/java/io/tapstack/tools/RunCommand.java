@@ -62,6 +62,139 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
     @Option(names = "--quiet", description = "Do not print counters at shutdown.")
     boolean quiet;
 
+    @Option(names = "--forward",
+            description = "Router mode: forward IPv4 between the interfaces (RFC 1812). Give each interface with its own --tap; "
+                    + "the options after a --tap (--ipv4, --ipv6, --mac, --mtu, --offload, ...) belong to it.")
+    boolean forward;
+
+    @Option(names = "--route", arity = "3", paramLabel = "PREFIX via GW",
+            description = "Static route, as ip route: 10.9.0.0/16 via 10.0.0.1, default via 10.0.0.1, fd09::/64 via fd01::3 "
+                    + "(repeatable); it leaves by the interface whose subnet or prefix holds the gateway.")
+    List<String> routeWords = new ArrayList<>();
+
+    /** The interfaces after the first: the options of every --tap but the first (see {@link #split}). */
+    List<List<String>> moreInterfaces = new ArrayList<>();
+
+    /** A {@code run} command line cut into its own options and each further interface's (from its --tap on). */
+    record Split(String[] head, List<List<String>> interfaces) {
+    }
+
+    /**
+     * Cuts {@code run ... --tap A ... --tap B ...}: each --tap after the first starts an interface,
+     * and the interface options that follow it (all of {@link HostOptions} but the loop-wide ones)
+     * go to it; everything else (the command's options, the first interface's) stays in order.
+     */
+    static Split split(String[] args) {
+        picocli.CommandLine.Model.CommandSpec spec = picocli.CommandLine.Model.CommandSpec.forAnnotatedObject(new Interface());
+        List<String> head = new ArrayList<>();
+        List<List<String>> more = new ArrayList<>();
+        List<String> cur = null;
+        int taps = 0;
+        for (int i = 0; i < args.length; ) {
+            String t = args[i];
+            int eq = t.startsWith("--") ? t.indexOf('=') : -1;
+            String name = eq > 0 ? t.substring(0, eq) : t;
+            if (name.equals("--tap") && ++taps >= 2) {
+                cur = new ArrayList<>();
+                more.add(cur);
+            }
+            picocli.CommandLine.Model.OptionSpec o = spec.findOption(name);
+            if (cur != null && o != null && !HostOptions.LOOP_WIDE.contains(name)) {
+                int take = eq > 0 ? 1 : 1 + Math.max(0, o.arity().min());
+                for (int k = 0; k < take && i < args.length; k++) {
+                    cur.add(args[i++]);
+                }
+                continue;
+            }
+            head.add(t);
+            i++;
+        }
+        return new Split(head.toArray(new String[0]), more);
+    }
+
+    /** One further interface's options, parsed on their own. */
+    @Command(name = "interface")
+    static final class Interface {
+        @Mixin
+        HostOptions host;
+    }
+
+    /** The static IPv4 routes of --route as {prefix, length, gateway}. */
+    List<int[]> routes() {
+        List<int[]> out = new ArrayList<>();
+        for (int i = 0; i + 2 < routeWords.size(); i += 3) {
+            String dst = routeWords.get(i);
+            String gwText = routeWords.get(i + 2);
+            if (!routeWords.get(i + 1).equals("via")) {
+                throw new UserError("--route " + dst + " " + routeWords.get(i + 1) + ": expected PREFIX via GATEWAY");
+            }
+            if (gwText.contains(":")) {
+                continue; // IPv6: routes6()
+            }
+            try {
+                int gw = io.tapstack.wire.Ipv4Address.parse(gwText);
+                if (dst.equals("default")) {
+                    out.add(new int[] {0, 0, gw});
+                } else {
+                    io.tapstack.wire.InterfaceAddress p = io.tapstack.wire.InterfaceAddress.parse(dst);
+                    out.add(new int[] {p.network(), p.prefixLength(), gw});
+                }
+            } catch (IllegalArgumentException e) {
+                throw new UserError("--route " + dst + " via " + gwText + ": " + e.getMessage());
+            }
+        }
+        return out;
+    }
+
+    /** The static IPv6 routes of --route (gateway written as IPv6) as {prefix hi, lo, length, gateway hi, lo}. */
+    List<long[]> routes6() {
+        List<long[]> out = new ArrayList<>();
+        for (int i = 0; i + 2 < routeWords.size(); i += 3) {
+            String dst = routeWords.get(i);
+            String gwText = routeWords.get(i + 2);
+            if (!gwText.contains(":")) {
+                continue;
+            }
+            try {
+                io.tapstack.wire.IpAddr gw = io.tapstack.wire.IpAddr.parse(gwText);
+                if (dst.equals("default")) {
+                    out.add(new long[] {0, 0, 0, gw.hi(), gw.lo()});
+                } else {
+                    io.tapstack.wire.Ipv6InterfaceAddress p = io.tapstack.wire.Ipv6InterfaceAddress.parse(dst);
+                    out.add(new long[] {p.hi(), p.lo(), p.prefixLength(), gw.hi(), gw.lo()});
+                }
+            } catch (IllegalArgumentException e) {
+                throw new UserError("--route " + dst + " via " + gwText + ": " + e.getMessage());
+            }
+        }
+        return out;
+    }
+
+    /** Parses the further interfaces' options; every one inherits the first's loop-wide options. */
+    private List<HostOptions> interfaces() {
+        List<HostOptions> all = new ArrayList<>();
+        all.add(host);
+        for (List<String> words : moreInterfaces) {
+            Interface i = new Interface();
+            try {
+                new picocli.CommandLine(i).parseArgs(words.toArray(new String[0]));
+            } catch (picocli.CommandLine.ParameterException e) {
+                throw new UserError("interface " + words.get(1) + ": " + e.getMessage().split("\n")[0]);
+            }
+            i.host.idlePolicy = host.idlePolicy;
+            i.host.busyPollMicros = host.busyPollMicros;
+            all.add(i.host);
+        }
+        for (int a = 0; a < all.size(); a++) {
+            for (int b = a + 1; b < all.size(); b++) {
+                if (all.get(a).tap.equals(all.get(b).tap)) {
+                    throw new UserError("--tap " + all.get(a).tap + " given twice");
+                }
+            }
+        }
+        return all;
+    }
+
     @Override
     public Integer call() throws Exception {
         PrintStream out = System.out;
@@ -93,12 +226,25 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
         List<Service> started = new ArrayList<>();
         ControlServer controlServer = null;
         CaptureSession capture = null;
-        try (HostOptions.Runtime rt = host.open("tapstack-" + host.tap)) {
+        List<int[]> routes = routes();
+        List<long[]> routes6 = routes6();
+        List<HostOptions> ifaces = interfaces();
+        boolean routerMode = forward || ifaces.size() > 1 || !routes.isEmpty() || !routes6.isEmpty();
+        for (HostOptions h : ifaces) {
+            if (!h.advertise.isEmpty() && !forward) {
+                throw new UserError("--advertise needs --forward (a host does not send Router Advertisements, RFC 4861 §6.2.2)");
+            }
+        }
+        try (HostOptions.Runtime rt = routerMode ? HostOptions.openRouter(ifaces, forward, routes, routes6, "tapstack-" + host.tap)
+                : host.open("tapstack-" + host.tap)) {
             try {
                 ServiceOptions so = new ServiceOptions();
                 so.httpRoot = httpRoot;
                 for (String s : services) {
                     for (HostOptions.Queue q : rt.queues) {
+                        if (q.loop() == rt.loop && q.stack() != rt.stack) {
+                            continue; // a router's services run once, on its loop (the first interface's transports)
+                        }
                         started.add(ServiceRegistry.get(s).start(q.loop(), so));
                     }
                 }
@@ -110,7 +256,17 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
                     rt.addCapture(capture);
                 }
                 controlServer = new ControlServer(control != null ? control : ControlServer.defaultPath(host.tap), rt);
-                out.println("tapstack: ready " + host.describe(rt) + " control=" + controlServer.path()
+                String what = host.describe(rt);
+                if (rt.router != null) {
+                    List<String> each = new ArrayList<>();
+                    for (int i = 0; i < ifaces.size(); i++) {
+                        HostOptions.Queue q = rt.queues.get(i);
+                        each.add(ifaces.get(i).describe(q.stack(), rt.interfaceIpv6.get(i), 1, q.faulty() != null));
+                    }
+                    what = String.join(" ; ", each) + " forward=" + (forward ? "on" : "off")
+                            + (routes.size() + routes6.size() == 0 ? "" : " routes=" + (routes.size() + routes6.size()));
+                }
+                out.println("tapstack: ready " + what + " control=" + controlServer.path()
                         + (captureFile != null ? " capture=" + captureFile : "")
                         + (started.isEmpty() ? "" : " services=" + started.stream().map(Service::describe).distinct().collect(Collectors.joining("; "))));
                 out.flush();

@@ -25,9 +25,12 @@ public final class StatCommand implements Callable<Integer> {
     @Option(names = "--neigh", description = "Show the IPv6 neighbour cache (like ip -6 neigh).")
     boolean neigh;
 
+    @Option(names = "--routes", description = "Show the IPv4 routing table (like ip route): connected routes per interface, static routes.")
+    boolean routes;
+
     @Override
     public Integer call() {
-        String req = arp ? "arp" : addr ? "addr" : neigh ? "neigh" : all ? "stat all" : "stat";
+        String req = arp ? "arp" : addr ? "addr" : neigh ? "neigh" : routes ? "routes" : all ? "stat all" : "stat";
         ControlClient.request(ControlClient.resolve(host), req, System.out);
         return 0;
     }

@@ -94,4 +94,32 @@ class MainTest {
         assertEquals(0, h.code);
         assertTrue(h.out.contains("--ipv4"), h.out);
     }
+
+    @Test
+    void eachFurtherTapTakesTheInterfaceOptionsAfterIt() {
+        RunCommand.Split sp = RunCommand.split(new String[] {"run", "--tap", "t0", "--ipv4", "10.1.0.1/24", "--forward",
+            "--tap", "t1", "--ipv4=10.2.0.1/24", "--mtu", "1280", "--no-ipv6", "--route", "10.9.0.0/16", "via", "10.1.0.3",
+            "--idle", "sleep", "--tap", "t2", "--offload", "none"});
+        assertEquals(java.util.List.of("run", "--tap", "t0", "--ipv4", "10.1.0.1/24", "--forward",
+                "--route", "10.9.0.0/16", "via", "10.1.0.3", "--idle", "sleep"), java.util.List.of(sp.head()));
+        assertEquals(2, sp.interfaces().size());
+        assertEquals(java.util.List.of("--tap", "t1", "--ipv4=10.2.0.1/24", "--mtu", "1280", "--no-ipv6"), sp.interfaces().get(0));
+        assertEquals(java.util.List.of("--tap", "t2", "--offload", "none"), sp.interfaces().get(1));
+        // one --tap: nothing moves
+        assertEquals(0, RunCommand.split(new String[] {"run", "--tap", "t0", "--ipv4", "10.0.0.2/24"}).interfaces().size());
+    }
+
+    @Test
+    void badRoutesAndInterfacesAreOneLine() {
+        assertOneLineError(run("run", "--tap", "t0", "--ipv4", "10.0.0.2/24", "--route", "10.9.0.0/16", "through", "10.0.0.1"),
+                "expected PREFIX via GATEWAY");
+        assertOneLineError(run("run", "--tap", "t0", "--ipv4", "10.0.0.2/24", "--route", "10.9.0.0/99", "via", "10.0.0.1"), "--route");
+        RunCommand.Split sp = RunCommand.split(new String[] {"run", "--tap", "t0", "--ipv4", "10.0.0.2/24", "--tap", "t1", "--ipv4", "300.0.0.1/24"});
+        CommandLine cl = Main.commandLine();
+        StringWriter err = new StringWriter();
+        cl.setErr(new PrintWriter(err, true));
+        ((RunCommand) cl.getSubcommands().get("run").getCommand()).moreInterfaces = sp.interfaces();
+        assertTrue(cl.execute(sp.head()) != 0);
+        assertTrue(err.toString().contains("interface t1") && err.toString().contains("300.0.0.1"), err.toString());
+    }
 }
