@@ -12,6 +12,8 @@ import io.tapstack.context.StackContext;
 import io.tapstack.dhcp.DhcpClient;
 import io.tapstack.dhcp.DhcpConfig;
 import io.tapstack.dhcp.Lease;
+import io.tapstack.dns.Resolver;
+import io.tapstack.dns.ResolverConfig;
 import io.tapstack.ip.Icmp;
 import io.tapstack.ip.Ipv4;
 import io.tapstack.ip6.Icmp6;
@@ -78,6 +80,7 @@ public final class NetStack implements StackContext, LinkOutput, IpOutput, Local
     private final Ndp ndp;
     private final Udp udp;
     private final Tcp tcp;
+    private final Resolver resolver;
     private final java.util.Random random;
     private final PacketBuf[] rxBurst;
     private final EthernetFrame eth = new EthernetFrame();
@@ -131,6 +134,7 @@ public final class NetStack implements StackContext, LinkOutput, IpOutput, Local
         this.tcp = new Tcp(this, this, tcpConfig);
         ipv4.register(Tcp.PROTOCOL, tcp);
         ipv6.register(Tcp.PROTOCOL, tcp); // dual-stack: one TCP serves both (RFC 8200 §8.1 pseudo header)
+        this.resolver = new Resolver(this, udp, tcp, new ResolverConfig());
         if (config.localDelivery) {
             ipv4.setLocalDelivery(this);
             ipv6.setLocalDelivery(this);
@@ -208,6 +212,11 @@ public final class NetStack implements StackContext, LinkOutput, IpOutput, Local
     /** This host's TCP (built with the {@link TcpConfig} given to the constructor, else defaults). */
     public Tcp tcp() {
         return tcp;
+    }
+
+    /** The host's DNS stub resolver (servers from {@code --dns}, DHCP or RDNSS). Loop thread only. */
+    public Resolver resolver() {
+        return resolver;
     }
 
     /** The stack's MAC as 48 bits. */
@@ -691,6 +700,7 @@ public final class NetStack implements StackContext, LinkOutput, IpOutput, Local
     }
 
     private void dnsServersFromDhcp(java.util.List<Integer> servers) {
+        resolver.setServers(Resolver.Source.DHCP, servers.stream().map(IpAddr::ofV4).toList());
     }
 
     // ---- family-independent network-layer services for transports ----
