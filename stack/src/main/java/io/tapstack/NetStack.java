@@ -649,7 +649,7 @@ public final class NetStack implements StackContext, LinkOutput, IpOutput, Local
 
     // ---- run-time address configuration (DHCP) ----
 
-    private DhcpClient dhcp;
+    private volatile DhcpClient dhcp; // read by control threads
 
     /**
      * Starts a DHCP client (RFC 2131) on this stack's link: it obtains an IPv4 address, router and
