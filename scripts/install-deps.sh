@@ -7,7 +7,7 @@ PKGS=(
   openjdk-17-jdk-headless maven
   iproute2 iputils-ping arping tcpdump tshark libpcap0.8
   iperf3 curl socat nftables netcat-openbsd ndisc6 radvd wrk
-  python3 python3-scapy procps ethtool
+  python3 python3-scapy procps ethtool dnsmasq-base
 )
 
 missing=()

@@ -187,7 +187,7 @@ public final class HostOptions {
         private static String dhcpState(NetStack s) {
             io.tapstack.dhcp.DhcpClient d = s.dhcp();
             io.tapstack.dhcp.Lease l = d.lease();
-            StringBuilder b = new StringBuilder("dhcp:\n    state ").append(d.state()).append('\n');
+            StringBuilder b = new StringBuilder("dhcp_client:\n    state ").append(d.state()).append('\n');
             if (l != null) {
                 long now = s.now();
                 b.append("    lease ").append(l).append('\n');
