@@ -135,6 +135,7 @@ public final class NetStack implements StackContext, LinkOutput, IpOutput, Local
         ipv4.register(Tcp.PROTOCOL, tcp);
         ipv6.register(Tcp.PROTOCOL, tcp); // dual-stack: one TCP serves both (RFC 8200 §8.1 pseudo header)
         this.resolver = new Resolver(this, udp, tcp, new ResolverConfig());
+        ndp.setDnsListener(l -> resolver.setServers(Resolver.Source.RA, l)); // RFC 8106 RDNSS
         if (config.localDelivery) {
             ipv4.setLocalDelivery(this);
             ipv6.setLocalDelivery(this);

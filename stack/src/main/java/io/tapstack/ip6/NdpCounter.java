@@ -16,5 +16,7 @@ public enum NdpCounter {
     /** MLDv2 State Change Reports sent again, Robustness Variable − 1 times (RFC 3810 §6.1). */
     TX_MLD_RETRANSMIT,
     /** Redirects accepted into the destination cache (RFC 4861 §8.3). */
-    REDIRECT_ACCEPTED
+    REDIRECT_ACCEPTED,
+    /** RFC 8106 RDNSS options taken, malformed ones dropped, servers whose lifetime ran out. */
+    RDNSS_UPDATED, DROP_BAD_RDNSS, RDNSS_EXPIRED
 }
