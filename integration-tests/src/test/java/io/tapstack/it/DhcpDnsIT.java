@@ -160,10 +160,7 @@ class DhcpDnsIT {
         Path got = dir.resolve("file.got");
         try (TcpIt.Child server = new TcpIt.Child(ns, List.of("/usr/bin/python3", "-m", "http.server", String.valueOf(HTTP_PORT),
                 "--bind", KERNEL_IP, "--directory", dir.toString()))) {
-            for (int i = 0; i < 100 && !ns.exec(5, "ss", "-Hltn", "src", KERNEL_IP, "sport", "= :" + HTTP_PORT).out().contains(":" + HTTP_PORT); i++) {
-                assertTrue(server.process.isAlive(), "http.server died: " + server.log());
-                Host.sleep(100);
-            }
+            TcpIt.awaitListening(ns, server, KERNEL_IP, HTTP_PORT);
             Sh.Result r = tapstack(90, "get", "--tap", ns.tap, "--ipv4", "dhcp", "--no-ipv6", "--timeout", "30",
                     "http://files.tapstack.test:" + HTTP_PORT + "/file.bin", "-o", got.toString());
             assertEquals(0, r.exit(), r.out() + r.err() + "\nserver: " + server.log() + "\ndnsmasq: " + dnsmasq.log());

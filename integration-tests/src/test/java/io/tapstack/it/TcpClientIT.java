@@ -51,14 +51,7 @@ class TcpClientIT {
 
     /** Waits (bounded) until something listens on KERNEL_IP:PORT in the namespace. */
     static void awaitListening(TcpIt.Child server) {
-        for (int i = 0; i < 100; i++) {
-            if (ns.exec(5, "ss", "-Hltn", "src", KERNEL_IP, "sport", "= :" + PORT).out().contains(":" + PORT)) {
-                return;
-            }
-            assertTrue(server.process.isAlive(), "http.server died: " + server.log());
-            Host.sleep(100);
-        }
-        throw new AssertionError("http.server not listening after 10 s: " + server.log());
+        TcpIt.awaitListening(ns, server, KERNEL_IP, PORT);
     }
 
     @Test

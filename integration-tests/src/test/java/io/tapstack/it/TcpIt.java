@@ -97,6 +97,18 @@ final class TcpIt {
     }
 
     /** A child process in the namespace that is stopped by its PID (SIGTERM, then SIGKILL, bounded). */
+    /** Waits (bounded) until {@code server} listens on TCP {@code ip:port} in the namespace. */
+    static void awaitListening(Netns ns, Child server, String ip, int port) {
+        for (int i = 0; i < 100; i++) {
+            if (ns.exec(5, "ss", "-Hltn", "src", ip, "sport", "= :" + port).out().contains(":" + port)) {
+                return;
+            }
+            assertTrue(server.process.isAlive(), "server died: " + server.log());
+            Host.sleep(100);
+        }
+        throw new AssertionError("server not listening on " + ip + ":" + port + " after 10 s: " + server.log());
+    }
+
     static final class Child implements AutoCloseable {
         final Process process;
         final Path log;

@@ -409,8 +409,7 @@ public final class Resolver {
                 counters.inc(DnsCounter.TX_TCP);
                 conn = tcp.connect(server(), PORT, this);
             } catch (TcpException | RuntimeException e) {
-                counters.inc(DnsCounter.TCP_ERRORS);
-                nextServer();
+                tcpFailed();
             }
         }
 
@@ -426,8 +425,7 @@ public final class Resolver {
             try {
                 c.write(framed, 0, framed.length);
             } catch (TcpException e) {
-                counters.inc(DnsCounter.TCP_ERRORS);
-                nextServer();
+                tcpFailed();
             }
         }
 
@@ -469,8 +467,7 @@ public final class Resolver {
                     }
                 }
             } catch (IOException | RuntimeException e) {
-                counters.inc(DnsCounter.TCP_ERRORS);
-                nextServer();
+                tcpFailed();
             }
         }
 
@@ -478,9 +475,14 @@ public final class Resolver {
         public void onClosed(TcpConnection c, TcpException error) {
             if (c == conn && !done) {
                 conn = null;
-                counters.inc(DnsCounter.TCP_ERRORS);
-                nextServer();
+                tcpFailed();
             }
+        }
+
+        /** The TCP exchange failed (refused, reset, closed early): ask the next server. */
+        void tcpFailed() {
+            counters.inc(DnsCounter.TCP_ERRORS);
+            nextServer();
         }
 
         void closeTransport() {

@@ -83,6 +83,13 @@ class DhcpClientTest {
         step();
     }
 
+    /** The RFC timings, without the ARP check (the tests that are not about it save its seconds). */
+    static DhcpConfig withoutProbing() {
+        DhcpConfig c = new DhcpConfig();
+        c.arpProbe = false;
+        return c;
+    }
+
     long count(DhcpCounter c) {
         return dhcp.counters().get(c);
     }
@@ -130,8 +137,7 @@ class DhcpClientTest {
     @Test
     void retransmitsDiscoverWithExponentialBackoff() throws Exception {
         server.ignoreDiscovers = 3;
-        DhcpConfig c = new DhcpConfig();
-        c.arpProbe = false;
+        DhcpConfig c = withoutProbing();
         start(c);
         until(() -> dhcp.state() == DhcpClient.State.BOUND, 60 * S);
         List<FakeDhcpServer.Sent> d = server.sent(DhcpMessage.DISCOVER);
@@ -147,8 +153,7 @@ class DhcpClientTest {
 
     @Test
     void renewsAtT1UnicastAndRebindsAtT2Broadcast() throws Exception {
-        DhcpConfig c = new DhcpConfig();
-        c.arpProbe = false;
+        DhcpConfig c = withoutProbing();
         c.renewRetransmitMinNanos = 10 * S;
         server.leaseSeconds = 120;
         start(c);
@@ -189,8 +194,7 @@ class DhcpClientTest {
 
     @Test
     void nakWhileRenewingRemovesAddressAndRestarts() throws Exception {
-        DhcpConfig c = new DhcpConfig();
-        c.arpProbe = false;
+        DhcpConfig c = withoutProbing();
         server.t1 = 10;
         start(c);
         until(() -> dhcp.state() == DhcpClient.State.BOUND, 20 * S);
@@ -206,8 +210,7 @@ class DhcpClientTest {
 
     @Test
     void nakWhileRequestingRestarts() throws Exception {
-        DhcpConfig c = new DhcpConfig();
-        c.arpProbe = false;
+        DhcpConfig c = withoutProbing();
         server.requestMode = FakeDhcpServer.Mode.NAK;
         start(c);
         until(() -> count(DhcpCounter.RX_NAK) == 1, 10 * S);
@@ -240,8 +243,7 @@ class DhcpClientTest {
 
     @Test
     void malformedAndForeignMessagesAreDroppedAndCounted() throws Exception {
-        DhcpConfig c = new DhcpConfig();
-        c.arpProbe = false;
+        DhcpConfig c = withoutProbing();
         server.discoverMode = FakeDhcpServer.Mode.SILENT;
         start(c);
         until(() -> dhcp.state() == DhcpClient.State.SELECTING, 5 * S);
@@ -282,8 +284,7 @@ class DhcpClientTest {
 
     @Test
     void honoursT1AndT2Options() throws Exception {
-        DhcpConfig c = new DhcpConfig();
-        c.arpProbe = false;
+        DhcpConfig c = withoutProbing();
         server.leaseSeconds = 1000;
         server.t1 = 30;
         server.t2 = 40;
