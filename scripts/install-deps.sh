@@ -7,7 +7,7 @@ PKGS=(
   openjdk-17-jdk-headless maven
   iproute2 iputils-ping arping tcpdump tshark libpcap0.8
   iperf3 curl nghttp2-client socat nftables netcat-openbsd ndisc6 radvd wrk traceroute iputils-tracepath
-  python3 python3-scapy procps ethtool
+  python3 python3-scapy procps ethtool dnsmasq-base
 )
 
 missing=()

@@ -9,6 +9,11 @@ import io.tapstack.context.LinkOutput;
 import io.tapstack.context.LocalDelivery;
 import io.tapstack.context.StackConfig;
 import io.tapstack.context.StackContext;
+import io.tapstack.dhcp.DhcpClient;
+import io.tapstack.dhcp.DhcpConfig;
+import io.tapstack.dhcp.Lease;
+import io.tapstack.dns.Resolver;
+import io.tapstack.dns.ResolverConfig;
 import io.tapstack.ip.Icmp;
 import io.tapstack.ip.Ipv4;
 import io.tapstack.ip6.Icmp6;
@@ -75,6 +80,7 @@ public final class NetStack implements StackContext, LinkOutput, IpOutput, Local
     private final Ndp ndp;
     private final Udp udp;
     private final Tcp tcp;
+    private final Resolver resolver;
     private final java.util.Random random;
     private final PacketBuf[] rxBurst;
     private final EthernetFrame eth = new EthernetFrame();
@@ -128,6 +134,8 @@ public final class NetStack implements StackContext, LinkOutput, IpOutput, Local
         this.tcp = new Tcp(this, this, tcpConfig);
         ipv4.register(Tcp.PROTOCOL, tcp);
         ipv6.register(Tcp.PROTOCOL, tcp); // dual-stack: one TCP serves both (RFC 8200 §8.1 pseudo header)
+        this.resolver = new Resolver(this, udp, tcp, new ResolverConfig());
+        ndp.setDnsListener(l -> resolver.setServers(Resolver.Source.RA, l)); // RFC 8106 RDNSS
         if (config.localDelivery) {
             ipv4.setLocalDelivery(this);
             ipv6.setLocalDelivery(this);
@@ -205,6 +213,11 @@ public final class NetStack implements StackContext, LinkOutput, IpOutput, Local
     /** This host's TCP (built with the {@link TcpConfig} given to the constructor, else defaults). */
     public Tcp tcp() {
         return tcp;
+    }
+
+    /** The host's DNS stub resolver (servers from {@code --dns}, DHCP or RDNSS). Loop thread only. */
+    public Resolver resolver() {
+        return resolver;
     }
 
     /** The stack's MAC as 48 bits. */
@@ -666,6 +679,62 @@ public final class NetStack implements StackContext, LinkOutput, IpOutput, Local
             LOG.log(System.Logger.Level.ERROR, "internal error (further ones only counted)", e);
         }
         linkStats.inc(LinkCounter.INTERNAL_ERROR);
+    }
+
+    // ---- run-time address configuration (DHCP) ----
+
+    private volatile DhcpClient dhcp; // read by control threads
+
+    /**
+     * Starts a DHCP client (RFC 2131) on this stack's link: it obtains an IPv4 address, router and
+     * DNS servers and installs them through {@link DhcpHost}. Call on the loop thread or before
+     * the loop runs; a second call returns the running client.
+     */
+    public DhcpClient startDhcp(DhcpConfig c) throws java.io.IOException {
+        if (dhcp == null) {
+            dhcp = new DhcpClient(this, udp, mac, c, new DhcpHost());
+            dhcp.start();
+        }
+        return dhcp;
+    }
+
+    /** The DHCP client, or null if {@link #startDhcp} was not called. */
+    public DhcpClient dhcp() {
+        return dhcp;
+    }
+
+    /** What the DHCP client may change in this host: its IPv4 address, routes, DNS servers, ARP. */
+    private final class DhcpHost implements DhcpClient.Host {
+        @Override
+        public void bind(Lease l) {
+            ipv4.addAddress(l.address(), l.router());
+            dnsServersFromDhcp(l.dns());
+        }
+
+        @Override
+        public void unbind(Lease l) {
+            ipv4.removeAddress(l.address());
+            dnsServersFromDhcp(java.util.List.of());
+        }
+
+        @Override
+        public void probe(int ip) {
+            arp.probe(ip);
+        }
+
+        @Override
+        public void watch(int ip, Runnable onConflict) {
+            arp.watch(ip, onConflict);
+        }
+
+        @Override
+        public void announce(int ip) {
+            arp.announce(ip);
+        }
+    }
+
+    private void dnsServersFromDhcp(java.util.List<Integer> servers) {
+        resolver.setServers(Resolver.Source.DHCP, servers.stream().map(IpAddr::ofV4).toList());
     }
 
     // ---- family-independent network-layer services for transports ----

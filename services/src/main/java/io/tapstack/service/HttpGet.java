@@ -1,5 +1,6 @@
 package io.tapstack.service;
 
+import io.tapstack.blocking.TapDns;
 import io.tapstack.blocking.TapSocket;
 import io.tapstack.EventLoop;
 import io.tapstack.wire.IpAddr;
@@ -10,6 +11,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -53,8 +55,22 @@ public final class HttpGet {
                 port = Integer.parseInt(authority.substring(colon + 1));
             }
         }
-        IpAddr addr = IpAddr.parse(host);
-        try (TapSocket s = TapSocket.connect(loop, addr, port, null, timeoutMillis)) {
+        // a name goes through the stack's DNS resolver; the first address that connects wins
+        List<IpAddr> addrs = TapDns.resolve(loop, host, timeoutMillis);
+        TapSocket sock = null;
+        IOException failed = null;
+        for (IpAddr addr : addrs) {
+            try {
+                sock = TapSocket.connect(loop, addr, port, null, timeoutMillis);
+                break;
+            } catch (IOException e) {
+                failed = e;
+            }
+        }
+        if (sock == null) {
+            throw failed;
+        }
+        try (TapSocket s = sock) {
             s.setSoTimeout(timeoutMillis);
             String req = "GET " + path + " HTTP/1.1\r\nHost: " + authority + "\r\nUser-Agent: tapstack\r\n"
                     + "Accept: */*\r\nConnection: close\r\n\r\n";

@@ -102,6 +102,8 @@ public final class Arp implements NeighbourOutput {
         this.unresolved = h;
     }
     private Entry last;
+    private int watched;
+    private Runnable onConflict;
 
     /**
      * @param sourceFor the IPv4 source address to use towards a target (routing, RFC 1122
@@ -140,6 +142,33 @@ public final class Arp implements NeighbourOutput {
                 counters.inc(ArpCounter.GRATUITOUS_SENT);
             }
         }
+    }
+
+    /** Gratuitous ARP for one address (RFC 5227 §2.3 announcement), e.g. one DHCP just bound. */
+    public void announce(int ip) {
+        if (send(ArpPacket.OP_REQUEST, ip, 0, ip, MacAddress.BROADCAST.bits())) {
+            counters.inc(ArpCounter.GRATUITOUS_SENT);
+        }
+    }
+
+    /**
+     * An ARP probe for {@code ip} (RFC 5227 §2.1.1): a broadcast request with sender address
+     * 0.0.0.0, asking whether anyone holds the address before this host takes it.
+     */
+    public void probe(int ip) {
+        if (send(ArpPacket.OP_REQUEST, 0, 0, ip, MacAddress.BROADCAST.bits())) {
+            counters.inc(ArpCounter.PROBE_SENT);
+        }
+    }
+
+    /**
+     * Watches {@code ip} (0 stops watching) while it is being probed: {@code onConflict} runs on
+     * the loop when another host claims it, by an ARP packet with it as sender address, or probes
+     * for it at the same time (RFC 5227 §2.1.1).
+     */
+    public void watch(int ip, Runnable onConflict) {
+        this.watched = ip;
+        this.onConflict = onConflict;
     }
 
     /**
@@ -254,6 +283,15 @@ public final class Arp implements NeighbourOutput {
             if (MacAddress.isMulticast(sha) || sha == 0) {
                 counters.inc(ArpCounter.DROP_BAD_SENDER);
                 return;
+            }
+            if (watched != 0 && sha != link.mac()
+                    && (spa == watched || (spa == 0 && tpa == watched && op == ArpPacket.OP_REQUEST))) {
+                // RFC 5227 §2.1.1: the address we probe is in use, or probed by another host.
+                counters.inc(ArpCounter.PROBE_CONFLICT);
+                Runnable r = onConflict;
+                if (r != null) {
+                    r.run();
+                }
             }
             if (isOurs(spa)) {
                 if (sha != link.mac()) {

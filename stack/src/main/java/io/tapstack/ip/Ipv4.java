@@ -160,6 +160,27 @@ public final class Ipv4 {
         return config.ipv4.isEmpty() ? 0 : config.ipv4.get(0).address();
     }
 
+    /**
+     * Adds an address learnt at run time (DHCP, RFC 2131 §4.4.1) with its connected route and,
+     * if {@code gateway} is not 0, a default route through it. Loop thread only.
+     */
+    public void addAddress(InterfaceAddress a, int gateway) {
+        if (!config.ipv4.contains(a)) {
+            config.ipv4.add(a);
+            routes.add(new Route(a.network(), a.prefixLength(), 0, a.address()));
+        }
+        if (gateway != 0) {
+            routes.removeIf(r -> r.length() == 0 && r.source() == a.address());
+            routes.add(new Route(0, 0, gateway, a.address()));
+        }
+    }
+
+    /** Removes an address added by {@link #addAddress} and every route that uses it as source. */
+    public void removeAddress(InterfaceAddress a) {
+        config.ipv4.remove(a);
+        routes.removeIf(r -> r.source() == a.address());
+    }
+
     public boolean isLocal(int a) {
         for (InterfaceAddress ia : config.ipv4) {
             if (ia.address() == a) {

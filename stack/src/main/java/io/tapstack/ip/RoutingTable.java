@@ -15,6 +15,14 @@ public final class RoutingTable {
         routes = l.toArray(new Route[0]);
     }
 
+    /** Removes every route that {@code which} selects (an address or a gateway going away). */
+    public synchronized void removeIf(java.util.function.Predicate<Route> which) {
+        List<Route> l = new ArrayList<>(List.of(routes));
+        if (l.removeIf(which)) {
+            routes = l.toArray(new Route[0]);
+        }
+    }
+
     /** The best route for {@code dst}, or null (no route to host). */
     public Route lookup(int dst) {
         Route[] rs = routes;

@@ -18,5 +18,7 @@ public enum NdpCounter {
     /** Redirects accepted into the destination cache (RFC 4861 §8.3). */
     REDIRECT_ACCEPTED,
     /** Router Advertisements sent by a router interface (RFC 4861 §6.2). */
-    TX_RA
+    TX_RA,
+    /** RFC 8106 RDNSS options taken, malformed ones dropped, servers whose lifetime ran out. */
+    RDNSS_UPDATED, DROP_BAD_RDNSS, RDNSS_EXPIRED
 }

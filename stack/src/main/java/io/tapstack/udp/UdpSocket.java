@@ -190,6 +190,11 @@ public final class UdpSocket implements AutoCloseable {
         long srcLo = localLo;
         if (!localSpecific) {
             IpAddr src = ip.sourceFor(IpAddr.of(dstHi, dstLo));
+            if (src == null && v4 && (int) dstLo == -1) {
+                // Limited broadcast before the host has an address (a DHCP client, RFC 2131
+                // §4.1: "0.0.0.0" as source), as Linux sends it.
+                src = IpAddr.V4_ANY;
+            }
             if (src == null) {
                 udp.counters().inc(UdpCounter.TX_NO_ROUTE);
                 throw new NoRouteToHostException("no route to " + IpAddr.of(dstHi, dstLo));

@@ -26,6 +26,8 @@ public final class NdpOptions {
     public static final int REDIRECTED_HEADER = 4;
     public static final int MTU = 5;
     public static final int NONCE = 14;
+    /** RFC 8106 §5.1 Recursive DNS Server option. */
+    public static final int RDNSS = 25;
 
     public static final int PI_PREFIX_LENGTH = 2;
     public static final int PI_FLAGS = 3;

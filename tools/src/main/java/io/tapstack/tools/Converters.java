@@ -13,6 +13,9 @@ final class Converters {
     static final class Ipv4Prefix implements CommandLine.ITypeConverter<InterfaceAddress> {
         @Override
         public InterfaceAddress convert(String value) {
+            if (value.equalsIgnoreCase("dhcp")) {
+                return HostOptions.DHCP;
+            }
             try {
                 return InterfaceAddress.parse(value);
             } catch (IllegalArgumentException e) {

@@ -18,12 +18,12 @@ import java.util.concurrent.Callable;
  * stack's own TCP (the Java host as a client of a Linux server), writes the body, exits.
  */
 @Command(name = "get", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Fetch an http:// URL (IP literal host) through a host on a TAP and write the body.")
+        description = "Fetch an http:// URL (a name, looked up with --dns or DHCP's servers, or an IP literal) through a host on a TAP and write the body.")
 public final class GetCommand implements Callable<Integer> {
     @Mixin
     HostOptions host;
 
-    @Parameters(index = "0", paramLabel = "URL", description = "http://ADDR[:PORT]/PATH (IPv6 as [ADDR]).")
+    @Parameters(index = "0", paramLabel = "URL", description = "http://NAME|ADDR[:PORT]/PATH (IPv6 as [ADDR]).")
     String url;
 
     @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "Write the body to FILE (default: stdout).")

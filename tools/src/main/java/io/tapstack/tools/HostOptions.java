@@ -26,13 +26,25 @@ import java.util.stream.Collectors;
 
 /** The options that bring up a host on a TAP, shared by {@code run} and {@code get}. */
 public final class HostOptions {
+    /** What {@code --ipv4 dhcp} parses to: obtain the address by DHCP. */
+    static final InterfaceAddress DHCP = new InterfaceAddress(0, 0);
+
     @Option(names = "--tap", required = true, paramLabel = "NAME",
             description = "TAP interface to attach to (created if absent) in the current network namespace.")
     String tap;
 
     @Option(names = "--ipv4", paramLabel = "ADDR/LEN", converter = Converters.Ipv4Prefix.class,
-            description = "IPv4 address and prefix length of the host, e.g. 10.0.0.2/24 (repeatable).")
+            description = "IPv4 address and prefix length of the host, e.g. 10.0.0.2/24 (repeatable), or 'dhcp' to obtain "
+                    + "address, router and DNS servers from a DHCP server (RFC 2131).")
     List<InterfaceAddress> ipv4 = new ArrayList<>();
+
+    @Option(names = "--dhcp-timeout", paramLabel = "SECONDS", defaultValue = "30",
+            description = "With --ipv4 dhcp: how long to wait for a lease before giving up (default ${DEFAULT-VALUE}).")
+    int dhcpTimeoutSeconds;
+
+    @Option(names = "--dns", paramLabel = "ADDR",
+            description = "DNS server for name lookups (repeatable); tried before those from DHCP or router advertisements.")
+    List<String> dns = new ArrayList<>();
 
     @Option(names = "--ipv6", paramLabel = "ADDR/LEN|auto",
             description = "IPv6 address and prefix length (e.g. fd00::2/64), or 'auto' for SLAAC from router advertisements (repeatable). A link-local address is always formed.")
@@ -145,6 +157,9 @@ public final class HostOptions {
             this.ipv6Text = ipv6Text;
         }
 
+        /** The DHCP lease the ready line reports, or null. */
+        io.tapstack.dhcp.Lease lease;
+
         /** Counters of all queues summed (and the faulty links', the loops'), like netstat -s. */
         public String stats(boolean all) throws Exception {
             List<java.util.Map<String, java.util.Map<String, Long>>> snaps = new ArrayList<>();
@@ -185,6 +200,10 @@ public final class HostOptions {
             if (spread.length() > 0) {
                 extra.append(router != null ? "interfaces:\n" : "queues:\n").append(spread);
             }
+            io.tapstack.dhcp.DhcpClient dhcp = stack.dhcp();
+            if (dhcp != null) {
+                extra.append(loop.call(() -> dhcpState(stack)).get(5, TimeUnit.SECONDS));
+            }
             extra.append("loop:\n    ").append(passes).append(" passes\n    ").append(alloc).append(" allocated_bytes\n");
             if (faulty != null) {
                 extra.append("faults:\n    ").append(rd).append(" rx_dropped\n    ").append(td).append(" tx_dropped\n    ")
@@ -205,6 +224,24 @@ public final class HostOptions {
                 }
                 return l;
             }).get(5, TimeUnit.SECONDS);
+        }
+
+        /** The DHCP client's state and lease, for {@code tapstack stat}. */
+        private static String dhcpState(NetStack s) {
+            io.tapstack.dhcp.DhcpClient d = s.dhcp();
+            io.tapstack.dhcp.Lease l = d.lease();
+            StringBuilder b = new StringBuilder("dhcp_client:\n    state ").append(d.state()).append('\n');
+            if (l != null) {
+                long now = s.now();
+                b.append("    lease ").append(l).append('\n');
+                if (!l.infinite()) {
+                    b.append("    renew_in ").append(Math.max(0, (l.t1At() - now) / 1_000_000_000L)).append("s\n");
+                    b.append("    rebind_in ").append(Math.max(0, (l.t2At() - now) / 1_000_000_000L)).append("s\n");
+                    b.append("    expires_in ").append(Math.max(0, (l.expiresAt() - now) / 1_000_000_000L)).append("s\n");
+                }
+            }
+            b.append("    dns_servers ").append(s.resolver().servers()).append('\n');
+            return b.toString();
         }
 
         /** Attaches a capture session to every queue's stack (the frame-tap SPI). */
@@ -272,7 +309,7 @@ public final class HostOptions {
 
     void validate() {
         if (ipv4.isEmpty() && ipv6.isEmpty()) {
-            throw new UserError("no address: give --ipv4 ADDR/LEN (e.g. --ipv4 10.0.0.2/24) and/or --ipv6 ADDR/LEN|auto");
+            throw new UserError("no address: give --ipv4 ADDR/LEN (e.g. --ipv4 10.0.0.2/24) or --ipv4 dhcp, and/or --ipv6 ADDR/LEN|auto");
         }
         if (noIpv6 && !ipv6.isEmpty()) {
             throw new UserError("--no-ipv6 contradicts --ipv6");
@@ -287,7 +324,14 @@ public final class HostOptions {
                 parseV6(a);
             }
         }
-        if (gateway != null && ipv4.stream().noneMatch(a -> a.contains(gateway))) {
+        if (dhcp() && queues > 1) {
+            throw new UserError("--ipv4 dhcp works with one queue only (--queues 1)");
+        }
+        if (dhcp() && (dhcpTimeoutSeconds < 1 || dhcpTimeoutSeconds > 3600)) {
+            throw new UserError("--dhcp-timeout must be 1..3600 seconds");
+        }
+        dnsServers(); // a bad --dns is reported before the TAP is touched
+        if (gateway != null && !dhcp() && ipv4.stream().noneMatch(a -> a.contains(gateway))) {
             throw new UserError("gateway " + Ipv4Address.toString(gateway) + " is not on any --ipv4 subnet");
         }
         if (mtu != null && (mtu < 1280 || mtu > 65_000)) {
@@ -338,7 +382,7 @@ public final class HostOptions {
         if (mac != null) {
             cfg.mac = mac;
         }
-        cfg.ipv4.addAll(ipv4);
+        ipv4.stream().filter(a -> a != DHCP).forEach(cfg.ipv4::add);
         if (gateway != null) {
             cfg.gateway4 = gateway;
         }
@@ -438,6 +482,13 @@ public final class HostOptions {
                     return null;
                 }).get(5, TimeUnit.SECONDS);
             }
+            List<IpAddr> dnsServers = dnsServers();
+            for (Queue q : qs) {
+                q.loop().call(() -> {
+                    q.stack().resolver().setServers(io.tapstack.dns.Resolver.Source.STATIC, dnsServers);
+                    return null;
+                }).get(5, TimeUnit.SECONDS);
+            }
             String v6 = first.ipv6Enabled ? awaitDad(qs.get(0).loop(), qs.get(0).stack()) : "";
             Runtime rt = new Runtime(qs, v6);
             if (traceTcp != null) {
@@ -449,6 +500,9 @@ public final class HostOptions {
                     throw new UserError("--trace-file " + f + ": " + e.getMessage());
                 }
                 rt.startTrace(file, tracePort());
+            }
+            if (dhcp()) {
+                rt.lease = awaitLease(rt.loop, rt.stack, dhcpTimeoutSeconds);
             }
             return rt;
         } catch (Exception | Error e) {
@@ -596,18 +650,79 @@ public final class HostOptions {
         }
     }
 
+    /** Whether {@code --ipv4 dhcp} was given. */
+    boolean dhcp() {
+        return ipv4.contains(DHCP);
+    }
+
+    private List<IpAddr> dnsServers() {
+        List<IpAddr> l = new ArrayList<>();
+        for (String d : dns) {
+            try {
+                l.add(IpAddr.parse(d));
+            } catch (IllegalArgumentException e) {
+                throw new UserError("--dns: " + e.getMessage());
+            }
+        }
+        return l;
+    }
+
+    /**
+     * Starts the DHCP client and waits (bounded) until it holds a lease, so that the ready line
+     * shows a usable address; fails with what the client saw otherwise.
+     */
+    private static io.tapstack.dhcp.Lease awaitLease(EventLoop loop, NetStack stack, int timeoutSeconds) throws Exception {
+        loop.call(() -> {
+            try {
+                return stack.startDhcp(new io.tapstack.dhcp.DhcpConfig());
+            } catch (java.io.IOException e) {
+                throw new UserError("DHCP: cannot open UDP port 68: " + e.getMessage());
+            }
+        }).get(5, TimeUnit.SECONDS);
+        long deadline = System.nanoTime() + timeoutSeconds * 1_000_000_000L;
+        while (true) {
+            io.tapstack.dhcp.Lease l = stack.dhcp().lease();
+            if (l != null) {
+                return l;
+            }
+            if (System.nanoTime() > deadline) {
+                String why = loop.call(() -> {
+                    var c = stack.dhcp().counters();
+                    return "state " + stack.dhcp().state() + ", " + c.get(io.tapstack.dhcp.DhcpCounter.TX_DISCOVER) + " DISCOVER and "
+                            + c.get(io.tapstack.dhcp.DhcpCounter.TX_REQUEST) + " REQUEST sent, " + c.get(io.tapstack.dhcp.DhcpCounter.RX_OFFER)
+                            + " OFFER, " + c.get(io.tapstack.dhcp.DhcpCounter.RX_ACK) + " ACK, " + c.get(io.tapstack.dhcp.DhcpCounter.RX_NAK)
+                            + " NAK received";
+                }).get(5, TimeUnit.SECONDS);
+                throw new UserError("no DHCP lease within " + timeoutSeconds + " s (" + why + ")");
+            }
+            Thread.sleep(50);
+        }
+    }
+
     /** The ready line's description of the host. */
     String describe(Runtime r) {
-        return describe(r.stack, r.ipv6Text, r.router != null ? 1 : r.queues.size(), r.faulty != null)
+        return describe(r.stack, r.ipv6Text, r.router != null ? 1 : r.queues.size(), r.faulty != null, r.lease)
                 + (r.trace != null ? " trace=" + (traceFile != null ? traceFile : tap + ".trace") + "(" + traceTcp + ")" : "");
     }
 
     /** The ready line's description of one interface (a host's only one, or one of a router's). */
-    String describe(NetStack stack, String ipv6Text, int queueCount, boolean faulty) {
+    String describe(NetStack stack, String ipv6Text, int queueCount, boolean faulty, io.tapstack.dhcp.Lease l) {
+        List<String> v4 = new ArrayList<>();
+        ipv4.stream().filter(a -> a != DHCP).forEach(a -> v4.add(a.toString()));
+        if (l != null) {
+            v4.add(l.address().toString());
+        }
+        Integer gw = gateway != null ? gateway : l != null && l.router() != 0 ? Integer.valueOf(l.router()) : null;
+        List<IpAddr> resolvers = new ArrayList<>(dnsServers());
+        if (l != null) {
+            l.dns().forEach(d -> resolvers.add(IpAddr.ofV4(d)));
+        }
         return "tap=" + tap + " mac=" + stack.macAddress()
-                + (ipv4.isEmpty() ? "" : " ipv4=" + ipv4.stream().map(Object::toString).collect(Collectors.joining(",")))
+                + (v4.isEmpty() ? "" : " ipv4=" + String.join(",", v4))
                 + (ipv6Text.isEmpty() ? "" : " ipv6=" + ipv6Text)
-                + (gateway != null ? " gateway=" + Ipv4Address.toString(gateway) : "")
+                + (gw != null ? " gateway=" + Ipv4Address.toString(gw) : "")
+                + (l != null ? " dhcp=" + Ipv4Address.toString(l.server()) + " lease=" + (l.infinite() ? "infinite" : l.leaseSeconds() + "s") : "")
+                + (resolvers.isEmpty() ? "" : " dns=" + resolvers.stream().distinct().map(Object::toString).collect(Collectors.joining(",")))
                 + " mtu=" + stack.mtu() + " offload=" + OffloadSpec.format(offloads)
                 + (queueCount > 1 ? " queues=" + queueCount : "")
                 + (faulty ? " faults=on(seed " + faultSeed + ")" : "");

@@ -261,7 +261,7 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
                     List<String> each = new ArrayList<>();
                     for (int i = 0; i < ifaces.size(); i++) {
                         HostOptions.Queue q = rt.queues.get(i);
-                        each.add(ifaces.get(i).describe(q.stack(), rt.interfaceIpv6.get(i), 1, q.faulty() != null));
+                        each.add(ifaces.get(i).describe(q.stack(), rt.interfaceIpv6.get(i), 1, q.faulty() != null, null));
                     }
                     what = String.join(" ; ", each) + " forward=" + (forward ? "on" : "off")
                             + (routes.size() + routes6.size() == 0 ? "" : " routes=" + (routes.size() + routes6.size()));

@@ -64,6 +64,14 @@ class MainTest {
     }
 
     @Test
+    void dhcpAndDnsOptions() {
+        assertOneLineError(run("run", "--tap", "t0", "--ipv4", "dhcp", "--queues", "2"), "one queue only");
+        assertOneLineError(run("run", "--tap", "t0", "--ipv4", "dhcp", "--dhcp-timeout", "0"), "--dhcp-timeout");
+        assertOneLineError(run("run", "--tap", "t0", "--ipv4", "10.0.0.2/24", "--dns", "nameserver"), "--dns");
+        assertOneLineError(run("resolve", "--tap", "t0", "--ipv4", "10.0.0.2/24", "--dns", "10.0.0.300", "x.test"), "--dns");
+    }
+
+    @Test
     void missingRequired() {
         assertOneLineError(run("run", "--ipv4", "10.0.0.2/24"), "--tap");
         assertOneLineError(run("run", "--tap", "t0"), "--ipv4");
