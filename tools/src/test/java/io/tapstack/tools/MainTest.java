@@ -84,6 +84,12 @@ class MainTest {
     }
 
     @Test
+    void badEcnMode() {
+        assertOneLineError(run("run", "--tap", "t0", "--ipv4", "10.0.0.2/24", "--ecn", "maybe"), "--ecn must be on, passive or off");
+        assertOneLineError(run("get", "--tap", "t0", "--ipv4", "10.0.0.2/24", "--ecn", "ON", "http://10.0.0.1/"), "--ecn");
+    }
+
+    @Test
     void unknownService() {
         assertOneLineError(run("run", "--tap", "t0", "--ipv4", "10.0.0.2/24", "--services", "gopher"), "unknown service 'gopher'");
     }
