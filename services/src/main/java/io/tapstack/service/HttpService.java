@@ -62,6 +62,12 @@ public final class HttpService extends LoopService {
 
     public static final int PORT = 80;
     private static final int MAX_HEAD = 16 * 1024;
+    /** Request buffers kept for reuse: an idle keep-alive connection holds none (issue 11). */
+    private static final int MAX_IDLE_BUFFERS = 256;
+    /** Free request buffers; touched only on the loop thread that runs this service. */
+    private final java.util.ArrayDeque<ByteBuffer> idleBuffers = new java.util.ArrayDeque<>();
+    /** Request buffers held by connections now (loop thread only). */
+    private int buffersHeld;
     private static final Map<String, String> TYPES = Map.ofEntries(
             Map.entry("html", "text/html; charset=utf-8"), Map.entry("htm", "text/html; charset=utf-8"),
             Map.entry("txt", "text/plain; charset=utf-8"), Map.entry("css", "text/css"),
@@ -97,6 +103,11 @@ public final class HttpService extends LoopService {
         return new HttpService(null, stack, port, root).start();
     }
 
+    /** How many connections hold a request buffer now (call on the loop thread): those with unread request bytes. */
+    int requestBuffersHeld() {
+        return buffersHeld;
+    }
+
     @Override
     public String name() {
         return "http";
@@ -122,7 +133,8 @@ public final class HttpService extends LoopService {
 
     /** One connection: request head → (body) → response, repeated while kept alive. */
     private final class Exchange implements TcpHandler {
-        private final ByteBuffer in = ByteBuffer.allocate(MAX_HEAD);
+        /** The request bytes read and not yet used; taken from {@link #idleBuffers} while there are any. */
+        private ByteBuffer in;
         private boolean inBody;
         private long bodyRemaining;
         private long bodyLength;
@@ -151,9 +163,36 @@ public final class HttpService extends LoopService {
         public void onClosed(TcpConnection c, TcpException error) {
             done = true;
             closeFile();
+            releaseInput();
         }
 
         private void pump(TcpConnection c) {
+            if (in == null) {
+                ByteBuffer b = idleBuffers.pollFirst();
+                in = b != null ? b : ByteBuffer.allocate(MAX_HEAD);
+                buffersHeld++;
+            }
+            try {
+                pumpWithBuffer(c);
+            } finally {
+                if (done || in.position() == 0) {
+                    releaseInput(); // nothing buffered: an idle connection keeps no 16 KiB buffer
+                }
+            }
+        }
+
+        private void releaseInput() {
+            if (in != null) {
+                in.clear();
+                if (idleBuffers.size() < MAX_IDLE_BUFFERS) {
+                    idleBuffers.addFirst(in);
+                }
+                in = null;
+                buffersHeld--;
+            }
+        }
+
+        private void pumpWithBuffer(TcpConnection c) {
             try {
                 for (int guard = 0; guard < 10_000 && !done; guard++) {
                     if (responding) {

@@ -45,7 +45,28 @@ class HttpServiceTest {
         Files.createDirectories(dir.resolve("sub"));
         Files.writeString(dir.resolve("sub/page.html"), "<p>x</p>");
         Files.writeString(dir.getParent().resolve("secret-" + dir.getFileName()), "secret");
-        HttpService.startOn(h.b, 80, dir);
+        service = (HttpService) HttpService.startOn(h.b, 80, dir);
+    }
+
+    HttpService service;
+
+    @Test
+    void idleKeepAliveConnectionsHoldNoRequestBuffer() throws Exception {
+        List<Client> clients = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            Client c = new Client("GET /hello.txt HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            ta.connect(B, 80, c);
+            clients.add(c);
+        }
+        h.until(() -> clients.stream().allMatch(c -> c.text().endsWith("\r\n\r\nhello\n")), 30_000_000_000L, 1_000_000L);
+        // 20 connections stay open (keep-alive) with nothing unread: none keeps its 16 KiB buffer
+        assertEquals(0, service.requestBuffersHeld());
+        assertTrue(clients.stream().noneMatch(c -> c.eof || c.error != null));
+        // a request head that has not ended yet must be kept
+        Client partial = new Client("GET /hello.txt HTTP/1.1\r\nHost:".getBytes(StandardCharsets.US_ASCII));
+        ta.connect(B, 80, partial);
+        h.until(() -> service.requestBuffersHeld() == 1, 30_000_000_000L, 1_000_000L);
+        assertEquals(1, service.requestBuffersHeld());
     }
 
     /** A client that sends a request and collects the whole response stream until the server closes or a count is reached. */
