@@ -14,6 +14,7 @@ import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.util.concurrent.FastThreadLocalThread;
 import io.tapstack.TwoHosts;
 import io.tapstack.blocking.ThreadedPairLink;
 import io.tapstack.link.LinkCounter;
@@ -135,6 +136,19 @@ class TapstackTransportTest {
         byte[] got = collect.done.get(30, TimeUnit.SECONDS);
         c.close().sync();
         return got;
+    }
+
+    @Test
+    void loopsRunOnNettysFastThreadLocalThreads() throws Exception {
+        // Netty's allocators cache per thread and its Recycler pools objects only on such threads
+        twoHosts();
+        Boolean[] seen = new Boolean[2];
+        a.group().next().submit(() -> {
+            seen[0] = Thread.currentThread() instanceof FastThreadLocalThread;
+            seen[1] = FastThreadLocalThread.currentThreadWillCleanupFastThreadLocals();
+        }).get(10, TimeUnit.SECONDS);
+        assertEquals(true, seen[0], "the loop's thread is a FastThreadLocalThread");
+        assertEquals(true, seen[1], "and cleans up its fast thread-locals when it ends");
     }
 
     @Test
