@@ -67,6 +67,7 @@ public final class FilterCompiler {
     public static final int DEFAULT_SNAPLEN = 262144;
 
     private final List<Token> toks;
+    private final String source;
     private final int snaplen;
     private final int netmask;
     private int pos;
@@ -83,9 +84,15 @@ public final class FilterCompiler {
     // gencode.c sets no_optimize for protochain (its loop is not a DAG): the whole expression is
     // compiled without the optimiser, and "expression rejects all packets" is never reported
     private boolean noOptimise;
+    // "geneve" seen (gencode.c is_geneve). libpcap compiles such an expression without its
+    // optimiser, so program() compiles it again asUnoptimised: or-lists are not pulled up
+    // (optimize.c or_pullup) and loads whose value is unused (x & 0, 0 * x) are kept
+    private boolean geneveSeen, asUnoptimised;
+    private int nextReg = MEMWORDS - 2; // geneve's registers, below protochain's
 
     private FilterCompiler(String expr, int snaplen, int netmask) {
         this.toks = FilterLexer.lex(expr);
+        this.source = expr;
         this.snaplen = snaplen;
         this.netmask = netmask;
     }
@@ -118,6 +125,12 @@ public final class FilterCompiler {
         Gen g = parseExpr();
         if (peek().kind() != Kind.EOF) throw unexpected(peek());
         if (noOptimise) optimise = false;
+        if (geneveSeen && !asUnoptimised) {
+            // compile again as libpcap does without its optimiser (see asUnoptimised)
+            FilterCompiler again = new FilterCompiler(source, snaplen, netmask);
+            again.asUnoptimised = true;
+            return again.program(optimise);
+        }
         Label accept = new Label(), reject = new Label();
         g.gen(asm, accept, reject);
         asm.mark(accept);
@@ -158,6 +171,16 @@ public final class FilterCompiler {
         };
     }
 
+    /** or without the list pull-up (for unoptimised programs). */
+    static Gen orUnmerged(Gen x, Gen y) {
+        return (a, t, f) -> {
+            Label m = new Label();
+            x.gen(a, t, m);
+            a.mark(m);
+            y.gen(a, t, f);
+        };
+    }
+
     static Gen not(Gen x) { return (a, t, f) -> x.gen(a, f, t); }
 
     static Gen and(Gen... gs) {
@@ -178,7 +201,7 @@ public final class FilterCompiler {
     /** ld[size] [off]; [and #mask]; j<op> #k. */
     static Gen cmpMasked(int size, int off, int mask, int jop, int k) {
         return (a, t, f) -> {
-            a.stmt(LD | size | ABS, off);
+            load(a, size, off);
             if (mask != -1) a.stmt(ALU | AND | K, mask);
             a.cond(JMP | jop | K, k, t, f);
         };
@@ -187,9 +210,55 @@ public final class FilterCompiler {
     /** ld[size] [off]; jset #bits. */
     static Gen jset(int size, int off, int bits) {
         return (a, t, f) -> {
-            a.stmt(LD | size | ABS, off);
+            load(a, size, off);
             a.cond(JMP | JSET | K, bits, t, f);
         };
+    }
+
+    // ------------------------------------------------------------ variable offsets (after geneve)
+    //
+    // Before "geneve" every offset is a constant. After it, gencode.c keeps the offsets of the
+    // inner link type, link header and network layer in scratch registers (bpf_abs_offset with
+    // is_variable) and loads through X: ldx M[r]; ld [x + k]. We carry such an offset in the same
+    // int as a constant one: (register + 1) << VAR_SHIFT, plus VAR_BIAS, plus the constant part, so
+    // that "offNl + 9" or "pl - 2" keep working on both kinds; constant offsets (< 2^26, or the
+    // negative ancillary ones) are left exactly as they were.
+    private static final int VAR_SHIFT = 26, VAR_BIAS = 1 << 25;
+
+    static int varOffset(int reg, int constantPart) { return ((reg + 1) << VAR_SHIFT) + VAR_BIAS + constantPart; }
+
+    static boolean isVar(int off) { return off >= (1 << VAR_SHIFT); }
+
+    static int varReg(int off) { return (off >>> VAR_SHIFT) - 1; }
+
+    /** The constant part of an offset: k of an indexed load (may be negative, as in libpcap's u_int arithmetic). */
+    static int indBase(int off) { return isVar(off) ? (off & ((1 << VAR_SHIFT) - 1)) - VAR_BIAS : off; }
+
+    /** gencode.c gen_load_absoffsetrel: ld [k], or ldx M[r]; ld [x + k] for a variable offset. */
+    static void load(BpfAssembler a, int size, int off) {
+        if (isVar(off)) {
+            a.stmt(LDX | MEM, varReg(off));
+            a.stmt(LD | size | IND, indBase(off));
+        } else {
+            a.stmt(LD | size | ABS, off);
+        }
+    }
+
+    /**
+     * gencode.c gen_loadx_iphdrlen: X = the IPv4 header length (RFC 791 IHL * 4), plus the variable
+     * part of the network-layer offset when there is one ({@code ldxb 4*([k]&0xf)} needs a constant k).
+     */
+    static void loadxIpHdrLen(BpfAssembler a, int nl) {
+        if (isVar(nl)) {
+            a.stmt(LDX | MEM, varReg(nl));
+            a.stmt(LD | B | IND, indBase(nl));
+            a.stmt(ALU | AND | K, 0xf);
+            a.stmt(ALU | LSH | K, 2);
+            a.stmt(ALU | ADD | X, 0);
+            a.stmt(MISC | TAX, 0);
+        } else {
+            a.stmt(LDX | MSH | B, nl);
+        }
     }
 
     /**
@@ -224,7 +293,7 @@ public final class FilterCompiler {
     /** ld[size] [off]; [and #mask]; then jeq each value to t, else f. */
     static Gen cmpAny(int size, int off, int mask, int[] vals) {
         return (a, t, f) -> {
-            a.stmt(LD | size | ABS, off);
+            load(a, size, off);
             if (mask != -1) a.stmt(ALU | AND | K, mask);
             for (int i = 0; i < vals.length - 1; i++) {
                 Label nx = new Label();
@@ -251,7 +320,7 @@ public final class FilterCompiler {
         if (ppp) return cmp(H, lt, pppType(type));
         if (type >= 0 && type <= 1500) {
             // ETHERMTU: a length field, then the DSAP (gencode.c gen_ether_linktype default case)
-            return and(not(cmpMasked(H, lt, -1, JGT, 1500)), cmp(B, pl, type));
+            return and(not(cmpMasked(H, lt, -1, JGT, 1500)), cmp(B, lt + 2, type));
         }
         return cmp(H, lt, type);
     }
@@ -365,7 +434,7 @@ public final class FilterCompiler {
         while (isAnd(peek()) || isOr(peek())) {
             boolean and = isAnd(next());
             Gen right = parseTerm();
-            left = and ? and(left, right) : or(left, right);
+            left = and ? and(left, right) : asUnoptimised ? orUnmerged(left, right) : or(left, right);
         }
         return left;
     }
@@ -569,7 +638,11 @@ public final class FilterCompiler {
             throw error(t, "ifname supported only on PF linktype");
         }
         if (t.is("geneve")) {
-            throw error(t, "'geneve' is not supported (its variable-length header needs offsets in registers)");
+            lastQual = null;
+            Long vni = optionalNumber();
+            if (vni != null && vni > 0xffffff) throw error(t, "Geneve VNI " + vni + " greater than maximum 16777215");
+            if (mplsDepth > 0) throw error(t, "'geneve' after 'mpls' is not supported");
+            return geneve(t, vni == null ? -1 : (int) (long) vni);
         }
         if (t.is("broadcast")) { lastQual = null; return broadcast(null, t); }
         if (t.is("multicast")) { lastQual = null; return multicast(null, t); }
@@ -627,6 +700,117 @@ public final class FilterCompiler {
         return g;
     }
 
+    /** UDP port of Geneve (RFC 8926 §3.3) and the protocol type of an Ethernet payload (RFC 8926 §3.4, 0x6558). */
+    private static final int GENEVE_PORT = 6081, ETHERTYPE_TEB = 0x6558, IPPROTO_UDP = 17;
+
+    /** Allocates a scratch register downwards from below protochain's (gencode.c alloc_reg). */
+    private int allocReg(Token at) {
+        if (nextReg < 0) throw error(at, "too many registers needed to evaluate expression");
+        return nextReg--;
+    }
+
+    /**
+     * gencode.c gen_geneve (libpcap 1.10): UDP to port 6081 over IPv4 (first fragment) or IPv6 (next
+     * header UDP), the Geneve version (RFC 8926 §3.4: the top two bits of the first byte) 0, and the
+     * 24-bit VNI if given. Then, on a match, the offsets of everything after it are computed at run
+     * time and kept in scratch registers: the Geneve header starts after the UDP header, its
+     * length is 8 + 4 * (option length, the low 6 bits of the first byte); the inner link type is
+     * the Geneve protocol type (2 bytes in) or, for an Ethernet payload (0x6558), the inner
+     * Ethernet type, and the network layer follows. Later primitives load through X. libpcap turns
+     * its optimiser off for this code (a jump inside a block), and so do we.
+     */
+    private Gen geneve(Token at, int vni) {
+        int nl = offNl;
+        boolean hasVni = vni >= 0;
+        int vniBits = vni << 8;
+        // gencode.c gen_geneve_check over gen_port (IPv4: relative to the transport header)
+        Gen v4 = and(linktype(ETHERTYPE_IP), cmp(B, nl + 9, IPPROTO_UDP), ipFirstFragment(),
+                portTest(true, nl, 2, new int[] {GENEVE_PORT}, GENEVE_PORT), tran4(B, nl, 8, 0xc0, 0));
+        if (hasVni) v4 = and(v4, tran4(W, nl, 12, 0xffffff00, vniBits));
+        // gen_geneve4: A = X = the IPv4 header length (with the variable part of the offset)
+        v4 = and(v4, (a, t, f) -> {
+            loadxIpHdrLen(a, nl);
+            a.stmt(MISC | TXA, 0);
+            a.ja(t);
+        });
+        Gen v6 = and(linktype(ETHERTYPE_IPV6), cmp(B, nl + 6, IPPROTO_UDP), cmp(H, nl + 42, GENEVE_PORT),
+                cmpMasked(B, nl + 48, 0xc0, JEQ, 0));
+        if (hasVni) v6 = and(v6, cmpMasked(W, nl + 52, 0xffffff00, JEQ, vniBits));
+        // gen_geneve6: A = X = 40, the fixed IPv6 header (plus the variable part of the offset)
+        v6 = and(v6, (a, t, f) -> {
+            if (isVar(nl)) {
+                a.stmt(LDX | MEM, varReg(nl));
+                a.stmt(LD | IMM, 40);
+                a.stmt(ALU | ADD | X, 0);
+            } else {
+                a.stmt(LD | IMM, 40);
+            }
+            a.stmt(MISC | TAX, 0);
+            a.ja(t);
+        });
+        int rLinkType = allocReg(at), rLinkHdr = allocReg(at), rLinkPl = allocReg(at);
+        int udp = indBase(nl) + 8;
+        // gencode.c gen_geneve_offsets
+        Gen offsets = (a, t, f) -> {
+            a.stmt(ALU | ADD | K, udp);            // A = start of the Geneve header
+            a.stmt(MISC | TAX, 0);
+            a.stmt(ALU | ADD | K, 2);              // its protocol type field: the link type for now
+            a.stmt(ST, rLinkType);
+            a.stmt(LD | B | IND, 0);               // Ver(2) | Opt Len(6), in 4-byte words
+            a.stmt(ALU | AND | K, 0x3f);
+            a.stmt(ALU | MUL | K, 4);
+            a.stmt(ALU | ADD | K, 8);              // the fixed Geneve header
+            a.stmt(ALU | ADD | X, 0);
+            a.stmt(ST, rLinkHdr);                  // end of the Geneve header: the inner frame
+            a.stmt(LD | H | IND, 2);
+            a.stmt(LDX | MEM, rLinkHdr);
+            Label teb = new Label(), done = new Label();
+            a.cond(JMP | JEQ | K, ETHERTYPE_TEB, teb, done);
+            a.mark(teb);                           // an inner Ethernet frame: its type at 12, payload at 14
+            a.stmt(MISC | TXA, 0);
+            a.stmt(ALU | ADD | K, 12);
+            a.stmt(ST, rLinkType);
+            a.stmt(ALU | ADD | K, 2);
+            a.stmt(MISC | TAX, 0);
+            a.mark(done);
+            a.stmt(STX, rLinkPl);
+            a.ja(t);
+        };
+        offLinkType = varOffset(rLinkType, 0);
+        offLinkHdr = varOffset(rLinkHdr, 0);
+        offNl = varOffset(rLinkPl, 0);
+        ppp = false; // gencode.c PUSH_LINKHDR(DLT_EN10MB)
+        noOptimise = true;
+        geneveSeen = true;
+        return and(or(v4, v6), offsets);
+    }
+
+    /**
+     * gencode.c gen_prevlinkhdr_check / gen_geneve_ll_check: after "geneve", tests on the Ethernet
+     * header first check that there is one (the inner link header and payload offsets differ: not
+     * so when the Geneve payload is bare IP).
+     */
+    private Gen andLinkHeader(Gen g) {
+        if (!geneveSeen) return g;
+        int hdr = varReg(offLinkHdr), pl = varReg(offNl);
+        Gen same = (a, t, f) -> {
+            a.stmt(LD | MEM, hdr);
+            a.stmt(LDX | MEM, pl);
+            a.cond(JMP | JEQ | X, 0, t, f);
+        };
+        return and(not(same), g);
+    }
+
+    /** gen_mcmp over OR_TRAN_IPV4: X = IPv4 header length, ld [x + nl + off], and, jeq. */
+    private static Gen tran4(int size, int nl, int off, int mask, int k) {
+        return (a, t, f) -> {
+            loadxIpHdrLen(a, nl);
+            a.stmt(LD | size | IND, indBase(nl) + off);
+            a.stmt(ALU | AND | K, mask);
+            a.cond(JMP | JEQ | K, k, t, f);
+        };
+    }
+
     /**
      * gencode.c gen_inbound on Linux for a live capture: the packet type from the kernel's
      * ancillary data ({@code ldh [SKF_AD_OFF+SKF_AD_PKTTYPE]}), outbound being PACKET_OUTGOING.
@@ -654,7 +838,7 @@ public final class FilterCompiler {
         if (proto == null || proto.equals("ether") || proto.equals("link")) {
             if (ppp) throw error(at, "not a broadcast link");
             // ff:ff:ff:ff:ff:ff destination (gencode.c gen_broadcast, Q_LINK)
-            return and(cmp(W, 2, 0xffffffff), cmp(H, 0, 0xffff));
+            return andLinkHeader(and(cmp(W, offLinkHdr + 2, 0xffffffff), cmp(H, offLinkHdr, 0xffff)));
         }
         if (proto.equals("ip")) {
             int hostmask = ~netmask;
@@ -668,7 +852,7 @@ public final class FilterCompiler {
     private Gen multicast(String proto, Token at) {
         if (proto == null || proto.equals("ether") || proto.equals("link")) {
             if (ppp) throw error(at, "link-layer multicast filters supported only on ethernet/FDDI/token ring/ARCNET/802.11/ATM LANE/Fibre Channel");
-            return jset(B, 0, 1);
+            return andLinkHeader(jset(B, offLinkHdr, 1));
         }
         if (proto.equals("ip")) return and(linktype(ETHERTYPE_IP), cmpMasked(B, offNl + 16, -1, JGE, 224));
         if (proto.equals("ip6")) return and(linktype(ETHERTYPE_IPV6), cmp(B, offNl + 24, 255));
@@ -732,7 +916,7 @@ public final class FilterCompiler {
                 if (q.proto() != null && !q.proto().equals("ether") && !q.proto().equals("link"))
                     throw error(q.at(), "'" + q.proto() + "' modifier applied to MAC address");
                 if (ppp) throw error(v, "ethernet addresses supported only on ethernet/FDDI/token ring/802.11/ATM LANE/Fibre Channel");
-                return etherHost(q.dir(), Addresses.parseMac(v.text()));
+                return andLinkHeader(etherHost(q.dir(), offLinkHdr, Addresses.parseMac(v.text())));
             }
             case NUM: {
                 long n = v.num();
@@ -876,11 +1060,11 @@ public final class FilterCompiler {
     }
 
     /** gencode.c gen_ehostop: the last four bytes, then the first two, of the source (6) or destination (0). */
-    private static Gen etherHost(String dir, byte[] mac) {
+    private static Gen etherHost(String dir, int h, byte[] mac) {
         int hi = ((mac[0] & 0xff) << 8) | (mac[1] & 0xff);
         int lo = ((mac[2] & 0xff) << 24) | ((mac[3] & 0xff) << 16) | ((mac[4] & 0xff) << 8) | (mac[5] & 0xff);
-        Gen src = and(cmp(W, 8, lo), cmp(H, 6, hi));
-        Gen dst = and(cmp(W, 2, lo), cmp(H, 0, hi));
+        Gen src = and(cmp(W, h + 8, lo), cmp(H, h + 6, hi));
+        Gen dst = and(cmp(W, h + 2, lo), cmp(H, h, hi));
         return dir(dir, src, dst);
     }
 
@@ -913,6 +1097,8 @@ public final class FilterCompiler {
     private Gen protochain(Qual q, int v) {
         String p = q.proto();
         if (p != null && !p.equals("ip") && !p.equals("ip6")) throw error(q.at(), "bad protocol applied for 'protochain'");
+        // gencode.c gen_protochain refuses a variable network-layer offset (after "geneve")
+        if (isVar(offNl)) throw error(q.at(), "'protochain' not supported with variable length headers");
         noOptimise = true;
         if (p == null) return or(protochainWalk(false, v), protochainWalk(true, v));
         return protochainWalk(p.equals("ip6"), v);
@@ -1027,10 +1213,10 @@ public final class FilterCompiler {
     private static Gen portTest(boolean v4, int nl, int which, int[] vals, int hi) {
         return (a, t, f) -> {
             if (v4) {
-                a.stmt(LDX | MSH | B, nl);
-                a.stmt(LD | H | IND, nl + which);
+                loadxIpHdrLen(a, nl);
+                a.stmt(LD | H | IND, indBase(nl) + which);
             } else {
-                a.stmt(LD | H | ABS, nl + 40 + which);
+                load(a, H, nl + 40 + which);
             }
             int lo = vals[0];
             if (vals.length == 1 && lo != hi) {
@@ -1227,13 +1413,13 @@ public final class FilterCompiler {
             if (aluOp == MOD && k == 0) throw error(op, "modulus by zero");
             if ((aluOp == LSH || aluOp == RSH) && k > 31) throw error(op, "shift by more than 31 bits");
             // "and #0"/"mul #0" become "ld #0": the left operand's loads are dead and go
-            if ((aluOp == AND || aluOp == MUL) && k == 0) return new Arith(l.checks(), (a, d) -> a.stmt(LD | IMM, 0), 0L, 0, l.first());
+            if ((aluOp == AND || aluOp == MUL) && k == 0 && !asUnoptimised) return new Arith(l.checks(), (a, d) -> a.stmt(LD | IMM, 0), 0L, 0, l.first());
             int kk = (int) k;
             return new Arith(l.checks(), (a, d) -> { l.code().emit(a, d); a.stmt(ALU | aluOp | K, kk); }, null, l.depth(), l.first());
         }
         // with A the constant 0, mul/div/mod/and/lsh/rsh by X give 0: the right operand's loads
         // are dead and go, so they cannot reject a short packet
-        if (l.konst() != null && l.konst() == 0
+        if (l.konst() != null && l.konst() == 0 && !asUnoptimised
                 && (aluOp == MUL || aluOp == DIV || aluOp == MOD || aluOp == AND || aluOp == LSH || aluOp == RSH)) {
             return new Arith(l.checks(), (a, d) -> a.stmt(LD | IMM, 0), 0L, 0, l.first());
         }
@@ -1312,7 +1498,10 @@ public final class FilterCompiler {
         checks.addAll(idx.checks());
         final int b = base;
         final boolean tr = transport;
-        if (idx.konst() != null) {
+        // after "geneve" the base is in a register: X = register (+ IPv4 header length) + index,
+        // then ld [x + constant part], as gencode.c gen_load does (also for a constant index)
+        final boolean var = isVar(b);
+        if (idx.konst() != null && !var) {
             int k = (int) (idx.konst() + b); // wraps like libpcap's 32-bit offsets: ip6[0xffffffff] is ldb [13]
             ArithCode code = tr
                     ? (a, d) -> { a.stmt(LDX | MSH | B, nl); a.stmt(LD | sz | IND, k); }
@@ -1323,11 +1512,18 @@ public final class FilterCompiler {
                 ? (a, d) -> {
                     idx.code().emit(a, d);
                     a.stmt(ST, d);
-                    a.stmt(LDX | MSH | B, nl);
+                    loadxIpHdrLen(a, nl);
                     a.stmt(LD | MEM, d);
                     a.stmt(ALU | ADD | X, 0);
                     a.stmt(MISC | TAX, 0);
-                    a.stmt(LD | sz | IND, b);
+                    a.stmt(LD | sz | IND, indBase(b));
+                }
+                : var ? (a, d) -> {
+                    idx.code().emit(a, d);
+                    a.stmt(LDX | MEM, varReg(b));
+                    a.stmt(ALU | ADD | X, 0);
+                    a.stmt(MISC | TAX, 0);
+                    a.stmt(LD | sz | IND, indBase(b));
                 }
                 : (a, d) -> {
                     idx.code().emit(a, d);
