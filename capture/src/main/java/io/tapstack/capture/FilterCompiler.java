@@ -42,6 +42,13 @@ import java.util.Map;
  *   <li>{@code [ip|ip6] protochain N} walks IPv6 extension headers and AH as gencode.c
  *       gen_protochain does (with its AH step), unrolled to a bounded walk since libpcap's loop jumps
  *       backwards; as in libpcap the whole expression is then compiled without the optimiser.</li>
+ *   <li>{@code geneve [vni]} (RFC 8926, libpcap 1.10 gen_geneve): UDP to port 6081 over IPv4 or
+ *       IPv6, version 0, the VNI; on a match the offsets of the inner frame (after the variable-length
+ *       options; an inner Ethernet header for protocol type 0x6558, else bare network layer) are
+ *       computed into scratch registers, and every later primitive loads through X
+ *       ({@code ldx M[r]; ld [x + k]}). As in libpcap the whole expression is compiled without the
+ *       optimiser (no or-list pull-up, loads whose value is unused are kept). Only programs with
+ *       {@code geneve} change: every other offset stays a constant.</li>
  * </ul>
  * A packet load past the captured length rejects the packet (bpf_filter semantics), also under
  * {@code not} and {@code or}, as with libpcap.
@@ -59,8 +66,8 @@ import java.util.Map;
  * program for those rejects every packet.
  *
  * <p>Not supported (a clear error with a column): host names and so {@code gateway} (no name
- * service), {@code ifname}/{@code on} (libpcap's own error: pf logs only), {@code geneve} (variable
- * offsets in registers), {@code vxlan} (not in libpcap 1.10), ISO/ATM/802.11 primitives.
+ * service), {@code ifname}/{@code on} (libpcap's own error: pf logs only), {@code vxlan} (not in
+ * libpcap 1.10), ISO/ATM/802.11 primitives.
  */
 public final class FilterCompiler {
     /** libpcap's default snapshot length, which tcpdump's programs return on a match. */
@@ -641,7 +648,6 @@ public final class FilterCompiler {
             lastQual = null;
             Long vni = optionalNumber();
             if (vni != null && vni > 0xffffff) throw error(t, "Geneve VNI " + vni + " greater than maximum 16777215");
-            if (mplsDepth > 0) throw error(t, "'geneve' after 'mpls' is not supported");
             return geneve(t, vni == null ? -1 : (int) (long) vni);
         }
         if (t.is("broadcast")) { lastQual = null; return broadcast(null, t); }

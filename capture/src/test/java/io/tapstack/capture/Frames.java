@@ -200,6 +200,8 @@ final class Frames {
         m.put("gnv-v4-version1", eth(MAC_B, MAC_A, 0x800, ipv4("192.0.2.1", "192.0.2.2", 17, udpWith(50000, 6081, geneve(1, 0, 0x6558, 42, innerTcp)))));
         m.put("gnv-v4-srcport-only", eth(MAC_B, MAC_A, 0x800, ipv4("192.0.2.1", "192.0.2.2", 17, udpWith(6081, 50000, geneve(0, 0, 0x6558, 42, innerTcp)))));
         m.put("gnv-v4-later-fragment", eth(MAC_B, MAC_A, 0x800, ipv4("192.0.2.1", "192.0.2.2", 17, 100, 0, 64, udpWith(50000, 6081, geneve(0, 0, 0x6558, 42, innerTcp)))));
+        m.put("gnv-mpls-v4-42-tcp80", eth(MAC_B, MAC_A, 0x8847, cat(mpls(100, true), ipv4("192.0.2.1", "192.0.2.2", 17,
+                udpWith(50000, 6081, geneve(0, 0, 0x6558, 42, innerTcp))))));
         m.put("gnv-v4-in-gnv", eth(MAC_B, MAC_A, 0x800, ipv4("192.0.2.1", "192.0.2.2", 17, udpWith(50000, 6081, geneve(0, 1, 0x6558, 5,
                 eth(MAC_B, MAC_A, 0x800, ipv4("10.1.1.1", "10.1.1.2", 17, udpWith(50001, 6081, geneve(0, 0, 0x6558, 42, innerTcp)))))))));
         return m;
