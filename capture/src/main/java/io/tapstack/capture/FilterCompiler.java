@@ -170,12 +170,7 @@ public final class FilterCompiler {
 
     static Gen or(Gen x, Gen y) {
         if (x instanceof ListTest lx && y instanceof ListTest ly && lx.signature.equals(ly.signature)) return lx.merge(ly);
-        return (a, t, f) -> {
-            Label m = new Label();
-            x.gen(a, t, m);
-            a.mark(m);
-            y.gen(a, t, f);
-        };
+        return orUnmerged(x, y);
     }
 
     /** or without the list pull-up (for unoptimised programs). */
