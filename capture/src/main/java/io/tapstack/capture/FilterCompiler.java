@@ -74,7 +74,6 @@ public final class FilterCompiler {
     public static final int DEFAULT_SNAPLEN = 262144;
 
     private final List<Token> toks;
-    private final String source;
     private final int snaplen;
     private final int netmask;
     private int pos;
@@ -91,15 +90,18 @@ public final class FilterCompiler {
     // gencode.c sets no_optimize for protochain (its loop is not a DAG): the whole expression is
     // compiled without the optimiser, and "expression rejects all packets" is never reported
     private boolean noOptimise;
-    // "geneve" seen (gencode.c is_geneve). libpcap compiles such an expression without its
-    // optimiser, so program() compiles it again asUnoptimised: or-lists are not pulled up
-    // (optimize.c or_pullup) and loads whose value is unused (x & 0, 0 * x) are kept
+    // geneveSeen: "geneve" parsed (gencode.c is_geneve). asUnoptimised: the expression has
+    // "geneve", which libpcap compiles without its optimiser: or-lists are not pulled up (optimize.c
+    // or_pullup), loads whose value is unused (x & 0, 0 * x) are kept, constants are not folded
     private boolean geneveSeen, asUnoptimised;
     private int nextReg = MEMWORDS - 2; // geneve's registers, below protochain's
 
     private FilterCompiler(String expr, int snaplen, int netmask) {
         this.toks = FilterLexer.lex(expr);
-        this.source = expr;
+        // gencode.c sets no_optimize when it compiles "geneve": the keyword anywhere (it can be
+        // nothing but the primitive) means the whole expression is compiled as libpcap does
+        // without its optimiser, also the parts before it
+        for (Token t : toks) if (t.kind() == Kind.ID && !t.escaped() && t.is("geneve")) asUnoptimised = true;
         this.snaplen = snaplen;
         this.netmask = netmask;
     }
@@ -132,12 +134,6 @@ public final class FilterCompiler {
         Gen g = parseExpr();
         if (peek().kind() != Kind.EOF) throw unexpected(peek());
         if (noOptimise) optimise = false;
-        if (geneveSeen && !asUnoptimised) {
-            // compile again as libpcap does without its optimiser (see asUnoptimised)
-            FilterCompiler again = new FilterCompiler(source, snaplen, netmask);
-            again.asUnoptimised = true;
-            return again.program(optimise);
-        }
         Label accept = new Label(), reject = new Label();
         g.gen(asm, accept, reject);
         asm.mark(accept);
@@ -703,6 +699,13 @@ public final class FilterCompiler {
 
     /** UDP port of Geneve (RFC 8926 §3.3) and the protocol type of an Ethernet payload (RFC 8926 §3.4, 0x6558). */
     private static final int GENEVE_PORT = 6081, ETHERTYPE_TEB = 0x6558, IPPROTO_UDP = 17;
+
+    /** Scratch words arithmetic may use (from 0 up): all, or those below geneve's registers. */
+    private int arithWords() { return geneveSeen ? nextReg + 1 : MEMWORDS; }
+
+    private FilterSyntaxException tooComplicated(Token op) {
+        return error(op, geneveSeen ? "too many registers needed to evaluate expression" : "expression too complicated");
+    }
 
     /** Allocates a scratch register downwards from below protochain's (gencode.c alloc_reg). */
     private int allocReg(Token at) {
@@ -1307,7 +1310,8 @@ public final class FilterCompiler {
             case "<": jop = JGE; negate = true; break;   // grammar.y irelop: '<' is not >=
             default: jop = JGT; negate = true; break;    // '<=' is not >
         }
-        if (r.konst() == null && Math.max(r.depth(), l.depth() + 1) > MEMWORDS) throw error(op, "expression too complicated");
+        // unoptimised (after geneve), libpcap keeps a constant right operand in a register too
+        if ((r.konst() == null || asUnoptimised) && Math.max(r.depth(), l.depth() + 1) > arithWords()) throw tooComplicated(op);
         Gen cmp = (a, t, f) -> {
             if (r.konst() != null) {
                 l.code().emit(a, 0);
@@ -1400,8 +1404,9 @@ public final class FilterCompiler {
         if (rf != null && aluOp == DIV && rf == 0) throw error(op, "division by zero");
         if (rf != null && aluOp == MOD && rf == 0) throw error(op, "modulus by zero");
         if (rf != null && (aluOp == LSH || aluOp == RSH) && rf > 31) throw error(op, "shift by more than 31 bits");
-        // libpcap's optimiser (optimize.c opt_stmt, fold_op) on constants
-        if (r.konst() != null) {
+        // libpcap's optimiser (optimize.c opt_stmt, fold_op) on constants; without it (after geneve)
+        // nothing is folded: "x % (49 >> 28)" compiles, and the division by 0 rejects at run time
+        if (r.konst() != null && !asUnoptimised) {
             long k = r.konst();
             if (l.konst() != null) {
                 // both constant: folded; a zero divisor is an error, a shift of 32 or more gives 0
@@ -1429,7 +1434,7 @@ public final class FilterCompiler {
         // UDP datagrams too, and "tcp[0] + ip6[0] > 0" looks only for TCP over IPv4.
         List<Gen> checks = new ArrayList<>(l.checks());
         int depth = Math.max(l.depth(), r.depth() + 1);
-        if (depth > MEMWORDS) throw error(op, "expression too complicated");
+        if (depth > arithWords()) throw tooComplicated(op);
         return new Arith(checks, (a, d) -> {
             l.code().emit(a, d);
             a.stmt(ST, d);

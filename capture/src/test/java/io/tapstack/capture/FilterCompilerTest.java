@@ -414,5 +414,14 @@ class FilterCompilerTest {
         assertTrue(FilterCompiler.compile("geneve and ip").toDump().contains("ldx      M["));
         assertEquals("error at column 1: Geneve VNI 16777216 greater than maximum 16777215", err("geneve 16777216").getMessage());
         assertEquals("error at column 12: 'protochain' not supported with variable length headers", err("geneve and protochain 6").getMessage());
+        // arithmetic keeps its scratch words below geneve's registers
+        // (as libpcap: 11 nested sums compile after geneve, 12 need too many registers; 14 without geneve compile)
+        String deep = "ip[0]";
+        for (int i = 0; i < 11; i++) deep = "ip[" + i + "] + (" + deep + ")";
+        assertNotNull(FilterCompiler.compile("geneve and " + deep + " > 0"));
+        deep = "ip[11] + (" + deep + ")";
+        assertTrue(err("geneve and " + deep + " > 0").getMessage().contains("too many registers"));
+        deep = "ip[13] + (ip[12] + (" + deep + "))";
+        assertNotNull(FilterCompiler.compile(deep + " > 0"));
     }
 }
