@@ -1047,15 +1047,21 @@ public final class FilterCompiler {
         String p = q.proto();
         if (p != null && !p.equals("ip6")) throw error(q.at(), "'" + p + "' modifier applied to IPv6 address");
         int nl = offNl;
-        return and(linktype(ETHERTYPE_IPV6), dir(q.dir(), addr6(nl + 8, addr, plen), addr6(nl + 24, addr, plen)));
+        boolean all = asUnoptimised;
+        return and(linktype(ETHERTYPE_IPV6), dir(q.dir(), addr6(nl + 8, addr, plen, all), addr6(nl + 24, addr, plen, all)));
     }
 
-    private static Gen addr6(int off, byte[] addr, int plen) {
+    /**
+     * The four words of an IPv6 address under a prefix mask. libpcap's optimiser drops the words
+     * whose mask is 0, so do we, unless the program is unoptimised ({@code all}: after geneve),
+     * where libpcap loads them (and #0; jeq #0) and a frame cut short there is rejected.
+     */
+    private static Gen addr6(int off, byte[] addr, int plen, boolean all) {
         List<Gen> words = new ArrayList<>();
         for (int w = 0; w < 4; w++) {
             int bits = Math.max(0, Math.min(32, plen - 32 * w));
-            if (bits == 0) continue;
-            int mask = bits == 32 ? -1 : (int) ((0xffffffffL << (32 - bits)) & 0xffffffffL);
+            if (bits == 0 && !all) continue;
+            int mask = bits == 32 ? -1 : bits == 0 ? 0 : (int) ((0xffffffffL << (32 - bits)) & 0xffffffffL);
             int v = ((addr[4 * w] & 0xff) << 24) | ((addr[4 * w + 1] & 0xff) << 16) | ((addr[4 * w + 2] & 0xff) << 8) | (addr[4 * w + 3] & 0xff);
             words.add(cmpMasked(W, off + 4 * w, mask, JEQ, v & mask));
         }

@@ -165,7 +165,9 @@ class FilterTcpdumpTest {
             "geneve and (port 80 or 53 or 50000)", "not (geneve 42 and udp)", "geneve and mpls and ip", "geneve and mpls 100",
             "geneve and pppoes and ip", "geneve and vlan and ip", "geneve and icmp", "mpls and geneve", "mpls 100 and geneve 42 and ip",
             "mpls and geneve and tcp port 80", "mpls and geneve and host 10.1.1.1",
-            "vlan and geneve 100 and (icmptype % (49 >> 28) <= 8)", "geneve and ip[0] + 3 * 4 - 1 > 80", "geneve and 1 + 2 = 3"};
+            "vlan and geneve 100 and (icmptype % (49 >> 28) <= 8)", "geneve and ip[0] + 3 * 4 - 1 > 80", "geneve and 1 + 2 = 3",
+            "geneve and (ip6 net fd00::/8 || -ip[0] < 32 || pppoed)", "geneve and ip6 net 2001:db8::/32", "geneve and dst net ::/0",
+            "geneve and net 2001:db8::/64", "geneve and src net 10.1.1.0/24"};
 
     /**
      * geneve: tcpdump's (unoptimised, register-indexed) program and ours run over the Geneve frames
