@@ -1468,6 +1468,33 @@ public final class FilterCompiler {
         return Integer.toUnsignedLong(r);
     }
 
+    /**
+     * The protocol checks of a load in the order gencode.c gen_load builds them, which is the order
+     * they run in when nothing is optimised (after geneve): the index's checks first, except for
+     * transport headers (IPv4, the index's checks, the protocol over IPv4 or IPv6, first fragment).
+     */
+    private List<Gen> unoptimisedLoadChecks(String proto, List<Gen> idxChecks) {
+        List<Gen> checks = new ArrayList<>();
+        switch (proto) {
+            case "ether": case "link": checks.addAll(idxChecks); break;
+            case "tcp": case "udp": case "sctp": case "icmp": case "igmp": case "pim": case "vrrp": case "igrp":
+                checks.add(linktype(ETHERTYPE_IP));
+                checks.addAll(idxChecks);
+                checks.add(protoAbbrev(proto, primTok));
+                checks.add(ipFirstFragment());
+                break;
+            case "icmp6":
+                checks.addAll(idxChecks);
+                checks.add(linktype(ETHERTYPE_IPV6));
+                checks.add(cmp(B, offNl + 6, 58));
+                break;
+            default:
+                checks.addAll(idxChecks);
+                checks.add(protoAbbrev(proto, primTok));
+        }
+        return checks;
+    }
+
     /** proto '[' arith [ ':' size ] ']' — gencode.c gen_load. */
     private Arith parseLoad(Token protoTok) {
         String proto = protoTok.text();
@@ -1507,7 +1534,8 @@ public final class FilterCompiler {
             default:
                 throw error(protoTok, "'" + proto + "' cannot be indexed");
         }
-        checks.addAll(idx.checks());
+        if (asUnoptimised) checks = unoptimisedLoadChecks(proto, idx.checks());
+        else checks.addAll(idx.checks());
         final int b = base;
         final boolean tr = transport;
         // after "geneve" the base is in a register: X = register (+ IPv4 header length) + index,

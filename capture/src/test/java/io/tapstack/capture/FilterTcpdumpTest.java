@@ -167,7 +167,10 @@ class FilterTcpdumpTest {
             "mpls and geneve and tcp port 80", "mpls and geneve and host 10.1.1.1",
             "vlan and geneve 100 and (icmptype % (49 >> 28) <= 8)", "geneve and ip[0] + 3 * 4 - 1 > 80", "geneve and 1 + 2 = 3",
             "geneve and (ip6 net fd00::/8 || -ip[0] < 32 || pppoed)", "geneve and ip6 net 2001:db8::/32", "geneve and dst net ::/0",
-            "geneve and net 2001:db8::/64", "geneve and src net 10.1.1.0/24"};
+            "geneve and net 2001:db8::/64", "geneve and src net 10.1.1.0/24",
+            "vlan and geneve and (!ip[icmp6[17:2]:2] = icmpcode)", "geneve and not tcp[udp[0] & 3] = 0", "geneve and not ip6[tcp[0] & 7] = 1",
+            "geneve and not icmp6[ip[0] & 3] = 1", "geneve and not udp[ip6[7] & 3] = 0", "geneve and not arp[icmp[0] & 1] = 0",
+            "geneve and not ether[ip6[6] & 1] = 0", "geneve and not icmp[tcp[13] & 3] = 0"};
 
     /**
      * geneve: tcpdump's (unoptimised, register-indexed) program and ours run over the Geneve frames
