@@ -12,7 +12,11 @@ second seeded stream (so the frames above stay the same), one frame in ten more:
 (RFC 3032) over IPv4, IPv6 and junk, PPPoE discovery and session frames (RFC 2516) carrying PPP
 IPv4, IPv6 and MPLS, and such frames inside VLAN tags. From a third stream, one frame in ten more:
 header chains for protochain: IPv6 extension headers (RFC 8200 §4) and AH (RFC 4302), one to ten
-of them, in IPv4 and IPv6, some inside a VLAN tag, some ending in "no next header".
+of them, in IPv4 and IPv6, some inside a VLAN tag, some ending in "no next header". From a
+fourth stream, one frame in ten more: Geneve (RFC 8926, UDP port 6081) over IPv4 (with and
+without IP options, some later fragments) and IPv6, some inside a VLAN tag, with 0 to 63 words of
+options, version 0 or 1, an inner Ethernet frame (0x6558), bare IPv4/IPv6 or an unknown protocol
+type, some wrong ports, some Geneve inside Geneve.
 """
 import random
 import sys
@@ -194,6 +198,47 @@ def chain(r):
     return eth(r) / ip / Raw(payload)
 
 
+def geneve(r, depth=0):
+    """A Geneve header (RFC 8926 §3.4: version, option length in 4-byte words, protocol type, VNI) and payload."""
+    ver = 0 if r.randrange(8) else 1
+    words = pick(r, [0, 0, 0, 1, 2, 5, 63])
+    proto = pick(r, [0x6558, 0x6558, 0x6558, 0x0800, 0x86dd, 0x1234])
+    vni = pick(r, [0, 7, 42, 100, 16777215])
+    hdr = bytes([ver << 6 | words, pick(r, [0, 0x40, 0x80]), proto >> 8, proto & 0xff,
+                 vni >> 16, (vni >> 8) & 0xff, vni & 0xff, 0])
+    opts = bytes(r.randrange(256) for _ in range(4 * words))
+    if proto == 0x6558:
+        if depth == 0 and r.randrange(10) == 0:
+            inner = bytes(eth(r, 0x0800) / IP(src=pick(r, V4), dst=pick(r, V4)) / UDP(sport=50001, dport=6081)
+                          / Raw(geneve(r, 1)))
+        else:
+            inner = bytes(pick(r, [lambda: eth(r) / ipv4(r)[0], lambda: eth(r) / ipv6(r), lambda: arp(r)])())
+    elif proto == 0x0800:
+        inner = bytes(ipv4(r)[0])
+    elif proto == 0x86dd:
+        inner = bytes(ipv6(r))
+    else:
+        inner = bytes(r.randrange(256) for _ in range(20))
+    return hdr + opts + inner
+
+
+def geneve_frame(r):
+    """Geneve in UDP (mostly to port 6081) over IPv4 or IPv6, sometimes VLAN-tagged."""
+    sport, dport = pick(r, [50000, 12345, 6081]), 6081 if r.randrange(6) else pick(r, [4789, 53])
+    udp = UDP(sport=sport, dport=dport) / Raw(geneve(r))
+    if r.randrange(3):
+        ip = IP(src=pick(r, V4), dst=pick(r, V4), frag=0 if r.randrange(10) else 100) / udp
+        if r.randrange(5) == 0:
+            ip.options = [IPOption_RR(routers=["1.1.1.1"])]
+        ptype = 0x0800
+    else:
+        ip = IPv6(src=pick(r, V6), dst=pick(r, V6)) / udp
+        ptype = 0x86dd
+    if r.randrange(5) == 0:
+        return Ether(bytes(eth(r, pick(r, TPIDS)) / Dot1Q(vlan=pick(r, [5, 100]), type=ptype) / ip))
+    return Ether(bytes(eth(r) / ip))
+
+
 def main():
     out, seed, count = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
     r = random.Random(seed)
@@ -207,6 +252,9 @@ def main():
     r3 = random.Random(seed + 2)
     for _ in range(count // 10):
         pkts.append(chain(r3))
+    r4 = random.Random(seed + 3)
+    for _ in range(count // 10):
+        pkts.append(geneve_frame(r4))
     wrpcap(out, pkts)
     print("wrote %d frames" % len(pkts))
 

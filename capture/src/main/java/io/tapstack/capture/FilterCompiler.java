@@ -42,6 +42,13 @@ import java.util.Map;
  *   <li>{@code [ip|ip6] protochain N} walks IPv6 extension headers and AH as gencode.c
  *       gen_protochain does (with its AH step), unrolled to a bounded walk since libpcap's loop jumps
  *       backwards; as in libpcap the whole expression is then compiled without the optimiser.</li>
+ *   <li>{@code geneve [vni]} (RFC 8926, libpcap 1.10 gen_geneve): UDP to port 6081 over IPv4 or
+ *       IPv6, version 0, the VNI; on a match the offsets of the inner frame (after the variable-length
+ *       options; an inner Ethernet header for protocol type 0x6558, else bare network layer) are
+ *       computed into scratch registers, and every later primitive loads through X
+ *       ({@code ldx M[r]; ld [x + k]}). As in libpcap the whole expression is compiled without the
+ *       optimiser (no or-list pull-up, loads whose value is unused are kept). Only programs with
+ *       {@code geneve} change: every other offset stays a constant.</li>
  * </ul>
  * A packet load past the captured length rejects the packet (bpf_filter semantics), also under
  * {@code not} and {@code or}, as with libpcap.
@@ -59,8 +66,8 @@ import java.util.Map;
  * program for those rejects every packet.
  *
  * <p>Not supported (a clear error with a column): host names and so {@code gateway} (no name
- * service), {@code ifname}/{@code on} (libpcap's own error: pf logs only), {@code geneve} (variable
- * offsets in registers), {@code vxlan} (not in libpcap 1.10), ISO/ATM/802.11 primitives.
+ * service), {@code ifname}/{@code on} (libpcap's own error: pf logs only), {@code vxlan} (not in
+ * libpcap 1.10), ISO/ATM/802.11 primitives.
  */
 public final class FilterCompiler {
     /** libpcap's default snapshot length, which tcpdump's programs return on a match. */
@@ -83,9 +90,18 @@ public final class FilterCompiler {
     // gencode.c sets no_optimize for protochain (its loop is not a DAG): the whole expression is
     // compiled without the optimiser, and "expression rejects all packets" is never reported
     private boolean noOptimise;
+    // geneveSeen: "geneve" parsed (gencode.c is_geneve). asUnoptimised: the expression has
+    // "geneve", which libpcap compiles without its optimiser: or-lists are not pulled up (optimize.c
+    // or_pullup), loads whose value is unused (x & 0, 0 * x) are kept, constants are not folded
+    private boolean geneveSeen, asUnoptimised;
+    private int nextReg = MEMWORDS - 2; // geneve's registers, below protochain's
 
     private FilterCompiler(String expr, int snaplen, int netmask) {
         this.toks = FilterLexer.lex(expr);
+        // gencode.c sets no_optimize when it compiles "geneve": the keyword anywhere (it can be
+        // nothing but the primitive) means the whole expression is compiled as libpcap does
+        // without its optimiser, also the parts before it
+        for (Token t : toks) if (t.kind() == Kind.ID && !t.escaped() && t.is("geneve")) asUnoptimised = true;
         this.snaplen = snaplen;
         this.netmask = netmask;
     }
@@ -150,6 +166,11 @@ public final class FilterCompiler {
 
     static Gen or(Gen x, Gen y) {
         if (x instanceof ListTest lx && y instanceof ListTest ly && lx.signature.equals(ly.signature)) return lx.merge(ly);
+        return orUnmerged(x, y);
+    }
+
+    /** or without the list pull-up (for unoptimised programs). */
+    static Gen orUnmerged(Gen x, Gen y) {
         return (a, t, f) -> {
             Label m = new Label();
             x.gen(a, t, m);
@@ -178,7 +199,7 @@ public final class FilterCompiler {
     /** ld[size] [off]; [and #mask]; j<op> #k. */
     static Gen cmpMasked(int size, int off, int mask, int jop, int k) {
         return (a, t, f) -> {
-            a.stmt(LD | size | ABS, off);
+            load(a, size, off);
             if (mask != -1) a.stmt(ALU | AND | K, mask);
             a.cond(JMP | jop | K, k, t, f);
         };
@@ -187,9 +208,55 @@ public final class FilterCompiler {
     /** ld[size] [off]; jset #bits. */
     static Gen jset(int size, int off, int bits) {
         return (a, t, f) -> {
-            a.stmt(LD | size | ABS, off);
+            load(a, size, off);
             a.cond(JMP | JSET | K, bits, t, f);
         };
+    }
+
+    // ------------------------------------------------------------ variable offsets (after geneve)
+    //
+    // Before "geneve" every offset is a constant. After it, gencode.c keeps the offsets of the
+    // inner link type, link header and network layer in scratch registers (bpf_abs_offset with
+    // is_variable) and loads through X: ldx M[r]; ld [x + k]. We carry such an offset in the same
+    // int as a constant one: (register + 1) << VAR_SHIFT, plus VAR_BIAS, plus the constant part, so
+    // that "offNl + 9" or "pl - 2" keep working on both kinds; constant offsets (< 2^26, or the
+    // negative ancillary ones) are left exactly as they were.
+    private static final int VAR_SHIFT = 26, VAR_BIAS = 1 << 25;
+
+    static int varOffset(int reg, int constantPart) { return ((reg + 1) << VAR_SHIFT) + VAR_BIAS + constantPart; }
+
+    static boolean isVar(int off) { return off >= (1 << VAR_SHIFT); }
+
+    static int varReg(int off) { return (off >>> VAR_SHIFT) - 1; }
+
+    /** The constant part of an offset: k of an indexed load (may be negative, as in libpcap's u_int arithmetic). */
+    static int indBase(int off) { return isVar(off) ? (off & ((1 << VAR_SHIFT) - 1)) - VAR_BIAS : off; }
+
+    /** gencode.c gen_load_absoffsetrel: ld [k], or ldx M[r]; ld [x + k] for a variable offset. */
+    static void load(BpfAssembler a, int size, int off) {
+        if (isVar(off)) {
+            a.stmt(LDX | MEM, varReg(off));
+            a.stmt(LD | size | IND, indBase(off));
+        } else {
+            a.stmt(LD | size | ABS, off);
+        }
+    }
+
+    /**
+     * gencode.c gen_loadx_iphdrlen: X = the IPv4 header length (RFC 791 IHL * 4), plus the variable
+     * part of the network-layer offset when there is one ({@code ldxb 4*([k]&0xf)} needs a constant k).
+     */
+    static void loadxIpHdrLen(BpfAssembler a, int nl) {
+        if (isVar(nl)) {
+            a.stmt(LDX | MEM, varReg(nl));
+            a.stmt(LD | B | IND, indBase(nl));
+            a.stmt(ALU | AND | K, 0xf);
+            a.stmt(ALU | LSH | K, 2);
+            a.stmt(ALU | ADD | X, 0);
+            a.stmt(MISC | TAX, 0);
+        } else {
+            a.stmt(LDX | MSH | B, nl);
+        }
     }
 
     /**
@@ -224,7 +291,7 @@ public final class FilterCompiler {
     /** ld[size] [off]; [and #mask]; then jeq each value to t, else f. */
     static Gen cmpAny(int size, int off, int mask, int[] vals) {
         return (a, t, f) -> {
-            a.stmt(LD | size | ABS, off);
+            load(a, size, off);
             if (mask != -1) a.stmt(ALU | AND | K, mask);
             for (int i = 0; i < vals.length - 1; i++) {
                 Label nx = new Label();
@@ -251,7 +318,7 @@ public final class FilterCompiler {
         if (ppp) return cmp(H, lt, pppType(type));
         if (type >= 0 && type <= 1500) {
             // ETHERMTU: a length field, then the DSAP (gencode.c gen_ether_linktype default case)
-            return and(not(cmpMasked(H, lt, -1, JGT, 1500)), cmp(B, pl, type));
+            return and(not(cmpMasked(H, lt, -1, JGT, 1500)), cmp(B, lt + 2, type));
         }
         return cmp(H, lt, type);
     }
@@ -365,7 +432,7 @@ public final class FilterCompiler {
         while (isAnd(peek()) || isOr(peek())) {
             boolean and = isAnd(next());
             Gen right = parseTerm();
-            left = and ? and(left, right) : or(left, right);
+            left = and ? and(left, right) : asUnoptimised ? orUnmerged(left, right) : or(left, right);
         }
         return left;
     }
@@ -569,7 +636,10 @@ public final class FilterCompiler {
             throw error(t, "ifname supported only on PF linktype");
         }
         if (t.is("geneve")) {
-            throw error(t, "'geneve' is not supported (its variable-length header needs offsets in registers)");
+            lastQual = null;
+            Long vni = optionalNumber();
+            if (vni != null && vni > 0xffffff) throw error(t, "Geneve VNI " + vni + " greater than maximum 16777215");
+            return geneve(t, vni == null ? -1 : (int) (long) vni);
         }
         if (t.is("broadcast")) { lastQual = null; return broadcast(null, t); }
         if (t.is("multicast")) { lastQual = null; return multicast(null, t); }
@@ -627,6 +697,124 @@ public final class FilterCompiler {
         return g;
     }
 
+    /** UDP port of Geneve (RFC 8926 §3.3) and the protocol type of an Ethernet payload (RFC 8926 §3.4, 0x6558). */
+    private static final int GENEVE_PORT = 6081, ETHERTYPE_TEB = 0x6558, IPPROTO_UDP = 17;
+
+    /** Scratch words arithmetic may use (from 0 up): all, or those below geneve's registers. */
+    private int arithWords() { return geneveSeen ? nextReg + 1 : MEMWORDS; }
+
+    private FilterSyntaxException tooComplicated(Token op) {
+        return error(op, geneveSeen ? "too many registers needed to evaluate expression" : "expression too complicated");
+    }
+
+    /** Allocates a scratch register downwards from below protochain's (gencode.c alloc_reg). */
+    private int allocReg(Token at) {
+        if (nextReg < 0) throw error(at, "too many registers needed to evaluate expression");
+        return nextReg--;
+    }
+
+    /**
+     * gencode.c gen_geneve (libpcap 1.10): UDP to port 6081 over IPv4 (first fragment) or IPv6 (next
+     * header UDP), the Geneve version (RFC 8926 §3.4: the top two bits of the first byte) 0, and the
+     * 24-bit VNI if given. Then, on a match, the offsets of everything after it are computed at run
+     * time and kept in scratch registers: the Geneve header starts after the UDP header, its
+     * length is 8 + 4 * (option length, the low 6 bits of the first byte); the inner link type is
+     * the Geneve protocol type (2 bytes in) or, for an Ethernet payload (0x6558), the inner
+     * Ethernet type, and the network layer follows. Later primitives load through X. libpcap turns
+     * its optimiser off for this code (a jump inside a block), and so do we.
+     */
+    private Gen geneve(Token at, int vni) {
+        int nl = offNl;
+        boolean hasVni = vni >= 0;
+        int vniBits = vni << 8;
+        // gencode.c gen_geneve_check over gen_port (IPv4: relative to the transport header)
+        Gen v4 = and(linktype(ETHERTYPE_IP), cmp(B, nl + 9, IPPROTO_UDP), ipFirstFragment(),
+                portTest(true, nl, 2, new int[] {GENEVE_PORT}, GENEVE_PORT), tran4(B, nl, 8, 0xc0, 0));
+        if (hasVni) v4 = and(v4, tran4(W, nl, 12, 0xffffff00, vniBits));
+        // gen_geneve4: A = X = the IPv4 header length (with the variable part of the offset)
+        v4 = and(v4, (a, t, f) -> {
+            loadxIpHdrLen(a, nl);
+            a.stmt(MISC | TXA, 0);
+            a.ja(t);
+        });
+        Gen v6 = and(linktype(ETHERTYPE_IPV6), cmp(B, nl + 6, IPPROTO_UDP), cmp(H, nl + 42, GENEVE_PORT),
+                cmpMasked(B, nl + 48, 0xc0, JEQ, 0));
+        if (hasVni) v6 = and(v6, cmpMasked(W, nl + 52, 0xffffff00, JEQ, vniBits));
+        // gen_geneve6: A = X = 40, the fixed IPv6 header (plus the variable part of the offset)
+        v6 = and(v6, (a, t, f) -> {
+            if (isVar(nl)) {
+                a.stmt(LDX | MEM, varReg(nl));
+                a.stmt(LD | IMM, 40);
+                a.stmt(ALU | ADD | X, 0);
+            } else {
+                a.stmt(LD | IMM, 40);
+            }
+            a.stmt(MISC | TAX, 0);
+            a.ja(t);
+        });
+        int rLinkType = allocReg(at), rLinkHdr = allocReg(at), rLinkPl = allocReg(at);
+        int udp = indBase(nl) + 8;
+        // gencode.c gen_geneve_offsets
+        Gen offsets = (a, t, f) -> {
+            a.stmt(ALU | ADD | K, udp);            // A = start of the Geneve header
+            a.stmt(MISC | TAX, 0);
+            a.stmt(ALU | ADD | K, 2);              // its protocol type field: the link type for now
+            a.stmt(ST, rLinkType);
+            a.stmt(LD | B | IND, 0);               // Ver(2) | Opt Len(6), in 4-byte words
+            a.stmt(ALU | AND | K, 0x3f);
+            a.stmt(ALU | MUL | K, 4);
+            a.stmt(ALU | ADD | K, 8);              // the fixed Geneve header
+            a.stmt(ALU | ADD | X, 0);
+            a.stmt(ST, rLinkHdr);                  // end of the Geneve header: the inner frame
+            a.stmt(LD | H | IND, 2);
+            a.stmt(LDX | MEM, rLinkHdr);
+            Label teb = new Label(), done = new Label();
+            a.cond(JMP | JEQ | K, ETHERTYPE_TEB, teb, done);
+            a.mark(teb);                           // an inner Ethernet frame: its type at 12, payload at 14
+            a.stmt(MISC | TXA, 0);
+            a.stmt(ALU | ADD | K, 12);
+            a.stmt(ST, rLinkType);
+            a.stmt(ALU | ADD | K, 2);
+            a.stmt(MISC | TAX, 0);
+            a.mark(done);
+            a.stmt(STX, rLinkPl);
+            a.ja(t);
+        };
+        offLinkType = varOffset(rLinkType, 0);
+        offLinkHdr = varOffset(rLinkHdr, 0);
+        offNl = varOffset(rLinkPl, 0);
+        ppp = false; // gencode.c PUSH_LINKHDR(DLT_EN10MB)
+        noOptimise = true;
+        geneveSeen = true;
+        return and(or(v4, v6), offsets);
+    }
+
+    /**
+     * gencode.c gen_prevlinkhdr_check / gen_geneve_ll_check: after "geneve", tests on the Ethernet
+     * header first check that there is one (the inner link header and payload offsets differ: not
+     * so when the Geneve payload is bare IP).
+     */
+    private Gen andLinkHeader(Gen g) {
+        if (!geneveSeen) return g;
+        int hdr = varReg(offLinkHdr), pl = varReg(offNl);
+        Gen same = (a, t, f) -> {
+            a.stmt(LD | MEM, hdr);
+            a.stmt(LDX | MEM, pl);
+            a.cond(JMP | JEQ | X, 0, t, f);
+        };
+        return and(not(same), g);
+    }
+
+    /** gen_mcmp over OR_TRAN_IPV4: X = IPv4 header length, ld [x + nl + off], and, jeq. */
+    private static Gen tran4(int size, int nl, int off, int mask, int k) {
+        return (a, t, f) -> {
+            loadxIpHdrLen(a, nl);
+            a.stmt(LD | size | IND, indBase(nl) + off);
+            a.stmt(ALU | AND | K, mask);
+            a.cond(JMP | JEQ | K, k, t, f);
+        };
+    }
+
     /**
      * gencode.c gen_inbound on Linux for a live capture: the packet type from the kernel's
      * ancillary data ({@code ldh [SKF_AD_OFF+SKF_AD_PKTTYPE]}), outbound being PACKET_OUTGOING.
@@ -654,7 +842,7 @@ public final class FilterCompiler {
         if (proto == null || proto.equals("ether") || proto.equals("link")) {
             if (ppp) throw error(at, "not a broadcast link");
             // ff:ff:ff:ff:ff:ff destination (gencode.c gen_broadcast, Q_LINK)
-            return and(cmp(W, 2, 0xffffffff), cmp(H, 0, 0xffff));
+            return andLinkHeader(and(cmp(W, offLinkHdr + 2, 0xffffffff), cmp(H, offLinkHdr, 0xffff)));
         }
         if (proto.equals("ip")) {
             int hostmask = ~netmask;
@@ -668,7 +856,7 @@ public final class FilterCompiler {
     private Gen multicast(String proto, Token at) {
         if (proto == null || proto.equals("ether") || proto.equals("link")) {
             if (ppp) throw error(at, "link-layer multicast filters supported only on ethernet/FDDI/token ring/ARCNET/802.11/ATM LANE/Fibre Channel");
-            return jset(B, 0, 1);
+            return andLinkHeader(jset(B, offLinkHdr, 1));
         }
         if (proto.equals("ip")) return and(linktype(ETHERTYPE_IP), cmpMasked(B, offNl + 16, -1, JGE, 224));
         if (proto.equals("ip6")) return and(linktype(ETHERTYPE_IPV6), cmp(B, offNl + 24, 255));
@@ -732,7 +920,7 @@ public final class FilterCompiler {
                 if (q.proto() != null && !q.proto().equals("ether") && !q.proto().equals("link"))
                     throw error(q.at(), "'" + q.proto() + "' modifier applied to MAC address");
                 if (ppp) throw error(v, "ethernet addresses supported only on ethernet/FDDI/token ring/802.11/ATM LANE/Fibre Channel");
-                return etherHost(q.dir(), Addresses.parseMac(v.text()));
+                return andLinkHeader(etherHost(q.dir(), offLinkHdr, Addresses.parseMac(v.text())));
             }
             case NUM: {
                 long n = v.num();
@@ -859,15 +1047,21 @@ public final class FilterCompiler {
         String p = q.proto();
         if (p != null && !p.equals("ip6")) throw error(q.at(), "'" + p + "' modifier applied to IPv6 address");
         int nl = offNl;
-        return and(linktype(ETHERTYPE_IPV6), dir(q.dir(), addr6(nl + 8, addr, plen), addr6(nl + 24, addr, plen)));
+        boolean all = asUnoptimised;
+        return and(linktype(ETHERTYPE_IPV6), dir(q.dir(), addr6(nl + 8, addr, plen, all), addr6(nl + 24, addr, plen, all)));
     }
 
-    private static Gen addr6(int off, byte[] addr, int plen) {
+    /**
+     * The four words of an IPv6 address under a prefix mask. libpcap's optimiser drops the words
+     * whose mask is 0, so do we, unless the program is unoptimised ({@code all}: after geneve),
+     * where libpcap loads them (and #0; jeq #0) and a frame cut short there is rejected.
+     */
+    private static Gen addr6(int off, byte[] addr, int plen, boolean all) {
         List<Gen> words = new ArrayList<>();
         for (int w = 0; w < 4; w++) {
             int bits = Math.max(0, Math.min(32, plen - 32 * w));
-            if (bits == 0) continue;
-            int mask = bits == 32 ? -1 : (int) ((0xffffffffL << (32 - bits)) & 0xffffffffL);
+            if (bits == 0 && !all) continue;
+            int mask = bits == 32 ? -1 : bits == 0 ? 0 : (int) ((0xffffffffL << (32 - bits)) & 0xffffffffL);
             int v = ((addr[4 * w] & 0xff) << 24) | ((addr[4 * w + 1] & 0xff) << 16) | ((addr[4 * w + 2] & 0xff) << 8) | (addr[4 * w + 3] & 0xff);
             words.add(cmpMasked(W, off + 4 * w, mask, JEQ, v & mask));
         }
@@ -876,11 +1070,11 @@ public final class FilterCompiler {
     }
 
     /** gencode.c gen_ehostop: the last four bytes, then the first two, of the source (6) or destination (0). */
-    private static Gen etherHost(String dir, byte[] mac) {
+    private static Gen etherHost(String dir, int h, byte[] mac) {
         int hi = ((mac[0] & 0xff) << 8) | (mac[1] & 0xff);
         int lo = ((mac[2] & 0xff) << 24) | ((mac[3] & 0xff) << 16) | ((mac[4] & 0xff) << 8) | (mac[5] & 0xff);
-        Gen src = and(cmp(W, 8, lo), cmp(H, 6, hi));
-        Gen dst = and(cmp(W, 2, lo), cmp(H, 0, hi));
+        Gen src = and(cmp(W, h + 8, lo), cmp(H, h + 6, hi));
+        Gen dst = and(cmp(W, h + 2, lo), cmp(H, h, hi));
         return dir(dir, src, dst);
     }
 
@@ -913,6 +1107,8 @@ public final class FilterCompiler {
     private Gen protochain(Qual q, int v) {
         String p = q.proto();
         if (p != null && !p.equals("ip") && !p.equals("ip6")) throw error(q.at(), "bad protocol applied for 'protochain'");
+        // gencode.c gen_protochain refuses a variable network-layer offset (after "geneve")
+        if (isVar(offNl)) throw error(q.at(), "'protochain' not supported with variable length headers");
         noOptimise = true;
         if (p == null) return or(protochainWalk(false, v), protochainWalk(true, v));
         return protochainWalk(p.equals("ip6"), v);
@@ -1027,10 +1223,10 @@ public final class FilterCompiler {
     private static Gen portTest(boolean v4, int nl, int which, int[] vals, int hi) {
         return (a, t, f) -> {
             if (v4) {
-                a.stmt(LDX | MSH | B, nl);
-                a.stmt(LD | H | IND, nl + which);
+                loadxIpHdrLen(a, nl);
+                a.stmt(LD | H | IND, indBase(nl) + which);
             } else {
-                a.stmt(LD | H | ABS, nl + 40 + which);
+                load(a, H, nl + 40 + which);
             }
             int lo = vals[0];
             if (vals.length == 1 && lo != hi) {
@@ -1120,7 +1316,8 @@ public final class FilterCompiler {
             case "<": jop = JGE; negate = true; break;   // grammar.y irelop: '<' is not >=
             default: jop = JGT; negate = true; break;    // '<=' is not >
         }
-        if (r.konst() == null && Math.max(r.depth(), l.depth() + 1) > MEMWORDS) throw error(op, "expression too complicated");
+        // unoptimised (after geneve), libpcap keeps a constant right operand in a register too
+        if ((r.konst() == null || asUnoptimised) && Math.max(r.depth(), l.depth() + 1) > arithWords()) throw tooComplicated(op);
         Gen cmp = (a, t, f) -> {
             if (r.konst() != null) {
                 l.code().emit(a, 0);
@@ -1213,8 +1410,9 @@ public final class FilterCompiler {
         if (rf != null && aluOp == DIV && rf == 0) throw error(op, "division by zero");
         if (rf != null && aluOp == MOD && rf == 0) throw error(op, "modulus by zero");
         if (rf != null && (aluOp == LSH || aluOp == RSH) && rf > 31) throw error(op, "shift by more than 31 bits");
-        // libpcap's optimiser (optimize.c opt_stmt, fold_op) on constants
-        if (r.konst() != null) {
+        // libpcap's optimiser (optimize.c opt_stmt, fold_op) on constants; without it (after geneve)
+        // nothing is folded: "x % (49 >> 28)" compiles, and the division by 0 rejects at run time
+        if (r.konst() != null && !asUnoptimised) {
             long k = r.konst();
             if (l.konst() != null) {
                 // both constant: folded; a zero divisor is an error, a shift of 32 or more gives 0
@@ -1227,13 +1425,13 @@ public final class FilterCompiler {
             if (aluOp == MOD && k == 0) throw error(op, "modulus by zero");
             if ((aluOp == LSH || aluOp == RSH) && k > 31) throw error(op, "shift by more than 31 bits");
             // "and #0"/"mul #0" become "ld #0": the left operand's loads are dead and go
-            if ((aluOp == AND || aluOp == MUL) && k == 0) return new Arith(l.checks(), (a, d) -> a.stmt(LD | IMM, 0), 0L, 0, l.first());
+            if ((aluOp == AND || aluOp == MUL) && k == 0 && !asUnoptimised) return new Arith(l.checks(), (a, d) -> a.stmt(LD | IMM, 0), 0L, 0, l.first());
             int kk = (int) k;
             return new Arith(l.checks(), (a, d) -> { l.code().emit(a, d); a.stmt(ALU | aluOp | K, kk); }, null, l.depth(), l.first());
         }
         // with A the constant 0, mul/div/mod/and/lsh/rsh by X give 0: the right operand's loads
         // are dead and go, so they cannot reject a short packet
-        if (l.konst() != null && l.konst() == 0
+        if (l.konst() != null && l.konst() == 0 && !asUnoptimised
                 && (aluOp == MUL || aluOp == DIV || aluOp == MOD || aluOp == AND || aluOp == LSH || aluOp == RSH)) {
             return new Arith(l.checks(), (a, d) -> a.stmt(LD | IMM, 0), 0L, 0, l.first());
         }
@@ -1242,7 +1440,7 @@ public final class FilterCompiler {
         // UDP datagrams too, and "tcp[0] + ip6[0] > 0" looks only for TCP over IPv4.
         List<Gen> checks = new ArrayList<>(l.checks());
         int depth = Math.max(l.depth(), r.depth() + 1);
-        if (depth > MEMWORDS) throw error(op, "expression too complicated");
+        if (depth > arithWords()) throw tooComplicated(op);
         return new Arith(checks, (a, d) -> {
             l.code().emit(a, d);
             a.stmt(ST, d);
@@ -1268,6 +1466,33 @@ public final class FilterCompiler {
             default: r = a >>> b; break;
         }
         return Integer.toUnsignedLong(r);
+    }
+
+    /**
+     * The protocol checks of a load in the order gencode.c gen_load builds them, which is the order
+     * they run in when nothing is optimised (after geneve): the index's checks first, except for
+     * transport headers (IPv4, the index's checks, the protocol over IPv4 or IPv6, first fragment).
+     */
+    private List<Gen> unoptimisedLoadChecks(String proto, List<Gen> idxChecks) {
+        List<Gen> checks = new ArrayList<>();
+        switch (proto) {
+            case "ether": case "link": checks.addAll(idxChecks); break;
+            case "tcp": case "udp": case "sctp": case "icmp": case "igmp": case "pim": case "vrrp": case "igrp":
+                checks.add(linktype(ETHERTYPE_IP));
+                checks.addAll(idxChecks);
+                checks.add(protoAbbrev(proto, primTok));
+                checks.add(ipFirstFragment());
+                break;
+            case "icmp6":
+                checks.addAll(idxChecks);
+                checks.add(linktype(ETHERTYPE_IPV6));
+                checks.add(cmp(B, offNl + 6, 58));
+                break;
+            default:
+                checks.addAll(idxChecks);
+                checks.add(protoAbbrev(proto, primTok));
+        }
+        return checks;
     }
 
     /** proto '[' arith [ ':' size ] ']' — gencode.c gen_load. */
@@ -1309,10 +1534,14 @@ public final class FilterCompiler {
             default:
                 throw error(protoTok, "'" + proto + "' cannot be indexed");
         }
-        checks.addAll(idx.checks());
+        if (asUnoptimised) checks = unoptimisedLoadChecks(proto, idx.checks());
+        else checks.addAll(idx.checks());
         final int b = base;
         final boolean tr = transport;
-        if (idx.konst() != null) {
+        // after "geneve" the base is in a register: X = register (+ IPv4 header length) + index,
+        // then ld [x + constant part], as gencode.c gen_load does (also for a constant index)
+        final boolean var = isVar(b);
+        if (idx.konst() != null && !var) {
             int k = (int) (idx.konst() + b); // wraps like libpcap's 32-bit offsets: ip6[0xffffffff] is ldb [13]
             ArithCode code = tr
                     ? (a, d) -> { a.stmt(LDX | MSH | B, nl); a.stmt(LD | sz | IND, k); }
@@ -1323,11 +1552,18 @@ public final class FilterCompiler {
                 ? (a, d) -> {
                     idx.code().emit(a, d);
                     a.stmt(ST, d);
-                    a.stmt(LDX | MSH | B, nl);
+                    loadxIpHdrLen(a, nl);
                     a.stmt(LD | MEM, d);
                     a.stmt(ALU | ADD | X, 0);
                     a.stmt(MISC | TAX, 0);
-                    a.stmt(LD | sz | IND, b);
+                    a.stmt(LD | sz | IND, indBase(b));
+                }
+                : var ? (a, d) -> {
+                    idx.code().emit(a, d);
+                    a.stmt(LDX | MEM, varReg(b));
+                    a.stmt(ALU | ADD | X, 0);
+                    a.stmt(MISC | TAX, 0);
+                    a.stmt(LD | sz | IND, indBase(b));
                 }
                 : (a, d) -> {
                     idx.code().emit(a, d);

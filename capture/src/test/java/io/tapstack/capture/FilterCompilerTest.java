@@ -291,11 +291,14 @@ class FilterCompilerTest {
     }
 
     /** The names of the chain frames (Frames.chains) the expression accepts, interpreter and JIT alike. */
-    static Set<String> chainMatches(String expr) {
+    static Set<String> chainMatches(String expr) { return matchesIn(Frames.chains(), expr); }
+
+    /** The names of these frames the expression accepts, interpreter and JIT alike. */
+    static Set<String> matchesIn(Map<String, byte[]> frames, String expr) {
         BpfProgram p = FilterCompiler.compile(expr);
         BpfFilter jit = p.filter(), in = p.interpreter();
         Set<String> out = new TreeSet<>();
-        for (Map.Entry<String, byte[]> e : Frames.chains().entrySet()) {
+        for (Map.Entry<String, byte[]> e : frames.entrySet()) {
             boolean a = in.matches(e.getValue()), b = jit.matches(e.getValue());
             assertEquals(a, b, "interpreter vs JIT for " + expr + " on " + e.getKey());
             if (a) out.add(e.getKey());
@@ -362,5 +365,63 @@ class FilterCompilerTest {
         assertTrue(err("protochain \\foo").getMessage().contains("unknown ip proto 'foo'"));
         // libpcap compiles protochain without its optimiser, so it never proves "rejects all packets"
         assertEquals(0, FilterCompiler.compile("tcp and vlan and protochain 6").filter().filter(Frames.corpus().get("vlan100-v4-tcp")));
+    }
+
+    static Set<String> geneveMatches(String expr) { return matchesIn(Frames.geneveFrames(), expr); }
+
+    @Test void geneveFindsUdp6081VersionZeroAndTheVni() {
+        Set<String> all = new TreeSet<>(Set.of("gnv-v4-42-tcp80", "gnv-v4-42-opts2-v6udp", "gnv-v4opts-7-opts1-tcp80",
+                "gnv-v6-42-opts1-tcp80", "gnv-v6-0-v6udp", "gnv-v4-42-rawip-tcp80", "gnv-v4-42-opts63", "gnv-v4-in-gnv"));
+        // no outer VLAN without "vlan", not version 1 (RFC 8926 §3.4), not from port 6081, not a later fragment
+        assertEquals(all, geneveMatches("geneve"));
+        assertEquals(Set.of("gnv-v4-42-tcp80", "gnv-v4-42-opts2-v6udp", "gnv-v6-42-opts1-tcp80", "gnv-v4-42-rawip-tcp80", "gnv-v4-42-opts63"),
+                geneveMatches("geneve 42"));
+        assertEquals(Set.of("gnv-vlan-v4-7-arp"), geneveMatches("vlan and geneve 7"));
+        assertTrue(matches("geneve").isEmpty(), "no frame of the ordinary corpus is Geneve");
+    }
+
+    @Test void primitivesAfterGeneveLookAtTheInnerFrameWhateverTheOptionLength() {
+        // inner Ethernet after 0, 1 and 63 words of options, over IPv4 (with IP options) and IPv6, and
+        // bare IPv4 (protocol type 0x0800): the network layer starts right after the Geneve header
+        assertEquals(Set.of("gnv-v4-42-tcp80", "gnv-v4opts-7-opts1-tcp80", "gnv-v6-42-opts1-tcp80", "gnv-v4-42-opts63",
+                "gnv-v4-42-rawip-tcp80"), geneveMatches("geneve and tcp port 80"));
+        assertEquals(Set.of("gnv-v4-42-tcp80", "gnv-v6-42-opts1-tcp80", "gnv-v4-42-opts63", "gnv-v4-42-rawip-tcp80"),
+                geneveMatches("geneve 42 and ip host 10.1.1.1 and tcp[13] = 2"));
+        assertEquals(Set.of("gnv-v4-42-opts2-v6udp", "gnv-v6-0-v6udp"), geneveMatches("geneve and ip6 and udp port 53"));
+        assertEquals(Set.of("gnv-vlan-v4-7-arp"), geneveMatches("vlan and geneve and arp and host 10.1.1.9"));
+        // 63 words of options: cut before the inner frame's end, the inner loads fail
+        byte[] opts63 = Frames.geneveFrames().get("gnv-v4-42-opts63");
+        assertTrue(match("geneve and tcp", opts63, opts63.length));
+        assertFalse(match("geneve and tcp", opts63, 14 + 20 + 8 + 8 + 252 + 14 + 9));
+        // tests of an Ethernet header first check that there is one (not so for a bare IP payload)
+        assertTrue(geneveMatches("geneve and ip host 10.1.1.2").contains("gnv-v4-42-rawip-tcp80"));
+        // (its first byte, 0x45, would look like a multicast destination)
+        assertFalse(geneveMatches("geneve and ether multicast").contains("gnv-v4-42-rawip-tcp80"));
+        assertTrue(geneveMatches("geneve and not ether multicast").contains("gnv-v4-42-rawip-tcp80"));
+        // the outer headers no longer count after geneve: the outer source is not an inner host
+        assertTrue(geneveMatches("geneve and host 192.0.2.1").isEmpty());
+        assertEquals(Set.of("gnv-v4-in-gnv"), geneveMatches("geneve 5 and geneve 42 and tcp port 80"));
+    }
+
+    @Test void genevePrograms() {
+        byte[] f = Frames.geneveFrames().get("gnv-v4-42-tcp80");
+        // truncated inside the inner frame: the inner loads fail and the packet is rejected
+        assertTrue(match("geneve and tcp port 80", f, f.length));
+        assertFalse(match("geneve and tcp port 80", f, 14 + 20 + 8 + 8 + 14 + 20 + 3));
+        assertFalse(match("not (geneve and tcp port 80)", f, 14 + 20 + 8 + 8 + 14 + 20 + 3));
+        // programs without geneve do not change (constant offsets, optimised)
+        assertFalse(FilterCompiler.compile("tcp port 80").toDump().contains("M["));
+        assertTrue(FilterCompiler.compile("geneve and ip").toDump().contains("ldx      M["));
+        assertEquals("error at column 1: Geneve VNI 16777216 greater than maximum 16777215", err("geneve 16777216").getMessage());
+        assertEquals("error at column 12: 'protochain' not supported with variable length headers", err("geneve and protochain 6").getMessage());
+        // arithmetic keeps its scratch words below geneve's registers
+        // (as libpcap: 11 nested sums compile after geneve, 12 need too many registers; 14 without geneve compile)
+        String deep = "ip[0]";
+        for (int i = 0; i < 11; i++) deep = "ip[" + i + "] + (" + deep + ")";
+        assertNotNull(FilterCompiler.compile("geneve and " + deep + " > 0"));
+        deep = "ip[11] + (" + deep + ")";
+        assertTrue(err("geneve and " + deep + " > 0").getMessage().contains("too many registers"));
+        deep = "ip[13] + (ip[12] + (" + deep + "))";
+        assertNotNull(FilterCompiler.compile(deep + " > 0"));
     }
 }

@@ -157,6 +157,56 @@ final class Frames {
         return m;
     }
 
+    /** UDP header carrying the given payload (length field set). */
+    static byte[] udpWith(int sport, int dport, byte[] payload) {
+        return cat(u16(sport), u16(dport), u16(8 + payload.length), new byte[2], payload);
+    }
+
+    /**
+     * Geneve header (RFC 8926 §3.4): version (2 bits) and option length in 4-byte words (6 bits),
+     * flags, protocol type, 24-bit VNI, reserved; then {@code optWords} words of options.
+     */
+    static byte[] geneve(int version, int optWords, int protoType, int vni, byte[] payload) {
+        byte[] h = new byte[8 + 4 * optWords];
+        h[0] = (byte) (version << 6 | optWords);
+        h[2] = (byte) (protoType >>> 8);
+        h[3] = (byte) protoType;
+        h[4] = (byte) (vni >>> 16);
+        h[5] = (byte) (vni >>> 8);
+        h[6] = (byte) vni;
+        for (int i = 8; i < h.length; i += 4) { h[i] = 0x01; h[i + 1] = 0x02; h[i + 2] = 0x03; h[i + 3] = 0x01; } // class, type, len 1
+        return cat(h, payload);
+    }
+
+    /**
+     * Geneve frames (RFC 8926) for {@code geneve [vni]}: over IPv4 (also with IP options and an
+     * outer VLAN tag) and IPv6, with and without options, inner Ethernet (0x6558) and inner bare
+     * IPv4, a wrong version, a wrong port, a later fragment. Not in {@link #corpus()}.
+     */
+    static Map<String, byte[]> geneveFrames() {
+        Map<String, byte[]> m = new LinkedHashMap<>();
+        byte[] innerTcp = eth(MAC_B, MAC_A, 0x800, ipv4("10.1.1.1", "10.1.1.2", 6, tcp(40000, 80, 0x02, 0)));
+        byte[] innerUdp6 = eth(MAC_B, MAC_A, 0x86dd, ipv6("2001:db8::1", "2001:db8::2", 17, udp(1, 53, 4)));
+        byte[] innerArp = eth(BCAST, MAC_A, 0x806, arp(1, MAC_A, "10.1.1.1", new byte[6], "10.1.1.9"));
+        m.put("gnv-v4-42-tcp80", eth(MAC_B, MAC_A, 0x800, ipv4("192.0.2.1", "192.0.2.2", 17, udpWith(50000, 6081, geneve(0, 0, 0x6558, 42, innerTcp)))));
+        m.put("gnv-v4-42-opts2-v6udp", eth(MAC_B, MAC_A, 0x800, ipv4("192.0.2.1", "192.0.2.2", 17, udpWith(50000, 6081, geneve(0, 2, 0x6558, 42, innerUdp6)))));
+        m.put("gnv-v4opts-7-opts1-tcp80", eth(MAC_B, MAC_A, 0x800, ipv4("192.0.2.1", "192.0.2.2", 17, 0, 8, 64, udpWith(50000, 6081, geneve(0, 1, 0x6558, 7, innerTcp)))));
+        m.put("gnv-vlan-v4-7-arp", vlanEth(MAC_B, MAC_A, 0x8100, 100, 0x800, ipv4("192.0.2.1", "192.0.2.2", 17, udpWith(50000, 6081, geneve(0, 0, 0x6558, 7, innerArp)))));
+        m.put("gnv-v6-42-opts1-tcp80", eth(MAC_B, MAC_A, 0x86dd, ipv6("2001:db8::a", "2001:db8::b", 17, udpWith(50000, 6081, geneve(0, 1, 0x6558, 42, innerTcp)))));
+        m.put("gnv-v6-0-v6udp", eth(MAC_B, MAC_A, 0x86dd, ipv6("2001:db8::a", "2001:db8::b", 17, udpWith(50000, 6081, geneve(0, 0, 0x6558, 0, innerUdp6)))));
+        m.put("gnv-v4-42-rawip-tcp80", eth(MAC_B, MAC_A, 0x800, ipv4("192.0.2.1", "192.0.2.2", 17, udpWith(50000, 6081,
+                geneve(0, 0, 0x800, 42, ipv4("10.1.1.1", "10.1.1.2", 6, tcp(40000, 80, 0x02, 0)))))));
+        m.put("gnv-v4-42-opts63", eth(MAC_B, MAC_A, 0x800, ipv4("192.0.2.1", "192.0.2.2", 17, udpWith(50000, 6081, geneve(0, 63, 0x6558, 42, innerTcp)))));
+        m.put("gnv-v4-version1", eth(MAC_B, MAC_A, 0x800, ipv4("192.0.2.1", "192.0.2.2", 17, udpWith(50000, 6081, geneve(1, 0, 0x6558, 42, innerTcp)))));
+        m.put("gnv-v4-srcport-only", eth(MAC_B, MAC_A, 0x800, ipv4("192.0.2.1", "192.0.2.2", 17, udpWith(6081, 50000, geneve(0, 0, 0x6558, 42, innerTcp)))));
+        m.put("gnv-v4-later-fragment", eth(MAC_B, MAC_A, 0x800, ipv4("192.0.2.1", "192.0.2.2", 17, 100, 0, 64, udpWith(50000, 6081, geneve(0, 0, 0x6558, 42, innerTcp)))));
+        m.put("gnv-mpls-v4-42-tcp80", eth(MAC_B, MAC_A, 0x8847, cat(mpls(100, true), ipv4("192.0.2.1", "192.0.2.2", 17,
+                udpWith(50000, 6081, geneve(0, 0, 0x6558, 42, innerTcp))))));
+        m.put("gnv-v4-in-gnv", eth(MAC_B, MAC_A, 0x800, ipv4("192.0.2.1", "192.0.2.2", 17, udpWith(50000, 6081, geneve(0, 1, 0x6558, 5,
+                eth(MAC_B, MAC_A, 0x800, ipv4("10.1.1.1", "10.1.1.2", 17, udpWith(50001, 6081, geneve(0, 0, 0x6558, 42, innerTcp)))))))));
+        return m;
+    }
+
     /** Named corpus of well-formed frames covering the protocols the filters test. */
     static Map<String, byte[]> corpus() {
         Map<String, byte[]> m = new LinkedHashMap<>();
