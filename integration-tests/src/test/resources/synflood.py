@@ -1,9 +1,9 @@
 #!/usr/bin/python3
 """A SYN flood for tapstack's integration tests (standard library only, raw AF_PACKET).
 
-  synflood.py IFACE HOST_MAC HOST_IP SECONDS SEED
+  synflood.py IFACE HOST_MAC HOST_IP SECONDS SEED [RATE]
 Sends SYNs to HOST_IP:80 from spoofed sources in 10.9.0.0/16 (random ports and sequence
-numbers, seeded) out of IFACE, as fast as it can, for at most SECONDS; 20,000 distinct SYNs,
+numbers, seeded) out of IFACE, at most RATE a second (default: as fast as it can), for at most SECONDS; 20,000 distinct SYNs,
 sent over again if time remains. Prints "sending" when it starts and "sent N distinct D" at the end.
 """
 import random
@@ -27,6 +27,7 @@ def syn(src_mac, dst_mac, src, dst, sport, seq):
 
 def main():
     iface, host_mac, host_ip, seconds, seed = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4]), int(sys.argv[5])
+    rate = float(sys.argv[6]) if len(sys.argv) > 6 else 0.0
     r = random.Random(seed)
     s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
     s.bind((iface, 0))
@@ -36,9 +37,15 @@ def main():
     frames = [syn(src_mac, dst_mac, bytes([10, 9, r.randrange(256), r.randrange(1, 255)]), dst,
                   r.randrange(1024, 65536), r.randrange(1 << 32)) for _ in range(20000)]
     print("sending", flush=True)
-    end = time.monotonic() + seconds
+    start = time.monotonic()
+    end = start + seconds
     n = 0
     while time.monotonic() < end and n < 10_000_000:
+        if rate > 0:
+            ahead = n / rate - (time.monotonic() - start)
+            if ahead > 0:
+                time.sleep(min(ahead, 0.1))
+                continue
         for f in frames[n % len(frames):n % len(frames) + 500]:
             try:
                 s.send(f)
