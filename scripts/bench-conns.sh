@@ -98,12 +98,12 @@ done
 sleep 1
 
 stat_t() { java -jar "$JAR" stat --host "$WORK/t.sock" -a 2>/dev/null; }
-counter() { awk -v k="$2" '$2==k {s+=$1} END {print s+0}' <<<"$1"; }
+counter() { awk -v k="$2" '$2==k {s+=$1} END {printf "%.0f\n", s}' <<<"$1"; }
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$J_T/status"; }
 heap_kb() { # Java heap used after two full GCs, KiB
   jcmd "$J_T" GC.run >/dev/null 2>&1 || true
   jcmd "$J_T" GC.run >/dev/null 2>&1 || true
-  jcmd "$J_T" GC.heap_info 2>/dev/null | awk '/garbage-first heap|def new generation|PSYoungGen|ParOldGen|tenured generation/ {for (i=1;i<=NF;i++) if ($i=="used") {v=$(i+1); sub(/K,?/,"",v); s+=v}} END {print s+0}'
+  jcmd "$J_T" GC.heap_info 2>/dev/null | awk '/garbage-first heap|def new generation|PSYoungGen|ParOldGen|tenured generation/ {for (i=1;i<=NF;i++) if ($i=="used") {v=$(i+1); sub(/K,?/,"",v); s+=v}} END {printf "%.0f\n", s}'
 }
 # Linux TCP memory: sockstat mem pages (global) * 4 KiB + TCP slab objects * size, KiB
 linux_kb() {
@@ -128,7 +128,7 @@ hold_start() {
   HOLD_K=$k
   for i in $(seq 0 $((k - 1))); do wait_for_line "$WORK/$tag-$i.log" "^opened" 600 || { echo "bench-conns: clients did not open" >&2; exit 1; }; done
 }
-sum_field() { cat "$WORK/$1"-*.log | awk -v w="$2" '$1==w {s+=$2} END {print s+0}'; }
+sum_field() { cat "$WORK/$1"-*.log | awk -v w="$2" '$1==w {s+=$2} END {printf "%.0f\n", s}'; }
 max_secs() { cat "$WORK/$1"-*.log | awk '$1=="opened" && $3>m {m=$3} END {print m+0}'; }
 phase() { # go-request / go-close, then wait for the word in every log
   touch "$WORK/$1"

@@ -87,7 +87,7 @@ J_NT=$(jvm_pid "$P_NT"); J_NH=$(jvm_pid "$P_NH"); J_NB=$(jvm_pid "$P_NB")
 allocated() {
   local n
   if [ "$1" = tapstack ]; then
-    n=$(java -jar "$JAR" stat --host "$WORK/nh.sock" -a 2>/dev/null | awk '/ allocated_bytes$/ {s+=$1} END {print s+0}')
+    n=$(java -jar "$JAR" stat --host "$WORK/nh.sock" -a 2>/dev/null | awk '/ allocated_bytes$/ {s+=$1} END {printf "%.0f\n", s}')
   else
     n=$(timeout 5 socat -u "UNIX-CONNECT:$1" - | awk '$1=="allocated_bytes" {print $2}')
   fi
@@ -128,7 +128,7 @@ echo "bench-netty: $RUNS interleaved rounds of ${SECS}s; servers on CPU 0, wrk o
 for t in "$NT http://10.0.0.2/hello.txt" "$NH http://10.0.0.2/hello.txt" "$NA http://10.1.0.2/hello.txt"; do
   set -- $t; ip netns exec "$1" timeout 20 wrk -t1 -c50 -d2s "$2" >/dev/null
 done
-opens() { java -jar "$JAR" stat --host "$WORK/nh.sock" -a 2>/dev/null | awk '/ passive_opens$/ {s+=$1} END {print s+0}'; }
+opens() { java -jar "$JAR" stat --host "$WORK/nh.sock" -a 2>/dev/null | awk '/ passive_opens$/ {s+=$1} END {printf "%.0f\n", s}'; }
 opens_before=$(opens)
 for i in $(seq 1 "$RUNS"); do
   wrk_run "$NT" http://10.0.0.2/hello.txt "$J_NT" netty-tapstack >> "$WORK/r_nt"

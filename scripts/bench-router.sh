@@ -150,7 +150,7 @@ for mode in $MODES; do
   router_stat > "$WORK/s1"
   fwd=$(delta "$WORK/s0" "$WORK/s1" ip.forwarded); soft=$(delta "$WORK/s0" "$WORK/s1" link.tx_gso_software)
   txb=$(delta "$WORK/s0" "$WORK/s1" link.tx_bytes)
-  moved=$(awk -v m="$mode" '$1=="tapstack" && $2==m {s+=$5} END {print s+0}' "$WORK/results")
+  moved=$(awk -v m="$mode" '$1=="tapstack" && $2==m {s+=$5} END {printf "%.0f\n", s}' "$WORK/results")
   echo "bench-router: $mode: tapstack forwarded $fwd datagrams, $txb bytes out (iperf3 received $moved), $soft GSO frames cut in software"
   if [ "$fwd" -le 0 ] || [ "$txb" -lt "$moved" ]; then
     echo "bench-router: the tapstack router did not carry the transfers (broken set-up)" >&2; exit 1
