@@ -120,7 +120,7 @@ nstat_snap() { # NS -> "key value" lines (absolute)
   ip netns exec "$1" nstat -az 2>/dev/null | awk 'NF>=2 && $2 ~ /^[0-9]+$/ {print $1, $2}'
 }
 delta() { # FILE_BEFORE FILE_AFTER KEY
-  awk -v k="$3" 'FNR==NR {b[$1]=$2; next} $1==k {print $2-(b[k]+0); f=1} END {if (!f) print 0}' "$1" "$2"
+  awk -v k="$3" 'FNR==NR {b[$1]=$2; next} $1==k {printf "%.0f\n", $2-(b[k]+0); f=1} END {if (!f) print 0}' "$1" "$2"
 }
 # one transfer: NS SERVER_IP [-R] -> Gbit/s received
 xfer() {

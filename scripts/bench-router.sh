@@ -118,7 +118,7 @@ router_stat() { # -> "key value" lines of the router's counters
     | awk '/^[a-z0-9_]+:$/ {sec=substr($1,1,length($1)-1)} NF==2 && $1 ~ /^[0-9]+$/ {print sec"."$2, $1}'
 }
 delta() { # FILE_BEFORE FILE_AFTER KEY
-  awk -v k="$3" 'FNR==NR {b[$1]=$2; next} $1==k {print $2-(b[k]+0); f=1} END {if (!f) print 0}' "$1" "$2"
+  awk -v k="$3" 'FNR==NR {b[$1]=$2; next} $1==k {printf "%.0f\n", $2-(b[k]+0); f=1} END {if (!f) print 0}' "$1" "$2"
 }
 xfer() { # NS [-R] -> "Gbit/s bytes_received"
   local ns=$1; shift
