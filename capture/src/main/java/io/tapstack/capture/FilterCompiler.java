@@ -100,8 +100,10 @@ public final class FilterCompiler {
         this.toks = FilterLexer.lex(expr);
         // gencode.c sets no_optimize when it compiles "geneve": the keyword anywhere (it can be
         // nothing but the primitive) means the whole expression is compiled as libpcap does
-        // without its optimiser, also the parts before it
-        for (Token t : toks) if (t.kind() == Kind.ID && !t.escaped() && t.is("geneve")) asUnoptimised = true;
+        // without its optimiser, also the parts before it; so does "protochain" (gen_protochain
+        // sets no_optimize too: "ip6 protochain 17 and x / 27 % 1" compiles, the modulus by 0
+        // rejecting at run time, where folding would refuse it)
+        for (Token t : toks) if (t.kind() == Kind.ID && !t.escaped() && (t.is("geneve") || t.is("protochain"))) asUnoptimised = true;
         this.snaplen = snaplen;
         this.netmask = netmask;
     }
