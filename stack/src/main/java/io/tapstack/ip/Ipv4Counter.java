@@ -8,6 +8,8 @@ public enum Ipv4Counter {
     DROP_BAD_SRC_ADDRESS, DROP_NOT_FOR_US, DROP_UNKNOWN_PROTOCOL, DROP_NO_ROUTE, DROP_DF_TOO_BIG,
     DROP_FRAG_OVERLAP, DROP_FRAG_DUPLICATE, DROP_FRAG_OVERSIZE, DROP_FRAG_BAD_LENGTH,
     DROP_FRAG_TOO_MANY, DROP_FRAG_LIMIT, DROP_FRAG_TIMEOUT, DROP_NO_BUFFER,
+    /** A datagram under reassembly discarded, oldest first, to make room for a new one at a bound (RFC 8900 §3.7). */
+    DROP_FRAG_EVICTED,
     // Router mode (RFC 1812 §5.2, §5.3), counted on the interface the datagram came in on:
     /** Datagrams forwarded (left by another or the same interface). */
     FORWARDED,

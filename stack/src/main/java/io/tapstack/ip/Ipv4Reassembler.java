@@ -8,7 +8,8 @@ import io.tapstack.stats.Counters;
 import io.tapstack.wire.Icmpv4;
 import io.tapstack.wire.Ipv4Header;
 
-import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -21,6 +22,12 @@ import java.util.Map;
  * a broken sender; RFC 5722 takes the same line for IPv6 and Linux for IPv4). A datagram not
  * complete within the timeout is discarded, with ICMP Time Exceeded (code 1) sent if its first
  * fragment had arrived (RFC 792, RFC 1122 §3.3.2).
+ *
+ * <p>At a bound, the oldest datagram under reassembly gives way to the new one (counted as
+ * {@code drop_frag_evicted}) rather than the new one being refused: a flood of fragments that never
+ * complete (RFC 8900 §3.7) would otherwise hold every slot for the whole timeout and refuse all
+ * legitimate fragmented traffic, while with eviction a datagram whose fragments arrive together
+ * completes unless the flood brings more new datagrams than the bound within that time.
  */
 public final class Ipv4Reassembler {
     private record Key(int src, int dst, int proto, int id) {
@@ -52,8 +59,12 @@ public final class Ipv4Reassembler {
     private final Ipv4 ip;
     private final StackConfig config;
     private final Counters<Ipv4Counter> counters;
-    private final Map<Key, Datagram> pending = new HashMap<>();
+    /** In creation order: the first is the oldest, evicted first. */
+    private final Map<Key, Datagram> pending = new LinkedHashMap<>();
     private long bytes;
+    /** The datagram whose fragment is being added: {@link #reserve} never evicts it. */
+    private Datagram growing;
+    private final FragmentBuffer.Budget budget = this::reserve;
 
     Ipv4Reassembler(StackContext ctx, StackConfig config, Ipv4 ip, Counters<Ipv4Counter> counters) {
         this.ctx = ctx;
@@ -63,11 +74,30 @@ public final class Ipv4Reassembler {
     }
 
     private boolean reserve(int n) {
-        if (bytes + n > config.reassemblyMaxBytes) {
+        if (n > config.reassemblyMaxBytes) {
             return false;
+        }
+        while (bytes + n > config.reassemblyMaxBytes) {
+            if (!evictOldest(growing)) {
+                return false;
+            }
         }
         bytes += n;
         return true;
+    }
+
+    /** Discards the oldest datagram other than {@code keep}; false when there is none. */
+    private boolean evictOldest(Datagram keep) {
+        Iterator<Datagram> it = pending.values().iterator();
+        while (it.hasNext()) {
+            Datagram d = it.next();
+            if (d != keep) {
+                counters.inc(Ipv4Counter.DROP_FRAG_EVICTED);
+                discard(d);
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Datagrams currently under reassembly. */
@@ -108,8 +138,13 @@ public final class Ipv4Reassembler {
         Key key = new Key(h.src(), h.dst(), h.protocol(), h.ident());
         Datagram d = pending.get(key);
         if (d == null) {
-            // a new datagram's first buffer counts against the byte bound too
-            if (pending.size() >= config.reassemblyMaxDatagrams || bytes + FragmentBuffer.INITIAL_BYTES > config.reassemblyMaxBytes) {
+            // a new datagram's first buffer counts against the byte bound too; at either bound the
+            // oldest datagram gives way (RFC 8900 §3.7: incomplete fragments must not lock others out)
+            while (!pending.isEmpty() && (pending.size() >= config.reassemblyMaxDatagrams
+                    || bytes + FragmentBuffer.INITIAL_BYTES > config.reassemblyMaxBytes)) {
+                evictOldest(null);
+            }
+            if (config.reassemblyMaxDatagrams <= 0 || bytes + FragmentBuffer.INITIAL_BYTES > config.reassemblyMaxBytes) {
                 counters.inc(Ipv4Counter.DROP_FRAG_LIMIT);
                 return;
             }
@@ -119,8 +154,10 @@ public final class Ipv4Reassembler {
             bytes += d.frags.capacity();
             ctx.timers().schedule(d.timer, ctx.now() + config.reassemblyTimeoutNanos);
         }
+        growing = d;
         FragmentBuffer.Outcome o = d.frags.add(p.buf(), h.payloadOffset(), off, len, more,
-                config.reassemblyMaxFragmentsPerDatagram, this::reserve);
+                config.reassemblyMaxFragmentsPerDatagram, budget);
+        growing = null;
         switch (o) {
             case ACCEPTED -> { }
             case DUPLICATE -> {

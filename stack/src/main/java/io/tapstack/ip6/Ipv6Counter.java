@@ -9,6 +9,8 @@ public enum Ipv6Counter {
     DROP_TOO_MANY_EXT_HEADERS, DROP_BAD_OPTION, DROP_UNKNOWN_OPTION, DROP_ROUTING_TYPE0, DROP_ROUTING_UNSUPPORTED,
     DROP_FRAG_BAD_LENGTH, DROP_FRAG_OVERSIZE, DROP_FRAG_OVERLAP, DROP_FRAG_DUPLICATE, DROP_FRAG_TOO_MANY,
     DROP_FRAG_LIMIT, DROP_FRAG_TIMEOUT, DROP_FRAG_INCOMPLETE_CHAIN,
+    /** A datagram under reassembly discarded, oldest first, to make room for a new one at a bound (RFC 8900 §3.7). */
+    DROP_FRAG_EVICTED,
     DROP_NO_ROUTE, DROP_NO_SOURCE, DROP_NO_BUFFER, DROP_TOO_BIG,
     // Router mode (RFC 8200, RFC 4443), counted on the interface the packet came in on:
     /** Packets forwarded. */

@@ -12,7 +12,8 @@ import io.tapstack.wire.Ipv6Header;
 
 import java.nio.ByteBuffer;
 import java.util.Arrays;
-import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -23,6 +24,10 @@ import java.util.Map;
  * <p>Overlapping fragments make the whole datagram be discarded, including fragments still to
  * come (RFC 5722 §4): the datagram is kept "poisoned" until its timer expires. Exact duplicates
  * are dropped alone (RFC 8200 §4.5 permits this).
+ *
+ * <p>At a bound the oldest datagram (poisoned ones too) gives way to the new one, counted as
+ * {@code drop_frag_evicted}, as in {@code Ipv4Reassembler}: fragments that never complete
+ * (RFC 8900 §3.7) must not lock legitimate fragmented packets out for the 60-second timeout.
  */
 public final class Ipv6Reassembler {
     private record Key(long sHi, long sLo, long dHi, long dLo, int id) {
@@ -63,8 +68,12 @@ public final class Ipv6Reassembler {
     private final Ipv6 ip;
     private final StackConfig config;
     private final Counters<Ipv6Counter> counters;
-    private final Map<Key, Datagram> pending = new HashMap<>();
+    /** In creation order: the first is the oldest, evicted first. */
+    private final Map<Key, Datagram> pending = new LinkedHashMap<>();
     private long bytes;
+    /** The datagram whose fragment is being added: {@link #reserve} never evicts it. */
+    private Datagram growing;
+    private final FragmentBuffer.Budget budget = this::reserve;
 
     Ipv6Reassembler(StackContext ctx, StackConfig config, Ipv6 ip, Counters<Ipv6Counter> counters) {
         this.ctx = ctx;
@@ -127,11 +136,12 @@ public final class Ipv6Reassembler {
                 b.getLong(l3 + Ipv6Header.DST), b.getLong(l3 + Ipv6Header.DST + 8), fh.identification());
         Datagram d = pending.get(key);
         if (d == null) {
-            if (pending.size() >= config.reassemblyMaxDatagrams) {
-                counters.inc(Ipv6Counter.DROP_FRAG_LIMIT);
-                return;
+            // at either bound the oldest datagram gives way (RFC 8900 §3.7)
+            while (!pending.isEmpty() && (pending.size() >= config.reassemblyMaxDatagrams
+                    || bytes + FragmentBuffer.INITIAL_BYTES > config.reassemblyMaxBytes)) {
+                evictOldest(null);
             }
-            if (bytes + FragmentBuffer.INITIAL_BYTES > config.reassemblyMaxBytes) {
+            if (config.reassemblyMaxDatagrams <= 0 || bytes + FragmentBuffer.INITIAL_BYTES > config.reassemblyMaxBytes) {
                 counters.inc(Ipv6Counter.DROP_FRAG_LIMIT);
                 return;
             }
@@ -146,8 +156,10 @@ public final class Ipv6Reassembler {
             counters.inc(Ipv6Counter.DROP_FRAG_OVERLAP);
             return;
         }
+        growing = d;
         FragmentBuffer.Outcome o = d.frags.add(b, dataAt, off, len, more, config.reassemblyMaxFragmentsPerDatagram,
-                this::reserve);
+                budget);
+        growing = null;
         switch (o) {
             case ACCEPTED -> { }
             case DUPLICATE -> {
@@ -240,11 +252,30 @@ public final class Ipv6Reassembler {
     }
 
     private boolean reserve(int n) {
-        if (bytes + n > config.reassemblyMaxBytes) {
+        if (n > config.reassemblyMaxBytes) {
             return false;
+        }
+        while (bytes + n > config.reassemblyMaxBytes) {
+            if (!evictOldest(growing)) {
+                return false;
+            }
         }
         bytes += n;
         return true;
+    }
+
+    /** Discards the oldest datagram other than {@code keep}; false when there is none. */
+    private boolean evictOldest(Datagram keep) {
+        Iterator<Datagram> it = pending.values().iterator();
+        while (it.hasNext()) {
+            Datagram d = it.next();
+            if (d != keep) {
+                counters.inc(Ipv6Counter.DROP_FRAG_EVICTED);
+                discard(d);
+                return true;
+            }
+        }
+        return false;
     }
 
     private void discard(Datagram d) {

@@ -305,7 +305,71 @@ class Ipv4FragmentTest {
         }
         h.settle();
         assertEquals(4, h.b.ipv4().reassembler().inProgress());
-        assertEquals(2, ip(h, Ipv4Counter.DROP_FRAG_LIMIT));
+        // the two oldest gave way to the two newest (RFC 8900 §3.7)
+        assertEquals(2, ip(h, Ipv4Counter.DROP_FRAG_EVICTED));
+        assertEquals(0, ip(h, Ipv4Counter.DROP_FRAG_LIMIT));
+        h.run(31 * SEC, SEC);
+        assertEquals(4, ip(h, Ipv4Counter.REASSEMBLY_TIMEOUT), "only the four kept timed out");
+        assertReleased(h);
+    }
+
+    /**
+     * A flood of first fragments that never complete (RFC 8900 §3.7) fills every slot; a
+     * legitimate fragmented ping arriving afterwards is still reassembled and answered, because
+     * the oldest incomplete datagram gives way rather than the new one being refused for the
+     * 30-second timeout.
+     */
+    @Test
+    void incompleteFragmentFloodDoesNotLockOutALegitimateDatagram_rfc8900s37() {
+        TwoHosts h = resolved();
+        List<byte[]> got = new ArrayList<>();
+        h.a.icmp().setEchoListener((src, id, seq, buf, off, len, now) -> got.add(new byte[len]));
+        byte[] junk = Frames.pattern(2000, 9);
+        for (int id = 0; id < 1000; id++) {
+            h.wireB.inject(fragment(0x1000 + id, Ipv4Header.PROTO_ICMP, junk, 0, 1400, true));
+            if (id % 50 == 0) {
+                h.settle();
+                assertTrue(h.b.ipv4().reassembler().inProgress() <= 64, "datagrams held");
+                assertTrue(h.b.ipv4().reassembler().bytesHeld() <= 4 << 20, "bytes held");
+            }
+        }
+        h.settle();
+        assertEquals(64, h.b.ipv4().reassembler().inProgress());
+        assertEquals(1000 - 64, ip(h, Ipv4Counter.DROP_FRAG_EVICTED));
+        byte[] data = Frames.pattern(8000, 3);
+        for (byte[] f : split(0x7777, Ipv4Header.PROTO_ICMP, Frames.echoRequest(5, 6, data), new Random(1))) {
+            h.wireB.inject(f);
+        }
+        h.settle();
+        assertEquals(1, got.size(), "the ping got through the flood");
+        assertEquals(8000, got.get(0).length);
+        assertEquals(1, ip(h, Ipv4Counter.REASSEMBLED));
+        h.run(31 * SEC, SEC);
+        assertReleased(h);
+    }
+
+    /** At the byte bound, datagrams grown large give way to a new one, oldest first. */
+    @Test
+    void byteBoundEvictsTheOldestToCompleteANewDatagram_rfc8900s37() {
+        int max = 64 << 10;
+        TwoHosts h = resolved(c -> c.reassemblyMaxBytes = max);
+        List<byte[]> got = new ArrayList<>();
+        h.a.icmp().setEchoListener((src, id, seq, buf, off, len, now) -> got.add(new byte[len]));
+        byte[] big = Frames.pattern(30_000, 4);
+        for (int id = 0; id < 6; id++) {
+            for (int off = 0; off < 20_000; off += 1480) {
+                h.wireB.inject(fragment(0x2000 + id, Ipv4Header.PROTO_ICMP, big, off, 1480, true));
+            }
+            h.settle();
+            assertTrue(h.b.ipv4().reassembler().bytesHeld() <= max, "held " + h.b.ipv4().reassembler().bytesHeld());
+        }
+        assertTrue(ip(h, Ipv4Counter.DROP_FRAG_EVICTED) >= 3, "evicted " + ip(h, Ipv4Counter.DROP_FRAG_EVICTED));
+        byte[] data = Frames.pattern(20_000, 5);
+        for (byte[] f : split(0x7778, Ipv4Header.PROTO_ICMP, Frames.echoRequest(5, 7, data), new Random(2))) {
+            h.wireB.inject(f);
+        }
+        h.settle();
+        assertEquals(1, got.size(), "the ping was reassembled within the byte bound");
         h.run(31 * SEC, SEC);
         assertReleased(h);
     }

@@ -144,6 +144,36 @@ class Ipv6InputTest {
         assertEquals(0, h.b.icmp6().counters().get(Icmp6Counter.TX_TIME_EXCEEDED));
     }
 
+    /**
+     * Incomplete and overlapping (poisoned) datagrams from a flood fill every slot; a legitimate
+     * fragmented echo afterwards is reassembled because the oldest give way (RFC 8900 §3.7).
+     */
+    @Test
+    void fragmentFloodDoesNotLockOutALegitimateDatagram_rfc8900s37() {
+        TwoHosts h = Ipv6PingTest.v6Hosts();
+        byte[] junk = echo(A, B, 5, new byte[1200]);
+        for (int id = 0; id < 500; id++) {
+            h.wireB.inject(toB(44, 64, frag(58, 0, true, 0x100 + id, junk, 0, 512)));
+            if (id % 2 == 0) {
+                h.wireB.inject(toB(44, 64, frag(58, 256, true, 0x100 + id, junk, 256, 512))); // overlap
+            }
+        }
+        h.settle();
+        assertEquals(64, h.b.ipv6().reassembler().inProgress());
+        assertEquals(500 - 64, h.b.ipv6().counters().get(Ipv6Counter.DROP_FRAG_EVICTED));
+        assertEquals(250, h.b.ipv6().counters().get(Ipv6Counter.DROP_FRAG_OVERLAP));
+        byte[] e = echo(A, B, 6, new byte[3000]);
+        for (int off = 0; off < e.length; off += 1024) {
+            int len = Math.min(1024, e.length - off);
+            h.wireB.inject(toB(44, 64, frag(58, off, off + len < e.length, 0x9999, e, off, len)));
+        }
+        h.settle();
+        assertEquals(1, replies(h), "the echo got through the flood");
+        h.run(61_000_000_000L, 1_000_000_000L);
+        assertEquals(0, h.b.ipv6().reassembler().inProgress());
+        assertEquals(0, h.b.ipv6().reassembler().bytesHeld());
+    }
+
     @Test
     void reassemblyTimeoutSendsTimeExceededAndBadLengthsAnswered() {
         TwoHosts h = Ipv6PingTest.v6Hosts();
