@@ -35,6 +35,10 @@ public final class Arp implements NeighbourOutput {
         State state;
         long confirmedAt;
         int probes;
+        /** Neighbours in the list of resolved entries, oldest confirmation first (for O(1) eviction). */
+        Entry older;
+        Entry newer;
+        boolean listed;
         final PacketQueue pending;
         final Timer timer;
 
@@ -76,6 +80,7 @@ public final class Arp implements NeighbourOutput {
                 }
                 q.release();
             }
+            unlist(this);
             cache.remove(ip);
             if (last == this) {
                 last = null;
@@ -102,6 +107,9 @@ public final class Arp implements NeighbourOutput {
         this.unresolved = h;
     }
     private Entry last;
+    /** Resolved entries in the order they were last confirmed: the eviction order. */
+    private Entry oldest;
+    private Entry newest;
     private int watched;
     private Runnable onConflict;
 
@@ -230,25 +238,57 @@ public final class Arp implements NeighbourOutput {
         return false;
     }
 
-    /** Inserts, evicting the oldest resolved entry when the cache is full. */
+    /**
+     * Inserts, evicting the least recently confirmed resolved entry when the cache is full: the
+     * head of a list kept in confirmation order, so that a flood of new senders costs O(1) per
+     * packet rather than a scan of the whole cache.
+     */
     private boolean insert(Entry e) {
         if (cache.put(e.ip, e)) {
             return true;
         }
-        Entry[] victim = new Entry[1];
-        cache.forEach(x -> {
-            if (x.state != State.INCOMPLETE && (victim[0] == null || x.confirmedAt < victim[0].confirmedAt)) {
-                victim[0] = x;
-            }
-        });
-        if (victim[0] == null) {
+        Entry victim = oldest;
+        if (victim == null) {
             return false;
         }
-        remove(victim[0]);
+        remove(victim);
+        counters.inc(ArpCounter.EVICTED);
         return cache.put(e.ip, e);
     }
 
+    private void enlist(Entry e) {
+        e.older = newest;
+        e.newer = null;
+        if (newest != null) {
+            newest.newer = e;
+        } else {
+            oldest = e;
+        }
+        newest = e;
+        e.listed = true;
+    }
+
+    private void unlist(Entry e) {
+        if (!e.listed) {
+            return;
+        }
+        if (e.older != null) {
+            e.older.newer = e.newer;
+        } else {
+            oldest = e.newer;
+        }
+        if (e.newer != null) {
+            e.newer.older = e.older;
+        } else {
+            newest = e.older;
+        }
+        e.older = null;
+        e.newer = null;
+        e.listed = false;
+    }
+
     private void remove(Entry e) {
+        unlist(e);
         ctx.timers().cancel(e.timer);
         pendingTotal -= e.pending.size();
         e.pending.clear();
@@ -336,6 +376,8 @@ public final class Arp implements NeighbourOutput {
         e.mac = sha;
         e.state = State.REACHABLE;
         e.confirmedAt = ctx.now();
+        unlist(e);
+        enlist(e);
         e.probes = 0;
         ctx.timers().cancel(e.timer);
         PacketBuf q;

@@ -218,6 +218,34 @@ class ArpTest {
         assertEquals(-1, h.b.arp().lookup(0x0a000010));
         assertEquals(-1, h.b.arp().lookup(0x0a000011));
         assertEquals(6, count(h.b, ArpCounter.TX_REPLY), "all were answered");
+        assertEquals(2, count(h.b, ArpCounter.EVICTED), "the two oldest were evicted, and counted");
+        assertNoLeak(h.b);
+    }
+
+    /** Eviction follows the last confirmation, not the insertion: a sender heard again is kept. */
+    @Test
+    void evictionTakesTheLeastRecentlyConfirmedEntry() {
+        TwoHosts h = new TwoHosts(1500, -1, c -> c.arpCacheSize = 4);
+        h.settle();
+        for (int i = 0; i < 4; i++) {
+            injectRequest(h, 0x020000000100L + i, 0x0a000010 + i, IP_B);
+            h.settle();
+            h.clock.advance(SEC);
+        }
+        injectRequest(h, 0x020000000100L, 0x0a000010, IP_B); // the first sender again: confirmed now
+        h.settle();
+        h.clock.advance(SEC);
+        for (int i = 4; i < 6; i++) {
+            injectRequest(h, 0x020000000100L + i, 0x0a000010 + i, IP_B);
+            h.settle();
+            h.clock.advance(SEC);
+        }
+        assertEquals(0x020000000100L, h.b.arp().lookup(0x0a000010), "confirmed last, kept");
+        assertEquals(-1, h.b.arp().lookup(0x0a000011));
+        assertEquals(-1, h.b.arp().lookup(0x0a000012));
+        assertEquals(0x020000000103L, h.b.arp().lookup(0x0a000013));
+        assertEquals(2, count(h.b, ArpCounter.EVICTED));
+        assertEquals(4, h.b.arp().entries().size());
         assertNoLeak(h.b);
     }
 
