@@ -1,0 +1,95 @@
+package io.tapstack.it;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * What the flood tests share: {@code flood.py} as a bounded child in the namespace, paced like
+ * {@link TcpSynFloodIT}'s so that it tests the stack and not the TAP queue, and the host's heap
+ * after a full collection, read with {@code jcmd} (the host is a JVM we started; its PID is ours).
+ */
+final class Flood implements AutoCloseable {
+    /** Heap a flood may leave behind after a full GC: far below what an unbounded table of 10⁵ entries takes. */
+    static final long HEAP_GROWTH_LIMIT = 24L << 20;
+
+    private final TcpIt.Child child;
+
+    private Flood(TcpIt.Child child) {
+        this.child = child;
+    }
+
+    /**
+     * Starts {@code flood.py MODE TAP HOST_MAC HOST_ADDR SECONDS SEED RATE} and waits (bounded: 10 s)
+     * until it prints that it sends.
+     */
+    static Flood start(Netns ns, String mode, String hostMac, String hostAddr, int seconds, long seed, int rate)
+            throws Exception {
+        Path script = Path.of(Flood.class.getResource("/flood.py").toURI());
+        TcpIt.Child f = new TcpIt.Child(ns, List.of("/usr/bin/python3", script.toString(), mode, ns.tap, hostMac, hostAddr,
+                String.valueOf(seconds), String.valueOf(seed), String.valueOf(rate)));
+        for (int i = 0; i < 100 && !f.log().contains("sending"); i++) {
+            assertTrue(f.process.isAlive(), "flood.py " + mode + ": " + f.log());
+            Host.sleep(100);
+        }
+        assertTrue(f.log().contains("sending"), "flood.py " + mode + " did not start: " + f.log());
+        return new Flood(f);
+    }
+
+    boolean running() {
+        return child.process.isAlive();
+    }
+
+    /** Waits (bounded) for the flood's end and returns its last line ("sent N distinct D"). */
+    String awaitEnd(int seconds) throws InterruptedException {
+        assertTrue(child.process.waitFor(seconds, TimeUnit.SECONDS), "the flood did not end: " + child.log());
+        return child.log().trim();
+    }
+
+    /** Frames the flood sent, from its last line. */
+    static long sent(String log) {
+        Matcher m = Pattern.compile("sent (\\d+) distinct").matcher(log);
+        return m.find() ? Long.parseLong(m.group(1)) : 0;
+    }
+
+    @Override
+    public void close() {
+        child.close();
+    }
+
+    /** The host JVM's used heap, in bytes, right after a full collection ({@code jcmd GC.run}, then {@code GC.heap_info}). */
+    static long heapAfterGc(Host host) {
+        String pid = String.valueOf(host.pid());
+        Sh.run(30, "jcmd", pid, "GC.run").ok();
+        String info = Sh.run(30, "jcmd", pid, "GC.heap_info").ok().out();
+        Matcher m = Pattern.compile("total \\d+K, used (\\d+)K").matcher(info);
+        if (!m.find()) {
+            throw new AssertionError("no heap figure in jcmd GC.heap_info: " + info);
+        }
+        return Long.parseLong(m.group(1)) << 10;
+    }
+
+    /** Entries of a {@code tapstack stat --arp} or {@code --neigh} table: its non-blank lines but the {@code headerLines}. */
+    static int tableRows(String table, int headerLines) {
+        int n = 0;
+        for (String l : table.split("\n")) {
+            if (!l.isBlank()) {
+                n++;
+            }
+        }
+        return Math.max(0, n - headerLines);
+    }
+
+    /** Transmitted and received counts of a {@code ping} summary: {@code [tx, rx]}. */
+    static int[] pingCounts(String out) {
+        Matcher m = Pattern.compile("(\\d+) packets transmitted, (\\d+) received").matcher(out);
+        if (!m.find()) {
+            return new int[] {0, 0};
+        }
+        return new int[] {Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2))};
+    }
+}

@@ -1,0 +1,191 @@
+#!/usr/bin/python3
+"""Floods of spoofed frames for tapstack's flood integration tests (standard library only, raw AF_PACKET).
+
+  flood.py MODE IFACE HOST_MAC HOST_ADDR SECONDS SEED RATE
+
+MODE is one of
+  arp    ARP from spoofed senders in 10.0.0.0/16 with random MACs: requests for HOST_ADDR, replies to
+         HOST_ADDR, unsolicited (broadcast) replies for other addresses, gratuitous ARP
+  nd     ICMPv6 from spoofed link-local senders: Neighbor Solicitations for HOST_ADDR (with a source
+         link-layer option), unsolicited Neighbor Advertisements (override, target = sender),
+         Router Advertisements each with its own 2001:db8:X::/64 prefix (A and L set)
+  frag4  IPv4 fragments to HOST_ADDR from spoofed 10.0.0.0/16 senders: first fragments that are
+         never completed, tiny 8-byte middle fragments, overlapping pairs
+  frag6  the same over IPv6 (fragment headers) from spoofed fd00::/64 senders
+Frames go out of IFACE (the kernel side of the TAP, so only the TAP reader sees them) at most RATE a
+second, for at most SECONDS; 20,000 distinct frames (seeded), sent over again if time remains.
+Prints "sending" when it starts and "sent N distinct D" at the end.
+"""
+import random
+import socket
+import struct
+import sys
+import time
+
+from frames import csum  # the same directory
+
+BCAST = b"\xff" * 6
+
+
+def rmac(r):
+    return bytes([0x02, r.randrange(256), r.randrange(256), r.randrange(256), r.randrange(256), r.randrange(256)])
+
+
+def arp(op, sha, spa, tha, tpa):
+    return struct.pack("!HHBBH6s4s6s4s", 1, 0x0800, 6, 4, op, sha, spa, tha, tpa)
+
+
+def arp_frames(r, host_mac, host_ip, n):
+    out = []
+    for i in range(n):
+        sha = rmac(r)
+        spa = bytes([10, 0, r.randrange(1, 255), r.randrange(1, 255)])
+        kind = i % 4
+        if kind == 0:  # who-has HOST? from a spoofed sender: a new entry per sender (RFC 826 merge)
+            out.append(BCAST + sha + b"\x08\x06" + arp(1, sha, spa, b"\0" * 6, host_ip))
+        elif kind == 1:  # a reply to HOST nobody asked for
+            out.append(host_mac + sha + b"\x08\x06" + arp(2, sha, spa, host_mac, host_ip))
+        elif kind == 2:  # unsolicited broadcast reply about another address
+            other = bytes([10, 0, r.randrange(1, 255), r.randrange(1, 255)])
+            out.append(BCAST + sha + b"\x08\x06" + arp(2, sha, spa, b"\0" * 6, other))
+        else:  # gratuitous ARP (sender = target)
+            out.append(BCAST + sha + b"\x08\x06" + arp(1, sha, spa, b"\0" * 6, spa))
+    return out
+
+
+def ipv6(src, dst, nh, payload, hop=255):
+    return struct.pack("!IHBB16s16s", 6 << 28, len(payload), nh, hop, src, dst) + payload
+
+
+def icmp6(src, dst, typ, code, body):
+    msg = struct.pack("!BBH", typ, code, 0) + body
+    pseudo = src + dst + struct.pack("!IxxxB", len(msg), 58)
+    return msg[:2] + struct.pack("!H", csum(pseudo + msg)) + msg[4:]
+
+
+def mcast_mac(addr):
+    return b"\x33\x33" + addr[12:]
+
+
+def link_local(r):
+    return b"\xfe\x80" + b"\0" * 6 + bytes(r.randrange(256) for _ in range(8))
+
+
+def nd_frames(r, host_mac, host6, n):
+    out = []
+    all_nodes = socket.inet_pton(socket.AF_INET6, "ff02::1")
+    snm = socket.inet_pton(socket.AF_INET6, "ff02::1:ff00:0")[:13] + host6[13:]
+    for i in range(n):
+        sha = rmac(r)
+        src = link_local(r)
+        kind = i % 3
+        if kind == 0:  # NS for HOST with a source link-layer option (RFC 4861 §7.2.3: creates STALE)
+            body = struct.pack("!I16s", 0, host6) + struct.pack("!BB6s", 1, 1, sha)
+            pkt = ipv6(src, snm, 58, icmp6(src, snm, 135, 0, body))
+            out.append(mcast_mac(snm) + sha + b"\x86\xdd" + pkt)
+        elif kind == 1:  # unsolicited NA, override, target = sender, to all nodes
+            body = struct.pack("!I16s", 0x20000000, src) + struct.pack("!BB6s", 2, 1, sha)
+            pkt = ipv6(src, all_nodes, 58, icmp6(src, all_nodes, 136, 0, body))
+            out.append(mcast_mac(all_nodes) + sha + b"\x86\xdd" + pkt)
+        else:  # RA from a new router with a new prefix (RFC 4861 §6.1.2 valid: link-local, hop 255)
+            prefix = b"\x20\x01\x0d\xb8" + struct.pack("!H", r.randrange(1, 65536)) + b"\0" * 10
+            ra = struct.pack("!BBHII", 64, 0, 1800, 0, 0)
+            pio = struct.pack("!BBBBIII16s", 3, 4, 64, 0xC0, 86400, 14400, 0, prefix)
+            sll = struct.pack("!BB6s", 1, 1, sha)
+            pkt = ipv6(src, all_nodes, 58, icmp6(src, all_nodes, 134, 0, ra + sll + pio))
+            out.append(mcast_mac(all_nodes) + sha + b"\x86\xdd" + pkt)
+    return out
+
+
+def ipv4(src, dst, proto, ident, flags_frag, payload):
+    h = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(payload), ident, flags_frag, 64, proto, 0, src, dst)
+    return h[:10] + struct.pack("!H", csum(h)) + h[12:] + payload
+
+
+MF = 0x2000
+
+
+def frag4_frames(r, src_mac, host_mac, host_ip, n):
+    out = []
+    eth = host_mac + src_mac + b"\x08\x00"
+    i = 0
+    while len(out) < n:
+        src = bytes([10, 0, r.randrange(1, 255), r.randrange(1, 255)])
+        ident = r.randrange(65536)
+        kind = i % 3
+        i += 1
+        if kind == 0:  # a first fragment whose rest never comes
+            out.append(eth + ipv4(src, host_ip, 17, ident, MF, bytes(r.randrange(256) for _ in range(1024))))
+        elif kind == 1:  # a tiny middle fragment
+            out.append(eth + ipv4(src, host_ip, 17, ident, MF | r.randrange(1, 1000), bytes(8)))
+        else:  # two fragments that overlap with different bytes
+            out.append(eth + ipv4(src, host_ip, 1, ident, MF, b"\x11" * 512))
+            out.append(eth + ipv4(src, host_ip, 1, ident, MF | 32, b"\x22" * 512))
+    return out
+
+
+def frag6(nh, off, more, ident, data):
+    return struct.pack("!BBHI", nh, 0, off | (1 if more else 0), ident) + data
+
+
+def frag6_frames(r, src_mac, host_mac, host6, n):
+    out = []
+    eth = host_mac + src_mac + b"\x86\xdd"
+    i = 0
+    while len(out) < n:
+        src = socket.inet_pton(socket.AF_INET6, "fd00::") [:8] + bytes(r.randrange(256) for _ in range(8))
+        ident = r.randrange(1 << 32)
+        kind = i % 3
+        i += 1
+        if kind == 0:  # a first fragment (UDP header inside) whose rest never comes
+            udp = struct.pack("!HHHH", 9, 9, 8 + 2000, 0) + bytes(r.randrange(256) for _ in range(1016))
+            out.append(eth + ipv6(src, host6, 44, frag6(17, 0, True, ident, udp), 64))
+        elif kind == 1:  # a tiny middle fragment
+            out.append(eth + ipv6(src, host6, 44, frag6(17, 8 * r.randrange(1, 1000), True, ident, bytes(8)), 64))
+        else:  # overlapping fragments (RFC 5722: the datagram is discarded)
+            udp = struct.pack("!HHHH", 9, 9, 8 + 2000, 0) + b"\x11" * 504
+            out.append(eth + ipv6(src, host6, 44, frag6(17, 0, True, ident, udp), 64))
+            out.append(eth + ipv6(src, host6, 44, frag6(17, 256, True, ident, b"\x22" * 512), 64))
+    return out
+
+
+def main():
+    mode, iface, host_mac_s, host_addr = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
+    seconds, seed, rate = float(sys.argv[5]), int(sys.argv[6]), float(sys.argv[7])
+    r = random.Random(seed)
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+    s.bind((iface, 0))
+    src_mac = s.getsockname()[4]
+    host_mac = bytes(int(x, 16) for x in host_mac_s.split(":"))
+    count = 20000
+    if mode == "arp":
+        frames = arp_frames(r, host_mac, socket.inet_aton(host_addr), count)
+    elif mode == "nd":
+        frames = nd_frames(r, host_mac, socket.inet_pton(socket.AF_INET6, host_addr), count)
+    elif mode == "frag4":
+        frames = frag4_frames(r, src_mac, host_mac, socket.inet_aton(host_addr), count)
+    elif mode == "frag6":
+        frames = frag6_frames(r, src_mac, host_mac, socket.inet_pton(socket.AF_INET6, host_addr), count)
+    else:
+        sys.exit("unknown mode " + mode)
+    print("sending", flush=True)
+    start = time.monotonic()
+    end = start + seconds
+    n = 0
+    while time.monotonic() < end and n < 10_000_000:
+        ahead = n / rate - (time.monotonic() - start)
+        if ahead > 0:
+            time.sleep(min(ahead, 0.1))
+            continue
+        at = n % len(frames)
+        for f in frames[at:at + 100]:
+            try:
+                s.send(f)
+            except OSError:  # the TAP's queue is full: the host is behind, try the next one
+                pass
+            n += 1
+    print("sent %d distinct %d" % (n, min(n, len(frames))), flush=True)
+
+
+if __name__ == "__main__":
+    main()
