@@ -565,6 +565,7 @@ public final class Ndp {
             return false;
         }
         remove(victim[0]);
+        counters.inc(NdpCounter.EVICTED);
         return cache.put(e.hi, e.lo, e);
     }
 
@@ -1058,6 +1059,8 @@ public final class Ndp {
         }
         if (r == null) {
             if (routers.size() >= config.ndMaxRouters) {
+                // RFC 4861 §6.3.4: a host MAY limit the routers (and prefixes) it stores; against RA floods
+                counters.inc(NdpCounter.DROP_ROUTERS_FULL);
                 return;
             }
             Timer t = new Timer(n -> removeRouter(hi, lo));
@@ -1178,6 +1181,7 @@ public final class Ndp {
         }
         if (found == null) {
             if (prefixes.size() >= config.ndMaxPrefixes) {
+                counters.inc(NdpCounter.DROP_PREFIXES_FULL);
                 return;
             }
             Prefix[] self = new Prefix[1];

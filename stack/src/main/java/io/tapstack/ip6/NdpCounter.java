@@ -20,5 +20,9 @@ public enum NdpCounter {
     /** Router Advertisements sent by a router interface (RFC 4861 §6.2). */
     TX_RA,
     /** RFC 8106 RDNSS options taken, malformed ones dropped, servers whose lifetime ran out. */
-    RDNSS_UPDATED, DROP_BAD_RDNSS, RDNSS_EXPIRED
+    RDNSS_UPDATED, DROP_BAD_RDNSS, RDNSS_EXPIRED,
+    /** A neighbour entry, the least recently updated, dropped from a full cache for a new one. */
+    EVICTED,
+    /** A new default router or on-link prefix from an RA not taken: the list is at its bound (RFC 4861 §6.3.4 lets a host limit both). */
+    DROP_ROUTERS_FULL, DROP_PREFIXES_FULL
 }
