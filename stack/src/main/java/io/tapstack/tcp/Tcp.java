@@ -448,10 +448,12 @@ public final class Tcp implements IpProtocolHandler {
         int seq = q.getInt(thOff + 4);
         TcpConnection c = lookup(lHi, lLo, lport, rHi, rLo, rport);
         if (c == null) {
+            counters.inc(TcpCounter.ICMP_NO_CONNECTION);
             return;
         }
         // RFC 5927 §4.1: only believe errors that quote a sequence number in flight
         if (!SeqNum.inRange(seq, c.sndUna(), c.sndMax() + 1)) {
+            counters.inc(TcpCounter.ICMP_OUT_OF_WINDOW);
             return;
         }
         boolean tooBig = (version == 4 && type == 3 && code == 4) || (version == 6 && type == 2);

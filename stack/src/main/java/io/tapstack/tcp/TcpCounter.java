@@ -74,6 +74,10 @@ public enum TcpCounter {
     PMTU_UPDATES,
     ICMP_SOFT_ERRORS,
     ICMP_HARD_ERRORS,
+    /** ICMP errors quoting a connection with a sequence number not in flight: ignored (RFC 5927 §4.1). */
+    ICMP_OUT_OF_WINDOW,
+    /** ICMP errors quoting a TCP segment of no connection: ignored. */
+    ICMP_NO_CONNECTION,
     /** Connections that negotiated ECN (RFC 3168 §6.1.1: an ECN-setup SYN and SYN-ACK). */
     ECN_NEGOTIATED,
     /** Segments of ECN connections that arrived with CE in the IP header (RFC 3168 §6.1.3). */

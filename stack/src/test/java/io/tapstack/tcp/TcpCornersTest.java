@@ -162,4 +162,52 @@ class TcpCornersTest {
         assertFalse(last.has(URG), "we never send urgent data");
         assertEquals(TcpState.ESTABLISHED, e.c.state());
     }
+
+    /** An ICMP error from a router (10.0.0.9) to A quoting A's segment {@code lport -> pport} with sequence number {@code seq}. */
+    private static void icmpError(TcpScript t, int code, int mtu, int lport, int pport, int seq) {
+        ByteBuffer tcp8 = ByteBuffer.allocate(8).putShort((short) lport).putShort((short) pport).putInt(seq);
+        byte[] quoted = io.tapstack.Frames.ipv4(TcpScript.SELF, TcpScript.PEER, 6, 64, 1, 0x4000, tcp8.array());
+        t.wireA.inject(io.tapstack.Frames.ipv4Frame(TcpScript.SELF_MAC, TcpScript.PEER_MAC, 0x0a000009, TcpScript.SELF, 1, 64, 7,
+                0, io.tapstack.Frames.icmp(3, code, mtu, quoted)));
+        t.poll();
+    }
+
+    /**
+     * RFC 5927 §4.1: an ICMP error acts only if it quotes a sequence number in flight; others, and
+     * errors about no connection, are ignored and counted. An in-window Fragmentation Needed lowers
+     * the path MTU, never below 552 (Linux's min_pmtu; RFC 1191 §3 puts 68 lower still), and what
+     * was in flight goes again at the smaller size (RFC 1191 §6.5); a port unreachable in
+     * ESTABLISHED is a soft error (RFC 5461 §4.1).
+     */
+    @Test
+    void icmpErrorsActOnlyWhenTheyQuoteASequenceNumberInFlight_rfc5927s41() throws Exception {
+        TcpScript t = new TcpScript();
+        Est e = open(t);
+        int una = e.aNxt();
+        e.c.write(ByteBuffer.wrap(bytes(2920, 1)));
+        t.poll();
+        assertEquals(2, t.out.size(), "2920 bytes in flight: " + TcpScript.dump(t.out));
+        t.out.clear();
+        assertEquals(1460, e.c.mss());
+        icmpError(t, 4, 68, LPORT, PPORT, una + 5_000_000);
+        icmpError(t, 4, 68, LPORT, PPORT, una - 1);
+        icmpError(t, 3, 0, LPORT, PPORT, una + 2921 + 70_000);
+        assertEquals(3, t.tcp.counters().get(TcpCounter.ICMP_OUT_OF_WINDOW));
+        assertEquals(1460, e.c.mss(), "an error quoting a sequence number not in flight does nothing");
+        assertEquals(0, t.tcp.counters().get(TcpCounter.PMTU_UPDATES));
+        assertEquals(0, t.tcp.counters().get(TcpCounter.ICMP_SOFT_ERRORS));
+        icmpError(t, 4, 68, LPORT, PPORT + 1, una);
+        assertEquals(1, t.tcp.counters().get(TcpCounter.ICMP_NO_CONNECTION));
+        assertTrue(t.out.isEmpty(), "nothing sent for ignored errors");
+        // in flight: acts, clamped to 552 (MSS 512), and the unacknowledged data goes again smaller
+        icmpError(t, 4, 68, LPORT, PPORT, una + 1000);
+        assertEquals(1, t.tcp.counters().get(TcpCounter.PMTU_UPDATES));
+        assertEquals(512, e.c.mss());
+        Seg r = t.expect();
+        assertEquals(una, r.seq());
+        assertEquals(512, r.data().length);
+        icmpError(t, 3, 0, LPORT, PPORT, una);
+        assertEquals(1, t.tcp.counters().get(TcpCounter.ICMP_SOFT_ERRORS));
+        assertEquals(TcpState.ESTABLISHED, e.c.state());
+    }
 }
