@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Floods of spoofed frames for tapstack's flood integration tests (standard library only, raw AF_PACKET).
 
-  flood.py MODE IFACE HOST_MAC HOST_ADDR SECONDS SEED RATE
+  flood.py MODE IFACE HOST_MAC HOST_ADDR SECONDS SEED RATE [KERNEL_ADDR CLIENT_PORT]
 
 MODE is one of
   arp    ARP from spoofed senders in 10.0.0.0/16 with random MACs: requests for HOST_ADDR, replies to
@@ -12,6 +12,10 @@ MODE is one of
   frag4  IPv4 fragments to HOST_ADDR from spoofed 10.0.0.0/16 senders: first fragments that are
          never completed, tiny 8-byte middle fragments, overlapping pairs
   frag6  the same over IPv6 (fragment headers) from spoofed fd00::/64 senders
+  icmp4  ICMP errors from spoofed routers in 10.0.0.0/16 quoting the connection HOST_ADDR:80 ->
+         KERNEL_ADDR:CLIENT_PORT with random sequence numbers (port unreachable; fragmentation needed
+         with a next-hop MTU of 68) or random connections (host unreachable), and UDP datagrams from
+         KERNEL_ADDR to a closed port of the host (which answers them, rate-limited)
 Frames go out of IFACE (the kernel side of the TAP, so only the TAP reader sees them) at most RATE a
 second, for at most SECONDS; 20,000 distinct frames (seeded), sent over again if time remains.
 Prints "sending" when it starts and "sent N distinct D" at the end.
@@ -68,7 +72,7 @@ def mcast_mac(addr):
 
 
 def link_local(r):
-    return b"\xfe\x80" + b"\0" * 6 + bytes(r.randrange(256) for _ in range(8))
+    return b"\xfe\x80" + b"\0" * 6 + r.randbytes(8)
 
 
 def nd_frames(r, host_mac, host6, n):
@@ -97,8 +101,9 @@ def nd_frames(r, host_mac, host6, n):
     return out
 
 
-def ipv4(src, dst, proto, ident, flags_frag, payload):
-    h = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(payload), ident, flags_frag, 64, proto, 0, src, dst)
+def ipv4(src, dst, proto, ident, flags_frag, payload, total=None):
+    total = 20 + len(payload) if total is None else total
+    h = struct.pack("!BBHHHBBH4s4s", 0x45, 0, total, ident, flags_frag, 64, proto, 0, src, dst)
     return h[:10] + struct.pack("!H", csum(h)) + h[12:] + payload
 
 
@@ -115,7 +120,7 @@ def frag4_frames(r, src_mac, host_mac, host_ip, n):
         kind = i % 3
         i += 1
         if kind == 0:  # a first fragment whose rest never comes
-            out.append(eth + ipv4(src, host_ip, 17, ident, MF, bytes(r.randrange(256) for _ in range(1024))))
+            out.append(eth + ipv4(src, host_ip, 17, ident, MF, r.randbytes(1024)))
         elif kind == 1:  # a tiny middle fragment
             out.append(eth + ipv4(src, host_ip, 17, ident, MF | r.randrange(1, 1000), bytes(8)))
         else:  # two fragments that overlap with different bytes
@@ -133,12 +138,12 @@ def frag6_frames(r, src_mac, host_mac, host6, n):
     eth = host_mac + src_mac + b"\x86\xdd"
     i = 0
     while len(out) < n:
-        src = socket.inet_pton(socket.AF_INET6, "fd00::") [:8] + bytes(r.randrange(256) for _ in range(8))
+        src = socket.inet_pton(socket.AF_INET6, "fd00::") [:8] + r.randbytes(8)
         ident = r.randrange(1 << 32)
         kind = i % 3
         i += 1
         if kind == 0:  # a first fragment (UDP header inside) whose rest never comes
-            udp = struct.pack("!HHHH", 9, 9, 8 + 2000, 0) + bytes(r.randrange(256) for _ in range(1016))
+            udp = struct.pack("!HHHH", 9, 9, 8 + 2000, 0) + r.randbytes(1016)
             out.append(eth + ipv6(src, host6, 44, frag6(17, 0, True, ident, udp), 64))
         elif kind == 1:  # a tiny middle fragment
             out.append(eth + ipv6(src, host6, 44, frag6(17, 8 * r.randrange(1, 1000), True, ident, bytes(8)), 64))
@@ -146,6 +151,29 @@ def frag6_frames(r, src_mac, host_mac, host6, n):
             udp = struct.pack("!HHHH", 9, 9, 8 + 2000, 0) + b"\x11" * 504
             out.append(eth + ipv6(src, host6, 44, frag6(17, 0, True, ident, udp), 64))
             out.append(eth + ipv6(src, host6, 44, frag6(17, 256, True, ident, b"\x22" * 512), 64))
+    return out
+
+
+def icmp4_frames(r, src_mac, host_mac, host_ip, kernel_ip, cport, n):
+    out = []
+    eth = host_mac + src_mac + b"\x08\x00"
+    for i in range(n):
+        router = bytes([10, 0, r.randrange(1, 255), r.randrange(1, 255)])
+        kind = i % 4
+        if kind == 3:  # UDP to a closed port: the host's own errors, rate-limited
+            udp = struct.pack("!HHHH", 40000 + i % 1000, 33434, 16, 0) + bytes(8)
+            out.append(eth + ipv4(kernel_ip, host_ip, 17, i & 0xFFFF, 0, udp))
+            continue
+        if kind == 2:  # a connection that does not exist
+            quoted_tcp = struct.pack("!HHI", r.randrange(1, 65536), r.randrange(1, 65536), r.randrange(1 << 32))
+            typ, code, rest = 3, 1, 0
+        else:  # our connection, a sequence number almost surely not in flight (RFC 5927 §4.1)
+            quoted_tcp = struct.pack("!HHI", 80, cport, r.randrange(1 << 32))
+            typ, code, rest = (3, 3, 0) if kind == 0 else (3, 4, 68)
+        quoted_ip = ipv4(host_ip, kernel_ip, 6, r.randrange(65536), 0x4000, b"", total=1500)  # as the original was
+        msg = struct.pack("!BBHI", typ, code, 0, rest) + quoted_ip + quoted_tcp
+        msg = msg[:2] + struct.pack("!H", csum(msg)) + msg[4:]
+        out.append(eth + ipv4(router, host_ip, 1, r.randrange(65536), 0, msg))
     return out
 
 
@@ -164,6 +192,9 @@ def main():
         frames = nd_frames(r, host_mac, socket.inet_pton(socket.AF_INET6, host_addr), count)
     elif mode == "frag4":
         frames = frag4_frames(r, src_mac, host_mac, socket.inet_aton(host_addr), count)
+    elif mode == "icmp4":
+        frames = icmp4_frames(r, src_mac, host_mac, socket.inet_aton(host_addr), socket.inet_aton(sys.argv[8]),
+                              int(sys.argv[9]), count)
     elif mode == "frag6":
         frames = frag6_frames(r, src_mac, host_mac, socket.inet_pton(socket.AF_INET6, host_addr), count)
     else:

@@ -24,7 +24,7 @@ final class Flood implements AutoCloseable {
     }
 
     /**
-     * Starts {@code flood.py MODE TAP HOST_MAC HOST_ADDR SECONDS SEED RATE} and waits (bounded: 10 s)
+     * Starts {@code flood.py MODE TAP HOST_MAC HOST_ADDR SECONDS SEED RATE} and waits (bounded: 30 s)
      * until it prints that it sends.
      */
     static Flood start(Netns ns, String mode, String hostMac, String hostAddr, int seconds, long seed, int rate)
@@ -32,7 +32,7 @@ final class Flood implements AutoCloseable {
         Path script = Path.of(Flood.class.getResource("/flood.py").toURI());
         TcpIt.Child f = new TcpIt.Child(ns, List.of("/usr/bin/python3", script.toString(), mode, ns.tap, hostMac, hostAddr,
                 String.valueOf(seconds), String.valueOf(seed), String.valueOf(rate)));
-        for (int i = 0; i < 100 && !f.log().contains("sending"); i++) {
+        for (int i = 0; i < 300 && !f.log().contains("sending"); i++) {
             assertTrue(f.process.isAlive(), "flood.py " + mode + ": " + f.log());
             Host.sleep(100);
         }
