@@ -24,14 +24,16 @@ final class Flood implements AutoCloseable {
     }
 
     /**
-     * Starts {@code flood.py MODE TAP HOST_MAC HOST_ADDR SECONDS SEED RATE} and waits (bounded: 30 s)
+     * Starts {@code flood.py MODE TAP HOST_MAC HOST_ADDR SECONDS SEED RATE [EXTRA...]} and waits (bounded: 30 s)
      * until it prints that it sends.
      */
-    static Flood start(Netns ns, String mode, String hostMac, String hostAddr, int seconds, long seed, int rate)
-            throws Exception {
+    static Flood start(Netns ns, String mode, String hostMac, String hostAddr, int seconds, long seed, int rate,
+                       String... extra) throws Exception {
         Path script = Path.of(Flood.class.getResource("/flood.py").toURI());
-        TcpIt.Child f = new TcpIt.Child(ns, List.of("/usr/bin/python3", script.toString(), mode, ns.tap, hostMac, hostAddr,
-                String.valueOf(seconds), String.valueOf(seed), String.valueOf(rate)));
+        List<String> cmd = new java.util.ArrayList<>(List.of("/usr/bin/python3", script.toString(), mode, ns.tap, hostMac,
+                hostAddr, String.valueOf(seconds), String.valueOf(seed), String.valueOf(rate)));
+        cmd.addAll(List.of(extra));
+        TcpIt.Child f = new TcpIt.Child(ns, cmd);
         for (int i = 0; i < 300 && !f.log().contains("sending"); i++) {
             assertTrue(f.process.isAlive(), "flood.py " + mode + ": " + f.log());
             Host.sleep(100);
