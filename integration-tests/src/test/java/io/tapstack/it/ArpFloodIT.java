@@ -66,10 +66,10 @@ class ArpFloodIT {
         Map<String, Long> after = host.liveCounters();
         int rowsAfter = Flood.tableRows(host.stat("--arp"), 1);
         long heapAfter = Flood.heapAfterGc(host);
-        long rx = get(after, "arp.rx") - get(before, "arp.rx");
-        long learned = get(after, "arp.learned") - get(before, "arp.learned");
-        long evicted = get(after, "arp.evicted") - get(before, "arp.evicted");
-        long replies = get(after, "arp.tx_reply") - get(before, "arp.tx_reply");
+        long rx = Flood.delta(before, after, "arp.rx");
+        long learned = Flood.delta(before, after, "arp.learned");
+        long evicted = Flood.delta(before, after, "arp.evicted");
+        long replies = Flood.delta(before, after, "arp.tx_reply");
         int[] pc = Flood.pingCounts(ping);
         String ctx = flood + "; arp rx " + rx + ", learned " + learned + ", evicted " + evicted + ", replies " + replies
                 + "; cache rows during " + rowsDuring + ", after " + rowsAfter + "; heap after GC " + (heapBefore >> 10)

@@ -2,6 +2,7 @@ package io.tapstack.it;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -93,5 +94,17 @@ final class Flood implements AutoCloseable {
             return new int[] {0, 0};
         }
         return new int[] {Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2))};
+    }
+
+    /** A counter's growth between two {@link Host#liveCounters()} snapshots. */
+    static long delta(Map<String, Long> before, Map<String, Long> after, String key) {
+        return TcpIt.get(after, key) - TcpIt.get(before, key);
+    }
+
+    /** Waits (bounded: 10 s) until the kernel's ping reaches {@code addr6} (its DAD passed). */
+    static void awaitPing6(Netns ns, String addr6) {
+        for (int i = 0; i < 20 && ns.exec(5, "ping", "-6", "-c", "1", "-W", "1", addr6).exit() != 0; i++) {
+            Host.sleep(500);
+        }
     }
 }

@@ -39,10 +39,7 @@ class FragmentFloodIT {
         ns.ip("addr", "add", KERNEL_IP6 + "/64", "dev", ns.tap, "nodad");
         host = Host.start(ns, "--ipv4", HOST_IP + "/16", "--ipv6", HOST_IP6 + "/64", "--mac", HOST_MAC,
                 "--offload", "none");
-        // the static address is usable once DAD has passed (bounded: 10 s)
-        for (int i = 0; i < 20 && ns.exec(5, "ping", "-6", "-c", "1", "-W", "1", HOST_IP6).exit() != 0; i++) {
-            Host.sleep(500);
-        }
+        Flood.awaitPing6(ns, HOST_IP6);
     }
 
     @AfterAll
@@ -77,11 +74,11 @@ class FragmentFloodIT {
         }
         Map<String, Long> after = host.liveCounters();
         long heapAfter = Flood.heapAfterGc(host);
-        long frags = d(before, after, group + "rx_fragments");
-        long evicted = d(before, after, group + "drop_frag_evicted");
-        long overlap = d(before, after, group + "drop_frag_overlap");
-        long limit = d(before, after, group + "drop_frag_limit");
-        long reassembled = d(before, after, group + "reassembled");
+        long frags = Flood.delta(before, after, group + "rx_fragments");
+        long evicted = Flood.delta(before, after, group + "drop_frag_evicted");
+        long overlap = Flood.delta(before, after, group + "drop_frag_overlap");
+        long limit = Flood.delta(before, after, group + "drop_frag_limit");
+        long reassembled = Flood.delta(before, after, group + "reassembled");
         int[] pc = Flood.pingCounts(ping);
         String ctx = flood + "; " + group + " rx_fragments " + frags + ", evicted " + evicted + ", overlap " + overlap
                 + ", limit " + limit + ", reassembled " + reassembled + "; heap after GC " + (heapBefore >> 10) + " KB -> "
@@ -104,9 +101,5 @@ class FragmentFloodIT {
         assertEquals(0, p.exit(), "large ping after the flood: " + p.out());
         assertEquals(0L, get(after, "link.internal_error"), after.toString());
         assertTrue(host.isAlive(), host.output());
-    }
-
-    private static long d(Map<String, Long> before, Map<String, Long> after, String key) {
-        return get(after, key) - get(before, key);
     }
 }

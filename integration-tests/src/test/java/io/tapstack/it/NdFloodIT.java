@@ -40,10 +40,7 @@ class NdFloodIT {
         ns = Netns.create("ndf", "10.0.0.1/24");
         ns.ip("addr", "add", KERNEL_IP6 + "/64", "dev", ns.tap, "nodad");
         host = Host.start(ns, "--ipv4", "10.0.0.2/24", "--ipv6", HOST_IP6 + "/64", "--mac", HOST_MAC, "--offload", "none");
-        // the static address is usable once DAD has passed (bounded: 10 s)
-        for (int i = 0; i < 20 && ns.exec(5, "ping", "-6", "-c", "1", "-W", "1", HOST_IP6).exit() != 0; i++) {
-            Host.sleep(500);
-        }
+        Flood.awaitPing6(ns, HOST_IP6);
     }
 
     @AfterAll
@@ -73,16 +70,16 @@ class NdFloodIT {
         Map<String, Long> after = host.liveCounters();
         int rowsAfter = Flood.tableRows(host.stat("--neigh"), 0);
         long heapAfter = Flood.heapAfterGc(host);
-        long ns6 = d(before, after, "ndp.rx_ns");
-        long na = d(before, after, "ndp.rx_na");
-        long ra = d(before, after, "ndp.rx_ra");
-        long learned = d(before, after, "ndp.learned");
-        long evicted = d(before, after, "ndp.evicted");
-        long routers = d(before, after, "ndp.routers_added") - d(before, after, "ndp.routers_removed");
-        long prefixes = d(before, after, "ndp.prefixes_added") - d(before, after, "ndp.prefixes_removed");
-        long slaac = d(before, after, "ndp.slaac_addresses");
-        long routersFull = d(before, after, "ndp.drop_routers_full");
-        long prefixesFull = d(before, after, "ndp.drop_prefixes_full");
+        long ns6 = Flood.delta(before, after, "ndp.rx_ns");
+        long na = Flood.delta(before, after, "ndp.rx_na");
+        long ra = Flood.delta(before, after, "ndp.rx_ra");
+        long learned = Flood.delta(before, after, "ndp.learned");
+        long evicted = Flood.delta(before, after, "ndp.evicted");
+        long routers = Flood.delta(before, after, "ndp.routers_added") - Flood.delta(before, after, "ndp.routers_removed");
+        long prefixes = Flood.delta(before, after, "ndp.prefixes_added") - Flood.delta(before, after, "ndp.prefixes_removed");
+        long slaac = Flood.delta(before, after, "ndp.slaac_addresses");
+        long routersFull = Flood.delta(before, after, "ndp.drop_routers_full");
+        long prefixesFull = Flood.delta(before, after, "ndp.drop_prefixes_full");
         int[] pc = Flood.pingCounts(ping);
         String ctx = flood + "; ndp rx ns " + ns6 + ", na " + na + ", ra " + ra + ", learned " + learned + ", evicted " + evicted
                 + ", routers " + routers + " (refused " + routersFull + "), prefixes " + prefixes + " (refused " + prefixesFull
@@ -109,9 +106,5 @@ class NdFloodIT {
         assertEquals(0, p.exit(), "ping6 after the flood: " + p.out());
         assertEquals(0L, get(after, "link.internal_error"), after.toString());
         assertTrue(host.isAlive(), host.output());
-    }
-
-    private static long d(Map<String, Long> before, Map<String, Long> after, String key) {
-        return get(after, key) - get(before, key);
     }
 }
