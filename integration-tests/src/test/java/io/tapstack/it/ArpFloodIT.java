@@ -25,7 +25,7 @@ class ArpFloodIT {
     static final String HOST_MAC = "02:00:00:00:00:0a";
     static final int ARP_CACHE = 1024; // StackConfig.arpCacheSize
     /** Frames a second: far beyond any real LAN's ARP, below what the loop handles (so the TAP queue does not decide). */
-    static final int RATE = 20_000;
+    static final int RATE = 10_000;
     static final int SECONDS = 6;
     static Netns ns;
     static Host host;

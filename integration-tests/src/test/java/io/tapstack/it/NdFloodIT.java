@@ -30,7 +30,7 @@ class NdFloodIT {
     static final int MAX_ROUTERS = 8; // StackConfig.ndMaxRouters
     static final int MAX_PREFIXES = 16; // StackConfig.ndMaxPrefixes
     static final int MAX_SLAAC = 16; // StackConfig.ipv6MaxAutoAddresses
-    static final int RATE = 20_000;
+    static final int RATE = 10_000;
     static final int SECONDS = 6;
     static Netns ns;
     static Host host;

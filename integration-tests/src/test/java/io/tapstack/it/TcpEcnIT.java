@@ -264,7 +264,13 @@ class TcpEcnIT {
             assertEquals(0, count(pcap, ours + " && tcp.len == 0 && " + f.ecn() + " != 0"), "our pure ACKs are Not-ECT");
             assertEquals(1, get(c, "tcp.ecn_negotiated"), ctx);
             // in-order segments of one receive burst may be coalesced (link/Gro) before TCP counts them
-            assertTrue(get(c, "tcp.ce_received") > 0 && get(c, "tcp.ce_received") <= ceOnWire, ctx);
+            // (IPv4); the kernel's output hook marks a GSO packet before it is cut into segments, so one
+            // mark makes up to 64 KB of CE segments of at least 1,220 bytes (RFC 8200 §5) but the last
+            long ce = get(c, "tcp.ce_received");
+            assertTrue(ce > 0 && ce <= marked * (65535 / 1220 + 1), ctx);
+            if (f == V4) {
+                assertTrue(ce <= ceOnWire, ctx);
+            }
             assertTrue(get(c, "tcp.ece_sent") > 0, ctx);
             assertTrue(get(c, "tcp.cwr_received") > 0, ctx);
             System.out.println("TcpEcnIT fetch (" + f.name() + "): " + ceOnWire + " CE on the wire, " + get(c, "tcp.ce_received")
