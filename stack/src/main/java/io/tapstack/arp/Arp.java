@@ -35,10 +35,10 @@ public final class Arp implements NeighbourOutput {
         State state;
         long confirmedAt;
         int probes;
-        /** Neighbours in the list of resolved entries, oldest confirmation first (for O(1) eviction). */
+        /** Neighbours in the chain this entry is on (resolving or resolved), oldest first: O(1) eviction. */
         Entry older;
         Entry newer;
-        boolean listed;
+        Chain chain;
         final PacketQueue pending;
         final Timer timer;
 
@@ -80,7 +80,7 @@ public final class Arp implements NeighbourOutput {
                 }
                 q.release();
             }
-            unlist(this);
+            Chain.unlink(this);
             cache.remove(ip);
             if (last == this) {
                 last = null;
@@ -107,9 +107,52 @@ public final class Arp implements NeighbourOutput {
         this.unresolved = h;
     }
     private Entry last;
+
+    /** A doubly linked list of entries through their own {@code older/newer} fields, oldest first. */
+    private static final class Chain {
+        Entry oldest;
+        Entry newest;
+        int size;
+
+        void add(Entry e) {
+            e.older = newest;
+            e.newer = null;
+            if (newest != null) {
+                newest.newer = e;
+            } else {
+                oldest = e;
+            }
+            newest = e;
+            e.chain = this;
+            size++;
+        }
+
+        static void unlink(Entry e) {
+            Chain c = e.chain;
+            if (c == null) {
+                return;
+            }
+            if (e.older != null) {
+                e.older.newer = e.newer;
+            } else {
+                c.oldest = e.newer;
+            }
+            if (e.newer != null) {
+                e.newer.older = e.older;
+            } else {
+                c.newest = e.older;
+            }
+            e.older = null;
+            e.newer = null;
+            e.chain = null;
+            c.size--;
+        }
+    }
+
     /** Resolved entries in the order they were last confirmed: the eviction order. */
-    private Entry oldest;
-    private Entry newest;
+    private final Chain resolved = new Chain();
+    /** Entries being resolved (INCOMPLETE), oldest first. */
+    private final Chain resolving = new Chain();
     private int watched;
     private Runnable onConflict;
 
@@ -210,7 +253,7 @@ public final class Arp implements NeighbourOutput {
         if (e == null) {
             e = new Entry(nextHop);
             e.state = State.INCOMPLETE;
-            if (!insert(e)) {
+            if (!insert(e, true)) {
                 counters.inc(ArpCounter.DROP_CACHE_FULL);
                 p.release();
                 return;
@@ -239,56 +282,34 @@ public final class Arp implements NeighbourOutput {
     }
 
     /**
-     * Inserts, evicting the least recently confirmed resolved entry when the cache is full: the
-     * head of a list kept in confirmation order, so that a flood of new senders costs O(1) per
-     * packet rather than a scan of the whole cache.
+     * Inserts, evicting when the cache is full the least recently confirmed resolved entry (the
+     * head of a chain kept in confirmation order, so that a flood of new senders costs O(1) per
+     * packet rather than a scan of the whole cache). An entry to be resolved ({@code resolving})
+     * may push out a resolved one only while fewer than half the entries are being resolved:
+     * traffic towards many addresses that never answer (the host's errors to spoofed on-link
+     * sources, say) fills the free room and is then refused, and cannot evict the neighbours
+     * that do answer.
      */
-    private boolean insert(Entry e) {
-        if (cache.put(e.ip, e)) {
-            return true;
+    private boolean insert(Entry e, boolean resolving) {
+        if (!cache.put(e.ip, e)) {
+            Entry victim = resolving && this.resolving.size >= config.arpCacheSize / 2 ? null : resolved.oldest;
+            if (victim == null) {
+                return false;
+            }
+            remove(victim);
+            counters.inc(ArpCounter.EVICTED);
+            if (!cache.put(e.ip, e)) {
+                return false;
+            }
         }
-        Entry victim = oldest;
-        if (victim == null) {
-            return false;
+        if (resolving) {
+            this.resolving.add(e);
         }
-        remove(victim);
-        counters.inc(ArpCounter.EVICTED);
-        return cache.put(e.ip, e);
-    }
-
-    private void enlist(Entry e) {
-        e.older = newest;
-        e.newer = null;
-        if (newest != null) {
-            newest.newer = e;
-        } else {
-            oldest = e;
-        }
-        newest = e;
-        e.listed = true;
-    }
-
-    private void unlist(Entry e) {
-        if (!e.listed) {
-            return;
-        }
-        if (e.older != null) {
-            e.older.newer = e.newer;
-        } else {
-            oldest = e.newer;
-        }
-        if (e.newer != null) {
-            e.newer.older = e.older;
-        } else {
-            newest = e.older;
-        }
-        e.older = null;
-        e.newer = null;
-        e.listed = false;
+        return true;
     }
 
     private void remove(Entry e) {
-        unlist(e);
+        Chain.unlink(e);
         ctx.timers().cancel(e.timer);
         pendingTotal -= e.pending.size();
         e.pending.clear();
@@ -354,7 +375,7 @@ public final class Arp implements NeighbourOutput {
             if (senderValid && !merged) {
                 Entry n = new Entry(spa);
                 n.state = State.INCOMPLETE;
-                if (insert(n)) {
+                if (insert(n, false)) {
                     learn(n, sha);
                 } else {
                     counters.inc(ArpCounter.DROP_CACHE_FULL);
@@ -376,8 +397,8 @@ public final class Arp implements NeighbourOutput {
         e.mac = sha;
         e.state = State.REACHABLE;
         e.confirmedAt = ctx.now();
-        unlist(e);
-        enlist(e);
+        Chain.unlink(e);
+        resolved.add(e);
         e.probes = 0;
         ctx.timers().cancel(e.timer);
         PacketBuf q;

@@ -249,6 +249,32 @@ class ArpTest {
         assertNoLeak(h.b);
     }
 
+    /**
+     * Traffic towards many addresses that never answer fills the cache with INCOMPLETE entries;
+     * once half of it is being resolved, a new resolution no longer evicts a resolved neighbour:
+     * the peer keeps its entry and its traffic flows (it would otherwise be refused until the
+     * resolutions time out).
+     */
+    @Test
+    void unresolvedEntriesCannotPushOutResolvedNeighbours() {
+        TwoHosts h = new TwoHosts(1500, -1, c -> c.arpCacheSize = 8);
+        h.settle();
+        ping(h.a, IP_B, 1);
+        h.settle();
+        long macB = h.a.arp().lookup(IP_B);
+        assertTrue(macB != -1, "B resolved");
+        for (int i = 0; i < 20; i++) {
+            ping(h.a, NOBODY - i, 1);
+        }
+        assertEquals(8, h.a.arp().entries().size());
+        assertEquals(macB, h.a.arp().lookup(IP_B), "the resolved neighbour stays");
+        assertEquals(20 - 7, count(h.a, ArpCounter.DROP_CACHE_FULL));
+        assertEquals(0, count(h.a, ArpCounter.EVICTED));
+        h.run(5 * SEC, 100 * MS);
+        assertEquals(macB, h.a.arp().lookup(IP_B));
+        assertNoLeak(h.a);
+    }
+
     @Test
     void cacheFullOfUnresolvedEntriesRefusesNewOnes() {
         TwoHosts h = new TwoHosts(1500, -1, c -> c.arpCacheSize = 2);
