@@ -15,7 +15,8 @@ MODE is one of
   icmp4  ICMP errors from spoofed routers in 10.0.0.0/16 quoting the connection HOST_ADDR:80 ->
          KERNEL_ADDR:CLIENT_PORT with random sequence numbers (port unreachable; fragmentation needed
          with a next-hop MTU of 68) or random connections (host unreachable), and UDP datagrams from
-         KERNEL_ADDR to a closed port of the host (which answers them, rate-limited)
+         spoofed on-link sources to a closed port of the host (which answers them, rate-limited, each
+         answer waiting for an ARP reply that never comes)
 Frames go out of IFACE (the kernel side of the TAP, so only the TAP reader sees them) at most RATE a
 second, for at most SECONDS; 20,000 distinct frames (seeded), sent over again if time remains.
 Prints "sending" when it starts and "sent N distinct D" at the end.
@@ -160,9 +161,10 @@ def icmp4_frames(r, src_mac, host_mac, host_ip, kernel_ip, cport, n):
     for i in range(n):
         router = bytes([10, 0, r.randrange(1, 255), r.randrange(1, 255)])
         kind = i % 4
-        if kind == 3:  # UDP to a closed port: the host's own errors, rate-limited
+        if kind == 3:  # UDP to a closed port from a spoofed on-link source: the host's own errors, rate-limited,
+            # each to an address that never answers ARP
             udp = struct.pack("!HHHH", 40000 + i % 1000, 33434, 16, 0) + bytes(8)
-            out.append(eth + ipv4(kernel_ip, host_ip, 17, i & 0xFFFF, 0, udp))
+            out.append(eth + ipv4(router, host_ip, 17, i & 0xFFFF, 0, udp))
             continue
         if kind == 2:  # a connection that does not exist
             quoted_tcp = struct.pack("!HHI", r.randrange(1, 65536), r.randrange(1, 65536), r.randrange(1 << 32))

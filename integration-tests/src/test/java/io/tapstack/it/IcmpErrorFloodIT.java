@@ -20,7 +20,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * An ICMP error flood while Linux downloads a file from the host: Destination Unreachable (port)
  * and Fragmentation Needed with a next-hop MTU of 68 from spoofed routers, quoting the running
  * connection with random sequence numbers, host unreachables quoting connections that do not exist,
- * and UDP datagrams to a closed port of the host. RFC 5927 §4.1: only errors quoting a sequence
+ * and UDP datagrams to a closed port of the host from spoofed on-link sources, whose port
+ * unreachables each wait for an ARP reply that never comes (the ARP cache fills with INCOMPLETE
+ * entries, which must not push out Linux's resolved entry: the download would stall). RFC 5927 §4.1: only errors quoting a sequence
  * number in flight act, the rest are counted and ignored; the path MTU never goes below 552 (RFC
  * 1191 §3, Linux's min_pmtu); the host's own port unreachables are rate-limited (RFC 1812
  * §4.3.2.8, RFC 1122 §3.2.2); the download completes byte-identical and the heap stays bounded.
@@ -83,10 +85,13 @@ class IcmpErrorFloodIT {
         long soft = Flood.delta(before, after, "tcp.icmp_soft_errors");
         long txUnreach = Flood.delta(before, after, "icmp.tx_dest_unreachable");
         long limited = Flood.delta(before, after, "icmp.errors_rate_limited");
+        long arpFull = Flood.delta(before, after, "arp.drop_cache_full");
+        int arpRows = Flood.tableRows(host.stat("--arp"), 1);
         double secs = (t1 - t0) / 1e9;
         String ctx = flood + "; " + curl + "; icmp rx dest unreachable " + rxUnreach + "; tcp icmp out of window " + outOfWindow
                 + ", no connection " + noConn + ", pmtu updates " + pmtu + ", soft errors " + soft + "; icmp tx dest unreachable "
-                + txUnreach + ", rate limited " + limited + " in " + String.format("%.1f", secs) + " s; heap after GC "
+                + txUnreach + ", rate limited " + limited + " in " + String.format("%.1f", secs) + " s; arp rows " + arpRows
+                + ", refused " + arpFull + "; heap after GC "
                 + (heapBefore >> 10) + " KB -> " + (heapAfter >> 10) + " KB";
         System.out.println("IcmpErrorFloodIT: " + ctx);
         long sent = Flood.sent(flood);
@@ -102,6 +107,10 @@ class IcmpErrorFloodIT {
         // the UDP quarter: answered within the token bucket, the rest counted
         assertTrue(txUnreach <= ERRORS_PER_SECOND * (secs + 1) + ERROR_BURST, "own errors rate-limited: " + ctx);
         assertTrue(limited > 0 && txUnreach > 0, "own errors sent and limited: " + ctx);
+        assertTrue(arpRows <= 1024, "ARP cache within its bound: " + ctx);
+        // the answers to spoofed sources filled the cache with resolutions in progress, refused
+        // beyond it, while the download's neighbour kept its entry
+        assertTrue(arpFull > 0, "resolutions beyond the bound refused: " + ctx);
         assertTrue(heapAfter - heapBefore < Flood.HEAP_GROWTH_LIMIT, "heap bounded: " + ctx);
         assertEquals(0L, get(after, "link.internal_error"), after.toString());
         assertTrue(host.isAlive(), host.output());
