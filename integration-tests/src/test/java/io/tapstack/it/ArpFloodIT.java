@@ -52,15 +52,8 @@ class ArpFloodIT {
         try (Flood f = Flood.start(ns, "arp", HOST_MAC, HOST_IP, SECONDS, 826, RATE)) {
             // Linux pings through the whole flood: every request must be answered (a reply may wait
             // for the host to resolve Linux's address again when the flood evicted it)
-            TcpIt.Child p = new TcpIt.Child(ns, List.of("ping", "-c", "20", "-i", "0.25", "-W", "2", HOST_IP));
-            try (p) {
-                for (int i = 0; i < 3 && f.running(); i++) {
-                    Host.sleep(1000);
-                    rowsDuring.add(Flood.tableRows(host.stat("--arp"), 1));
-                }
-                assertTrue(p.process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS), "ping did not end");
-                ping = p.log();
-            }
+            ping = f.pingWhileSampling(ns, List.of("ping", "-c", "20", "-i", "0.25", "-W", "2", HOST_IP),
+                    () -> Flood.tableRows(host.stat("--arp"), 1), rowsDuring);
             flood = f.awaitEnd(30);
         }
         Map<String, Long> after = host.liveCounters();

@@ -47,6 +47,22 @@ final class Flood implements AutoCloseable {
         return child.process.isAlive();
     }
 
+    /**
+     * Runs {@code pingCmd} in the namespace while the flood lasts, sampling {@code table} once a
+     * second (at most 3 times) into {@code rows}; returns ping's output (bounded: 30 s).
+     */
+    String pingWhileSampling(Netns ns, List<String> pingCmd, java.util.function.IntSupplier table, List<Integer> rows)
+            throws Exception {
+        try (TcpIt.Child p = new TcpIt.Child(ns, pingCmd)) {
+            for (int i = 0; i < 3 && running(); i++) {
+                Host.sleep(1000);
+                rows.add(table.getAsInt());
+            }
+            assertTrue(p.process.waitFor(30, TimeUnit.SECONDS), pingCmd + " did not end");
+            return p.log();
+        }
+    }
+
     /** Waits (bounded) for the flood's end and returns its last line ("sent N distinct D"). */
     String awaitEnd(int seconds) throws InterruptedException {
         assertTrue(child.process.waitFor(seconds, TimeUnit.SECONDS), "the flood did not end: " + child.log());

@@ -7,7 +7,6 @@ import org.junit.jupiter.api.Test;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 import static io.tapstack.it.TcpIt.get;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -57,14 +56,8 @@ class NdFloodIT {
         String ping;
         String flood;
         try (Flood f = Flood.start(ns, "nd", HOST_MAC, HOST_IP6, SECONDS, 4861, RATE)) {
-            try (TcpIt.Child p = new TcpIt.Child(ns, List.of("ping", "-6", "-c", "20", "-i", "0.25", "-W", "2", HOST_IP6))) {
-                for (int i = 0; i < 3 && f.running(); i++) {
-                    Host.sleep(1000);
-                    rowsDuring.add(Flood.tableRows(host.stat("--neigh"), 0));
-                }
-                assertTrue(p.process.waitFor(30, TimeUnit.SECONDS), "ping6 did not end");
-                ping = p.log();
-            }
+            ping = f.pingWhileSampling(ns, List.of("ping", "-6", "-c", "20", "-i", "0.25", "-W", "2", HOST_IP6),
+                    () -> Flood.tableRows(host.stat("--neigh"), 0), rowsDuring);
             flood = f.awaitEnd(30);
         }
         Map<String, Long> after = host.liveCounters();
