@@ -321,8 +321,11 @@ public final class TcpConnection {
         TcpState was = state;
         if (was == TcpState.TIME_WAIT) {
             tcp.timeWaitLeft();
-        } else if (was.synchronized_()) {
-            tcp.establishedChanged(-1);
+        } else {
+            if (was.synchronized_()) {
+                tcp.establishedChanged(-1);
+            }
+            tcp.connectionGone(was == TcpState.SYN_RECEIVED && passive && parent != null);
         }
         state = TcpState.CLOSED;
         tcp.remove(this);

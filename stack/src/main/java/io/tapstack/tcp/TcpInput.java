@@ -369,6 +369,7 @@ final class TcpInput {
                 return false;
             }
             l.synQueued--;
+            tcp.halfOpenEstablished();
         }
         if (c.synRetransmits == 0) {
             c.rtt.handshakeSample(now);

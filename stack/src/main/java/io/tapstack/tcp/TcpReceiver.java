@@ -1,5 +1,7 @@
 package io.tapstack.tcp;
 
+import io.tapstack.buffer.MemCounter;
+import io.tapstack.buffer.MemoryBudget;
 import io.tapstack.wire.TcpOptions;
 
 import java.nio.ByteBuffer;
@@ -151,13 +153,42 @@ final class TcpReceiver {
                 return 0;
             }
         }
-        // elastic: the ring holds what has arrived and grows (doubling) up to the buffer size
+        if (at > 0) {
+            // issue 11, the memory budget (Linux's tcp_mem): at the limit no out-of-order data is
+            // kept; under pressure only what fills the first hole, below the lowest range held
+            // (Linux prunes its out-of-order queue first). Still a duplicate ACK (RFC 5681 §4.2),
+            // so the sender's fast retransmit repairs the hole.
+            MemoryBudget.State st = tcp.memory.state();
+            if (st == MemoryBudget.State.HARD || (st == MemoryBudget.State.PRESSURE && (ooo.isEmpty() || !lt(seq, ooo.start(0))))) {
+                tcp.memory.refused(st == MemoryBudget.State.HARD ? MemCounter.DROP_OOO_HARD : MemCounter.DROP_OOO_PRESSURE);
+                ackNow = true;
+                return 0;
+            }
+            if (st == MemoryBudget.State.PRESSURE && gt(seq + len, ooo.start(0))) {
+                len = ooo.start(0) - seq;
+            }
+        }
+        // elastic: the ring holds what has arrived and grows (doubling) up to the buffer size, as
+        // far as the memory budget lets it (RingPool)
         if (ring == null) {
-            ring = tcp.rings.take(RingPool.capacityFor(at + len, lastCapacity, bufSize));
+            ring = tcp.rings.take(RingPool.capacityFor(at + len, lastCapacity, bufSize), false);
+            if (ring == null) {
+                return 0; // at the memory limit and nothing freed to reuse: dropped (counted), resent later
+            }
         } else {
             ring = tcp.rings.grow(ring, used + at + len, bufSize);
         }
-        lastCapacity = ring.capacity();
+        lastCapacity = Math.max(lastCapacity, ring.capacity());
+        if (used + at + len > ring.capacity()) {
+            // the ring could not grow (memory pressure): keep what fits, the peer resends the rest
+            len = ring.capacity() - used - at;
+            if (len <= 0) {
+                tcp.memory.refused(MemCounter.DROP_RCV_NO_MEMORY);
+                releaseIfDrained();
+                ackNow = true;
+                return 0;
+            }
+        }
         if (len > mssEst) {
             mssEst = Math.min(len, advMss);
         }
@@ -236,7 +267,10 @@ final class TcpReceiver {
 
     /** The window to advertise (RFC 9293 §3.8.6.2.2 receiver SWS avoidance; never shrinks). */
     int receiveWindow() {
-        int free = bufSize - available();
+        // issue 11: under memory pressure the window stops growing: it offers what the ring it
+        // has can hold (never less than already offered, below)
+        int cap = tcp.memory.mayGrow() ? bufSize : Math.min(bufSize, ring == null ? RingPool.MIN_CAPACITY : ring.capacity());
+        int free = Math.max(0, cap - available());
         int cur = Math.max(0, adv - nxt);
         int win = free;
         if (win > cur && win - cur < Math.min(bufSize / 2, advMss)) {

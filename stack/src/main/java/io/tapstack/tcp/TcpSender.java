@@ -119,11 +119,11 @@ final class TcpSender {
         int used = ringSize();
         int needed = (int) Math.min(bufSize, (long) used + want);
         if (ring == null) {
-            ring = tcp.rings.take(RingPool.capacityFor(needed, lastCapacity, bufSize));
+            ring = tcp.rings.take(RingPool.capacityFor(needed, lastCapacity, bufSize), true);
         } else {
             ring = tcp.rings.grow(ring, needed, bufSize);
         }
-        lastCapacity = ring.capacity();
+        lastCapacity = Math.max(lastCapacity, ring.capacity());
     }
 
     /** Gives the send ring back to the loop's pool (it is empty, or the connection ended). */
