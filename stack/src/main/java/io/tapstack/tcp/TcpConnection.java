@@ -334,6 +334,7 @@ public final class TcpConnection {
             tcp.endTrace(this);
         }
         snd.releaseRing();
+        rcv.ooo.clear(); // out-of-order data can never be read now: its ring space goes back too
         if (appClosed) {
             rcv.releaseRing(); // nobody will read it
         } else {
@@ -561,6 +562,7 @@ public final class TcpConnection {
         }
         if (state == TcpState.CLOSED || state == TcpState.TIME_WAIT) {
             appClosed = true;
+            rcv.releaseRing(); // what was left unread goes back to the pool (and the memory budget)
             return;
         }
         if (available() > 0 && state.synchronized_()) {
@@ -581,6 +583,8 @@ public final class TcpConnection {
     /** Aborts with a RST (RFC 9293 §3.10.5 ABORT); pending data is discarded. */
     public void abort() {
         if (state == TcpState.CLOSED) {
+            appClosed = true;
+            rcv.releaseRing(); // what was left unread goes back to the pool (and the memory budget)
             return;
         }
         if (state != TcpState.SYN_SENT && state != TcpState.TIME_WAIT) {

@@ -159,4 +159,19 @@ class MemoryBudgetTcpTest {
         assertEquals(1100, e.col.count);
         m.release(MemoryBudget.Kind.REASSEMBLY, filler);
     }
+
+    @Test
+    void aResetConnectionHoldingOutOfOrderDataGivesEverythingBack() throws Exception {
+        TcpScript t = new TcpScript();
+        TcpScriptedTest.Est e = TcpScriptedTest.open(t, opts(mss(1460), sackPerm()), 65535);
+        MemoryBudget m = t.tcp.memory();
+        t.send(PPORT, LPORT, e.pNxt + 1000, e.aNxt(), A, 65535, bytes(1000, 1));
+        assertEquals(1, t.expect().opts().sackCount);
+        assertTrue(m.used(MemoryBudget.Kind.RINGS) >= 2000, "the ring holding out-of-order data is charged");
+        t.send(PPORT, LPORT, e.pNxt, e.aNxt(), TcpScript.R, 65535, new byte[0]); // RST at RCV.NXT
+        t.poll();
+        assertEquals(TcpState.CLOSED, e.c.state());
+        assertEquals(0, m.used(MemoryBudget.Kind.RINGS), "out-of-order data of a dead connection is not kept");
+        assertEquals(0, m.used(), m.toString());
+    }
 }
