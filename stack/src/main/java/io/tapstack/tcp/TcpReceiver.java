@@ -154,7 +154,8 @@ final class TcpReceiver {
             }
         }
         if (at > 0) {
-            // issue 11, the memory budget (Linux's tcp_mem): at the limit no out-of-order data is
+            // RFC 9293 §3.10.7.4 seventh: out-of-order segments "may be held" — not must.
+            // Issue 11, the memory budget (Linux's tcp_mem): at the limit no out-of-order data is
             // kept; under pressure only what fills the first hole, below the lowest range held
             // (Linux prunes its out-of-order queue first). Still a duplicate ACK (RFC 5681 §4.2),
             // so the sender's fast retransmit repairs the hole.
