@@ -86,7 +86,7 @@ class MemLimitIT {
                 awaitStarted(ooo, "memflood ooo");
                 assertTrue(conns.process.waitFor(60, TimeUnit.SECONDS), "the connection flood did not end: " + conns.log());
                 assertTrue(ooo.process.waitFor(60, TimeUnit.SECONDS), "the out-of-order flood did not end: " + ooo.log());
-                floods = conns.log().trim() + "; " + ooo.log().trim();
+                floods = (conns.log().trim() + "; " + ooo.log().trim()).replace('\n', ' ');
             }
             assertTrue(down.process.waitFor(170, TimeUnit.SECONDS), "download did not end: " + down.log());
             assertTrue(up.process.waitFor(170, TimeUnit.SECONDS), "upload did not end: " + up.log());
