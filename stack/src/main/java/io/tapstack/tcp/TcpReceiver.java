@@ -268,10 +268,7 @@ final class TcpReceiver {
 
     /** The window to advertise (RFC 9293 §3.8.6.2.2 receiver SWS avoidance; never shrinks). */
     int receiveWindow() {
-        // issue 11: under memory pressure the window stops growing: it offers what the ring it
-        // has can hold (never less than already offered, below)
-        int cap = tcp.memory.mayGrow() ? bufSize : Math.min(bufSize, ring == null ? RingPool.MIN_CAPACITY : ring.capacity());
-        int free = Math.max(0, cap - available());
+        int free = space();
         int cur = Math.max(0, adv - nxt);
         int win = free;
         if (win > cur && win - cur < Math.min(bufSize / 2, advMss)) {
@@ -279,6 +276,16 @@ final class TcpReceiver {
         }
         win = Math.max(win, cur);
         return Math.min(win, 65535 << wscale);
+    }
+
+    /**
+     * Free receive space to offer: the buffer's; under memory pressure (issue 11, Linux's
+     * tcp_mem) only what the ring it has can hold, so the window stops growing (the right edge
+     * never moves left, {@link #receiveWindow}).
+     */
+    private int space() {
+        int cap = tcp.memory.mayGrow() ? bufSize : Math.min(bufSize, ring == null ? RingPool.MIN_CAPACITY : ring.capacity());
+        return Math.max(0, cap - available());
     }
 
     /**
@@ -327,7 +334,7 @@ final class TcpReceiver {
     boolean windowUpdateDue() {
         int cur = Math.max(0, adv - nxt);
         int max = Math.min(bufSize, 65535 << wscale);
-        int now = Math.min(bufSize - available(), max);
+        int now = Math.min(space(), max);
         return now - cur >= Math.min(bufSize / 2, advMss) && 2L * cur <= max && now >= 2L * cur;
     }
 

@@ -174,4 +174,28 @@ class MemoryBudgetTcpTest {
         assertEquals(0, m.used(MemoryBudget.Kind.RINGS), "out-of-order data of a dead connection is not kept");
         assertEquals(0, m.used(), m.toString());
     }
+
+    /** The window (bytes) in the ACK of 1000 bytes of data read at once, with the budget under pressure or not. */
+    private static int windowAfterData(boolean pressure) throws Exception {
+        TcpScript t = new TcpScript();
+        TcpScriptedTest.Est e = TcpScriptedTest.open(t, opts(mss(1460), TcpScript.wscale(7)), 65535);
+        MemoryBudget m = t.tcp.memory();
+        if (pressure) {
+            m.charge(MemoryBudget.Kind.REASSEMBLY, m.pressureMark() + 1 - m.used());
+            assertTrue(!m.mayGrow() && !t.tcp.buffersMayGrow());
+        }
+        t.send(PPORT, LPORT, e.pNxt, e.aNxt(), A | TcpScript.P, 65535, bytes(1000, 1));
+        Seg ack = t.expect(100);
+        assertEquals(e.pNxt + 1000, ack.ack());
+        assertEquals(1000, e.col.count);
+        return ack.window() << 3; // our shift for a 256 KiB buffer
+    }
+
+    @Test
+    void underPressureTheReceiveWindowStopsGrowing() throws Exception {
+        int normal = windowAfterData(false);
+        int pressure = windowAfterData(true);
+        assertTrue(normal > 200_000, "NORMAL: the window opens towards the 256 KiB buffer: " + normal);
+        assertTrue(pressure <= 65_536 + 8, "PRESSURE: no further than the SYN-ACK offered: " + pressure);
+    }
 }
