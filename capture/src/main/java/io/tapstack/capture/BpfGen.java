@@ -37,15 +37,11 @@ final class BpfGen {
         return orUnmerged(x, y);
     }
 
-    /** or without the list pull-up (for unoptimised programs). */
-    static Gen orUnmerged(Gen x, Gen y) {
-        return (a, t, f) -> {
-            Label m = new Label();
-            x.gen(a, t, m);
-            a.mark(m);
-            y.gen(a, t, f);
-        };
-    }
+    /**
+     * or without the list pull-up (for unoptimised programs): not (not x and not y), which emits
+     * x to t else on to y, y to t else to f.
+     */
+    static Gen orUnmerged(Gen x, Gen y) { return not(and(not(x), not(y))); }
 
     static Gen not(Gen x) { return (a, t, f) -> x.gen(a, f, t); }
 
