@@ -45,12 +45,9 @@ public final class TapstackSocketChannel extends AbstractTapstackChannel impleme
     private static final ChannelMetadata METADATA = new ChannelMetadata(false, 16);
 
     private final TapstackSocketChannelConfig config;
-    /** The stack of the connection, once there is one: the channel cannot leave its loop. */
-    private volatile NetStack home;
     private final Events events = new Events();
     /** Loop thread only once registered; volatile for address and state queries from elsewhere. */
     private volatile TcpConnection conn;
-    private volatile boolean open = true;
     /**
      * Connected once (handshake done): like a JDK socket the channel stays active until it is
      * closed, even after the stack ended the connection (a RST), so that closing it fires
@@ -78,22 +75,17 @@ public final class TapstackSocketChannel extends AbstractTapstackChannel impleme
 
     /** A channel for connecting (Bootstrap's {@code channel(TapstackSocketChannel.class)}). */
     public TapstackSocketChannel() {
-        super(null);
+        super(null, METADATA);
         this.config = new TapstackSocketChannelConfig(this);
     }
 
     /** An accepted connection, which lives on the loop of {@code stack}. */
     TapstackSocketChannel(TapstackServerSocketChannel parent, TcpConnection c, NetStack stack) {
-        super(parent);
+        super(parent, METADATA);
         this.home = stack;
         this.conn = c;
         this.established = true;
         this.config = new TapstackSocketChannelConfig(this);
-    }
-
-    @Override
-    NetStack pinnedStack() {
-        return home;
     }
 
     TcpConnection connection() {
@@ -150,28 +142,8 @@ public final class TapstackSocketChannel extends AbstractTapstackChannel impleme
     }
 
     @Override
-    public ChannelMetadata metadata() {
-        return METADATA;
-    }
-
-    @Override
-    public boolean isOpen() {
-        return open;
-    }
-
-    @Override
     public boolean isActive() {
         return open && established;
-    }
-
-    @Override
-    public InetSocketAddress localAddress() {
-        return (InetSocketAddress) super.localAddress();
-    }
-
-    @Override
-    public InetSocketAddress remoteAddress() {
-        return (InetSocketAddress) super.remoteAddress();
     }
 
     @Override
