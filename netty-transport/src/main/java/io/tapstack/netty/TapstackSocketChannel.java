@@ -336,73 +336,7 @@ public final class TapstackSocketChannel extends AbstractTapstackChannel impleme
 
     @Override
     protected void doWrite(ChannelOutboundBuffer in) throws Exception {
-        TcpConnection c = conn;
-        try {
-            while (true) {
-                Object msg = in.current();
-                if (msg == null) {
-                    waitingWritable = false;
-                    return;
-                }
-                if (msg instanceof ByteBuf buf) {
-                    int readable = buf.readableBytes();
-                    if (readable == 0) {
-                        in.remove();
-                        continue;
-                    }
-                    if (buf.hasArray()) {
-                        // a heap buffer goes into the ring by arraycopy, without a ByteBuffer view
-                        int w = c.write(buf.array(), buf.arrayOffset() + buf.readerIndex(), readable);
-                        if (w > 0) {
-                            in.removeBytes(w);
-                        }
-                        if (w < readable) {
-                            waitingWritable = true; // the send ring is full: onWritable resumes
-                            return;
-                        }
-                        continue;
-                    }
-                    ByteBuffer[] nio = in.nioBuffers(1024, Integer.MAX_VALUE);
-                    int count = in.nioBufferCount();
-                    long want = in.nioBufferSize();
-                    long wrote = 0;
-                    for (int i = 0; i < count; i++) {
-                        ByteBuffer b = nio[i];
-                        int r = b.remaining();
-                        int w = c.write(b);
-                        wrote += w;
-                        if (w < r) {
-                            break;
-                        }
-                    }
-                    if (wrote > 0) {
-                        in.removeBytes(wrote);
-                    }
-                    if (wrote < want) {
-                        waitingWritable = true; // the send ring is full: onWritable resumes
-                        return;
-                    }
-                } else {
-                    FileRegion region = (FileRegion) msg;
-                    if (region.transferred() >= region.count()) {
-                        in.remove();
-                        continue;
-                    }
-                    long n = region.transferTo(ringChannel, region.transferred());
-                    if (n > 0) {
-                        in.progress(n);
-                    }
-                    if (region.transferred() >= region.count()) {
-                        in.remove();
-                    } else if (n <= 0) {
-                        waitingWritable = true;
-                        return;
-                    }
-                }
-            }
-        } catch (TcpException e) {
-            throw TapstackErrors.map(e);
-        }
+        waitingWritable = !SendRingWriter.write(conn, in, ringChannel); // onWritable resumes a full ring
     }
 
     /** The send ring as a channel, for {@link FileRegion#transferTo}. */
