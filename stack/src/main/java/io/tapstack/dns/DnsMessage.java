@@ -64,6 +64,8 @@ public final class DnsMessage {
         public final List<Record> answers = new ArrayList<>();
         /** RFC 2308 §5: min(SOA TTL, SOA MINIMUM) from the authority section, or -1 without a SOA. */
         public long negativeTtl = -1;
+        /** Answer records left out although well formed (an AAAA holding an IPv4-mapped address). */
+        public int skippedRecords;
         public Error error = Error.NONE;
     }
 
@@ -201,7 +203,16 @@ public final class DnsMessage {
                 if (rdlen != 16) {
                     throw new Malformed(Error.BAD_RECORD);
                 }
-                p.answers.add(new Record(sb.toString(), type, ttl, IpAddr.of(b.getLong(rd), b.getLong(rd + 8)), null));
+                long hi = b.getLong(rd);
+                long lo = b.getLong(rd + 8);
+                if (IpAddr.isV4Mapped(hi, lo)) {
+                    // an IPv4-mapped address (::ffff:0:0/96) is no IPv6 node's address (RFC 4291
+                    // §2.5.5.2, RFC 6890 §2.2.3: not forwardable); taken, it would be an IPv4 answer
+                    // to an AAAA question. The record is skipped, the rest of the message kept.
+                    p.skippedRecords++;
+                    continue;
+                }
+                p.answers.add(new Record(sb.toString(), type, ttl, IpAddr.of(hi, lo), null));
             } else if (answer && type == TYPE_CNAME) {
                 StringBuilder t = new StringBuilder();
                 int after = readName(b, base, rd + rdlen, rd, t);

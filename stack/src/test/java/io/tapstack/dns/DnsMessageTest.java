@@ -46,6 +46,25 @@ class DnsMessageTest {
         assertEquals(IpAddr.parse("10.0.0.80"), p.answers.get(0).address());
     }
 
+    /**
+     * Found by DnsFuzzTarget (regression input crash-04aee046…): an AAAA record holding
+     * ::ffff:1.0.0.25 came out as the IPv4 address 1.0.0.25 (IpAddr keeps IPv4 as mapped). RFC 4291
+     * §2.5.5.2: a mapped address is no IPv6 address; the record is skipped, the A record kept.
+     */
+    @Test
+    void anAaaaRecordHoldingAnIpv4MappedAddressIsSkipped_rfc4291s2552() {
+        byte[] m = HexFormat.of().parseHex(
+                "1234" + "8180" + "0001" + "0002" + "0000" + "0000"
+                + "0161076578616d706c6500" + "001c" + "0001"
+                + "c00c" + "001c" + "0001" + "0000012c" + "0010" + "00000000000000000000ffff01000019"
+                + "c00c" + "001c" + "0001" + "0000012c" + "0010" + "20010db8000000000000000000000001");
+        DnsMessage.Parsed p = DnsMessage.parse(ByteBuffer.wrap(m), 0, m.length);
+        assertEquals(DnsMessage.Error.NONE, p.error);
+        assertEquals(1, p.skippedRecords);
+        assertEquals(1, p.answers.size());
+        assertEquals(IpAddr.parse("2001:db8::1"), p.answers.get(0).address());
+    }
+
     @Test
     void pointerLoopsForwardPointersAndOverrunsAreMalformed() {
         byte[] loop = response();
