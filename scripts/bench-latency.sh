@@ -113,6 +113,7 @@ ping_run() { # NS IP INTERVAL COUNT PID-or-empty
   awk -v a="$avg" -v c=$((c1 - c0)) -v k="$CLK" -v t0="$t0" -v t1="$t1" 'BEGIN {printf "%s %.2f\n", a, 100 * c / k / (t1 - t0)}'
 }
 echo_start() { # busy|sleep SECONDS
+  rm -f "$WORK/echo.log" # not the last run's "ready"
   ip netns exec "$NC" taskset -c 0 "$WORK/tap_echo" tap0 10.0.0.2 "$1" "$2" >"$WORK/echo.log" 2>&1 &
   ECHO_PID=$!
   wait_for_line "$WORK/echo.log" "tap_echo: ready" 10 || { cat "$WORK/echo.log" >&2; exit 1; }
@@ -182,15 +183,15 @@ for iv in $INTERVALS; do
 done
 
 echo
-echo "Idle hosts (no traffic for 5 s, after 1 s): CPU in % of one; loop counters (tapstack stat)."
+echo "Idle hosts (no traffic for 5 s, after 1 s): CPU of all the JVM's threads in % of one (ns from /proc/PID/task/*/schedstat); loop counters (tapstack stat -a)."
 echo
-for i in "${!HOSTS[@]}"; do :; done
+cpu_ns() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{s += $1} END {printf "%.0f\n", s}'; }
 sleep 1
 declare -A I0
-for i in "${!HOSTS[@]}"; do I0[$i]=$(cpu_ticks "${HOST_PIDS[$i]}"); done
+for i in "${!HOSTS[@]}"; do I0[$i]=$(cpu_ns "${HOST_PIDS[$i]}"); done
 sleep 5
 for i in "${!HOSTS[@]}"; do
-  t=$(( $(cpu_ticks "${HOST_PIDS[$i]}") - ${I0[$i]} ))
-  printf '%s: idle CPU %s %%; %s\n' "${NAMES[$i]}" "$(awk -v t="$t" -v c="$CLK" 'BEGIN {printf "%.2f", 100 * t / c / 5}')" \
+  t=$(( $(cpu_ns "${HOST_PIDS[$i]}") - ${I0[$i]} ))
+  printf '%s: idle CPU %s %%; %s\n' "${NAMES[$i]}" "$(awk -v t="$t" 'BEGIN {printf "%.3f", 100 * t / 5e9}')" \
     "$(java -jar "$JAR" stat --host "$WORK/h$i.sock" -a 2>/dev/null | awk '/^[a-z0-9_]+:$/ {g=$1} g=="loop:" && NF==2 {printf "%s=%s ", $2, $1}')"
 done
