@@ -6,7 +6,9 @@
 # (scripts/lib/tap_echo.c, built here with cc) that spins on a non-blocking read ("C echo, busy")
 # or sleeps in poll() ("C echo, sleep"). The host side runs on CPU 0, ping on CPU 1; the CPU column
 # is the answering process's CPU (utime+stime from /proc/PID/stat) over the ping run, in % of one
-# CPU. After the rounds: each host's CPU with no traffic for 5 s, and its loop counters (idle policy).
+# CPU. ping's RTT ends at the kernel's receive timestamp of the reply (SO_TIMESTAMP), so the wake-up
+# of ping itself is not in it; "ping -U" (user to user, against the kernel) shows what it adds.
+# After the rounds: each host's CPU with no traffic for 5 s, and its loop counters (idle policy).
 # Needs root.
 #
 #   scripts/bench-latency.sh [--rounds N] [--count N] [--slow-count N] [--intervals "0.001 0.005 0.2"]
@@ -39,7 +41,7 @@ while [ $# -gt 0 ]; do
     --intervals) INTERVALS=${2:-}; shift 2 ;;
     --host) HOSTS+=("${2:-}"); shift 2 ;;
     --quick) ROUNDS=2; COUNT=20; SLOW_COUNT=10; shift ;;
-    -h|--help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench-latency: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -99,11 +101,11 @@ done
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
 # one ping run: prints "avg-ms cpu-%" ("nan nan" if any ping went unanswered)
-ping_run() { # NS IP INTERVAL COUNT PID-or-empty
+ping_run() { # NS IP INTERVAL COUNT PID-or-empty [PING-FLAG]
   local out c0 c1 t0 t1 avg
   c0=$([ -n "$5" ] && cpu_ticks "$5" || echo 0); t0=$(date +%s.%N)
   out=$(ip netns exec "$1" taskset -c 1 timeout $(( $(awk -v i="$3" -v n="$4" 'BEGIN {printf "%d", i * n}') + 20 )) \
-        ping -n -q -c "$4" -i "$3" -W 1 "$2" 2>&1) || true
+        ping -n -q ${6:-} -c "$4" -i "$3" -W 1 "$2" 2>&1) || true
   c1=$([ -n "$5" ] && cpu_ticks "$5" || echo 0); t1=$(date +%s.%N)
   avg=$(echo "$out" | awk -F/ '/^rtt/ {print $5}')
   if [ -z "$avg" ] || ! echo "$out" | grep -q " $4 received"; then
@@ -125,6 +127,7 @@ side_run() { # SIDE INTERVAL COUNT -> "avg cpu"
   local s=$1 secs
   case "$s" in
     kernel) ping_run "$NA" 10.1.0.2 "$2" "$3" "" ;;
+    kernelU) ping_run "$NA" 10.1.0.2 "$2" "$3" "" -U ;;
     cbusy|csleep)
       secs=$(awk -v i="$2" -v n="$3" 'BEGIN {printf "%d", i * n + 15}')
       echo_start "${s#c}" "$secs"
@@ -136,12 +139,13 @@ side_run() { # SIDE INTERVAL COUNT -> "avg cpu"
 side_name() {
   case "$1" in
     kernel) echo "kernel over a veth" ;;
+    kernelU) echo "kernel over a veth, ping -U (user to user: with ping's own wake-up)" ;;
     cbusy) echo "C echo on the TAP, busy (lower bound)" ;;
     csleep) echo "C echo on the TAP, sleeping in poll()" ;;
     h*) echo "tapstack ${NAMES[${1#h}]}" ;;
   esac
 }
-SIDES=(kernel cbusy csleep)
+SIDES=(kernel kernelU cbusy csleep)
 for i in "${!HOSTS[@]}"; do SIDES+=("h$i"); done
 
 # warm-up: ARP, the JIT of every host
@@ -177,7 +181,7 @@ for iv in $INTERVALS; do
     read -r m lo hi nn < <(awk -v iv="$iv" -v s="$s" '$1==iv && $2==s {print $3}' "$CSV" | stats)
     read -r cm clo chi _ < <(awk -v iv="$iv" -v s="$s" '$1==iv && $2==s {print $4}' "$CSV" | stats)
     ratio=$(awk -v a="$m" -v b="$km" -v n="$nn" -v kn="$kn" -v r="$ROUNDS" 'BEGIN {if (n < r || kn < r || b + 0 <= 0) print "void"; else printf "%.2f×", a / b}')
-    cpu=$([ "$s" = kernel ] && echo "–" || echo "$cm [$clo–$chi]")
+    case "$s" in kernel*) cpu="–" ;; *) cpu="$cm [$clo–$chi]" ;; esac
     echo "| $(side_name "$s") | $m [$lo–$hi] | $ratio | $cpu | $nn/$ROUNDS |"
   done
 done

@@ -114,7 +114,7 @@ public final class IdlePolicy {
             } else {
                 arrivalsSleeping++;
             }
-            if (lastArrival != Long.MIN_VALUE) {
+            if (predict && lastArrival != Long.MIN_VALUE) {
                 long gap = now - lastArrival;
                 long half = windowOpen() ? halfWindow() : 0;
                 if (half > 0) {
