@@ -19,7 +19,8 @@ package io.tapstack.loop;
  * The spin across an expected arrival is bounded: at most {@code maxWindowNanos} and at most
  * 1/{@link #MIN_GAP_PER_SPIN} of the gap, so a host with a ping a second spins well under 0.1 % of a
  * CPU. The sleep before a window ends early by the wake-up lateness the loop has measured
- * ({@link #onWake}: timer slack, the hypervisor), so the loop is up when the window opens.
+ * ({@link #onWake}: timer slack, the hypervisor; at most 200 µs and half that share of the gap),
+ * so the loop is up when the window opens.
  *
  * <p>A spin only helps while the spinning thread has its CPU. On a CPU shared with other runnable
  * threads the scheduler takes it away for a whole slice (milliseconds), and a packet that comes
@@ -192,14 +193,17 @@ public final class IdlePolicy {
             long half = halfWindow();
             if (half > 0) {
                 long expected = lastArrival + meanGap;
-                long open = expected - half;
+                // wake early by the measured lateness (at most 1 % of the gap), so the loop is up
+                // when the window opens; a wake-up that came early spins to the window rather than
+                // sleeping again (which would be late again)
+                long lead = Math.min(wakeLate, meanGap / MIN_GAP_PER_SPIN / 2);
+                long open = expected - half - lead;
                 long close = expected + half;
                 if (now >= open && now < close) {
                     return spin(now);
                 }
                 if (now < open) {
-                    // wake early by the measured lateness, so the loop is up when the window opens
-                    sleep = Math.min(sleep, Math.max(1, open - now - wakeLate));
+                    sleep = Math.min(sleep, open - now);
                 }
             }
         }

@@ -160,6 +160,26 @@ class IdlePolicyTest {
     }
 
     @Test
+    void theEarlyWakeUpIsAtMostOnePercentOfTheGap() {
+        // arrivals exactly 2 ms apart, timers 200 µs late: waking 200 µs early would spin 10 % of
+        // the time; the lead is bounded by 1 % of the gap (20 µs), the window by 2 % (±20 µs)
+        IdlePolicy p = new IdlePolicy(0, 10 * MS);
+        long t = 0;
+        for (int i = 0; i < 10; i++) {
+            t += 2 * MS;
+            p.sleepNanos(t - MS, t - 2 * MS, FOREVER);
+            p.onWork(t, true);
+        }
+        for (int i = 0; i < 100; i++) {
+            p.onWake(MS, MS + 200 * US);
+        }
+        assertTrue(p.wakeLateNanos() > 150 * US, "learned lateness " + p.wakeLateNanos());
+        long sleep = p.sleepNanos(t + US, t, FOREVER);
+        long early = (t + 2 * MS) - (t + US + sleep);
+        assertTrue(early > 0 && early <= 40 * US, "wakes " + early / US + " µs before the expected arrival");
+    }
+
+    @Test
     void wakeLatenessIsBoundedAndOnlyTimedWakesCount() {
         IdlePolicy p = IdlePolicy.hybrid();
         p.onWake(MS, 400 * US); // woken early by a frame: not a timer's lateness
