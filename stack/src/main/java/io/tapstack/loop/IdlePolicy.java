@@ -26,8 +26,10 @@ package io.tapstack.loop;
  * threads the scheduler takes it away for a whole slice (milliseconds), and a packet that comes
  * then waits for the slice to end, whereas a thread asleep in the kernel is woken, and preferred,
  * at once. So when one spin pass took more than {@link #PREEMPTED_NANOS} (the thread was off its
- * CPU), the policy stops spinning until the next arrival and sleeps instead ({@code
- * spin_preempted}).
+ * CPU), the policy stops spinning and sleeps instead for a back-off that starts at
+ * {@link #MIN_BACKOFF_NANOS} and doubles while spins keep losing their CPU, up to
+ * {@link #MAX_BACKOFF_NANOS} (Aeron's back-off idea); a spin that runs its course resets it
+ * ({@code spin_preempted}).
  *
  * <p>Pure arithmetic on the times it is given (testable on virtual time); one per loop thread. Its
  * {@linkplain #counters counters} say how arrivals found the loop (spinning or asleep, inside or
@@ -40,8 +42,11 @@ public final class IdlePolicy {
     static final long MAX_PREDICTED_GAP_NANOS = 5_000_000_000L;
     /** Arrivals needed before a prediction is trusted. */
     static final int WARM_UP = 3;
-    /** A spin pass longer than this means the thread lost its CPU: stop spinning until the next arrival. */
+    /** A spin pass longer than this means the thread lost its CPU: stop spinning for a back-off. */
     static final long PREEMPTED_NANOS = 200_000;
+    /** No spinning for this long after a spin lost its CPU, doubled while it goes on happening. */
+    static final long MIN_BACKOFF_NANOS = 10_000_000;
+    static final long MAX_BACKOFF_NANOS = 1_000_000_000;
     /** Wake-up lateness assumed before any is measured, and the most that is trusted. */
     static final long DEFAULT_WAKE_LATE_NANOS = 50_000;
     static final long MAX_WAKE_LATE_NANOS = 200_000;
@@ -66,8 +71,10 @@ public final class IdlePolicy {
     // the last decision was a spin, at this time (to see a pass that lost the CPU)
     private boolean spinning;
     private long lastSpinAt;
-    // a spin lost its CPU: sleep until the next arrival
+    // a spin lost its CPU: no spinning before contendedUntil; the next back-off
     private boolean contended;
+    private long contendedUntil;
+    private long backoff = MIN_BACKOFF_NANOS;
     // mean lateness of timed wake-ups (gain 1/8)
     private long wakeLate = DEFAULT_WAKE_LATE_NANOS;
     private long sleeps;
@@ -137,7 +144,6 @@ public final class IdlePolicy {
                 }
             }
             lastArrival = now;
-            contended = false;
         }
         idleSinceWork = false;
         spinning = false;
@@ -180,9 +186,14 @@ public final class IdlePolicy {
      */
     public long sleepNanos(long now, long lastWork, long untilDeadline) {
         idleSinceWork = true;
+        if (contended && now - contendedUntil >= 0) {
+            contended = false;
+        }
         if (spinning && now - lastSpinAt > PREEMPTED_NANOS && !contended) {
             // the last spin pass took too long: the thread was off its CPU (another thread ran)
             contended = true;
+            contendedUntil = now + backoff;
+            backoff = Math.min(2 * backoff, MAX_BACKOFF_NANOS);
             spinPreempted++;
         }
         if (!contended && now - lastWork < spinAfterWorkNanos) {
@@ -206,6 +217,9 @@ public final class IdlePolicy {
                     sleep = Math.min(sleep, open - now);
                 }
             }
+        }
+        if (spinning && !contended) {
+            backoff = MIN_BACKOFF_NANOS; // a spin that ran its course: the CPU is ours again
         }
         spinning = false;
         if (sleep > 0) {

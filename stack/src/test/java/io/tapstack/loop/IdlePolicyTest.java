@@ -194,7 +194,7 @@ class IdlePolicyTest {
     }
 
     @Test
-    void aSpinThatLostItsCpuStopsSpinningUntilTheNextArrival() {
+    void aSpinThatLostItsCpuBacksOffAndTheBackOffDoublesWhileItGoesOn() {
         IdlePolicy p = IdlePolicy.spinOnly(MS);
         p.onWork(0, true);
         assertEquals(0, p.sleepNanos(US, 0, FOREVER));
@@ -202,11 +202,31 @@ class IdlePolicyTest {
         // the next pass comes 400 µs later: another thread had the CPU; sleeping (and being woken
         // by the kernel) beats waiting for the next time slice
         assertEquals(FOREVER, p.sleepNanos(402 * US, 0, FOREVER));
-        assertEquals(FOREVER, p.sleepNanos(403 * US, 0, FOREVER));
         assertEquals(1, counter(p, "spin_preempted"));
         p.onWork(500 * US, true);
-        assertEquals(0, p.sleepNanos(501 * US, 500 * US, FOREVER), "spins again after the next arrival");
+        assertEquals(FOREVER, p.sleepNanos(501 * US, 500 * US, FOREVER), "no spin within the back-off (10 ms)");
         assertEquals(1, counter(p, "arrivals_sleeping"));
+        long t = 11 * MS;
+        p.onWork(t, true);
+        assertEquals(0, p.sleepNanos(t + US, t, FOREVER), "spins again after the back-off");
+        assertEquals(FOREVER, p.sleepNanos(t + 500 * US, t, FOREVER), "preempted again");
+        t += 15 * MS;
+        p.onWork(t, true);
+        assertEquals(FOREVER, p.sleepNanos(t + US, t, FOREVER), "the back-off doubled to 20 ms");
+        t += 10 * MS;
+        p.onWork(t, true);
+        for (long x = t + US; x < t + MS; x += US) {
+            assertEquals(0, p.sleepNanos(x, t, FOREVER));
+        }
+        assertEquals(FOREVER, p.sleepNanos(t + MS, t, FOREVER), "a spin that ran its course (1 ms)");
+        assertEquals(2, counter(p, "spin_preempted"));
+        t += MS;
+        p.onWork(t, true);
+        assertEquals(0, p.sleepNanos(t + US, t, FOREVER));
+        assertEquals(FOREVER, p.sleepNanos(t + 500 * US, t, FOREVER), "preempted: back to a 10 ms back-off");
+        t += 11 * MS;
+        p.onWork(t, true);
+        assertEquals(0, p.sleepNanos(t + US, t, FOREVER), "10 ms, not 40");
     }
 
     @Test
