@@ -5,7 +5,7 @@
 # Beside the hosts it measures the lower bound of any stack behind a TAP: a tiny C responder
 # (scripts/lib/tap_echo.c, built here with cc) that spins on a non-blocking read ("C echo, busy")
 # or sleeps in poll() ("C echo, sleep"). The host side runs on CPU 0, ping on CPU 1; the CPU column
-# is the answering process's CPU (utime+stime from /proc/PID/stat) over the ping run, in % of one
+# is the answering process's CPU (all threads, ns from /proc/PID/task/*/schedstat) over the ping run, in % of one
 # CPU. ping's RTT ends at the kernel's receive timestamp of the reply (SO_TIMESTAMP), so the wake-up
 # of ping itself is not in it; "ping -U" (user to user, against the kernel) shows what it adds.
 # After the rounds: each host's CPU with no traffic for 5 s, and its loop counters (idle policy).
@@ -80,7 +80,6 @@ cc -O2 -o "$WORK/tap_echo" scripts/lib/tap_echo.c
 veth_create "$NA" "$NB"
 veth_up "$NA" "$NB"
 ns_create "$NC" tap0 10.0.0.1/24
-CLK=$(getconf CLK_TCK)
 
 # the hosts, each in its own namespace, all on CPU 0 (sleeping when not pinged)
 NAMES=()
@@ -99,20 +98,21 @@ for i in "${!HOSTS[@]}"; do
   wait_for_line "$WORK/h$i.log" "tapstack: ready" 30 || { cat "$WORK/h$i.log" >&2; exit 1; }
 done
 
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+# a process's CPU time in ns, all its threads (schedstat: /proc/PID/stat counts 10 ms ticks)
+cpu_ns() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{s += $1} END {printf "%.0f\n", s}'; }
 # one ping run: prints "avg-ms cpu-%" ("nan nan" if any ping went unanswered)
 ping_run() { # NS IP INTERVAL COUNT PID-or-empty [PING-FLAG]
   local out c0 c1 t0 t1 avg
-  c0=$([ -n "$5" ] && cpu_ticks "$5" || echo 0); t0=$(date +%s.%N)
+  c0=$([ -n "$5" ] && cpu_ns "$5" || echo 0); t0=$(date +%s.%N)
   out=$(ip netns exec "$1" taskset -c 1 timeout $(( $(awk -v i="$3" -v n="$4" 'BEGIN {printf "%d", i * n}') + 20 )) \
         ping -n -q ${6:-} -c "$4" -i "$3" -W 1 "$2" 2>&1) || true
-  c1=$([ -n "$5" ] && cpu_ticks "$5" || echo 0); t1=$(date +%s.%N)
+  c1=$([ -n "$5" ] && cpu_ns "$5" || echo 0); t1=$(date +%s.%N)
   avg=$(echo "$out" | awk -F/ '/^rtt/ {print $5}')
   if [ -z "$avg" ] || ! echo "$out" | grep -q " $4 received"; then
     echo "bench-latency: $2 from $1: $(echo "$out" | grep -E 'transmitted|rtt' | tr '\n' ' ')" >&2
     echo "nan nan"; return
   fi
-  awk -v a="$avg" -v c=$((c1 - c0)) -v k="$CLK" -v t0="$t0" -v t1="$t1" 'BEGIN {printf "%s %.2f\n", a, 100 * c / k / (t1 - t0)}'
+  awk -v a="$avg" -v c=$((c1 - c0)) -v t0="$t0" -v t1="$t1" 'BEGIN {printf "%s %.2f\n", a, 100 * c / 1e9 / (t1 - t0)}'
 }
 echo_start() { # busy|sleep SECONDS
   rm -f "$WORK/echo.log" # not the last run's "ready"
@@ -189,7 +189,6 @@ done
 echo
 echo "Idle hosts (no traffic for 5 s, after 1 s): CPU of all the JVM's threads in % of one (ns from /proc/PID/task/*/schedstat); loop counters (tapstack stat -a)."
 echo
-cpu_ns() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{s += $1} END {printf "%.0f\n", s}'; }
 sleep 1
 declare -A I0
 for i in "${!HOSTS[@]}"; do I0[$i]=$(cpu_ns "${HOST_PIDS[$i]}"); done
