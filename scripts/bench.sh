@@ -15,7 +15,8 @@
 #
 # Baselines: the kernel over a veth between two namespaces, in the same direction as the tapstack
 # cell (-R measured too), with the veth's offloads off (ethtool) beside --offload none and on
-# beside --offload csum,tso,lro; RR against a kernel echo server (socat); HTTP against Netty 4.2
+# beside --offload csum,tso,lro; RR against a kernel echo server (socat); ping 1, 5 and 200 ms apart
+# with a C echo on a TAP as the lower bound column (scripts/lib/tap_echo.c); HTTP against Netty 4.2
 # epoll over the veth. On a veth the receiver's protocol work runs in softirq on the sender's CPU:
 # the CPU column is system-wide busy time of both CPUs per GB, for both sides alike.
 # Everything runs in namespaces this script creates and removes (TAP: kernel 10.0.0.1, tapstack
@@ -34,7 +35,7 @@ while [ $# -gt 0 ]; do
     --seconds) SECS=${2:-}; shift 2 ;;
     --quick) QUICK=1; shift ;;
     --record) RECORD=1; shift ;;
-    -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -53,11 +54,14 @@ BENCH_JAR=benchmarks/target/tapstack-bench.jar
 NT="tsbench-tap-$$"
 NA="tsbench-a-$$"
 NB="tsbench-b-$$"
+NC="tsbench-c-$$"
+ECHO_PID=""
 WORK="$(mktemp -d)"
 HOST_PID=""
 PIDS=()
 cleanup() {
   ns_cleanup "$NT" "$HOST_PID"
+  ns_cleanup "$NC" "$ECHO_PID"
   ns_cleanup "$NB" "${PIDS[@]}"
   ns_cleanup "$NA"
   rm -rf "$WORK"
@@ -68,6 +72,9 @@ mkdir -p "$WORK/www"
 printf 'Hello, world!\n' > "$WORK/www/hello.txt"
 
 ns_create "$NT" tap0 10.0.0.1/24
+# the lower bound of ping through any TAP-based stack: a C responder spinning on its own TAP
+ns_create "$NC" tap0 10.0.0.1/24
+cc -O2 -o "$WORK/tap_echo" scripts/lib/tap_echo.c
 veth_create "$NA" "$NB"
 veth_up "$NA" "$NB"
 
@@ -106,6 +113,7 @@ stat_value() { # GROUP NAME -> the host's counter
 
 # ---------------------------------------------------------------- measurements (one run each)
 # (%.0f: mawk's %d stops at 2^31)
+cpu_ns() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{s += $1} END {printf "%.0f\n", s}'; } # a process's CPU time, ns
 cpu_busy() { awk '/^cpu[01] / {b+=$2+$3+$4+$7+$8} END {printf "%.0f\n", b}' /proc/stat; }
 tap_bytes() { ip -n "$NT" -s link show tap0 | awk '/RX:/ {getline; rx=$1} /TX:/ {getline; tx=$1} END {printf "%.0f\n", rx+tx}'; }
 # iperf3 run from NS to IP: prints "Gbit/s cpu-s-per-GB" or "nan nan" if a cross-check failed
@@ -150,8 +158,18 @@ rr_run() { # NS IP PORT -> round trips per second
   ip netns exec "$1" taskset -c 1 timeout $((SECS + 20)) java -jar "$BENCH_JAR" rr --host "$2" --port "$3" --seconds "$SECS" 2>/dev/null \
     | sed -nE 's/.*: ([0-9]+) per second.*/\1/p' | grep . || echo nan
 }
-ping_run() { # NS IP INTERVAL COUNT -> avg RTT ms
-  ip netns exec "$1" taskset -c 1 ping -c "$4" -i "$3" -q "$2" 2>/dev/null | awk -F/ '/^rtt/ {print $5}' | grep . || echo nan
+ping_run() { # NS IP INTERVAL COUNT -> avg RTT ms (nan if a ping went unanswered)
+  ip netns exec "$1" taskset -c 1 ping -n -c "$4" -i "$3" -W 1 -q "$2" 2>/dev/null \
+    | awk -F/ -v n="$4" '/ received/ {ok = ($0 ~ (" " n " received"))} /^rtt/ && ok {print $5}' | grep . || echo nan
+}
+# ping against the C echo (scripts/lib/tap_echo.c) spinning on CPU 0 for this run only
+echo_ping_run() { # INTERVAL COUNT
+  rm -f "$WORK/echo.log" # not the last run's "ready"
+  ip netns exec "$NC" taskset -c 0 "$WORK/tap_echo" tap0 10.0.0.2 busy \
+      "$(awk -v i="$1" -v n="$2" 'BEGIN {printf "%d", i * n + 15}')" >"$WORK/echo.log" 2>&1 &
+  ECHO_PID=$!
+  if wait_for_line "$WORK/echo.log" "tap_echo: ready" 10; then ping_run "$NC" 10.0.0.2 "$1" "$2"; else echo nan; fi
+  kill -TERM "$ECHO_PID" 2>/dev/null || true; wait "$ECHO_PID" 2>/dev/null || true; ECHO_PID=""
 }
 
 # ---------------------------------------------------------------- cells
@@ -164,14 +182,15 @@ fmt() { # median min max -> "m [lo–hi]"
 }
 TABLES="$WORK/tables.md"
 : > "$TABLES"
-# measure "TAPSTACK CMD" "BASELINE CMD": RUNS interleaved runs of each (tapstack, baseline, ...),
-# their output lines kept for the rows below
+# measure "TAPSTACK CMD" "BASELINE CMD" ["LOWER BOUND CMD"]: RUNS interleaved runs of each
+# (tapstack, baseline, [bound,] tapstack, ...), their output lines kept for the rows below
 measure() {
   local i
-  : > "$WORK/t.raw"; : > "$WORK/b.raw"
+  : > "$WORK/t.raw"; : > "$WORK/b.raw"; : > "$WORK/l.raw"
   for i in $(seq 1 "$RUNS"); do
     eval "$1" >> "$WORK/t.raw"
     eval "$2" >> "$WORK/b.raw"
+    if [ -n "${3:-}" ]; then eval "$3" >> "$WORK/l.raw"; fi
   done
 }
 # row SECTION NAME BETTER(higher|lower) FIELD: one table row from the last measure's field FIELD
@@ -189,11 +208,22 @@ row() {
   else
     ratio=$(awk -v t="$tm" -v b="$bm" -v hb="$better" 'BEGIN { if (b+0 == 0 || t+0 == 0) print "n/a"; else if (hb == "higher") printf "%.2f×", t/b; else printf "%.2f× (baseline/tapstack)", b/t }')
   fi
-  echo "| $name | $(fmt "$tm" "$tl" "$th") | $(fmt "$bm" "$bl" "$bh") | $ratio |" >> "$TABLES"
+  local bound=""
+  if [ -s "$WORK/l.raw" ]; then
+    # the lower bound column: what a C program on a TAP gets, and the same ratio for it
+    read -r lm ll lh ln < <(awk -v f="$field" '{print $f}' "$WORK/l.raw" | stats)
+    bound=" $(fmt "$lm" "$ll" "$lh"), $(awk -v l="$lm" -v b="$bm" -v n="$ln" -v r="$RUNS" -v hb="$better" 'BEGIN {
+      if (n < r) print "void"; else if (b+0 == 0 || l+0 == 0) print "n/a"; else if (hb == "higher") printf "%.2f×", l/b; else printf "%.2f×", b/l }') |"
+  fi
+  echo "| $name | $(fmt "$tm" "$tl" "$th") | $(fmt "$bm" "$bl" "$bh") | $ratio |$bound" >> "$TABLES"
   echo "bench: $section / $name: tapstack $(fmt "$tm" "$tl" "$th"), baseline $(fmt "$bm" "$bl" "$bh"), $ratio" >&2
 }
-header() { # TITLE BASELINE-NAME UNIT
-  { echo; echo "**$1** ($3; baseline: $2)"; echo; echo "| cell | tapstack | baseline | ratio |"; echo "|---|---|---|---|"; } >> "$TABLES"
+header() { # TITLE BASELINE-NAME UNIT [LOWER-BOUND-NAME]
+  if [ -n "${4:-}" ]; then
+    { echo; echo "**$1** ($3; baseline: $2; lower bound: $4)"; echo; echo "| cell | tapstack | baseline | ratio | lower bound, same ratio |"; echo "|---|---|---|---|---|"; } >> "$TABLES"
+  else
+    { echo; echo "**$1** ($3; baseline: $2)"; echo; echo "| cell | tapstack | baseline | ratio |"; echo "|---|---|---|---|"; } >> "$TABLES"
+  fi
 }
 
 echo "bench: $RUNS runs of ${SECS}s per cell and side, interleaved; server side on CPU 0, load on CPU 1" >&2
@@ -228,11 +258,15 @@ for off in none csum,tso,lro; do
   done
 
   if [ "$off" = csum,tso,lro ]; then
-    header "Latency" "the kernel over a veth: ping, and 1-byte TCP round trips against socat's echo" "see cell"
-    measure "ping_run $NT 10.0.0.2 0.005 200" "ping_run $NA 10.1.0.2 0.005 200"
-    row latency "ping RTT avg, ms, 5 ms apart" lower 1
-    measure "ping_run $NT 10.0.0.2 0.2 $((SECS * 5))" "ping_run $NA 10.1.0.2 0.2 $((SECS * 5))"
-    row latency "ping RTT avg, ms, 200 ms apart" lower 1
+    header "Latency" "the kernel over a veth: ping, and 1-byte TCP round trips against socat's echo" "see cell" \
+      "a C echo spinning on its own TAP on CPU 0 (scripts/lib/tap_echo.c: what any stack behind a TAP gets at best)"
+    ip netns exec "$NT" taskset -c 1 ping -n -q -c 500 -i 0.001 10.0.0.2 >/dev/null 2>&1 || true # the JIT's warm-up
+    for iv in 0.001 0.005 0.2; do
+      n=$([ "$iv" = 0.2 ] && echo $((SECS * 5)) || echo 200)
+      measure "ping_run $NT 10.0.0.2 $iv $n" "ping_run $NA 10.1.0.2 $iv $n" "echo_ping_run $iv $n"
+      row latency "ping RTT avg, ms, $(awk -v i="$iv" 'BEGIN {print i * 1000}') ms apart" lower 1
+    done
+    : > "$WORK/l.raw"
     measure "rr_run $NT 10.0.0.2 7" "rr_run $NA 10.1.0.2 7"
     row latency "1-byte TCP round trips/s" higher 1
     header "HTTP (wrk -t1 -c50, 14-byte file)" "Netty 4.2 epoll, 1 I/O thread, over the veth" "requests/s; p50 and p99 in ms"
@@ -243,8 +277,9 @@ for off in none csum,tso,lro; do
     row http "p50 latency, ms" lower 2
     row http "p99 latency, ms" lower 3
     # idle: the host with no traffic for a while, after the spin windows have passed
-    sleep 1; i0=$(awk '{print $14+$15}' "/proc/$HOST_PID/stat"); sleep 5; i1=$(awk '{print $14+$15}' "/proc/$HOST_PID/stat")
-    IDLE_CPU=$(awk -v t=$((i1 - i0)) -v c="$CLK" 'BEGIN {printf "%.2f", 100 * t / c / 5}')
+    # (CPU of all the JVM's threads in ns from schedstat: /proc/PID/stat counts 10 ms ticks, 0.2 % in 5 s)
+    sleep 1; i0=$(cpu_ns "$HOST_PID"); sleep 5; i1=$(cpu_ns "$HOST_PID")
+    IDLE_CPU=$(awk -v t=$((i1 - i0)) 'BEGIN {printf "%.3f", 100 * t / 5e9}')
   fi
   stop_host
 done
@@ -259,7 +294,7 @@ done
     echo "| $off | $([ "$dir" = fwd ] && echo "Linux→tapstack" || echo "tapstack→Linux") | $a | $f | $(awk -v a="$a" -v f="$f" 'BEGIN { if (f > 0) printf "%.3f", a / f; else print "n/a" }') |"
   done < "$WORK/alloc"
   echo
-  echo "Idle host (no traffic for 5 s, the default idle policy): ${IDLE_CPU:-n/a} % of one CPU."
+  echo "Idle host (no traffic for 5 s, the default idle policy): ${IDLE_CPU:-n/a} % of one CPU (all the JVM's threads, from /proc/PID/task/*/schedstat)."
 } >> "$TABLES"
 
 HEAD="$WORK/head.md"

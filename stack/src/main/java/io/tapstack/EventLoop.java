@@ -143,13 +143,14 @@ public final class EventLoop implements AutoCloseable {
             while (running) {
                 passes++;
                 int did = 0;
-                Runnable c;
-                if (!commands.isEmpty()) {
+                Runnable c = commands.poll();
+                if (c != null) {
                     // what a command sends is stamped (and its retransmission timer started,
-                    // RFC 6298 §5.1) now, not at the last pass before the loop slept
+                    // RFC 6298 §5.1) now, not at the last pass before the loop slept; read after
+                    // the command is taken, so one queued just after a timed wake-up is not missed
                     stack.advanceTime(clock.nanos());
                 }
-                while (did < COMMANDS_PER_PASS && (c = commands.poll()) != null) {
+                while (c != null) {
                     try {
                         c.run();
                     } catch (RuntimeException e) {
@@ -157,6 +158,7 @@ public final class EventLoop implements AutoCloseable {
                         commandFailed(e);
                     }
                     did++;
+                    c = did < COMMANDS_PER_PASS ? commands.poll() : null;
                 }
                 long now = clock.nanos();
                 long rxBefore = rxFrames();
@@ -181,6 +183,7 @@ public final class EventLoop implements AutoCloseable {
                     continue;
                 }
                 stack.link().await(sleep);
+                idle.onWake(sleep, clock.nanos() - t);
             }
         } catch (Throwable t) {
             failure = t;
@@ -215,6 +218,14 @@ public final class EventLoop implements AutoCloseable {
 
     public long passes() {
         return passes;
+    }
+
+    /**
+     * The idle policy's counters ({@link IdlePolicy#COUNTER_NAMES}: how arrivals found the loop,
+     * how late its timed wake-ups were). Call on the loop thread, e.g. through {@link #call}.
+     */
+    public long[] idleCounters() {
+        return idle.counters();
     }
 
     /**

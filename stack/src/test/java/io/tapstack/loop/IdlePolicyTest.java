@@ -15,10 +15,12 @@ class IdlePolicyTest {
     /**
      * Plays an idle loop between arrivals on virtual time: the loop asks the policy, spins in
      * 1 µs passes or sleeps as told (a sleep ends early when the arrival comes, 50 µs late as a
-     * real wake-up is). Returns the number of arrivals that found the loop spinning.
+     * real wake-up is; one that runs its course ends {@code timerLate} late). Counts the arrivals
+     * that found the loop spinning.
      */
     static final class Sim {
         final IdlePolicy p;
+        long timerLate;
         long now;
         long lastWork;
         long spunNanos;
@@ -38,7 +40,9 @@ class IdlePolicyTest {
                     awake = true;
                 } else {
                     awake = false;
-                    now = Math.min(now + s, t + 50 * US);
+                    long before = now;
+                    now = Math.min(now + s + timerLate, t + 50 * US);
+                    p.onWake(s, now - before);
                 }
             }
             if (awake) {
@@ -114,5 +118,140 @@ class IdlePolicyTest {
         }
         assertEquals(0, s.caughtAwake);
         assertEquals(0, s.spunNanos);
+    }
+
+    @Test
+    void aNewRhythmIsLearnedWithinAFewArrivals() {
+        // ping -i 0.001 for a while, then ping -i 0.2: the 1 ms history must not hide the new gap
+        Sim s = new Sim(IdlePolicy.hybrid());
+        long t = 0;
+        for (int i = 0; i < 500; i++) {
+            t += MS;
+            s.arriveAt(t);
+        }
+        Random r = new Random(3);
+        int before = s.caughtAwake;
+        for (int i = 0; i < 20; i++) {
+            t += 200 * MS + (r.nextInt(41) - 20) * US;
+            s.arriveAt(t);
+        }
+        int caught = s.caughtAwake - before;
+        assertTrue(caught >= 15, "arrivals 200 ms apart that found the loop spinning: " + caught + " of 20");
+        assertTrue(Math.abs(s.p.meanGapNanos() - 200 * MS) < 100 * US, "learned gap " + s.p.meanGapNanos());
+        assertTrue(counter(s.p, "prediction_restarts") >= 1);
+    }
+
+    @Test
+    void lateTimersAreLearnedAndTheLoopWakesThatMuchEarlier() {
+        // a loaded machine or a hypervisor: every timed wake-up 150 µs late; with the lateness
+        // allowed for, the loop is still up before a ping 200 ms apart arrives
+        Sim s = new Sim(IdlePolicy.hybrid());
+        s.timerLate = 150 * US;
+        Random r = new Random(4);
+        long t = 0;
+        for (int i = 0; i < 100; i++) {
+            t += 200 * MS + (r.nextInt(41) - 20) * US;
+            s.arriveAt(t);
+        }
+        assertTrue(Math.abs(s.p.wakeLateNanos() - 150 * US) < 10 * US, "learned lateness " + s.p.wakeLateNanos());
+        assertTrue(s.caughtAwake >= 90, "arrivals that found the loop spinning: " + s.caughtAwake + " of 100");
+        assertTrue(counter(s.p, "arrivals_window_hit") >= 90, "arrivals in the window: " + counter(s.p, "arrivals_window_hit"));
+        assertTrue((double) s.spunNanos / t < 0.005, "CPU spent spinning " + (double) s.spunNanos / t);
+    }
+
+    @Test
+    void theEarlyWakeUpIsAtMostOnePercentOfTheGap() {
+        // arrivals exactly 2 ms apart, timers 200 µs late: waking 200 µs early would spin 10 % of
+        // the time; the lead is bounded by 1 % of the gap (20 µs), the window by 2 % (±20 µs)
+        IdlePolicy p = new IdlePolicy(0, 10 * MS);
+        long t = 0;
+        for (int i = 0; i < 10; i++) {
+            t += 2 * MS;
+            p.sleepNanos(t - MS, t - 2 * MS, FOREVER);
+            p.onWork(t, true);
+        }
+        for (int i = 0; i < 100; i++) {
+            p.onWake(MS, MS + 200 * US);
+        }
+        assertTrue(p.wakeLateNanos() > 150 * US, "learned lateness " + p.wakeLateNanos());
+        long sleep = p.sleepNanos(t + US, t, FOREVER);
+        long early = (t + 2 * MS) - (t + US + sleep);
+        assertTrue(early > 0 && early <= 40 * US, "wakes " + early / US + " µs before the expected arrival");
+    }
+
+    @Test
+    void wakeLatenessIsBoundedAndOnlyTimedWakesCount() {
+        IdlePolicy p = IdlePolicy.hybrid();
+        p.onWake(MS, 400 * US); // woken early by a frame: not a timer's lateness
+        assertEquals(IdlePolicy.DEFAULT_WAKE_LATE_NANOS, p.wakeLateNanos());
+        assertEquals(0, counter(p, "timed_wakes"));
+        for (int i = 0; i < 100; i++) {
+            p.onWake(MS, 6 * MS); // 5 ms late (a CPU busy with other threads)
+        }
+        assertEquals(100, counter(p, "timed_wakes"));
+        assertEquals(500 * MS, counter(p, "wake_late_ns"));
+        assertTrue(p.wakeLateNanos() <= IdlePolicy.MAX_WAKE_LATE_NANOS, "allowed lateness " + p.wakeLateNanos());
+    }
+
+    @Test
+    void aSpinThatLostItsCpuBacksOffAndTheBackOffDoublesWhileItGoesOn() {
+        IdlePolicy p = IdlePolicy.spinOnly(MS);
+        p.onWork(0, true);
+        assertEquals(0, p.sleepNanos(US, 0, FOREVER));
+        assertEquals(0, p.sleepNanos(2 * US, 0, FOREVER));
+        // the next pass comes 400 µs later: another thread had the CPU; sleeping (and being woken
+        // by the kernel) beats waiting for the next time slice
+        assertEquals(FOREVER, p.sleepNanos(402 * US, 0, FOREVER));
+        assertEquals(1, counter(p, "spin_preempted"));
+        p.onWork(500 * US, true);
+        assertEquals(FOREVER, p.sleepNanos(501 * US, 500 * US, FOREVER), "no spin within the back-off (10 ms)");
+        assertEquals(1, counter(p, "arrivals_sleeping"));
+        long t = 11 * MS;
+        p.onWork(t, true);
+        assertEquals(0, p.sleepNanos(t + US, t, FOREVER), "spins again after the back-off");
+        assertEquals(FOREVER, p.sleepNanos(t + 500 * US, t, FOREVER), "preempted again");
+        t += 15 * MS;
+        p.onWork(t, true);
+        assertEquals(FOREVER, p.sleepNanos(t + US, t, FOREVER), "the back-off doubled to 20 ms");
+        t += 10 * MS;
+        p.onWork(t, true);
+        for (long x = t + US; x < t + MS; x += US) {
+            assertEquals(0, p.sleepNanos(x, t, FOREVER));
+        }
+        assertEquals(FOREVER, p.sleepNanos(t + MS, t, FOREVER), "a spin that ran its course (1 ms)");
+        assertEquals(2, counter(p, "spin_preempted"));
+        t += MS;
+        p.onWork(t, true);
+        assertEquals(0, p.sleepNanos(t + US, t, FOREVER));
+        assertEquals(FOREVER, p.sleepNanos(t + 500 * US, t, FOREVER), "preempted: back to a 10 ms back-off");
+        t += 11 * MS;
+        p.onWork(t, true);
+        assertEquals(0, p.sleepNanos(t + US, t, FOREVER), "10 ms, not 40");
+    }
+
+    @Test
+    void countersTellWhetherArrivalsFoundTheLoopSpinning() {
+        Sim s = new Sim(IdlePolicy.hybrid());
+        long t = 0;
+        for (int i = 0; i < 50; i++) {
+            t += 100 * MS;
+            s.arriveAt(t);
+        }
+        assertEquals(50, counter(s.p, "arrivals_spinning") + counter(s.p, "arrivals_sleeping"));
+        assertEquals(s.caughtAwake, counter(s.p, "arrivals_spinning"));
+        long windows = counter(s.p, "arrivals_window_early") + counter(s.p, "arrivals_window_hit") + counter(s.p, "arrivals_window_late");
+        assertTrue(windows >= 45, "arrivals with a window predicted " + windows);
+        assertTrue(counter(s.p, "arrivals_window_hit") >= windows - 2, "arrivals in the window " + counter(s.p, "arrivals_window_hit"));
+        assertTrue(counter(s.p, "idle_sleeps") >= 50);
+    }
+
+    static long counter(IdlePolicy p, String name) {
+        long[] c = p.counters();
+        for (int i = 0; i < c.length; i++) {
+            if (IdlePolicy.COUNTER_NAMES[i].equals(name)) {
+                return c[i];
+            }
+        }
+        throw new AssertionError("no counter " + name);
     }
 }

@@ -24,6 +24,7 @@ final class LibC {
     static final int AF_INET = 2;
     static final int SOCK_DGRAM = 2;
     static final short POLLIN = 1;
+    static final int PR_SET_TIMERSLACK = 29;
 
     static native int open(String path, int flags);
 
@@ -41,4 +42,7 @@ final class LibC {
     static native int eventfd(int initval, int flags);
 
     static native int socket(int domain, int type, int protocol);
+
+    /** prctl(2); unused arguments 0. */
+    static native int prctl(int option, long arg2, long arg3, long arg4, long arg5);
 }

@@ -31,6 +31,8 @@ public final class TapLink implements Link {
     private long txDropped;
     private long rxTruncated;
     private volatile boolean closed;
+    /** The thread whose timer slack {@link #await} has set (the event loop's). */
+    private Thread slackSet;
 
     public TapLink(TapDevice dev, int mtu, Offloads offloads) {
         this.dev = dev;
@@ -193,6 +195,14 @@ public final class TapLink implements Link {
     public void await(long timeoutNanos) {
         if (closed) {
             return;
+        }
+        Thread me = Thread.currentThread();
+        if (slackSet != me) {
+            // A normal thread's timed sleeps may end up to 50 µs late (timer slack, so the kernel
+            // can batch wake-ups); the loop's short sleeps before a predicted arrival need them
+            // on time. Per thread, once (prctl(2) PR_SET_TIMERSLACK; 1 ns, 0 would mean "default").
+            LibC.prctl(LibC.PR_SET_TIMERSLACK, 1, 0, 0, 0);
+            slackSet = me;
         }
         long ts = pollAddr + TS;
         pollMem.setLong(TS, timeoutNanos / 1_000_000_000L);

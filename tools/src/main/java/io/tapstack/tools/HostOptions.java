@@ -173,6 +173,7 @@ public final class HostOptions {
             StringBuilder extra = new StringBuilder();
             long passes = 0;
             long alloc = 0;
+            long[] idle = new long[io.tapstack.loop.IdlePolicy.COUNTER_NAMES.length];
             long rd = 0;
             long td = 0;
             long dup = 0;
@@ -194,6 +195,10 @@ public final class HostOptions {
                 if (i == 0 || q.loop() != queues.get(0).loop()) { // a router's interfaces share one loop
                     passes += q.loop().passes();
                     alloc += q.loop().allocatedBytes();
+                    long[] ic = q.loop().call(q.loop()::idleCounters).get(5, TimeUnit.SECONDS);
+                    for (int k = 0; k < idle.length; k++) {
+                        idle[k] += ic[k];
+                    }
                 }
                 if (queues.size() > 1) {
                     java.util.Map<String, Long> link = snaps.get(i).get("link");
@@ -212,6 +217,9 @@ public final class HostOptions {
                 extra.append(loop.call(() -> dhcpState(stack)).get(5, TimeUnit.SECONDS));
             }
             extra.append("loop:\n    ").append(passes).append(" passes\n    ").append(alloc).append(" allocated_bytes\n");
+            for (int k = 0; k < idle.length; k++) {
+                extra.append("    ").append(idle[k]).append(' ').append(io.tapstack.loop.IdlePolicy.COUNTER_NAMES[k]).append('\n');
+            }
             if (faulty != null) {
                 extra.append("faults:\n    ").append(rd).append(" rx_dropped\n    ").append(td).append(" tx_dropped\n    ")
                         .append(dup).append(" duplicated\n    ").append(reo).append(" reordered\n    ").append(cor).append(" corrupted\n");
