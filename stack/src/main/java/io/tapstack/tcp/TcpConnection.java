@@ -97,6 +97,8 @@ public final class TcpConnection {
     boolean appClosed;
     boolean writeBlocked;
     private boolean closedNotified;
+    /** Non-zero once TIME-WAIT is held by a {@link TimeWaitTable} record: this object is detached. */
+    private int timeWaitRecord;
     private boolean everEstablished;
     private int events;
     TcpConnection nextNotify;
@@ -315,7 +317,7 @@ public final class TcpConnection {
 
     /** Ends the connection: out of the table, timers off, event to the application. */
     void terminate(TcpException err, boolean quiet) {
-        if (state == TcpState.CLOSED && !inTable) {
+        if (timeWaitRecord != 0 || (state == TcpState.CLOSED && !inTable)) {
             return;
         }
         TcpState was = state;
@@ -351,6 +353,23 @@ public final class TcpConnection {
         if (!quiet) {
             post(EV_CLOSED);
         }
+    }
+
+    /**
+     * TIME-WAIT goes on in a record ({@link Tcp#timeWaitToRecord}): out of the table, every timer
+     * off, rings and logs back to the pools. The application's handle stays valid: it reads end of
+     * stream and reports TIME-WAIT until the record expires or is reused, then CLOSED.
+     */
+    void becameTimeWaitRecord(int serial) {
+        tcp.remove(this);
+        timers.cancelAll();
+        if (trace != null) {
+            tcp.endTrace(this);
+        }
+        snd.releaseRing();
+        rcv.releaseRing();
+        log.release();
+        timeWaitRecord = serial;
     }
 
     void post(int ev) {
@@ -422,8 +441,7 @@ public final class TcpConnection {
         }
         int n = rcv.ring == null ? 0 : rcv.ring.read(dst);
         if (n > 0) {
-            rcv.releaseIfDrained();
-            windowUpdateAfterRead();
+            afterRead();
             return n;
         }
         if (error != null) {
@@ -442,8 +460,7 @@ public final class TcpConnection {
         }
         int n = rcv.ring == null ? 0 : rcv.ring.read(dst, off, len);
         if (n > 0) {
-            rcv.releaseIfDrained();
-            windowUpdateAfterRead();
+            afterRead();
             return n;
         }
         if (error != null) {
@@ -452,7 +469,11 @@ public final class TcpConnection {
         return rcv.fin ? -1 : 0;
     }
 
-    private void windowUpdateAfterRead() {
+    private void afterRead() {
+        rcv.releaseIfDrained();
+        if (state == TcpState.TIME_WAIT) {
+            tcp.timeWaitToRecord(this); // the last byte is read: TIME-WAIT needs no more than a record
+        }
         if (!state.canReceive()) {
             return;
         }
@@ -558,6 +579,10 @@ public final class TcpConnection {
         }
         if (state == TcpState.CLOSED || state == TcpState.TIME_WAIT) {
             appClosed = true;
+            if (state == TcpState.TIME_WAIT && inTable) {
+                rcv.releaseRing(); // nobody will read it: TIME-WAIT goes on in a record
+                tcp.timeWaitToRecord(this);
+            }
             return;
         }
         if (available() > 0 && state.synchronized_()) {
@@ -589,6 +614,10 @@ public final class TcpConnection {
     }
 
     public TcpState state() {
+        if (timeWaitRecord != 0 && !tcp.timeWaitRecordAlive(this, timeWaitRecord)) {
+            timeWaitRecord = 0; // the record expired (2·MSL) or a new SYN reused the pair
+            state = TcpState.CLOSED;
+        }
         return state;
     }
 
@@ -607,7 +636,7 @@ public final class TcpConnection {
     }
 
     public boolean isOpen() {
-        return state != TcpState.CLOSED;
+        return state() != TcpState.CLOSED;
     }
 
     public IpAddr localAddress() {

@@ -84,6 +84,12 @@ final class TcpTimers {
         return mode == Mode.RETRANSMIT && connTimer.isScheduled() ? connTimer.deadline() : Long.MAX_VALUE;
     }
 
+    /** When the TIME-WAIT 2·MSL ends (RFC 9293 §3.10.7.4). */
+    long timeWaitDeadline() {
+        return mode == Mode.TIME_WAIT && connTimer.isScheduled() ? connTimer.deadline()
+                : tcp.now() + c.cfg.timeWaitNanos();
+    }
+
     /** True while the connection timer runs, in whatever mode. */
     boolean connTimerScheduled() {
         return connTimer.isScheduled();
