@@ -36,6 +36,8 @@ public final class Tcp implements IpProtocolHandler {
     public static final int PROTOCOL = 6;
 
     private static final System.Logger LOG = System.getLogger("io.tapstack.tcp");
+    /** The defaults, only read: {@link TcpConnection} takes its own copy. */
+    private static final TcpSocketOptions NO_OPTIONS = new TcpSocketOptions();
 
     private final StackContext stack;
     private final IpOutput ip;
@@ -142,7 +144,7 @@ public final class Tcp implements IpProtocolHandler {
         if (port <= 0 || port > 65535 || remote.isAny()) {
             throw new IllegalArgumentException("bad destination " + remote + ":" + port);
         }
-        TcpSocketOptions o = options == null ? new TcpSocketOptions() : options.clone();
+        TcpSocketOptions o = options == null ? NO_OPTIONS : options; // read here, copied by the connection
         IpAddr local = o.localAddress != null && !o.localAddress.isAny() ? o.localAddress : ip.sourceFor(remote);
         if (local == null) {
             counters.inc(TcpCounter.DROP_NO_ROUTE);
