@@ -20,6 +20,8 @@ import static io.tapstack.tcp.TcpScriptedTest.LPORT;
 import static io.tapstack.tcp.TcpScriptedTest.PPORT;
 import static io.tapstack.tcp.TcpScriptedTest.open;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -162,6 +164,30 @@ class TimeWaitRecordTest {
         assertEquals(1, t.tcp.timeWaitRecordCount(), "read to the end: now a record");
         assertEquals(0, t.tcp.connectionCount());
         assertEquals(1, t.tcp.timeWaitCount());
+    }
+
+    @Test
+    void theHandleOfARecordReadsEndOfStreamAndCannotDisturbIt() throws Exception {
+        TcpScript t = new TcpScript();
+        Est e = open(t);
+        e.c.shutdownOutput(); // half-close: the application may still read
+        assertTrue(t.expect().has(F));
+        t.send(PPORT, LPORT, e.pNxt, e.aNxt() + 1, F | A, 65535, new byte[0]);
+        assertEquals(A, t.expect().flags());
+        assertEquals(1, t.tcp.timeWaitRecordCount());
+        assertEquals(-1, e.c.read(new byte[10], 0, 10));
+        assertThrows(io.tapstack.socket.TcpException.class, () -> e.c.write(new byte[1], 0, 1));
+        e.c.abort(); // TIME-WAIT is the record's: no RST, nothing counted twice
+        e.c.close();
+        t.expectNothing(10);
+        assertEquals(TcpState.TIME_WAIT, e.c.state());
+        assertEquals(1, t.tcp.timeWaitCount());
+        assertEquals(1, t.tcp.counters().get(TcpCounter.TIME_WAIT_CURRENT));
+        assertEquals(0, t.tcp.establishedCount());
+        t.advance(60_100);
+        assertEquals(TcpState.CLOSED, e.c.state());
+        assertFalse(e.c.isOpen());
+        assertEquals(0, t.tcp.timeWaitCount());
     }
 
     @Test
