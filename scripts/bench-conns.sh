@@ -158,9 +158,9 @@ for N in ${CONNS//,/ }; do
   ans=$(sum_field t answered)
   phase go-close closed t
   sleep 6 # two periodic GCs (2 s) after the last close
-  r2=$(rss_kb); h2=$(heap_kb)
+  r2=$(rss_kb); h2=$(heap_kb); r3=$(rss_kb) # RSS 6 s after the last close, then after two full GCs
   per=$(awk -v a="$h1" -v b="$h0" -v n="$N" 'BEGIN {printf "%.0f", (a-b)*1024/n}')
-  echo "| $N | tapstack (TAP) | $(max_secs t) | $((r0/1024))/$((r1/1024))/$((r2/1024)) | $((h0/1024))/$((h1/1024))/$((h2/1024)) | $per (heap) | $ans/$N | $((l1 - l0)) (clients only) |"
+  echo "| $N | tapstack (TAP) | $(max_secs t) | $((r0/1024))/$((r1/1024))/$((r2/1024)) ($((r3/1024)) after full GCs) | $((h0/1024))/$((h1/1024))/$((h2/1024)) | $per (heap) | $ans/$N | $((l1 - l0)) (clients only) |"
   [ "$ans" -eq "$N" ] || echo "bench-conns: only $ans of $N idle connections answered (established: $est)" >&2
   # Linux
   l0=$(linux_kb)
