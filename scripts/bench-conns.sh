@@ -84,7 +84,7 @@ SRC_T=$(seq -s, -f '10.0.1.%g' 1 8); SRC_L=$(seq -s, -f '10.1.1.%g' 1 8)
 
 # -Xms small and a periodic GC: G1 can give the heap of closed connections back (with -Xms = -Xmx
 # it never uncommits; see docs/performance.md, "Memory after close")
-ip netns exec "$NT" taskset -c 0 java -Xms64m -Xmx"$HEAP" -XX:G1PeriodicGCInterval=2000 -jar "$JAR" run --tap tap0 --ipv4 10.0.0.2/16 --no-ipv6 \
+ip netns exec "$NT" taskset -c 0 java -Xms64m -Xmx"$HEAP" -XX:G1PeriodicGCInterval=2000 -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30 -jar "$JAR" run --tap tap0 --ipv4 10.0.0.2/16 --no-ipv6 \
     --offload csum,tso,lro --services http --http-root "$WORK/www" --control "$WORK/t.sock" --quiet >"$WORK/t.log" 2>&1 &
 P_T=$!
 ip netns exec "$NB" taskset -c 0 java -Xms1g -Xmx1g -jar "$BENCH_JAR" netty-http --transport epoll --port 8080 \
