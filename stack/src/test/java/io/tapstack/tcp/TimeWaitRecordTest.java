@@ -190,11 +190,8 @@ class TimeWaitRecordTest {
         assertEquals(0, t.tcp.timeWaitCount());
     }
 
-    @Test
-    void theCapRecyclesBeyondMaxTimeWait() throws Exception {
-        TcpConfig cfg = new TcpConfig();
-        cfg.maxTimeWait = 2;
-        TcpPair p = new TcpPair(cfg, -1, 1500);
+    /** B listens on port 7 and closes each connection when the client's FIN arrives: A is left in TIME-WAIT. */
+    private static void closingServer(TcpPair p) throws Exception {
         p.tb.listen(7).setAcceptHandler(l -> {
             TcpConnection c;
             while ((c = l.accept()) != null) {
@@ -203,6 +200,14 @@ class TimeWaitRecordTest {
                 c.setHandler(col);
             }
         });
+    }
+
+    @Test
+    void theCapRecyclesBeyondMaxTimeWait() throws Exception {
+        TcpConfig cfg = new TcpConfig();
+        cfg.maxTimeWait = 2;
+        TcpPair p = new TcpPair(cfg, -1, 1500);
+        closingServer(p);
         for (int i = 0; i < 3; i++) {
             TcpConnection c = p.ta.connect(TcpPair.B, 7, new TcpPair.Collector(false));
             p.run(5);
@@ -217,14 +222,7 @@ class TimeWaitRecordTest {
     @Test
     void thousandsOfRecordsExpireAndTheTableShrinks() throws Exception {
         TcpPair p = new TcpPair();
-        p.tb.listen(7).setAcceptHandler(l -> {
-            TcpConnection c;
-            while ((c = l.accept()) != null) {
-                TcpPair.Collector col = new TcpPair.Collector(false);
-                col.closeOnEof = true;
-                c.setHandler(col);
-            }
-        });
+        closingServer(p);
         int n = 3000;
         List<TcpConnection> conns = new ArrayList<>();
         for (int i = 0; i < n; i++) {
