@@ -1,14 +1,23 @@
 #!/usr/bin/env bash
 # TCP under random loss: tapstack against Linux, in one run, interleaved (issue 10's benchmark).
 #
-#   scripts/bench-loss.sh [--runs N] [--size MB] [--loss "0 1 5 10"] [--frames] [--cc NAME] [--quick]
+#   scripts/bench-loss.sh [--runs N] [--size "0:50 1:50 5:10 10:2" | --size MB] [--loss "0 1 5 10"]
+#                         [--frames] [--cc NAME] [--quick]
 #
 # For each loss rate and direction, SIZE MB move with iperf3 -n between the kernel and
 #   tapstack:  kernel 10.0.0.1 <-TAP-> tapstack 10.0.0.2 (iperf3 service), and
 #   Linux:     kernel 10.1.0.1 <-veth-> kernel 10.1.0.2 (iperf3 -s),
-# runs alternating tapstack/Linux, and prints per cell the median Gbit/s (min-max), the ratio
-# tapstack/Linux, and the sender's RTOs per 1,000 segments, TLPs, retransmitted and spuriously
-# retransmitted (D-SACKed) segments; plus each path's ping RTT.
+# runs alternating tapstack/Linux, and prints per cell the size, the median Gbit/s (min-max) and
+# how many runs finished, the ratio tapstack/Linux, and the sender's RTOs per 1,000 segments,
+# TLPs, retransmitted and spuriously retransmitted (D-SACKed) segments; plus each path's ping RTT.
+#
+# Size per loss level (--size "LOSS:MB ..."; one number: every level): at 5 % and 10 % loss of
+# wire segments each way a Linux sender on a 50 us path is RTO-bound at ~1-5 Mbit/s (measured;
+# min RTO 200 ms), so 50 MB there takes minutes per transfer. The default
+# "0:50 1:50 5:10 10:2" with 5 runs is ~13 min on a quiet machine (the estimate is printed before
+# anything runs); every transfer has a time bound that grows with its size and loss
+# (20 s + SIZE*8 / floor Mbit/s, floors 50/10/1/0.4 Mbit/s at 0/1/5/10 %, linear in between);
+# one that does not finish counts as failed, shown as "k/N runs" in its cell.
 #
 # Loss is made the same way for both peers, on each receiver's ingress, before its TCP sees the
 # packet: what tapstack sends is dropped by an nftables netdev ingress chain on the TAP; what the
@@ -34,30 +43,70 @@ cd "$(dirname "$0")/.."
 . scripts/lib/netns.sh
 
 RUNS=5
-SIZE=50
+SIZES="0:50 1:50 5:10 10:2"
 LOSSES="0 1 5 10"
 FRAMES=0
 CC=cubic
 while [ $# -gt 0 ]; do
   case "$1" in
     --runs) RUNS=$2; shift 2 ;;
-    --size) SIZE=$2; shift 2 ;;
+    --size) SIZES=$2; shift 2 ;;
     --loss) LOSSES=$2; shift 2 ;;
     --frames) FRAMES=1; shift ;;
     --cc) CC=$2; shift 2 ;;
-    --quick) RUNS=1; SIZE=5; LOSSES="5"; shift ;;
-    -h|--help) sed -n '2,32p' "$0"; exit 0 ;;
+    --quick) RUNS=1; SIZES=5; LOSSES="5"; shift ;;
+    -h|--help) sed -n '2,44p' "$0"; exit 0 ;;
     *) echo "bench-loss: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
 case "$CC" in ''|*[!a-z0-9_]*) echo "bench-loss: --cc needs a congestion control name" >&2; exit 2 ;; esac
 case "$RUNS" in ''|*[!0-9]*) echo "bench-loss: --runs needs a number" >&2; exit 2 ;; esac
-case "$SIZE" in ''|*[!0-9]*) echo "bench-loss: --size needs a whole number of MB" >&2; exit 2 ;; esac
 [ "$RUNS" -ge 1 ] && [ "$RUNS" -le 20 ] || { echo "bench-loss: --runs must be 1..20" >&2; exit 2; }
-[ "$SIZE" -ge 1 ] && [ "$SIZE" -le 1000 ] || { echo "bench-loss: --size must be 1..1000" >&2; exit 2; }
 for l in $LOSSES; do
   case "$l" in ''|*[!0-9]*) echo "bench-loss: --loss takes whole percentages" >&2; exit 2 ;; esac
   [ "$l" -le 50 ] || { echo "bench-loss: loss above 50 % is not a benchmark" >&2; exit 2; }
+done
+size_for() { # LOSS -> MB for that level (from --size: "L:MB ..." or one number for all)
+  local e
+  for e in $SIZES; do
+    case "$e" in
+      *:*) [ "${e%%:*}" = "$1" ] && { echo "${e#*:}"; return; } ;;
+      *) echo "$e"; return ;;
+    esac
+  done
+  echo ""
+}
+for l in $LOSSES; do
+  m=$(size_for "$l")
+  case "$m" in ''|*[!0-9]*) echo "bench-loss: --size gives no whole number of MB for loss $l % ('$SIZES')" >&2; exit 2 ;; esac
+  [ "$m" -ge 1 ] && [ "$m" -le 1000 ] || { echo "bench-loss: --size must be 1..1000 MB (loss $l %)" >&2; exit 2; }
+done
+# Per-transfer time bound: 20 s + SIZE*8 / floor rate, the floor (Mbit/s) falling with the loss
+# (50 at 0 %, 10 at 1 %, 1 at 5 %, 0.4 at 10 % and above; linear in between), so a slow cell
+# finishes instead of being cut, and a stuck one does not hold the run for ever.
+floor_kbit() { # LOSS -> floor rate in kbit/s
+  awk -v l="$1" 'BEGIN { n = split("0 1 5 10", x, " "); split("50000 10000 1000 400", r, " ");
+    if (l >= x[n]) { print r[n]; exit } for (i = 1; i < n; i++) if (l <= x[i+1]) {
+      printf "%d\n", r[i] + (r[i+1] - r[i]) * (l - x[i]) / (x[i+1] - x[i]); exit } }'
+}
+tmo_for() { # LOSS MB -> seconds
+  echo $((20 + $2 * 8 * 1000 / $(floor_kbit "$1")))
+}
+# Expected time (printed before the run): typical rates seen on this machine (Mbit/s: 1000, 150,
+# 5, 1 at 0/1/5/10 %) for the three slow cells of four at 5 % and above, plus ~2 s of set-up per
+# transfer and ~20 s per level (host start, warm-up).
+estimate_s() { # LOSS MB -> seconds for one level (all runs, both directions, both peers)
+  awk -v l="$1" -v mb="$2" -v runs="$RUNS" 'BEGIN {
+    rate = l <= 0 ? 1000 : l <= 1 ? 150 : l <= 5 ? 5 : 1;
+    fast = l <= 1 ? 4 : 1; slow = 4 - fast;  # cells at the typical rate vs ~10x faster
+    t = mb * 8 / rate;
+    printf "%d\n", 20 + runs * (slow * t + fast * t / (l <= 1 ? 1 : 10) + 4 * 2) }'
+}
+EST=0; BOUND=0
+for l in $LOSSES; do
+  m=$(size_for "$l")
+  EST=$((EST + $(estimate_s "$l" "$m")))
+  BOUND=$((BOUND + 20 + RUNS * 4 * $(tmo_for "$l" "$m")))
 done
 if [ "$(id -u)" -ne 0 ]; then echo "bench-loss: needs root" >&2; exit 1; fi
 
@@ -80,8 +129,8 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 if [ "$FRAMES" = 1 ]; then OFFLOAD=csum,tso,lro; else OFFLOAD=none; fi
-BYTES=$((SIZE * 1048576))
-TMO=$((30 + SIZE * 4)) # a bound on one transfer, generous at 10 % loss
+BYTES=0 # per level
+TMO=0
 
 ns_create "$NT" tap0 10.0.0.1/24
 veth_create "$NA" "$NB"
@@ -138,7 +187,7 @@ ping_ms() { # NS IP -> avg RTT ms
 }
 
 # one cell run: tapstack, then Linux. DIR is down (tapstack/Linux server sends) or up.
-# Appends "who dir loss gbps rto segs tlp retrans spurious" to $WORK/results.
+# Appends "who dir loss gbps rto segs tlp retrans spurious mb" to $WORK/results.
 run_pair() { # LOSS DIR
   local loss=$1 dir=$2 r=""
   [ "$dir" = down ] && r=-R
@@ -149,11 +198,11 @@ run_pair() { # LOSS DIR
   if [ "$dir" = down ]; then
     echo "tapstack $dir $loss $g $(delta "$WORK/h0" "$WORK/h1" tcp.rto_timeouts) $(delta "$WORK/h0" "$WORK/h1" tcp.tx_segments)" \
       "$(delta "$WORK/h0" "$WORK/h1" tcp.tlp_probes) $(delta "$WORK/h0" "$WORK/h1" tcp.retransmitted_segments)" \
-      "$(delta "$WORK/h0" "$WORK/h1" tcp.spurious_retransmits)" >> "$WORK/results"
+      "$(delta "$WORK/h0" "$WORK/h1" tcp.spurious_retransmits) $SIZE" >> "$WORK/results"
   else
     echo "tapstack $dir $loss $g $(delta "$WORK/k0" "$WORK/k1" TcpExtTCPTimeouts) $(delta "$WORK/k0" "$WORK/k1" TcpOutSegs)" \
       "$(delta "$WORK/k0" "$WORK/k1" TcpExtTCPLossProbes) $(delta "$WORK/k0" "$WORK/k1" TcpRetransSegs)" \
-      "$(delta "$WORK/k0" "$WORK/k1" TcpExtTCPDSACKRecvSegs)" >> "$WORK/results"
+      "$(delta "$WORK/k0" "$WORK/k1" TcpExtTCPDSACKRecvSegs) $SIZE" >> "$WORK/results"
   fi
   # Linux: the sender's namespace counters (server NB sends down, client NA sends up)
   local sns=$NA; [ "$dir" = down ] && sns=$NB
@@ -162,13 +211,18 @@ run_pair() { # LOSS DIR
   nstat_snap "$sns" > "$WORK/k1"
   echo "linux $dir $loss $g $(delta "$WORK/k0" "$WORK/k1" TcpExtTCPTimeouts) $(delta "$WORK/k0" "$WORK/k1" TcpOutSegs)" \
     "$(delta "$WORK/k0" "$WORK/k1" TcpExtTCPLossProbes) $(delta "$WORK/k0" "$WORK/k1" TcpRetransSegs)" \
-    "$(delta "$WORK/k0" "$WORK/k1" TcpExtTCPDSACKRecvSegs)" >> "$WORK/results"
+    "$(delta "$WORK/k0" "$WORK/k1" TcpExtTCPDSACKRecvSegs) $SIZE" >> "$WORK/results"
 }
 
 : > "$WORK/results"
-echo "bench-loss: ${SIZE} MB each way, loss {$LOSSES} %, $RUNS runs per cell, tapstack --offload $OFFLOAD$([ "$FRAMES" = 0 ] && echo ', veth tso off (software GSO)'), kernel senders -C $CC"
+echo "bench-loss: per level MB each way: $(for l in $LOSSES; do printf '%s %%: %s MB (bound %s s per transfer); ' "$l" "$(size_for "$l")" "$(tmo_for "$l" "$(size_for "$l")")"; done)"
+echo "bench-loss: $RUNS runs per cell, both directions, tapstack --offload $OFFLOAD$([ "$FRAMES" = 0 ] && echo ', veth tso off (software GSO)'), kernel senders -C $CC"
+echo "bench-loss: expected ~$(( (EST + 59) / 60 )) min on a quiet machine (at most ~$(( (BOUND + 59) / 60 )) min if every transfer hits its bound)"
 PING_TAP=""; PING_VETH=""
 for loss in $LOSSES; do
+  SIZE=$(size_for "$loss")
+  BYTES=$((SIZE * 1048576))
+  TMO=$(tmo_for "$loss" "$SIZE")
   nft_drop_rate "$NT" tsloss 10.0.0.2 "$loss"
   nft_drop_rate "$NA" tsloss 10.1.0.2 "$loss"
   nft_drop_rate "$NB" tsloss 10.1.0.1 "$loss"
@@ -180,7 +234,7 @@ for loss in $LOSSES; do
   for i in $(seq 1 "$RUNS"); do
     run_pair "$loss" down
     run_pair "$loss" up
-    echo "bench-loss: loss $loss % run $i: $(tail -n 4 "$WORK/results" | awk '{printf "%s %s %s Gbit/s; ", $1, $2, $4}')"
+    echo "bench-loss: loss $loss % ($SIZE MB) run $i: $(tail -n 4 "$WORK/results" | awk '{printf "%s %s %s Gbit/s; ", $1, $2, $4}')"
   done
   d1=$(nft_drop_count "$NT" tsloss); f1=$(host_stat | awk '$1=="faults.rx_dropped" {print $2}')
   if [ "$loss" -gt 0 ] && { [ $((d1 - d0)) -le 0 ] || [ $((${f1:-0} - ${f0:-0})) -le 0 ]; }; then
@@ -193,34 +247,38 @@ done
 
 echo
 echo "ping RTT: TAP path ${PING_TAP:-?} ms, veth path ${PING_VETH:-?} ms (avg of 20)"
-echo "per cell: median Gbit/s (min-max) of $RUNS runs; sender's RTOs per 1,000 segments sent, TLPs, retransmitted and D-SACKed (spurious) segments summed over the runs"
+echo "per cell: median Gbit/s (min-max) of the runs that finished (k/$RUNS); sender's RTOs per 1,000 segments sent, TLPs, retransmitted and D-SACKed (spurious) segments summed over the runs"
 /usr/bin/python3 - "$WORK/results" <<'EOF'
 import sys, statistics
 rows = [l.split() for l in open(sys.argv[1]) if l.strip()]
 cells = {}
-for who, d, loss, g, rto, segs, tlp, rtx, spur in rows:
-    c = cells.setdefault((int(loss), d, who), {"g": [], "rto": 0, "segs": 0, "tlp": 0, "rtx": 0, "spur": 0})
+for who, d, loss, g, rto, segs, tlp, rtx, spur, mb in rows:
+    c = cells.setdefault((int(loss), d, who), {"g": [], "n": 0, "mb": mb, "rto": 0, "segs": 0, "tlp": 0, "rtx": 0, "spur": 0})
+    c["n"] += 1
     try:
-        c["g"].append(float(g))
+        v = float(g)
+        if v == v:
+            c["g"].append(v)
     except ValueError:
         pass
     for k, v in (("rto", rto), ("segs", segs), ("tlp", tlp), ("rtx", rtx), ("spur", spur)):
         c[k] += int(v)
 def fmt(c):
+    ok = "%d/%d" % (len(c["g"]), c["n"])
     if not c["g"]:
-        return "failed", float("nan")
+        return "failed (0/%d)" % c["n"], float("nan")
     m = statistics.median(c["g"])
-    return "%.3f (%.3f-%.3f)" % (m, min(c["g"]), max(c["g"])), m
-print("| loss | direction | tapstack Gbit/s | Linux Gbit/s | ratio | RTO/1k segs tapstack / Linux | TLPs | retrans | spurious |")
-print("|---|---|---|---|---|---|---|---|---|")
+    return "%.3f (%.3f-%.3f) %s" % (m, min(c["g"]), max(c["g"]), ok), m
+print("| loss | size | direction | tapstack Gbit/s (runs) | Linux Gbit/s (runs) | ratio | RTO/1k segs tapstack / Linux | TLPs | retrans | spurious |")
+print("|---|---|---|---|---|---|---|---|---|---|")
 for (loss, d) in sorted({(k[0], k[1]) for k in cells}, key=lambda x: (x[0], x[1] != "down")):
     t = cells.get((loss, d, "tapstack")); l = cells.get((loss, d, "linux"))
     ts, tm = fmt(t); ls, lm = fmt(l)
     ratio = "%.2f×" % (tm / lm) if lm and lm == lm and tm == tm else "n/a"
     per = lambda c: 1000.0 * c["rto"] / c["segs"] if c["segs"] else 0.0
     name = "tapstack→Linux" if d == "down" else "Linux→tapstack"
-    print("| %d %% | %s | %s | %s | %s | %.2f / %.2f | %d / %d | %d / %d | %d / %d |" % (
-        loss, name, ts, ls, ratio, per(t), per(l), t["tlp"], l["tlp"], t["rtx"], l["rtx"], t["spur"], l["spur"]))
+    print("| %d %% | %s MB | %s | %s | %s | %s | %.2f / %.2f | %d / %d | %d / %d | %d / %d |" % (
+        loss, t["mb"], name, ts, ls, ratio, per(t), per(l), t["tlp"], l["tlp"], t["rtx"], l["rtx"], t["spur"], l["spur"]))
 print()
 print("'down' = the tapstack host (or the Linux server) sends; 'up' = the kernel client sends.")
 print("Counters are the sender's: tapstack's own (tcp.*) when it sends, the sending namespace's nstat otherwise.")

@@ -1,6 +1,7 @@
 package io.tapstack;
 
 import io.tapstack.arp.Arp;
+import io.tapstack.buffer.MemoryBudget;
 import io.tapstack.buffer.PacketBuf;
 import io.tapstack.buffer.PacketPool;
 import io.tapstack.buffer.PacketQueue;
@@ -69,6 +70,7 @@ public final class NetStack implements StackContext, LinkOutput, IpOutput, Local
     private final PacketPool pool;
     private final TimerWheel timers;
     private final StackStats stats = new StackStats();
+    private final MemoryBudget memory;
     private final Counters<LinkCounter> linkStats;
     private final long mac;
     private final int mtu;
@@ -119,9 +121,10 @@ public final class NetStack implements StackContext, LinkOutput, IpOutput, Local
         this.mac = config.mac.bits();
         this.mtu = config.mtu > 0 ? config.mtu : link.mtu();
         this.linkStats = stats.register("link", LinkCounter.class);
+        this.memory = new MemoryBudget(config.memLimit > 0 ? config.memLimit : MemoryBudget.defaultLimit(), stats);
         this.random = config.seed != 0 ? new java.util.Random(config.seed) : new java.util.Random();
         // Each protocol gets the contexts it needs, all implemented by this stack. (Counters are
-        // registered in construction order: link, arp, ip, icmp, ip6, icmp6, ndp, udp, tcp.)
+        // registered in construction order: link, mem, arp, ip, icmp, ip6, icmp6, ndp, udp, tcp.)
         this.arp = new Arp(this, this, config, this::ipv4SourceFor);
         this.ipv4 = new Ipv4(this, this, config, arp);
         this.icmp = ipv4.icmp();
@@ -164,6 +167,11 @@ public final class NetStack implements StackContext, LinkOutput, IpOutput, Local
     @Override
     public TimerWheel timers() {
         return timers;
+    }
+
+    @Override
+    public MemoryBudget memory() {
+        return memory;
     }
 
     @Override

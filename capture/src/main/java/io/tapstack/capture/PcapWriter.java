@@ -1,6 +1,5 @@
 package io.tapstack.capture;
 
-import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
@@ -9,7 +8,6 @@ import java.nio.channels.Channels;
 import java.nio.channels.WritableByteChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Objects;
 
 /**
  * Writes the classic libpcap file format (pcap-savefile(5); draft-ietf-opsawg-pcap):
@@ -21,24 +19,15 @@ import java.util.Objects;
  * <p>With {@code flushEachPacket} every packet is flushed to the underlying stream, which is
  * what a pipe to {@code tcpdump -r -} or {@code wireshark -k -i -} needs. No allocation per packet.
  */
-public final class PcapWriter implements PacketSink {
+public final class PcapWriter extends CaptureFileWriter {
     public static final int MAGIC_MICROS = 0xa1b2c3d4;
     public static final int MAGIC_NANOS = 0xa1b23c4d;
     public static final int LINKTYPE_ETHERNET = 1;
 
-    private final OutputStream out;
-    private final TimestampResolution resolution;
-    private final int snaplen;
-    private final boolean flushEachPacket;
     private final ByteBuffer header = ByteBuffer.allocate(24).order(ByteOrder.LITTLE_ENDIAN);
-    private byte[] copy = new byte[2048];
 
     public PcapWriter(OutputStream out, int snaplen, TimestampResolution resolution, boolean flushEachPacket) throws IOException {
-        this.out = out instanceof BufferedOutputStream ? out : new BufferedOutputStream(Objects.requireNonNull(out), 65536);
-        if (snaplen <= 0) throw new IllegalArgumentException("snaplen must be positive");
-        this.snaplen = snaplen;
-        this.resolution = Objects.requireNonNull(resolution);
-        this.flushEachPacket = flushEachPacket;
+        super(out, snaplen, resolution, flushEachPacket);
         header.clear();
         header.putInt(resolution == TimestampResolution.NANOSECONDS ? MAGIC_NANOS : MAGIC_MICROS);
         header.putShort((short) 2).putShort((short) 4); // version 2.4
@@ -47,7 +36,7 @@ public final class PcapWriter implements PacketSink {
         header.putInt(snaplen);
         header.putInt(LINKTYPE_ETHERNET);
         this.out.write(header.array(), 0, 24);
-        if (flushEachPacket) this.out.flush();
+        written();
     }
 
     public PcapWriter(WritableByteChannel ch, int snaplen, TimestampResolution resolution, boolean flushEachPacket) throws IOException {
@@ -68,25 +57,7 @@ public final class PcapWriter implements PacketSink {
         header.clear();
         header.putInt((int) sec).putInt((int) frac).putInt(n).putInt(Math.max(wirelen, n));
         out.write(header.array(), 0, 16);
-        if (data.hasArray()) {
-            out.write(data.array(), data.arrayOffset() + offset, n);
-        } else {
-            if (copy.length < n) copy = new byte[Math.max(n, copy.length * 2)];
-            data.get(offset, copy, 0, n);
-            out.write(copy, 0, n);
-        }
-        if (flushEachPacket) out.flush();
-    }
-
-    @Override
-    public void flush() throws IOException { out.flush(); }
-
-    @Override
-    public void close() throws IOException {
-        try {
-            out.flush();
-        } finally {
-            out.close();
-        }
+        writeBytes(data, offset, n);
+        written();
     }
 }

@@ -1,6 +1,5 @@
 package io.tapstack.capture;
 
-import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
@@ -10,7 +9,6 @@ import java.nio.channels.WritableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Objects;
 
 /**
  * Writes pcapng (draft-ietf-opsawg-pcapng): one Section Header Block (§4.1), one Interface
@@ -22,28 +20,19 @@ import java.util.Objects;
  * <p>With {@code flushEachPacket} each block is flushed (for pipes to {@code wireshark -k -i -}).
  * No allocation per packet.
  */
-public final class PcapngWriter implements PacketSink {
+public final class PcapngWriter extends CaptureFileWriter {
     static final int SHB = 0x0A0D0D0A, IDB = 0x00000001, EPB = 0x00000006;
     static final int BYTE_ORDER_MAGIC = 0x1A2B3C4D;
     static final int OPT_ENDOFOPT = 0, OPT_COMMENT = 1, IF_NAME = 2, IF_TSRESOL = 9, EPB_FLAGS = 2, SHB_USERAPPL = 4;
 
-    private final OutputStream out;
-    private final TimestampResolution resolution;
-    private final int snaplen;
-    private final boolean flushEachPacket;
     private final ByteBuffer head = ByteBuffer.allocate(64).order(ByteOrder.LITTLE_ENDIAN);
-    private byte[] copy = new byte[2048];
     private static final byte[] PAD = new byte[4];
 
     public PcapngWriter(OutputStream out, String interfaceName, int snaplen, TimestampResolution resolution,
                         boolean flushEachPacket) throws IOException {
-        this.out = out instanceof BufferedOutputStream ? out : new BufferedOutputStream(Objects.requireNonNull(out), 65536);
-        if (snaplen <= 0) throw new IllegalArgumentException("snaplen must be positive");
-        this.snaplen = snaplen;
-        this.resolution = Objects.requireNonNull(resolution);
-        this.flushEachPacket = flushEachPacket;
+        super(out, snaplen, resolution, flushEachPacket);
         writeHeaderBlocks(interfaceName);
-        if (flushEachPacket) this.out.flush();
+        written();
     }
 
     public PcapngWriter(WritableByteChannel ch, String interfaceName, int snaplen, TimestampResolution resolution,
@@ -94,13 +83,7 @@ public final class PcapngWriter implements PacketSink {
         head.putInt(EPB).putInt(total).putInt(0) // interface id 0
                 .putInt((int) (ts >>> 32)).putInt((int) ts).putInt(n).putInt(Math.max(wirelen, n));
         out.write(head.array(), 0, 28);
-        if (data.hasArray()) {
-            out.write(data.array(), data.arrayOffset() + offset, n);
-        } else {
-            if (copy.length < n) copy = new byte[Math.max(n, copy.length * 2)];
-            data.get(offset, copy, 0, n);
-            out.write(copy, 0, n);
-        }
+        writeBytes(data, offset, n);
         out.write(PAD, 0, pad4(n) - n);
         head.clear();
         if (flagsOpt != 0) {
@@ -109,18 +92,6 @@ public final class PcapngWriter implements PacketSink {
         }
         head.putShort((short) OPT_ENDOFOPT).putShort((short) 0).putInt(total);
         out.write(head.array(), 0, head.position());
-        if (flushEachPacket) out.flush();
-    }
-
-    @Override
-    public void flush() throws IOException { out.flush(); }
-
-    @Override
-    public void close() throws IOException {
-        try {
-            out.flush();
-        } finally {
-            out.close();
-        }
+        written();
     }
 }

@@ -59,9 +59,16 @@ public final class Host implements AutoCloseable {
 
     /** Starts {@code tapstack run --tap TAP ARGS...} in the namespace and waits until it is ready. */
     public static Host start(Netns ns, String... args) {
+        return start(ns, List.of("-Xmx512m"), args);
+    }
+
+    /** As {@link #start(Netns, String...)} with the given JVM options (e.g. a small {@code -Xmx}). */
+    public static Host start(Netns ns, List<String> jvmOptions, String... args) {
         List<String> cmd = new ArrayList<>(ns.prefix());
         Path control = Path.of(System.getProperty("java.io.tmpdir"), ns.name + ".sock");
-        cmd.addAll(List.of("java", "-Xmx512m", "-jar", jar().toString(), "run", "--tap", ns.tap,
+        cmd.add("java");
+        cmd.addAll(jvmOptions);
+        cmd.addAll(List.of("-jar", jar().toString(), "run", "--tap", ns.tap,
                 "--control", control.toString()));
         cmd.addAll(List.of(args));
         Process p;

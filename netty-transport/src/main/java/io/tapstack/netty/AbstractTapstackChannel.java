@@ -2,6 +2,7 @@ package io.tapstack.netty;
 
 import io.netty.channel.AbstractChannel;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelMetadata;
 import io.netty.channel.EventLoop;
 import io.tapstack.NetStack;
 import io.tapstack.wire.IpAddr;
@@ -11,14 +12,47 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.UnknownHostException;
 
-/** What every tapstack channel shares: its loop is a {@link TapstackEventLoop}, its stack that loop's. */
+/**
+ * What every tapstack channel shares: its loop is a {@link TapstackEventLoop}, its stack that
+ * loop's; once its socket exists it is pinned to that stack ({@link #home}); it is open until
+ * {@code doClose} clears {@link #open}; its addresses are {@link InetSocketAddress}es.
+ */
 public abstract class AbstractTapstackChannel extends AbstractChannel {
-    protected AbstractTapstackChannel(Channel parent) {
+    private final ChannelMetadata metadata;
+    /** The stack of the channel's socket, once there is one: the channel cannot leave its loop. */
+    volatile NetStack home;
+    /** Cleared by {@code doClose}. */
+    volatile boolean open = true;
+
+    protected AbstractTapstackChannel(Channel parent, ChannelMetadata metadata) {
         super(parent);
+        this.metadata = metadata;
     }
 
-    /** The stack this channel must stay on (an accepted connection's), or null while it is free to go anywhere. */
-    abstract NetStack pinnedStack();
+    /** The stack this channel must stay on (its socket's), or null while it is free to go anywhere. */
+    final NetStack pinnedStack() {
+        return home;
+    }
+
+    @Override
+    public final ChannelMetadata metadata() {
+        return metadata;
+    }
+
+    @Override
+    public final boolean isOpen() {
+        return open;
+    }
+
+    @Override
+    public InetSocketAddress localAddress() {
+        return (InetSocketAddress) super.localAddress();
+    }
+
+    @Override
+    public InetSocketAddress remoteAddress() {
+        return (InetSocketAddress) super.remoteAddress();
+    }
 
     @Override
     protected boolean isCompatible(EventLoop loop) {

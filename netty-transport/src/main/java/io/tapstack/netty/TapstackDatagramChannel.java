@@ -10,7 +10,6 @@ import io.netty.channel.ChannelPromise;
 import io.netty.channel.RecvByteBufAllocator;
 import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.DatagramPacket;
-import io.tapstack.NetStack;
 import io.tapstack.udp.UdpSocket;
 import io.tapstack.wire.IpAddr;
 
@@ -33,8 +32,6 @@ public final class TapstackDatagramChannel extends AbstractTapstackChannel imple
 
     private final TapstackDatagramChannelConfig config = new TapstackDatagramChannelConfig(this);
     private volatile UdpSocket socket;
-    private volatile NetStack home;
-    private volatile boolean open = true;
     private volatile boolean bound;
     private volatile boolean connected;
     private volatile InetSocketAddress local;
@@ -56,27 +53,12 @@ public final class TapstackDatagramChannel extends AbstractTapstackChannel imple
     };
 
     public TapstackDatagramChannel() {
-        super(null);
-    }
-
-    @Override
-    NetStack pinnedStack() {
-        return home;
+        super(null, METADATA);
     }
 
     @Override
     public TapstackDatagramChannelConfig config() {
         return config;
-    }
-
-    @Override
-    public ChannelMetadata metadata() {
-        return METADATA;
-    }
-
-    @Override
-    public boolean isOpen() {
-        return open;
     }
 
     @Override
@@ -87,16 +69,6 @@ public final class TapstackDatagramChannel extends AbstractTapstackChannel imple
     @Override
     public boolean isConnected() {
         return connected;
-    }
-
-    @Override
-    public InetSocketAddress localAddress() {
-        return (InetSocketAddress) super.localAddress();
-    }
-
-    @Override
-    public InetSocketAddress remoteAddress() {
-        return (InetSocketAddress) super.remoteAddress();
     }
 
     @Override

@@ -39,8 +39,6 @@ public final class TapstackServerSocketChannel extends AbstractTapstackChannel i
 
     private final TapstackServerSocketChannelConfig config = new TapstackServerSocketChannelConfig(this);
     private volatile TcpListener listener;
-    private volatile NetStack home;
-    private volatile boolean open = true;
     private volatile InetSocketAddress local;
     private boolean readInterest;
     private boolean readScheduled;
@@ -58,12 +56,7 @@ public final class TapstackServerSocketChannel extends AbstractTapstackChannel i
     };
 
     public TapstackServerSocketChannel() {
-        super(null);
-    }
-
-    @Override
-    NetStack pinnedStack() {
-        return home;
+        super(null, METADATA);
     }
 
     @Override
@@ -72,23 +65,8 @@ public final class TapstackServerSocketChannel extends AbstractTapstackChannel i
     }
 
     @Override
-    public ChannelMetadata metadata() {
-        return METADATA;
-    }
-
-    @Override
-    public boolean isOpen() {
-        return open;
-    }
-
-    @Override
     public boolean isActive() {
         return open && listener != null;
-    }
-
-    @Override
-    public InetSocketAddress localAddress() {
-        return (InetSocketAddress) super.localAddress();
     }
 
     @Override

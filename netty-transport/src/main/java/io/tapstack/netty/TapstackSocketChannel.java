@@ -45,12 +45,9 @@ public final class TapstackSocketChannel extends AbstractTapstackChannel impleme
     private static final ChannelMetadata METADATA = new ChannelMetadata(false, 16);
 
     private final TapstackSocketChannelConfig config;
-    /** The stack of the connection, once there is one: the channel cannot leave its loop. */
-    private volatile NetStack home;
     private final Events events = new Events();
     /** Loop thread only once registered; volatile for address and state queries from elsewhere. */
     private volatile TcpConnection conn;
-    private volatile boolean open = true;
     /**
      * Connected once (handshake done): like a JDK socket the channel stays active until it is
      * closed, even after the stack ended the connection (a RST), so that closing it fires
@@ -78,22 +75,17 @@ public final class TapstackSocketChannel extends AbstractTapstackChannel impleme
 
     /** A channel for connecting (Bootstrap's {@code channel(TapstackSocketChannel.class)}). */
     public TapstackSocketChannel() {
-        super(null);
+        super(null, METADATA);
         this.config = new TapstackSocketChannelConfig(this);
     }
 
     /** An accepted connection, which lives on the loop of {@code stack}. */
     TapstackSocketChannel(TapstackServerSocketChannel parent, TcpConnection c, NetStack stack) {
-        super(parent);
+        super(parent, METADATA);
         this.home = stack;
         this.conn = c;
         this.established = true;
         this.config = new TapstackSocketChannelConfig(this);
-    }
-
-    @Override
-    NetStack pinnedStack() {
-        return home;
     }
 
     TcpConnection connection() {
@@ -150,28 +142,8 @@ public final class TapstackSocketChannel extends AbstractTapstackChannel impleme
     }
 
     @Override
-    public ChannelMetadata metadata() {
-        return METADATA;
-    }
-
-    @Override
-    public boolean isOpen() {
-        return open;
-    }
-
-    @Override
     public boolean isActive() {
         return open && established;
-    }
-
-    @Override
-    public InetSocketAddress localAddress() {
-        return (InetSocketAddress) super.localAddress();
-    }
-
-    @Override
-    public InetSocketAddress remoteAddress() {
-        return (InetSocketAddress) super.remoteAddress();
     }
 
     @Override
@@ -364,73 +336,7 @@ public final class TapstackSocketChannel extends AbstractTapstackChannel impleme
 
     @Override
     protected void doWrite(ChannelOutboundBuffer in) throws Exception {
-        TcpConnection c = conn;
-        try {
-            while (true) {
-                Object msg = in.current();
-                if (msg == null) {
-                    waitingWritable = false;
-                    return;
-                }
-                if (msg instanceof ByteBuf buf) {
-                    int readable = buf.readableBytes();
-                    if (readable == 0) {
-                        in.remove();
-                        continue;
-                    }
-                    if (buf.hasArray()) {
-                        // a heap buffer goes into the ring by arraycopy, without a ByteBuffer view
-                        int w = c.write(buf.array(), buf.arrayOffset() + buf.readerIndex(), readable);
-                        if (w > 0) {
-                            in.removeBytes(w);
-                        }
-                        if (w < readable) {
-                            waitingWritable = true; // the send ring is full: onWritable resumes
-                            return;
-                        }
-                        continue;
-                    }
-                    ByteBuffer[] nio = in.nioBuffers(1024, Integer.MAX_VALUE);
-                    int count = in.nioBufferCount();
-                    long want = in.nioBufferSize();
-                    long wrote = 0;
-                    for (int i = 0; i < count; i++) {
-                        ByteBuffer b = nio[i];
-                        int r = b.remaining();
-                        int w = c.write(b);
-                        wrote += w;
-                        if (w < r) {
-                            break;
-                        }
-                    }
-                    if (wrote > 0) {
-                        in.removeBytes(wrote);
-                    }
-                    if (wrote < want) {
-                        waitingWritable = true; // the send ring is full: onWritable resumes
-                        return;
-                    }
-                } else {
-                    FileRegion region = (FileRegion) msg;
-                    if (region.transferred() >= region.count()) {
-                        in.remove();
-                        continue;
-                    }
-                    long n = region.transferTo(ringChannel, region.transferred());
-                    if (n > 0) {
-                        in.progress(n);
-                    }
-                    if (region.transferred() >= region.count()) {
-                        in.remove();
-                    } else if (n <= 0) {
-                        waitingWritable = true;
-                        return;
-                    }
-                }
-            }
-        } catch (TcpException e) {
-            throw TapstackErrors.map(e);
-        }
+        waitingWritable = !SendRingWriter.write(conn, in, ringChannel); // onWritable resumes a full ring
     }
 
     /** The send ring as a channel, for {@link FileRegion#transferTo}. */

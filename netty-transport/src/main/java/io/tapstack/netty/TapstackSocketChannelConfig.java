@@ -1,23 +1,14 @@
 package io.tapstack.netty;
 
-import io.netty.buffer.ByteBufAllocator;
-import io.netty.channel.ChannelOption;
-import io.netty.channel.DefaultChannelConfig;
-import io.netty.channel.MessageSizeEstimator;
-import io.netty.channel.RecvByteBufAllocator;
-import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.socket.SocketChannelConfig;
 import io.tapstack.tcp.TcpConnection;
 import io.tapstack.tcp.TcpSocketOptions;
-
-import java.util.Map;
 
 import static io.netty.channel.ChannelOption.ALLOW_HALF_CLOSURE;
 import static io.netty.channel.ChannelOption.IP_TOS;
 import static io.netty.channel.ChannelOption.SO_KEEPALIVE;
 import static io.netty.channel.ChannelOption.SO_LINGER;
 import static io.netty.channel.ChannelOption.SO_RCVBUF;
-import static io.netty.channel.ChannelOption.SO_REUSEADDR;
 import static io.netty.channel.ChannelOption.SO_SNDBUF;
 import static io.netty.channel.ChannelOption.TCP_NODELAY;
 
@@ -29,84 +20,30 @@ import static io.netty.channel.ChannelOption.TCP_NODELAY;
  * RST (RFC 9293 §3.10.5 ABORT). SO_REUSEADDR and IP_TOS are kept and reported but change nothing:
  * the stack has no bind conflicts with TIME-WAIT and sends TOS 0.
  */
-public final class TapstackSocketChannelConfig extends DefaultChannelConfig implements SocketChannelConfig {
+public final class TapstackSocketChannelConfig extends TapstackChannelConfig<TapstackSocketChannelConfig>
+        implements SocketChannelConfig {
     private final TapstackSocketChannel ch;
     /** Applied when the connection is opened (connect), or read back from it. */
     final TcpSocketOptions opts = new TcpSocketOptions();
     private volatile boolean allowHalfClosure;
     private volatile int soLinger = -1;
-    private volatile boolean reuseAddress;
     private volatile int trafficClass;
 
     TapstackSocketChannelConfig(TapstackSocketChannel ch) {
         super(ch);
         this.ch = ch;
         opts.noDelay = true;
+        option(SO_RCVBUF, this::getReceiveBufferSize, this::setReceiveBufferSize);
+        option(SO_SNDBUF, this::getSendBufferSize, this::setSendBufferSize);
+        option(TCP_NODELAY, this::isTcpNoDelay, this::setTcpNoDelay);
+        option(SO_KEEPALIVE, this::isKeepAlive, this::setKeepAlive);
+        option(SO_LINGER, this::getSoLinger, this::setSoLinger);
+        option(IP_TOS, this::getTrafficClass, this::setTrafficClass);
+        option(ALLOW_HALF_CLOSURE, this::isAllowHalfClosure, this::setAllowHalfClosure);
     }
 
     private TcpConnection conn() {
         return ch.connection();
-    }
-
-    @Override
-    public Map<ChannelOption<?>, Object> getOptions() {
-        return getOptions(super.getOptions(), SO_RCVBUF, SO_SNDBUF, TCP_NODELAY, SO_KEEPALIVE, SO_REUSEADDR, SO_LINGER,
-                IP_TOS, ALLOW_HALF_CLOSURE);
-    }
-
-    @SuppressWarnings({"unchecked", "deprecation"})
-    @Override
-    public <T> T getOption(ChannelOption<T> option) {
-        if (option == SO_RCVBUF) {
-            return (T) Integer.valueOf(getReceiveBufferSize());
-        }
-        if (option == SO_SNDBUF) {
-            return (T) Integer.valueOf(getSendBufferSize());
-        }
-        if (option == TCP_NODELAY) {
-            return (T) Boolean.valueOf(isTcpNoDelay());
-        }
-        if (option == SO_KEEPALIVE) {
-            return (T) Boolean.valueOf(isKeepAlive());
-        }
-        if (option == SO_REUSEADDR) {
-            return (T) Boolean.valueOf(isReuseAddress());
-        }
-        if (option == SO_LINGER) {
-            return (T) Integer.valueOf(getSoLinger());
-        }
-        if (option == IP_TOS) {
-            return (T) Integer.valueOf(getTrafficClass());
-        }
-        if (option == ALLOW_HALF_CLOSURE) {
-            return (T) Boolean.valueOf(isAllowHalfClosure());
-        }
-        return super.getOption(option);
-    }
-
-    @Override
-    public <T> boolean setOption(ChannelOption<T> option, T value) {
-        validate(option, value);
-        if (option == SO_RCVBUF) {
-            setReceiveBufferSize((Integer) value);
-        } else if (option == SO_SNDBUF) {
-            setSendBufferSize((Integer) value);
-        } else if (option == TCP_NODELAY) {
-            setTcpNoDelay((Boolean) value);
-        } else if (option == SO_KEEPALIVE) {
-            setKeepAlive((Boolean) value);
-        } else if (option == SO_REUSEADDR) {
-            setReuseAddress((Boolean) value);
-        } else if (option == SO_LINGER) {
-            setSoLinger((Integer) value);
-        } else if (option == IP_TOS) {
-            setTrafficClass((Integer) value);
-        } else if (option == ALLOW_HALF_CLOSURE) {
-            setAllowHalfClosure((Boolean) value);
-        } else {
-            return super.setOption(option, value);
-        }
-        return true;
     }
 
     @Override
@@ -192,17 +129,6 @@ public final class TapstackSocketChannelConfig extends DefaultChannelConfig impl
     }
 
     @Override
-    public boolean isReuseAddress() {
-        return reuseAddress;
-    }
-
-    @Override
-    public TapstackSocketChannelConfig setReuseAddress(boolean reuseAddress) {
-        this.reuseAddress = reuseAddress;
-        return this;
-    }
-
-    @Override
     public TapstackSocketChannelConfig setPerformancePreferences(int connectionTime, int latency, int bandwidth) {
         return this;
     }
@@ -215,75 +141,6 @@ public final class TapstackSocketChannelConfig extends DefaultChannelConfig impl
     @Override
     public TapstackSocketChannelConfig setAllowHalfClosure(boolean allowHalfClosure) {
         this.allowHalfClosure = allowHalfClosure;
-        return this;
-    }
-
-    // ------------------------------------------------------------ covariant returns
-
-    @Override
-    public TapstackSocketChannelConfig setConnectTimeoutMillis(int connectTimeoutMillis) {
-        super.setConnectTimeoutMillis(connectTimeoutMillis);
-        return this;
-    }
-
-    @Deprecated
-    @Override
-    public TapstackSocketChannelConfig setMaxMessagesPerRead(int maxMessagesPerRead) {
-        super.setMaxMessagesPerRead(maxMessagesPerRead);
-        return this;
-    }
-
-    @Override
-    public TapstackSocketChannelConfig setWriteSpinCount(int writeSpinCount) {
-        super.setWriteSpinCount(writeSpinCount);
-        return this;
-    }
-
-    @Override
-    public TapstackSocketChannelConfig setAllocator(ByteBufAllocator allocator) {
-        super.setAllocator(allocator);
-        return this;
-    }
-
-    @Override
-    public TapstackSocketChannelConfig setRecvByteBufAllocator(RecvByteBufAllocator allocator) {
-        super.setRecvByteBufAllocator(allocator);
-        return this;
-    }
-
-    @Override
-    public TapstackSocketChannelConfig setAutoRead(boolean autoRead) {
-        super.setAutoRead(autoRead);
-        return this;
-    }
-
-    @Override
-    public TapstackSocketChannelConfig setAutoClose(boolean autoClose) {
-        super.setAutoClose(autoClose);
-        return this;
-    }
-
-    @Override
-    public TapstackSocketChannelConfig setWriteBufferHighWaterMark(int writeBufferHighWaterMark) {
-        super.setWriteBufferHighWaterMark(writeBufferHighWaterMark);
-        return this;
-    }
-
-    @Override
-    public TapstackSocketChannelConfig setWriteBufferLowWaterMark(int writeBufferLowWaterMark) {
-        super.setWriteBufferLowWaterMark(writeBufferLowWaterMark);
-        return this;
-    }
-
-    @Override
-    public TapstackSocketChannelConfig setWriteBufferWaterMark(WriteBufferWaterMark writeBufferWaterMark) {
-        super.setWriteBufferWaterMark(writeBufferWaterMark);
-        return this;
-    }
-
-    @Override
-    public TapstackSocketChannelConfig setMessageSizeEstimator(MessageSizeEstimator estimator) {
-        super.setMessageSizeEstimator(estimator);
         return this;
     }
 

@@ -10,6 +10,8 @@ import java.nio.ByteBuffer;
 /** RFC 863 discard over TCP (port 9): reads and drops everything; closes after the peer does. */
 public final class DiscardService extends LoopService {
     public static final int PORT = 9;
+    /** One scratch buffer for every connection of this service (one loop thread reads them all). */
+    private final ByteBuffer buf = ByteBuffer.allocate(65536);
 
     DiscardService(EventLoop loop, int port) {
         super(loop, port);
@@ -32,8 +34,6 @@ public final class DiscardService extends LoopService {
     @Override
     protected TcpHandler newHandler(TcpConnection c) {
         return new TcpHandler() {
-            private final ByteBuffer buf = ByteBuffer.allocate(65536);
-
             @Override
             public void onReadable(TcpConnection x) {
                 try {

@@ -120,6 +120,13 @@ public final class StackConfig {
     /** Seed of the stack's random numbers (0 = unpredictable); tests fix it for determinism. */
     public long seed;
 
+    /**
+     * Bytes this stack may hold for what peers make it grow (socket rings, reassembly, half-open,
+     * established and TIME-WAIT connections): its {@link io.tapstack.buffer.MemoryBudget}. 0 = the
+     * default, half the JVM's maximum heap ({@link io.tapstack.buffer.MemoryBudget#defaultLimit()}).
+     */
+    public long memLimit;
+
     /** Frames read per receive burst. */
     public int rxBurst = 64;
 

@@ -1,5 +1,6 @@
 package io.tapstack.context;
 
+import io.tapstack.buffer.MemoryBudget;
 import io.tapstack.buffer.PacketBuf;
 import io.tapstack.loop.TimerWheel;
 import io.tapstack.stats.StackStats;
@@ -28,6 +29,12 @@ public interface StackContext {
 
     /** The stack's random numbers (seeded by {@link StackConfig#seed}). */
     Random random();
+
+    /**
+     * The stack's memory budget: what a protocol charges for memory a peer makes it hold, and
+     * asks before it grows.
+     */
+    MemoryBudget memory();
 
     /** The registry in which each protocol registers its counters at construction. */
     StackStats stats();

@@ -1,5 +1,7 @@
 package io.tapstack.ip;
 
+import io.tapstack.buffer.MemCounter;
+import io.tapstack.buffer.MemoryBudget;
 import io.tapstack.buffer.PacketBuf;
 import io.tapstack.context.StackConfig;
 import io.tapstack.context.StackContext;
@@ -63,7 +65,9 @@ public final class Ipv4Reassembler {
     }
 
     private boolean reserve(int n) {
-        if (bytes + n > config.reassemblyMaxBytes) {
+        // issue 11: within this reassembler's bound and the loop's memory budget
+        if (bytes + n > config.reassemblyMaxBytes
+                || !ctx.memory().tryCharge(MemoryBudget.Kind.REASSEMBLY, n, MemCounter.DROP_REASSEMBLY)) {
             return false;
         }
         bytes += n;
@@ -113,10 +117,16 @@ public final class Ipv4Reassembler {
                 counters.inc(Ipv4Counter.DROP_FRAG_LIMIT);
                 return;
             }
+            if (ctx.memory().state() == MemoryBudget.State.HARD) {
+                ctx.memory().refused(MemCounter.DROP_REASSEMBLY); // issue 11: no new datagram at the memory limit
+                counters.inc(Ipv4Counter.DROP_FRAG_LIMIT);
+                return;
+            }
             d = new Datagram(key);
             d.bcast = h.dst() == -1 || !ip.isLocal(h.dst());
             pending.put(key, d);
             bytes += d.frags.capacity();
+            ctx.memory().charge(MemoryBudget.Kind.REASSEMBLY, d.frags.capacity());
             ctx.timers().schedule(d.timer, ctx.now() + config.reassemblyTimeoutNanos);
         }
         FragmentBuffer.Outcome o = d.frags.add(p.buf(), h.payloadOffset(), off, len, more,
@@ -179,6 +189,7 @@ public final class Ipv4Reassembler {
         ctx.timers().cancel(d.timer);
         if (pending.remove(d.key) != null) {
             bytes -= d.frags.capacity();
+            ctx.memory().release(MemoryBudget.Kind.REASSEMBLY, d.frags.capacity());
         }
     }
 }

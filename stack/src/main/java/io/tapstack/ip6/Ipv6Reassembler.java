@@ -1,5 +1,7 @@
 package io.tapstack.ip6;
 
+import io.tapstack.buffer.MemCounter;
+import io.tapstack.buffer.MemoryBudget;
 import io.tapstack.buffer.PacketBuf;
 import io.tapstack.context.StackConfig;
 import io.tapstack.context.StackContext;
@@ -135,10 +137,16 @@ public final class Ipv6Reassembler {
                 counters.inc(Ipv6Counter.DROP_FRAG_LIMIT);
                 return;
             }
+            if (ctx.memory().state() == MemoryBudget.State.HARD) {
+                ctx.memory().refused(MemCounter.DROP_REASSEMBLY); // issue 11: no new datagram at the memory limit
+                counters.inc(Ipv6Counter.DROP_FRAG_LIMIT);
+                return;
+            }
             d = new Datagram(key);
             d.mcast = mcast;
             pending.put(key, d);
             bytes += d.frags.capacity();
+            ctx.memory().charge(MemoryBudget.Kind.REASSEMBLY, d.frags.capacity());
             ctx.timers().schedule(d.timer, ctx.now() + config.ipv6ReassemblyTimeoutNanos);
         }
         if (d.poisoned) {
@@ -236,11 +244,15 @@ public final class Ipv6Reassembler {
 
     private void poison(Datagram d) {
         d.poisoned = true;
-        bytes -= d.frags.release();
+        int freed = d.frags.release();
+        bytes -= freed;
+        ctx.memory().release(MemoryBudget.Kind.REASSEMBLY, freed);
     }
 
     private boolean reserve(int n) {
-        if (bytes + n > config.reassemblyMaxBytes) {
+        // issue 11: within this reassembler's bound and the loop's memory budget
+        if (bytes + n > config.reassemblyMaxBytes
+                || !ctx.memory().tryCharge(MemoryBudget.Kind.REASSEMBLY, n, MemCounter.DROP_REASSEMBLY)) {
             return false;
         }
         bytes += n;
@@ -251,6 +263,7 @@ public final class Ipv6Reassembler {
         ctx.timers().cancel(d.timer);
         if (pending.remove(d.key) != null) {
             bytes -= d.frags.capacity();
+            ctx.memory().release(MemoryBudget.Kind.REASSEMBLY, d.frags.capacity());
         }
     }
 }

@@ -1,5 +1,8 @@
 package io.tapstack.tcp;
 
+import io.tapstack.buffer.MemCounter;
+import io.tapstack.buffer.MemoryBudget;
+
 /**
  * The loop's free socket rings (issue 11, the first step towards Linux's elastic
  * {@code tcp_rmem}/{@code tcp_wmem} buffers): a connection takes a send ring on its first write
@@ -11,6 +14,14 @@ package io.tapstack.tcp;
  * <p>Rings are kept by capacity (a few classes: the configured sizes and per-socket ones); at most
  * {@code maxIdleBytes} wait here, beyond which a returned ring is left to the garbage collector.
  * Loop-owned: not thread-safe, no locks, no allocation once warm.
+ *
+ * <p>Rings held by connections are charged to the loop's {@link MemoryBudget} (kind
+ * {@code RINGS}) from take to give; idle rings here are not (they are bounded by
+ * {@code maxIdleBytes}, which {@link Tcp} keeps at most an eighth of the limit). The budget's state
+ * decides how a ring may be had: in NORMAL any size within the limit; under PRESSURE no ring
+ * doubles, and a new one is a pooled ring of the size asked for or one page; at the HARD limit a
+ * ring comes only from the pool (what others freed), except a send ring, which may be one new page
+ * (the application's own data, and connections are bounded since SYNs are refused).
  */
 final class RingPool {
     private static final int CLASSES = 16;
@@ -24,9 +35,11 @@ final class RingPool {
     private long inUseBytes;
     private long created;
     private long reused;
+    private final MemoryBudget budget;
 
-    RingPool(long maxIdleBytes) {
+    RingPool(long maxIdleBytes, MemoryBudget budget) {
         this.maxIdleBytes = Math.max(0, maxIdleBytes);
+        this.budget = budget;
     }
 
     /**
@@ -43,31 +56,84 @@ final class RingPool {
         return Math.min(Math.max(c, floor), max);
     }
 
-    /** A cleared ring of {@code cap} bytes: a pooled one, else a new one. */
-    ByteRing take(int cap) {
-        int k = classOf(cap);
-        inUseBytes += cap;
-        if (k >= 0 && count[k] > 0) {
-            ByteRing r = free[k][--count[k]];
-            free[k][count[k]] = null;
-            idleBytes -= cap;
-            reused++;
-            return r;
+    /**
+     * A cleared ring of {@code cap} bytes (a pooled one, else a new one within the budget), or a
+     * smaller one or none as the budget's state says (class comment); null only when
+     * {@code required} is false. The caller checks the capacity it got.
+     */
+    ByteRing take(int cap, boolean required) {
+        if (budget.mayGrow()) {
+            ByteRing r = pooled(cap);
+            if (r != null) {
+                return r;
+            }
+            if (budget.tryCharge(MemoryBudget.Kind.RINGS, cap, MemCounter.RING_GROWTH_REFUSED)) {
+                return create(cap);
+            }
+        } else {
+            // PRESSURE or HARD: what others freed, at the size asked for or one page
+            ByteRing r = pooled(cap);
+            if (r == null && cap != MIN_CAPACITY) {
+                r = pooled(MIN_CAPACITY);
+            }
+            if (r != null) {
+                return r;
+            }
         }
+        if (required) {
+            budget.charge(MemoryBudget.Kind.RINGS, MIN_CAPACITY);
+            return create(MIN_CAPACITY);
+        }
+        if (budget.tryCharge(MemoryBudget.Kind.RINGS, MIN_CAPACITY, MemCounter.DROP_RCV_NO_MEMORY)) {
+            return create(MIN_CAPACITY);
+        }
+        return null;
+    }
+
+    /** A ring of exactly {@code cap} bytes from the pool, charged; null if none waits. */
+    private ByteRing pooled(int cap) {
+        int k = classOf(cap);
+        if (k < 0 || count[k] == 0) {
+            return null;
+        }
+        ByteRing r = free[k][--count[k]];
+        free[k][count[k]] = null;
+        idleBytes -= cap;
+        reused++;
+        inUseBytes += cap;
+        budget.charge(MemoryBudget.Kind.RINGS, cap);
+        return r;
+    }
+
+    private ByteRing create(int cap) {
         created++;
+        inUseBytes += cap;
         return new ByteRing(cap);
     }
 
     /**
      * Returns {@code r}, or a larger ring holding its contents when it cannot take
      * {@code needed} bytes (from its read position); the smaller one goes back to the pool.
-     * Growth doubles (at most log2(max/4 KiB) copies in a connection's life), never per packet.
+     * Growth doubles (at most log2(max/4 KiB) copies in a connection's life), never per packet,
+     * and only while the budget is NORMAL and the larger ring fits in it (else {@code r} is
+     * returned as it is, counted).
      */
     ByteRing grow(ByteRing r, int needed, int max) {
         if (r.capacity() >= needed || r.capacity() >= max) {
             return r;
         }
-        ByteRing b = take(capacityFor(needed, 2 * r.capacity(), max));
+        if (!budget.mayGrow()) {
+            budget.refused(MemCounter.RING_GROWTH_REFUSED);
+            return r;
+        }
+        int cap = capacityFor(needed, 2 * r.capacity(), max);
+        ByteRing b = pooled(cap);
+        if (b == null) {
+            if (!budget.tryCharge(MemoryBudget.Kind.RINGS, cap, MemCounter.RING_GROWTH_REFUSED)) {
+                return r;
+            }
+            b = create(cap);
+        }
         r.moveTo(b);
         give(r);
         return b;
@@ -80,6 +146,7 @@ final class RingPool {
         }
         int cap = r.capacity();
         inUseBytes -= cap;
+        budget.release(MemoryBudget.Kind.RINGS, cap);
         if (idleBytes + cap > maxIdleBytes) {
             return;
         }

@@ -1,5 +1,7 @@
 package io.tapstack.tcp;
 
+import io.tapstack.buffer.MemCounter;
+import io.tapstack.buffer.MemoryBudget;
 import io.tapstack.buffer.PacketBuf;
 import io.tapstack.ip.IpMeta;
 import io.tapstack.wire.TcpHeader;
@@ -80,6 +82,9 @@ final class SynCookies {
             tcp.counters.inc(TcpCounter.LISTEN_OVERFLOWS);
             tcp.counters.inc(TcpCounter.DROP_ACCEPT_QUEUE_FULL);
             return true;
+        }
+        if (!tcp.memory.tryCharge(MemoryBudget.Kind.CONNECTIONS, MemoryBudget.CONNECTION_BYTES, MemCounter.DROP_COOKIE_ACK)) {
+            return true; // issue 11: at the memory limit, no connection (dropped, counted)
         }
         tcp.counters.inc(TcpCounter.SYN_COOKIES_ACCEPTED);
         TcpConnection c = new TcpConnection(tcp, m.dstHi, m.dstLo, lport, m.srcHi, m.srcLo, rport, l.options);

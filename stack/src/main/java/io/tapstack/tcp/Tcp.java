@@ -2,6 +2,8 @@ package io.tapstack.tcp;
 
 import io.tapstack.context.IpOutput;
 import io.tapstack.context.StackContext;
+import io.tapstack.buffer.MemCounter;
+import io.tapstack.buffer.MemoryBudget;
 import io.tapstack.buffer.PacketBuf;
 import io.tapstack.ip.IpMeta;
 import io.tapstack.ip.IpProtocolHandler;
@@ -51,6 +53,8 @@ public final class Tcp implements IpProtocolHandler {
     private final ConnectionTable table;
     /** TIME-WAIT pairs whose connection object has gone (issue 11): small records, no objects. */
     private final TimeWaitTable timeWait;
+    /** The loop's memory budget (issue 11): connections, SYN queue, TIME-WAIT and rings are charged to it. */
+    final MemoryBudget memory;
     /** The loop's free send and receive rings (taken on demand, returned when drained). */
     final RingPool rings;
     /** The loop's free segment-log arrays (held by a connection only while data is in flight). */
@@ -85,7 +89,9 @@ public final class Tcp implements IpProtocolHandler {
         this.hash = new SipHash(r.nextLong(), r.nextLong());
         this.table = new ConnectionTable(r.nextLong());
         this.timeWait = new TimeWaitTable(this, r.nextLong());
-        this.rings = new RingPool(config.ringPoolBytes);
+        this.memory = stack.memory();
+        // idle rings are not charged: keep them to an eighth of the budget
+        this.rings = new RingPool(Math.min(config.ringPoolBytes, memory.limit() / 8), memory);
         int logCap = SegmentLog.capacityFor(config.sendBufferSize);
         this.logPool = new SegmentLog.Pool(logCap, (int) Math.max(1, Math.min(4096, config.ringPoolBytes / (17L * logCap + 64))));
         this.tsSeed = r.nextLong();
@@ -168,6 +174,7 @@ public final class Tcp implements IpProtocolHandler {
         c.handler = handler;
         c.accepted = true;
         insert(c);
+        memory.charge(MemoryBudget.Kind.CONNECTIONS, MemoryBudget.CONNECTION_BYTES); // the application's own: not refused
         counters.inc(TcpCounter.ACTIVE_OPENS);
         c.openActive();
         dispatch();
@@ -393,7 +400,14 @@ public final class Tcp implements IpProtocolHandler {
             counters.inc(TcpCounter.DROP_ACCEPT_QUEUE_FULL);
             return;
         }
+        // issue 11: at the memory limit a SYN is dropped, counted — no half-open connection, and no
+        // cookie either, since its ACK would need a connection the budget cannot hold (Linux's
+        // tcp_mem hard limit refuses the socket too)
+        if (!memory.tryCharge(MemoryBudget.Kind.SYN_QUEUE, MemoryBudget.CONNECTION_BYTES, MemCounter.DROP_SYN)) {
+            return;
+        }
         if (l.synQueued >= config.synQueueSize || table.size() >= config.maxConnections) {
+            memory.release(MemoryBudget.Kind.SYN_QUEUE, MemoryBudget.CONNECTION_BYTES);
             if (config.synCookies) {
                 cookies.sendSynAck(s, m, lport, rport);
             } else {
@@ -629,12 +643,38 @@ public final class Tcp implements IpProtocolHandler {
     void timeWaitEntered() {
         timeWaitCount++;
         counters.inc(TcpCounter.TIME_WAIT_CURRENT);
+        memory.release(MemoryBudget.Kind.CONNECTIONS, MemoryBudget.CONNECTION_BYTES);
+        memory.charge(MemoryBudget.Kind.TIME_WAIT, MemoryBudget.TIME_WAIT_BYTES);
     }
 
     /** A TIME-WAIT pair ended (a full connection's or a record's). */
     void timeWaitLeft() {
         timeWaitCount--;
         counters.add(TcpCounter.TIME_WAIT_CURRENT, -1);
+        memory.release(MemoryBudget.Kind.TIME_WAIT, MemoryBudget.TIME_WAIT_BYTES);
+    }
+
+    /** A half-open connection completed its handshake: it leaves the SYN queue's share of the budget. */
+    void halfOpenEstablished() {
+        memory.move(MemoryBudget.Kind.SYN_QUEUE, MemoryBudget.Kind.CONNECTIONS, MemoryBudget.CONNECTION_BYTES);
+    }
+
+    /** A connection (not in TIME-WAIT) left the table: its charge goes back. */
+    void connectionGone(boolean halfOpen) {
+        memory.release(halfOpen ? MemoryBudget.Kind.SYN_QUEUE : MemoryBudget.Kind.CONNECTIONS, MemoryBudget.CONNECTION_BYTES);
+    }
+
+    /**
+     * May receive (and send) buffers and windows grow now? False under memory pressure or at the
+     * limit (issue 11): what receive-window auto-tuning asks before it raises a window.
+     */
+    boolean buffersMayGrow() {
+        return memory.mayGrow();
+    }
+
+    /** The loop's memory budget. */
+    public MemoryBudget memory() {
+        return memory;
     }
 
     /** Called after {@link #timeWaitEntered}: more TIME-WAIT pairs than {@code maxTimeWait} allows. */

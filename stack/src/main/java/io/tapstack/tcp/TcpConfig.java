@@ -20,8 +20,19 @@ public final class TcpConfig {
     public long delayedAckNanos = 40_000_000L;
     /** Send buffer per connection (bytes). */
     public int sendBufferSize = 256 * 1024;
-    /** Receive buffer per connection (bytes); bounds the window and the out-of-order data. */
+    /**
+     * Receive buffer per connection at the start (bytes) [tcp_rmem[1]]; bounds the window and the
+     * out-of-order data. Auto-tuning grows it up to {@link #receiveBufferMax} for a reader that
+     * keeps up; a size set per socket ({@link TcpSocketOptions#receiveBufferSize}) is fixed, as
+     * SO_RCVBUF turns Linux's auto-tuning off.
+     */
     public int receiveBufferSize = 256 * 1024;
+    /**
+     * Receive-buffer auto-tuning (Linux's dynamic right-sizing) up to this many bytes per
+     * connection [tcp_rmem[2]]; at or below {@link #receiveBufferSize}: off. The window scale
+     * offered in the SYN covers it (RFC 7323 §2.3).
+     */
+    public int receiveBufferMax = 4 * 1024 * 1024;
     /** Out-of-order ranges kept per connection (each becomes a SACK block candidate). */
     public int maxOutOfOrderRanges = 32;
     /** Default listen backlog (completed connections waiting for accept) [somaxconn 4096]. */
@@ -68,6 +79,11 @@ public final class TcpConfig {
      * pipe and NextSeg). Without SACK both use NewReno (RFC 6582).
      */
     public String lossRecovery = "rack";
+    /**
+     * RFC 5682 F-RTO: detect spurious retransmission timeouts on connections without timestamps
+     * (with them, Eifel detection, RFC 3522, does) [tcp_frto 2].
+     */
+    public boolean frto = true;
     /**
      * RFC 3168 ECN: {@link EcnMode#ON} asks for it on our SYNs and accepts it, {@link EcnMode#PASSIVE}
      * accepts it when a peer's SYN asks (the default, as Linux's tcp_ecn = 2), {@link EcnMode#OFF}

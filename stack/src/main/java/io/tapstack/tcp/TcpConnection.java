@@ -85,6 +85,7 @@ public final class TcpConnection {
     final SegmentWriter writer;
     final SegmentLog log; // per-segment transmit times and states (RTT samples, RACK)
     final EifelDetector eifel = new EifelDetector(); // RFC 3522 spurious-timeout detection
+    final FrtoDetector frto = new FrtoDetector(); // RFC 5682, the same without timestamps
     LossRecovery recovery; // NewReno/RFC 6675 until the handshake, then RACK-TLP if SACK is on
     final TcpInput input;
     /** The per-connection trace (issue 10), null unless this connection is traced. */
@@ -116,6 +117,8 @@ public final class TcpConnection {
         this.opts = o == null ? new TcpSocketOptions() : o.clone();
         int sendBufSize = opts.sendBufferSize > 0 ? opts.sendBufferSize : cfg.sendBufferSize;
         int recvBufSize = opts.receiveBufferSize > 0 ? opts.receiveBufferSize : cfg.receiveBufferSize;
+        // a size set per socket is fixed (as SO_RCVBUF locks Linux's auto-tuning), else it may grow
+        int recvBufMax = opts.receiveBufferSize > 0 ? recvBufSize : Math.max(recvBufSize, cfg.receiveBufferMax);
         this.tsOffset = tcp.tsOffset(lHi, lLo, rHi, rLo);
         this.rtt = new RttEstimator(cfg.initialRtoNanos, cfg.minRtoNanos, cfg.maxRtoNanos);
         this.cc = CongestionControls.create(opts.congestionControl != null ? opts.congestionControl : cfg.congestionControl);
@@ -123,7 +126,7 @@ public final class TcpConnection {
         int pmtu = tcp.pathMtu(rHi, rLo);
         int advMss = Math.max(MIN_SND_MSS, Math.min(65535, pmtu - tcp.ipHeaderLength(rHi, rLo) - TcpHeader.MIN_LENGTH));
         this.snd = new TcpSender(this, sendBufSize, pmtu);
-        this.rcv = new TcpReceiver(this, recvBufSize, advMss, cfg.maxOutOfOrderRanges);
+        this.rcv = new TcpReceiver(this, recvBufSize, recvBufMax, advMss, cfg.maxOutOfOrderRanges);
         this.writer = new SegmentWriter(this);
         this.log = new SegmentLog(SegmentLog.capacityFor(sendBufSize), tcp.logPool);
         this.recovery = new NewRenoSackRecovery(this);
@@ -323,8 +326,11 @@ public final class TcpConnection {
         TcpState was = state;
         if (was == TcpState.TIME_WAIT) {
             tcp.timeWaitLeft();
-        } else if (was.synchronized_()) {
-            tcp.establishedChanged(-1);
+        } else {
+            if (was.synchronized_()) {
+                tcp.establishedChanged(-1);
+            }
+            tcp.connectionGone(was == TcpState.SYN_RECEIVED && passive && parent != null);
         }
         state = TcpState.CLOSED;
         tcp.remove(this);
@@ -333,6 +339,7 @@ public final class TcpConnection {
             tcp.endTrace(this);
         }
         snd.releaseRing();
+        rcv.ooo.clear(); // out-of-order data can never be read now: its ring space goes back too
         if (appClosed) {
             rcv.releaseRing(); // nobody will read it
         } else {
@@ -441,6 +448,7 @@ public final class TcpConnection {
         }
         int n = rcv.ring == null ? 0 : rcv.ring.read(dst);
         if (n > 0) {
+            rcv.applicationRead(n, tcp.now());
             afterRead();
             return n;
         }
@@ -460,6 +468,7 @@ public final class TcpConnection {
         }
         int n = rcv.ring == null ? 0 : rcv.ring.read(dst, off, len);
         if (n > 0) {
+            rcv.applicationRead(n, tcp.now());
             afterRead();
             return n;
         }
@@ -579,9 +588,9 @@ public final class TcpConnection {
         }
         if (state == TcpState.CLOSED || state == TcpState.TIME_WAIT) {
             appClosed = true;
+            rcv.releaseRing(); // what was left unread goes back to the pool (and the memory budget)
             if (state == TcpState.TIME_WAIT && inTable) {
-                rcv.releaseRing(); // nobody will read it: TIME-WAIT goes on in a record
-                tcp.timeWaitToRecord(this);
+                tcp.timeWaitToRecord(this); // nobody will read: TIME-WAIT goes on in a record
             }
             return;
         }
@@ -603,6 +612,8 @@ public final class TcpConnection {
     /** Aborts with a RST (RFC 9293 §3.10.5 ABORT); pending data is discarded. */
     public void abort() {
         if (state == TcpState.CLOSED) {
+            appClosed = true;
+            rcv.releaseRing(); // what was left unread goes back to the pool (and the memory budget)
             return;
         }
         if (state != TcpState.SYN_SENT && state != TcpState.TIME_WAIT) {

@@ -51,8 +51,12 @@ public enum TcpCounter {
     SPURIOUS_RETRANSMITS,
     /** Congestion responses undone because every retransmission was spurious (D-SACK undo). */
     CWND_UNDOS,
-    /** Retransmission timeouts found spurious by Eifel detection (RFC 3522) and undone (RFC 4015). */
+    /** Retransmission timeouts found spurious (Eifel, RFC 3522, or F-RTO, RFC 5682) and undone (RFC 4015). */
     SPURIOUS_RTOS,
+    /** Of SPURIOUS_RTOS: found by Eifel (RFC 3522, timestamps) and by F-RTO (RFC 5682, without). */
+    SPURIOUS_RTOS_EIFEL, SPURIOUS_RTOS_FRTO,
+    /** Receive-buffer auto-tuning: growths of a connection's receive buffer (and window). */
+    RCV_BUFFER_GROWTHS,
     OUT_OF_ORDER_SEGMENTS,
     DUPLICATE_SEGMENTS,
     SACK_BLOCKS_SENT,

@@ -370,6 +370,7 @@ final class TcpInput {
                 return false;
             }
             l.synQueued--;
+            tcp.halfOpenEstablished();
         }
         if (c.synRetransmits == 0) {
             c.rtt.handshakeSample(now);
@@ -400,6 +401,8 @@ final class TcpInput {
             ecnEchoReceived(s);
         }
         boolean newSack = false;
+        // RFC 5682 §3.1 step 3: SACKed octets below "recover" before this ACK (F-RTO only)
+        int frtoSackedBefore = c.frto.active() && c.sackOk ? c.scoreboard.sackedBytesIn(snd.una, c.frto.recover()) : 0;
         SegmentLog log = c.log;
         log.beginAck(now, c.rtt.minRtt(), echoedNanos(s, now));
         if (c.sackOk && s.opts.sackCount > 0) {
@@ -447,6 +450,7 @@ final class TcpInput {
                 // timeouts found spurious here follow lost ACKs, not delay spikes, and an SRTT of
                 // the ~200 ms sample tripled the next RTO in the trace of a 5 % loss transfer)
                 tcp.counters.inc(TcpCounter.SPURIOUS_RTOS);
+                tcp.counters.inc(TcpCounter.SPURIOUS_RTOS_EIFEL);
                 recovery.onSpuriousTimeout();
                 c.traceEvent(TcpTrace.Event.SPURIOUS_RTO, snd.una, snd.max);
             }
@@ -487,8 +491,44 @@ final class TcpInput {
             c.rtt.minRttSample(log.rttSample, now);
         }
         recovery.afterAck(acked, newSack, now);
+        if (c.frto.active()) {
+            frtoAck(s, acked, segLen, frtoSackedBefore, now);
+        }
         if (c.trace != null) {
             traceAck(s);
+        }
+    }
+
+    /**
+     * RFC 5682 steps 2 and 3 for an ACK after a timeout without timestamps (F-RTO): the first ACK
+     * of the retransmission releases two new segments; the next one tells whether data sent
+     * before the timeout, never resent, got through (spurious: RFC 4015 response as for Eifel) or
+     * not (the go-back-N recovery resumes from SND.UNA).
+     */
+    private void frtoAck(Segment s, int acked, int segLen, int sackedBefore, long now) {
+        TcpSender snd = c.snd;
+        boolean sackedOriginal = c.sackOk
+                && c.scoreboard.sackedBytesIn(snd.una, c.frto.recover()) > sackedBefore;
+        boolean duplicate = acked == 0 && segLen == 0 && snd.max != snd.una;
+        switch (c.frto.onAck(s.ack, acked > 0, duplicate, sackedOriginal)) {
+            case FrtoDetector.SEND_NEW -> {
+                if (!snd.sendFrtoNewData(now)) {
+                    c.frto.cancel(); // §2.1 2 b: nothing new can go: conventional recovery
+                }
+            }
+            case FrtoDetector.SPURIOUS -> {
+                tcp.counters.inc(TcpCounter.SPURIOUS_RTOS);
+                tcp.counters.inc(TcpCounter.SPURIOUS_RTOS_FRTO);
+                c.recovery.onSpuriousTimeout();
+                c.traceEvent(TcpTrace.Event.SPURIOUS_RTO, snd.una, snd.max);
+            }
+            case FrtoDetector.REVERT -> {
+                if (lt(snd.nxt, snd.max)) {
+                    break; // still going back from the timeout: it simply continues
+                }
+                snd.nxt = snd.una; // §2.1 3 a: resend what is unacknowledged, in slow start
+            }
+            default -> { }
         }
     }
 

@@ -1,5 +1,7 @@
 package io.tapstack.tcp;
 
+import io.tapstack.buffer.MemCounter;
+import io.tapstack.buffer.MemoryBudget;
 import io.tapstack.wire.TcpOptions;
 
 import java.nio.ByteBuffer;
@@ -32,7 +34,20 @@ final class TcpReceiver {
     ByteRing ring;
     /** The ring's capacity when last held: a drained busy connection takes as large a one again. */
     private int lastCapacity;
-    final int bufSize;
+    /**
+     * The receive buffer the window is computed against: starts at the configured size and is
+     * only ever grown (auto-tuning, {@link #applicationRead}), up to {@link #bufMax}.
+     */
+    int bufSize;
+    /** What auto-tuning may grow {@link #bufSize} to (equal to it: no auto-tuning). */
+    final int bufMax;
+    // Receive-buffer auto-tuning (Linux's dynamic right-sizing, tcp_rcv_space_adjust): the bytes
+    // the application read since tuneStart, and the most it has drained per RTT so far
+    private long tuneStart = Long.MIN_VALUE;
+    private long tuneCopied;
+    private long tuneSpace;
+    /** The shortest interval auto-tuning measures over: RFC 6298's clock granularity G (1 ms). */
+    static final long TUNE_MIN_INTERVAL = RttEstimator.CLOCK_GRANULARITY;
     /** The MSS we advertise. */
     final int advMss;
     /** The peer's segment size as seen here (for the every-second-segment ACK rule). */
@@ -71,16 +86,18 @@ final class TcpReceiver {
     boolean tsRecentValid;
     long bytesReceived;
 
-    TcpReceiver(TcpConnection c, int bufSize, int advMss, int maxOutOfOrderRanges) {
+    TcpReceiver(TcpConnection c, int bufSize, int bufMax, int advMss, int maxOutOfOrderRanges) {
         this.c = c;
         this.tcp = c.tcp;
         this.bufSize = bufSize;
+        this.bufMax = Math.max(bufSize, bufMax);
         this.advMss = advMss;
         this.mssEst = Math.min(advMss, 536);
         this.ooo = new SeqRangeSet(Math.max(1, maxOutOfOrderRanges));
-        // RFC 7323 §2.3: the smallest shift that lets the window cover the receive buffer
+        // RFC 7323 §2.3: the smallest shift that lets the window cover the largest receive
+        // buffer auto-tuning may reach (the shift is fixed in the SYN)
         int ws = 0;
-        while (ws < TcpOptions.MAX_WSCALE && (bufSize >> ws) > 65535) {
+        while (ws < TcpOptions.MAX_WSCALE && (this.bufMax >> ws) > 65535) {
             ws++;
         }
         this.wscale = ws;
@@ -151,13 +168,43 @@ final class TcpReceiver {
                 return 0;
             }
         }
-        // elastic: the ring holds what has arrived and grows (doubling) up to the buffer size
+        if (at > 0) {
+            // RFC 9293 §3.10.7.4 seventh: out-of-order segments "may be held" — not must.
+            // Issue 11, the memory budget (Linux's tcp_mem): at the limit no out-of-order data is
+            // kept; under pressure only what fills the first hole, below the lowest range held
+            // (Linux prunes its out-of-order queue first). Still a duplicate ACK (RFC 5681 §4.2),
+            // so the sender's fast retransmit repairs the hole.
+            MemoryBudget.State st = tcp.memory.state();
+            if (st == MemoryBudget.State.HARD || (st == MemoryBudget.State.PRESSURE && (ooo.isEmpty() || !lt(seq, ooo.start(0))))) {
+                tcp.memory.refused(st == MemoryBudget.State.HARD ? MemCounter.DROP_OOO_HARD : MemCounter.DROP_OOO_PRESSURE);
+                ackNow = true;
+                return 0;
+            }
+            if (st == MemoryBudget.State.PRESSURE && gt(seq + len, ooo.start(0))) {
+                len = ooo.start(0) - seq;
+            }
+        }
+        // elastic: the ring holds what has arrived and grows (doubling) up to the buffer size, as
+        // far as the memory budget lets it (RingPool)
         if (ring == null) {
-            ring = tcp.rings.take(RingPool.capacityFor(at + len, lastCapacity, bufSize));
+            ring = tcp.rings.take(RingPool.capacityFor(at + len, lastCapacity, bufSize), false);
+            if (ring == null) {
+                return 0; // at the memory limit and nothing freed to reuse: dropped (counted), resent later
+            }
         } else {
             ring = tcp.rings.grow(ring, used + at + len, bufSize);
         }
-        lastCapacity = ring.capacity();
+        lastCapacity = Math.max(lastCapacity, ring.capacity());
+        if (used + at + len > ring.capacity()) {
+            // the ring could not grow (memory pressure): keep what fits, the peer resends the rest
+            len = ring.capacity() - used - at;
+            if (len <= 0) {
+                tcp.memory.refused(MemCounter.DROP_RCV_NO_MEMORY);
+                releaseIfDrained();
+                ackNow = true;
+                return 0;
+            }
+        }
         if (len > mssEst) {
             mssEst = Math.min(len, advMss);
         }
@@ -226,6 +273,62 @@ final class TcpReceiver {
         ackNow = true;
     }
 
+    /**
+     * The application read {@code n} bytes at {@code now}: receive-buffer auto-tuning (Linux's
+     * dynamic right-sizing). Once per RTT (SRTT, at least {@link #TUNE_MIN_INTERVAL}) the bytes
+     * drained per RTT are measured; when that is a new high, the buffer grows to twice it (capped
+     * by {@link #bufMax}, and only if {@link #mayGrowReceiveBuffer} agrees), so the window keeps
+     * ahead of a reader at line rate while an idle or slow reader keeps the starting buffer. The
+     * buffer never shrinks, so the advertised right edge never moves left (RFC 9293 §3.8.6.2.2,
+     * RFC 7323 §2.4); the update itself goes out by the receiver SWS rule
+     * ({@link #windowUpdateDue}).
+     */
+    void applicationRead(int n, long now) {
+        if (bufSize >= bufMax) {
+            return;
+        }
+        tuneCopied += n;
+        if (tuneStart == Long.MIN_VALUE) {
+            tuneStart = now;
+            return;
+        }
+        long rtt = Math.max(c.rtt.srtt(), TUNE_MIN_INTERVAL);
+        long elapsed = now - tuneStart;
+        if (elapsed < rtt) {
+            return;
+        }
+        // bytes per RTT at the rate measured over the interval (a burst read after an idle gap
+        // counts at its average rate, not as one RTT's worth)
+        long perRtt = tuneCopied * rtt / elapsed;
+        tuneStart = now;
+        tuneCopied = 0;
+        if (perRtt <= tuneSpace) {
+            return;
+        }
+        long want = 2 * perRtt;
+        if (tuneSpace > 0) {
+            // the drain rate grew since the last measure (a sender in slow start doubles it per
+            // RTT, and this measure lags one RTT): leave room for one more such step, at most
+            // doubling again (the idea of Linux's tcp_rcv_space_adjust)
+            want += Math.min(want, want * (perRtt - tuneSpace) / tuneSpace);
+        }
+        tuneSpace = perRtt;
+        want = Math.min(bufMax, want);
+        if (want > bufSize && mayGrowReceiveBuffer((int) want - bufSize)) {
+            bufSize = (int) want;
+            tcp.counters.inc(TcpCounter.RCV_BUFFER_GROWTHS);
+        }
+    }
+
+    /**
+     * The one place auto-tuning asks whether a receive buffer may grow by {@code bytes} (a
+     * memory budget for all connections decides here: no growth under memory pressure, issue 11,
+     * Linux's tcp_mem). The ring itself grows only as data arrives ({@link RingPool}).
+     */
+    boolean mayGrowReceiveBuffer(int bytes) {
+        return bytes > 0 && tcp.memory.mayGrow();
+    }
+
     /** RFC 9293 §3.10.7.4 eighth: the FIN occupies one sequence number; ACK it at once. */
     void finReceived() {
         nxt += 1;
@@ -236,7 +339,9 @@ final class TcpReceiver {
 
     /** The window to advertise (RFC 9293 §3.8.6.2.2 receiver SWS avoidance; never shrinks). */
     int receiveWindow() {
-        int free = bufSize - available();
+        // less one scale unit: advertise() may round the window up by up to 2^wscale − 1 octets so
+        // as not to move the right edge left (RFC 7323 §2.4), and the buffer must hold those too
+        int free = Math.max(0, space() - ((1 << wscale) - 1));
         int cur = Math.max(0, adv - nxt);
         int win = free;
         if (win > cur && win - cur < Math.min(bufSize / 2, advMss)) {
@@ -244,6 +349,16 @@ final class TcpReceiver {
         }
         win = Math.max(win, cur);
         return Math.min(win, 65535 << wscale);
+    }
+
+    /**
+     * Free receive space to offer: the buffer's; under memory pressure (issue 11, Linux's
+     * tcp_mem) only what the ring it has can hold, so the window stops growing (the right edge
+     * never moves left, {@link #receiveWindow}).
+     */
+    private int space() {
+        int cap = tcp.memory.mayGrow() ? bufSize : Math.min(bufSize, ring == null ? RingPool.MIN_CAPACITY : ring.capacity());
+        return Math.max(0, cap - available());
     }
 
     /**
@@ -292,7 +407,7 @@ final class TcpReceiver {
     boolean windowUpdateDue() {
         int cur = Math.max(0, adv - nxt);
         int max = Math.min(bufSize, 65535 << wscale);
-        int now = Math.min(bufSize - available(), max);
+        int now = Math.min(space(), max);
         return now - cur >= Math.min(bufSize / 2, advMss) && 2L * cur <= max && now >= 2L * cur;
     }
 

@@ -119,11 +119,11 @@ final class TcpSender {
         int used = ringSize();
         int needed = (int) Math.min(bufSize, (long) used + want);
         if (ring == null) {
-            ring = tcp.rings.take(RingPool.capacityFor(needed, lastCapacity, bufSize));
+            ring = tcp.rings.take(RingPool.capacityFor(needed, lastCapacity, bufSize), true);
         } else {
             ring = tcp.rings.grow(ring, needed, bufSize);
         }
-        lastCapacity = ring.capacity();
+        lastCapacity = Math.max(lastCapacity, ring.capacity());
     }
 
     /** Gives the send ring back to the loop's pool (it is empty, or the connection ended). */
@@ -462,6 +462,10 @@ final class TcpSender {
         } else {
             c.eifel.cancel(); // a second timeout: the state before the first is what an undo needs
         }
+        // RFC 5682 §2.1/§3.1 step 1: F-RTO on the first timeout of an episode, without timestamps
+        boolean frto = !c.tsOk && cfg.frto && c.rtt.backoff() == 0;
+        c.frto.cancel();
+        int frtoRecover = max;
         c.recovery.onRetransmitTimeout();
         c.rtt.backOff(); // RFC 6298 §5.5
         c.rtt.stopTiming(); // Karn
@@ -472,6 +476,26 @@ final class TcpSender {
         nxt = una; // go back N, skipping SACKed ranges
         c.timers.armRetransmit(c.rtt.rto());
         output();
+        if (frto && gt(nxt, una)) {
+            c.frto.onFirstTimeout(frtoRecover, nxt); // what this timeout resent: [SND.UNA, SND.NXT)
+        }
+    }
+
+    /**
+     * RFC 5682 step 2 b: instead of going on resending, up to two new segments (SND.NXT =
+     * SND.MAX), whatever cwnd; false (and SND.NXT as it was) when none can go (no new data or no
+     * room in the peer's window): the conventional recovery continues.
+     */
+    boolean sendFrtoNewData(long now) {
+        int saved = nxt;
+        nxt = max;
+        int n = sendNewSegment(now);
+        if (n == 0) {
+            nxt = saved;
+            return false;
+        }
+        sendNewSegment(now);
+        return true;
     }
 
     /** RFC 9293 §3.8.6.1: probe a zero window (or override SWS avoidance) with backoff. */

@@ -2,6 +2,7 @@ package io.tapstack.ip;
 
 import io.tapstack.Frames;
 import io.tapstack.TwoHosts;
+import io.tapstack.buffer.MemoryBudget;
 import io.tapstack.buffer.PacketBuf;
 import io.tapstack.wire.Icmpv4;
 import io.tapstack.wire.Ipv4Header;
@@ -61,6 +62,7 @@ class Ipv4FragmentTest {
     private static void assertReleased(TwoHosts h) {
         assertEquals(0, h.b.ipv4().reassembler().inProgress());
         assertEquals(0, h.b.ipv4().reassembler().bytesHeld());
+        assertEquals(0, h.b.memory().used(MemoryBudget.Kind.REASSEMBLY), "the memory budget got it all back");
         assertEquals(h.b.pool().totalSmall(), h.b.pool().availableSmall());
         assertEquals(h.b.pool().totalLarge(), h.b.pool().availableLarge());
     }
@@ -173,6 +175,42 @@ class Ipv4FragmentTest {
             assertEquals(1, ip(h, Ipv4Counter.REASSEMBLED));
             assertReleased(h);
         }
+    }
+
+    @Test
+    void reassemblyIsChargedToTheMemoryBudgetAndRefusedAtItsLimit() {
+        TwoHosts h = resolved();
+        int[] replies = {0};
+        h.a.icmp().setEchoListener((src, id, seq, buf, off, len, now) -> replies[0]++);
+        MemoryBudget m = h.b.memory();
+        List<byte[]> frags = split(0x900, Ipv4Header.PROTO_ICMP, Frames.echoRequest(5, 6, Frames.pattern(3000, 3)), new Random(3));
+        h.wireB.inject(frags.get(0));
+        h.settle();
+        assertTrue(m.used(MemoryBudget.Kind.REASSEMBLY) >= FragmentBuffer.INITIAL_BYTES, "held while incomplete");
+        for (byte[] f : frags.subList(1, frags.size())) {
+            h.wireB.inject(f);
+        }
+        h.settle();
+        assertEquals(1, replies[0]);
+        assertReleased(h);
+
+        long filler = m.limit() - m.used(); // another consumer holds the rest of the budget
+        m.charge(MemoryBudget.Kind.RINGS, filler);
+        List<byte[]> next = split(0x901, Ipv4Header.PROTO_ICMP, Frames.echoRequest(5, 7, Frames.pattern(3000, 4)), new Random(4));
+        for (byte[] f : next) {
+            h.wireB.inject(f);
+        }
+        h.settle();
+        assertEquals(1, replies[0], "refused at the limit");
+        assertEquals(next.size(), h.b.stats().get("mem.drop_reassembly"));
+        assertReleased(h);
+        m.release(MemoryBudget.Kind.RINGS, filler);
+        for (byte[] f : next) {
+            h.wireB.inject(f);
+        }
+        h.settle();
+        assertEquals(2, replies[0], "accepted again below the limit");
+        assertReleased(h);
     }
 
     @Test

@@ -26,8 +26,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Spurious retransmission timeouts: Eifel detection with timestamps (RFC 3522) and the RFC 4015
- * response (undo, no go-back-N), scripted on virtual time. The
+ * Spurious retransmission timeouts: Eifel detection with timestamps (RFC 3522), F-RTO without
+ * them (RFC 5682), and the RFC 4015 response (undo, no go-back-N), scripted on virtual time. The
  * peer's ACKs are held back past the RTO; whether they echo the original transmission or the
  * retransmission decides.
  */
@@ -42,8 +42,13 @@ class SpuriousRtoTest {
         Seg rto;
 
         Setup(boolean sack, boolean timestamps, String recovery) throws Exception {
+            this(sack, timestamps, recovery, true);
+        }
+
+        Setup(boolean sack, boolean timestamps, String recovery, boolean frto) throws Exception {
             t = script();
             t.tcp.config().lossRecovery = recovery;
+            t.tcp.config().frto = frto;
             byte[] o = timestamps ? (sack ? opts(mss(1460), sackPerm(), ts(100, 0)) : opts(mss(1460), ts(100, 0)))
                     : (sack ? opts(mss(1460), sackPerm()) : opts(mss(1460)));
             e = open(t, o, 65535);
@@ -116,11 +121,102 @@ class SpuriousRtoTest {
     }
 
     @Test
-    void withoutTimestampsNothingIsDetected() throws Exception {
-        Setup s = new Setup(true, false, "rack");
+    void withoutTimestampsAndWithoutFrtoNothingIsDetected() throws Exception {
+        Setup s = new Setup(true, false, "rack", false);
         s.ack(s.flight.get(0).seq() + 3 * s.mss, s.flight.get(2));
+        s.ack(s.sndMax(), s.flight.get(5));
         assertEquals(0, c(s.t, TcpCounter.SPURIOUS_RTOS));
         assertTrue(s.e.c.cwnd() < s.cwndBefore);
+    }
+
+    /**
+     * F-RTO (RFC 5682) without timestamps: the timeout resent segment 1; the delayed ACKs of the
+     * original flight then arrive. The first releases two new segments (step 2 b), the second
+     * acknowledges never-retransmitted data (step 3 b): spurious, undone as Eifel's.
+     */
+    @Test
+    void frtoFindsASpuriousTimeoutWithoutTimestampsAndUndoesIt() throws Exception {
+        for (String recovery : new String[] {"rack", "rfc6675"}) {
+            for (boolean sack : new boolean[] {true, false}) {
+                String what = recovery + (sack ? " with SACK" : " without SACK");
+                Setup s = new Setup(sack, false, recovery);
+                s.e.c.write(ByteBuffer.wrap(bytes(4 * s.mss, 3))); // new data waits
+                drain(s.t);
+                s.t.clock.advance(5 * MS);
+                s.ack(s.flight.get(0).seq() + 2 * s.mss, s.flight.get(1)); // covers the retransmission
+                List<Seg> two = drain(s.t);
+                assertEquals(2, two.size(), what + ": step 2 b sends two new segments: " + TcpScript.dump(two));
+                assertEquals(s.sndMax(), two.get(0).seq(), what + ": new data, not a resend");
+                assertEquals(s.sndMax() + s.mss, two.get(1).seq(), what);
+                assertEquals(0, c(s.t, TcpCounter.SPURIOUS_RTOS), what + ": not decided yet");
+                s.ack(s.flight.get(0).seq() + 4 * s.mss, s.flight.get(3)); // never-retransmitted data
+                assertEquals(1, c(s.t, TcpCounter.SPURIOUS_RTOS), what);
+                assertEquals(1, c(s.t, TcpCounter.SPURIOUS_RTOS_FRTO), what);
+                assertEquals(0, c(s.t, TcpCounter.SPURIOUS_RTOS_EIFEL), what);
+                assertTrue(s.e.c.cwnd() >= s.cwndBefore, what + ": cwnd restored: " + s.e.c.cwnd() + " < " + s.cwndBefore);
+                // no go-back-N: segments 5 and 6 are not resent
+                s.t.poll();
+                for (Seg x : drain(s.t)) {
+                    assertTrue(x.data().length == 0 || x.seq() - s.sndMax() >= 0, what + ": resent " + x);
+                }
+            }
+        }
+    }
+
+    @Test
+    void frtoLeavesARealTimeoutAlone() throws Exception {
+        for (boolean sack : new boolean[] {true, false}) {
+            String what = sack ? "with SACK" : "without SACK";
+            Setup s = new Setup(sack, false, "rack");
+            s.e.c.write(ByteBuffer.wrap(bytes(4 * s.mss, 3)));
+            drain(s.t);
+            s.t.clock.advance(10 * MS);
+            // the whole flight was lost: the ACK covers only the retransmission
+            s.ack(s.flight.get(0).seq() + s.mss, s.rto);
+            List<Seg> two = drain(s.t);
+            assertEquals(2, two.size(), what + ": " + TcpScript.dump(two));
+            assertEquals(s.sndMax(), two.get(0).seq(), what);
+            // the next ACK is a duplicate (with SACK: of the new segments only): a real loss
+            int una = s.flight.get(0).seq() + s.mss;
+            if (sack) {
+                s.t.send(PPORT, LPORT, s.e.pNxt, una, A, 65535,
+                        opts(TcpScript.sack(s.sndMax(), s.sndMax() + s.mss)), new byte[0]);
+            } else {
+                s.ack(una, s.rto);
+            }
+            assertEquals(0, c(s.t, TcpCounter.SPURIOUS_RTOS), what);
+            assertTrue(s.e.c.cwnd() < s.cwndBefore, what + ": the reduction stands");
+            // the recovery goes back to SND.UNA: segment 2 is resent next
+            s.t.poll();
+            List<Seg> sent = drain(s.t);
+            assertFalse(sent.isEmpty(), what);
+            assertEquals(s.flight.get(1).seq(), sent.get(0).seq(), what + ": " + TcpScript.dump(sent));
+        }
+    }
+
+    @Test
+    void frtoStepsByTheRfc() {
+        FrtoDetector f = new FrtoDetector();
+        assertEquals(FrtoDetector.NONE, f.onAck(10, true, false, false), "not armed");
+        f.onFirstTimeout(1000, 100); // resent [0, 100), SND.MAX 1000
+        assertEquals(FrtoDetector.NONE, f.onAck(0, false, false, false), "a window update changes nothing");
+        assertEquals(FrtoDetector.REVERT, f.onAck(0, false, true, false), "2 a: a duplicate ACK");
+        f.onFirstTimeout(1000, 100);
+        assertEquals(FrtoDetector.REVERT, f.onAck(50, true, false, false), "2 a: the retransmission not covered");
+        f.onFirstTimeout(1000, 100);
+        assertEquals(FrtoDetector.REVERT, f.onAck(1000, true, false, false), "2 a: covers recover");
+        f.onFirstTimeout(1000, 100);
+        assertEquals(FrtoDetector.SEND_NEW, f.onAck(100, true, false, false), "2 b");
+        assertEquals(FrtoDetector.REVERT, f.onAck(100, false, true, false), "3 a: a duplicate");
+        assertFalse(f.active());
+        f.onFirstTimeout(1000, 100);
+        f.onAck(200, true, false, false);
+        assertEquals(FrtoDetector.SPURIOUS, f.onAck(300, true, false, false), "3 b: SND.UNA advanced");
+        f.onFirstTimeout(1000, 100);
+        f.onAck(200, true, false, false);
+        assertEquals(FrtoDetector.SPURIOUS, f.onAck(200, false, true, true), "3 b (SACK): original data SACKed");
+        f.onFirstTimeout(-50, -100); // across the sequence wrap
+        assertEquals(FrtoDetector.SEND_NEW, f.onAck(-90, true, false, false));
     }
 
     @Test

@@ -77,7 +77,7 @@ class TcpReceiverPolicyTest {
         while (!t.out.isEmpty()) {
             last = t.out.poll();
         }
-        assertTrue(last != null && (last.window() << 3) < buf / 2, "advertised " + last);
+        assertTrue(last != null && (last.window() << 7) < buf / 2, "advertised " + last);
         e.col.paused = false;
         e.col.drain(e.c);
         Seg upd = t.expect();

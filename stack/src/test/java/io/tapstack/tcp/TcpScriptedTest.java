@@ -81,7 +81,7 @@ class TcpScriptedTest {
         assertTrue(sa.opts().hasTimestamp);
         assertEquals(100, sa.opts().tsEcr);
         assertTrue(sa.opts().hasWscale);
-        assertEquals(3, sa.opts().wscale); // 256 KiB buffer needs a shift of 3
+        assertEquals(7, sa.opts().wscale); // auto-tuning's 4 MiB maximum needs a shift of 7 (RFC 7323 §2.3)
         assertEquals(1400 - 12, e.c.mss());
 
         TcpScript t2 = new TcpScript();
@@ -387,7 +387,8 @@ class TcpScriptedTest {
         assertEquals(65535, e.synAck.window()); // unscaled in the SYN-ACK, at most 65535
         e.c.write(ByteBuffer.wrap(bytes(10, 1)));
         Seg d = t.expect();
-        assertEquals((256 * 1024) >> 3, d.window()); // A scales its own window by 3
+        // A scales its own window by 7, keeping one scale unit of the buffer for RFC 7323 §2.4's rounding up
+        assertEquals((256 * 1024 - 127) >> 7, d.window());
     }
 
     @Test

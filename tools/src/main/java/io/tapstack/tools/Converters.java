@@ -64,4 +64,34 @@ final class Converters {
             }
         }
     }
+
+    /** A size in bytes: digits with an optional k, m or g suffix (powers of 1024), e.g. 512k, 8m, 1g. */
+    static final class Size implements CommandLine.ITypeConverter<Long> {
+        @Override
+        public Long convert(String value) {
+            return parse(value);
+        }
+
+        static long parse(String value) {
+            String v = value.trim().toLowerCase(java.util.Locale.ROOT);
+            int shift = 0;
+            if (!v.isEmpty()) {
+                switch (v.charAt(v.length() - 1)) {
+                    case 'k' -> shift = 10;
+                    case 'm' -> shift = 20;
+                    case 'g' -> shift = 30;
+                    default -> { }
+                }
+            }
+            String digits = shift == 0 ? v : v.substring(0, v.length() - 1);
+            if (digits.isEmpty() || !digits.chars().allMatch(Character::isDigit) || digits.length() > 12) {
+                throw new CommandLine.TypeConversionException("'" + value + "' is not a size (bytes, or with k, m or g: 512k, 8m, 1g)");
+            }
+            long n = Long.parseLong(digits);
+            if (n > (Long.MAX_VALUE >> shift)) {
+                throw new CommandLine.TypeConversionException("'" + value + "' is too large");
+            }
+            return n << shift;
+        }
+    }
 }

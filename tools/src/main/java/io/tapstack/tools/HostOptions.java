@@ -82,6 +82,13 @@ public final class HostOptions {
             description = "Queues of a multi-queue TAP (IFF_MULTI_QUEUE), one event loop each; the kernel keeps each flow on one queue (default ${DEFAULT-VALUE}).")
     int queues;
 
+    @Option(names = "--mem-limit", paramLabel = "SIZE", converter = Converters.Size.class,
+            description = "Memory the host may hold for what peers make it grow (socket buffers, out-of-order data, "
+                    + "reassembly, SYN queue, connections, TIME-WAIT), e.g. 64m; above 2/3 of it buffers stop growing, "
+                    + "at it new connections and out-of-order data are refused (default: half the maximum Java heap; "
+                    + "shared among --queues).")
+    Long memLimit;
+
     @Option(names = "--busy-poll", paramLabel = "MICROS",
             description = "Spin this long after the last packet before sleeping (latency for CPU; default 0, 20 with --idle hybrid).")
     long busyPollMicros;
@@ -348,6 +355,10 @@ public final class HostOptions {
         if (queues < 1 || queues > 16) {
             throw new UserError("--queues must be 1..16");
         }
+        if (memLimit != null && memLimit / queues < io.tapstack.buffer.MemoryBudget.MIN_LIMIT) {
+            throw new UserError("--mem-limit must be at least " + io.tapstack.buffer.MemoryBudget.MIN_LIMIT / 1024
+                    + "k per queue, not " + memLimit + " bytes");
+        }
         tracePort();
         if (traceFile != null && traceTcp == null) {
             throw new UserError("--trace-file needs --trace-tcp PORT|all");
@@ -386,6 +397,9 @@ public final class HostOptions {
         if (gateway != null) {
             cfg.gateway4 = gateway;
         }
+        // one budget per loop (each queue's stack): the host's limit shared among them
+        long mem = memLimit != null ? memLimit : io.tapstack.buffer.MemoryBudget.defaultLimit();
+        cfg.memLimit = Math.max(io.tapstack.buffer.MemoryBudget.MIN_LIMIT, mem / queues);
         cfg.ipv6Enabled = !noIpv6;
         cfg.ipv6Auto = false;
         for (String a : ipv6) {
@@ -597,6 +611,10 @@ public final class HostOptions {
                 links.add(link);
                 FaultyLink[] f = new FaultyLink[1];
                 StackConfig cfg = h.config();
+                if (h.memLimit == null) { // one loop for every interface: the default budget is shared among them
+                    cfg.memLimit = Math.max(io.tapstack.buffer.MemoryBudget.MIN_LIMIT,
+                            io.tapstack.buffer.MemoryBudget.defaultLimit() / ifaces.size());
+                }
                 cfg.softwareGro = !forward; // GRO leaves merged segments' checksums stale: for local delivery only
                 stacks.add(h.buildStack(0, cfg, link, f));
                 faulties.add(f[0]);

@@ -90,6 +90,23 @@ class MainTest {
     }
 
     @Test
+    void badMemLimit() {
+        assertOneLineError(run("run", "--tap", "t0", "--ipv4", "10.0.0.2/24", "--mem-limit", "8x"), "is not a size");
+        assertOneLineError(run("run", "--tap", "t0", "--ipv4", "10.0.0.2/24", "--mem-limit", "-1m"), "is not a size");
+        assertOneLineError(run("run", "--tap", "t0", "--ipv4", "10.0.0.2/24", "--mem-limit", "m"), "is not a size");
+        assertOneLineError(run("run", "--tap", "t0", "--ipv4", "10.0.0.2/24", "--mem-limit", "1k"), "--mem-limit must be at least 64k");
+        assertOneLineError(run("run", "--tap", "t0", "--ipv4", "10.0.0.2/24", "--mem-limit", "9999999999g"), "too large");
+    }
+
+    @Test
+    void memLimitSizes() {
+        assertEquals(8L << 20, Converters.Size.parse("8m"));
+        assertEquals(512L << 10, Converters.Size.parse("512K"));
+        assertEquals(2L << 30, Converters.Size.parse("2g"));
+        assertEquals(100_000L, Converters.Size.parse("100000"));
+    }
+
+    @Test
     void unknownService() {
         assertOneLineError(run("run", "--tap", "t0", "--ipv4", "10.0.0.2/24", "--services", "gopher"), "unknown service 'gopher'");
     }
