@@ -82,7 +82,9 @@ for i in $(seq 1 8); do
 done
 SRC_T=$(seq -s, -f '10.0.1.%g' 1 8); SRC_L=$(seq -s, -f '10.1.1.%g' 1 8)
 
-ip netns exec "$NT" taskset -c 0 java -Xms"$HEAP" -Xmx"$HEAP" -jar "$JAR" run --tap tap0 --ipv4 10.0.0.2/16 --no-ipv6 \
+# -Xms small and a periodic GC: G1 can give the heap of closed connections back (with -Xms = -Xmx
+# it never uncommits; see docs/performance.md, "Memory after close")
+ip netns exec "$NT" taskset -c 0 java -Xms64m -Xmx"$HEAP" -XX:G1PeriodicGCInterval=2000 -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30 -jar "$JAR" run --tap tap0 --ipv4 10.0.0.2/16 --no-ipv6 \
     --offload csum,tso,lro --services http --http-root "$WORK/www" --control "$WORK/t.sock" --quiet >"$WORK/t.log" 2>&1 &
 P_T=$!
 ip netns exec "$NB" taskset -c 0 java -Xms1g -Xmx1g -jar "$BENCH_JAR" netty-http --transport epoll --port 8080 \
@@ -155,10 +157,10 @@ for N in ${CONNS//,/ }; do
   phase go-request answered t
   ans=$(sum_field t answered)
   phase go-close closed t
-  sleep 2
-  r2=$(rss_kb); h2=$(heap_kb)
+  sleep 6 # two periodic GCs (2 s) after the last close
+  r2=$(rss_kb); h2=$(heap_kb); r3=$(rss_kb) # RSS 6 s after the last close, then after two full GCs
   per=$(awk -v a="$h1" -v b="$h0" -v n="$N" 'BEGIN {printf "%.0f", (a-b)*1024/n}')
-  echo "| $N | tapstack (TAP) | $(max_secs t) | $((r0/1024))/$((r1/1024))/$((r2/1024)) | $((h0/1024))/$((h1/1024))/$((h2/1024)) | $per (heap) | $ans/$N | $((l1 - l0)) (clients only) |"
+  echo "| $N | tapstack (TAP) | $(max_secs t) | $((r0/1024))/$((r1/1024))/$((r2/1024)) ($((r3/1024)) after full GCs) | $((h0/1024))/$((h1/1024))/$((h2/1024)) | $per (heap) | $ans/$N | $((l1 - l0)) (clients only) |"
   [ "$ans" -eq "$N" ] || echo "bench-conns: only $ans of $N idle connections answered (established: $est)" >&2
   # Linux
   l0=$(linux_kb)

@@ -86,6 +86,13 @@ class TcpChurnIT {
         for (String k : new String[] {"TcpExtTCPDSACKOldSent", "TcpExtTCPDSACKOfoSent"}) {
             assertEquals(0, kAfter.getOrDefault(k, 0L) - kBefore.getOrDefault(k, 0L), k + ": " + kAfter);
         }
+        // the host closes first (Connection: close), so the pairs wait in TIME-WAIT, each as a small
+        // record rather than a connection (issue 11): every one the host still holds is a record
+        long records = get(after, "tcp.time_wait_records") - get(before, "tcp.time_wait_records");
+        long inTimeWait = get(after, "tcp.time_wait_current") - get(before, "tcp.time_wait_current");
+        long reused = get(after, "tcp.time_wait_reused") - get(before, "tcp.time_wait_reused");
+        assertTrue(records >= opens / 2, records + " TIME-WAIT records for " + opens + " connections: " + after);
+        assertEquals(records, inTimeWait + reused, "every TIME-WAIT pair became a record: " + after);
         // the host is alive and its closed connections wait in TIME-WAIT in a 512 MB heap
         assertTrue(host.isAlive(), host.output());
         assertTrue(get(after, "tcp.curr_established_peak") >= 50, after.toString());

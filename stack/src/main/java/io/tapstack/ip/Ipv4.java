@@ -182,7 +182,8 @@ public final class Ipv4 {
     }
 
     public boolean isLocal(int a) {
-        for (InterfaceAddress ia : config.ipv4) {
+        for (int i = 0, n = config.ipv4.size(); i < n; i++) { // per packet: no iterator
+            InterfaceAddress ia = config.ipv4.get(i);
             if (ia.address() == a) {
                 return true;
             }
@@ -194,7 +195,8 @@ public final class Ipv4 {
         if (a == Ipv4Address.BROADCAST) {
             return true;
         }
-        for (InterfaceAddress ia : config.ipv4) {
+        for (int i = 0, n = config.ipv4.size(); i < n; i++) { // per packet: no iterator
+            InterfaceAddress ia = config.ipv4.get(i);
             if (ia.broadcast() != 0 && ia.broadcast() == a) {
                 return true;
             }

@@ -31,6 +31,11 @@ final class ConnectionTable {
     }
 
     private int slot(long lHi, long lLo, int lport, long rHi, long rLo, int rport) {
+        return hash(seed, lHi, lLo, lport, rHi, rLo, rport) & (table.length - 1);
+    }
+
+    /** The keyed hash of a 4-tuple (also {@link TimeWaitTable}'s): mask the result to a power-of-two table. */
+    static int hash(long seed, long lHi, long lLo, int lport, long rHi, long rLo, int rport) {
         long h = seed;
         h ^= lHi * 0x9e3779b97f4a7c15L;
         h = Long.rotateLeft(h, 23) ^ lLo * 0xc2b2ae3d27d4eb4fL;
@@ -40,7 +45,7 @@ final class ConnectionTable {
         h ^= h >>> 33;
         h *= 0xff51afd7ed558ccdL;
         h ^= h >>> 33;
-        return (int) h & (table.length - 1);
+        return (int) h;
     }
 
     TcpConnection lookup(long lHi, long lLo, int lport, long rHi, long rLo, int rport) {

@@ -8,7 +8,8 @@ import static io.tapstack.wire.SeqNum.lt;
 /**
  * A set of sequence-number ranges {@code [start, end)}: sorted, disjoint and never touching
  * (adjacent ranges merge), compared modulo 2³² (RFC 9293 §3.4), with a fixed capacity. Two
- * arrays allocated once at construction; nothing allocates afterwards.
+ * arrays allocated on the first range and kept; nothing allocates afterwards (a connection that
+ * never sees loss or reordering never allocates them: issue 11, allocation per connection).
  *
  * <p>The one sorted-range merge of TCP: the receiver's out-of-order data (RFC 9293 §3.10.7.4
  * seventh, reported as RFC 2018 SACK blocks) and the sender's SACK scoreboard (RFC 2018 §5,
@@ -23,17 +24,17 @@ final class SeqRangeSet {
     /** {@link #add} result: the range added octets to the set. */
     static final int GREW = 1;
 
-    private final int[] start;
-    private final int[] end;
+    private final int capacity;
+    private int[] start;
+    private int[] end;
     private int count;
 
     SeqRangeSet(int capacity) {
-        start = new int[Math.max(1, capacity)];
-        end = new int[start.length];
+        this.capacity = Math.max(1, capacity);
     }
 
     int capacity() {
-        return start.length;
+        return capacity;
     }
 
     int size() {
@@ -75,6 +76,10 @@ final class SeqRangeSet {
      *         {@link #FULL} (set unchanged) when a new range was needed and none was free
      */
     int add(int s, int e) {
+        if (start == null) {
+            start = new int[capacity];
+            end = new int[capacity];
+        }
         int i = 0;
         while (i < count && lt(end[i], s)) {
             i++;
@@ -93,7 +98,7 @@ final class SeqRangeSet {
         int merged = j - i;
         int result;
         if (merged == 0) {
-            if (count == start.length) {
+            if (count == capacity) {
                 return FULL;
             }
             System.arraycopy(start, i, start, i + 1, count - i);

@@ -38,6 +38,8 @@ public final class Tcp implements IpProtocolHandler {
     public static final int PROTOCOL = 6;
 
     private static final System.Logger LOG = System.getLogger("io.tapstack.tcp");
+    /** The defaults, only read: {@link TcpConnection} takes its own copy. */
+    private static final TcpSocketOptions NO_OPTIONS = new TcpSocketOptions();
 
     private final StackContext stack;
     private final IpOutput ip;
@@ -49,6 +51,8 @@ public final class Tcp implements IpProtocolHandler {
     private final SynCookies cookies;
     private final long tsSeed;
     private final ConnectionTable table;
+    /** TIME-WAIT pairs whose connection object has gone (issue 11): small records, no objects. */
+    private final TimeWaitTable timeWait;
     /** The loop's memory budget (issue 11): connections, SYN queue, TIME-WAIT and rings are charged to it. */
     final MemoryBudget memory;
     /** The loop's free send and receive rings (taken on demand, returned when drained). */
@@ -84,6 +88,7 @@ public final class Tcp implements IpProtocolHandler {
         SecureRandom r = new SecureRandom();
         this.hash = new SipHash(r.nextLong(), r.nextLong());
         this.table = new ConnectionTable(r.nextLong());
+        this.timeWait = new TimeWaitTable(this, r.nextLong());
         this.memory = stack.memory();
         // idle rings are not charged: keep them to an eighth of the budget
         this.rings = new RingPool(Math.min(config.ringPoolBytes, memory.limit() / 8), memory);
@@ -145,7 +150,7 @@ public final class Tcp implements IpProtocolHandler {
         if (port <= 0 || port > 65535 || remote.isAny()) {
             throw new IllegalArgumentException("bad destination " + remote + ":" + port);
         }
-        TcpSocketOptions o = options == null ? new TcpSocketOptions() : options.clone();
+        TcpSocketOptions o = options == null ? NO_OPTIONS : options; // read here, copied by the connection
         IpAddr local = o.localAddress != null && !o.localAddress.isAny() ? o.localAddress : ip.sourceFor(remote);
         if (local == null) {
             counters.inc(TcpCounter.DROP_NO_ROUTE);
@@ -156,7 +161,7 @@ public final class Tcp implements IpProtocolHandler {
         }
         int lport = o.localPort;
         if (lport != 0) {
-            if (lookup(local.hi(), local.lo(), lport, remote.hi(), remote.lo(), port) != null) {
+            if (inUse(local.hi(), local.lo(), lport, remote.hi(), remote.lo(), port)) {
                 throw new AddressInUse(local + ":" + lport + " -> " + remote + ":" + port + " exists");
             }
         } else {
@@ -242,9 +247,23 @@ public final class Tcp implements IpProtocolHandler {
         traced.remove(c);
     }
 
+    /** TIME-WAIT pairs held now: records ({@link #timeWaitRecordCount()}) and full connections. */
     public int timeWaitCount() {
         return timeWaitCount;
     }
+
+    /** TIME-WAIT pairs held as small records (issue 11), each {@link #TIME_WAIT_RECORD_BYTES} of heap. */
+    public int timeWaitRecordCount() {
+        return timeWait.size();
+    }
+
+    /** Records the TIME-WAIT arrays hold before they grow (they shrink back when the last expires). */
+    int timeWaitCapacity() {
+        return timeWait.capacity();
+    }
+
+    /** Heap bytes per TIME-WAIT record, for a memory budget to charge (see {@link TimeWaitTable#RECORD_BYTES}). */
+    public static final int TIME_WAIT_RECORD_BYTES = TimeWaitTable.RECORD_BYTES;
 
     /** Bytes of send and receive rings that connections hold now (data memory in use). */
     public long ringBytesInUse() {
@@ -330,6 +349,11 @@ public final class Tcp implements IpProtocolHandler {
         }
         if (c != null) {
             c.segmentArrives(s);
+            timeWaitToRecord(c);
+            return;
+        }
+        int tw = timeWait.find(m.dstHi, m.dstLo, dport, m.srcHi, m.srcLo, sport);
+        if (tw >= 0 && timeWait.segmentArrives(tw, s)) {
             return;
         }
         TcpListener l = findListener(m.dstHi, m.dstLo, dport);
@@ -413,15 +437,28 @@ public final class Tcp implements IpProtocolHandler {
     }
 
     void sendReset(long lHi, long lLo, int lport, long rHi, long rLo, int rport, int seq, int ack, int flags) {
-        PacketBuf p = stack.allocate(TcpHeader.MIN_LENGTH);
+        counters.inc(TcpCounter.RSTS_SENT);
+        sendBare(lHi, lLo, lport, rHi, rLo, rport, seq, ack, flags, 0, false, 0, 0);
+    }
+
+    /**
+     * A segment without data outside any connection (a RST, or a TIME-WAIT record's ACK): the
+     * header, with the RFC 7323 timestamp option when {@code ts}, checksummed in software.
+     */
+    void sendBare(long lHi, long lLo, int lport, long rHi, long rLo, int rport, int seq, int ack, int flags,
+                  int window, boolean ts, int tsVal, int tsEcr) {
+        int hl = TcpHeader.MIN_LENGTH + (ts ? 12 : 0);
+        PacketBuf p = stack.allocate(hl);
         if (p == null) {
             counters.inc(TcpCounter.DROP_NO_BUFFER);
             return;
         }
-        int at = p.append(TcpHeader.MIN_LENGTH);
-        TcpHeader.emit(p.buf(), at, lport, rport, seq, ack, TcpHeader.MIN_LENGTH, flags, 0);
-        TcpChecksum.fill(p.buf(), at, TcpHeader.MIN_LENGTH, lHi, lLo, rHi, rLo);
-        counters.inc(TcpCounter.RSTS_SENT);
+        int at = p.append(hl);
+        if (ts) {
+            TcpOptions.writeTimestamp(p.buf(), at + TcpHeader.MIN_LENGTH, tsVal, tsEcr);
+        }
+        TcpHeader.emit(p.buf(), at, lport, rport, seq, ack, hl, flags, window);
+        TcpChecksum.fill(p.buf(), at, hl, lHi, lLo, rHi, rLo);
         counters.inc(TcpCounter.TX_SEGMENTS);
         if (!ip.ipOutput(p, lHi, lLo, rHi, rLo, 6, 0, 0, true)) {
             counters.inc(TcpCounter.DROP_NO_ROUTE);
@@ -504,7 +541,7 @@ public final class Tcp implements IpProtocolHandler {
         int idx = (int) (hash.hash(lHi ^ 1, lLo, rHi, rLo ^ rport) & (portTable.length - 1));
         for (int count = 0; count < num; count++) {
             int port = low + (int) (((long) offset + (portTable[idx] & 0xffff) + count) % num);
-            if (listeners[port] == null && lookup(lHi, lLo, port, rHi, rLo, rport) == null) {
+            if (listeners[port] == null && !inUse(lHi, lLo, port, rHi, rLo, rport)) {
                 portTable[idx] += (short) (count + 1);
                 return port;
             }
@@ -521,6 +558,30 @@ public final class Tcp implements IpProtocolHandler {
 
     TcpConnection lookup(long lHi, long lLo, int lport, long rHi, long rLo, int rport) {
         return table.lookup(lHi, lLo, lport, rHi, rLo, rport);
+    }
+
+    /** A connection or a TIME-WAIT record holds this 4-tuple. */
+    private boolean inUse(long lHi, long lLo, int lport, long rHi, long rLo, int rport) {
+        return lookup(lHi, lLo, lport, rHi, rLo, rport) != null || timeWait.find(lHi, lLo, lport, rHi, rLo, rport) >= 0;
+    }
+
+    /** True while the TIME-WAIT record numbered {@code serial} still holds the connection's 4-tuple. */
+    boolean timeWaitRecordAlive(TcpConnection c, int serial) {
+        return timeWait.alive(serial, c.localHi, c.localLo, c.localPort, c.remoteHi, c.remoteLo, c.remotePort);
+    }
+
+    /**
+     * A connection in TIME-WAIT (RFC 9293 §3.10.7.4) with nothing left for the application to
+     * read becomes a {@link TimeWaitTable} record for the rest of its 2·MSL: the object and its
+     * parts are let go (issue 11). Otherwise it stays whole until the data is read or it is closed.
+     */
+    void timeWaitToRecord(TcpConnection c) {
+        if (c.state != TcpState.TIME_WAIT || !c.inTable || c.rcv.ring != null || !config.timeWaitRecords) {
+            return;
+        }
+        int serial = timeWait.add(c, c.timers.timeWaitDeadline());
+        c.becameTimeWaitRecord(serial);
+        counters.inc(TcpCounter.TIME_WAIT_RECORDS);
     }
 
     void insert(TcpConnection c) {
@@ -583,12 +644,15 @@ public final class Tcp implements IpProtocolHandler {
 
     void timeWaitEntered() {
         timeWaitCount++;
+        counters.inc(TcpCounter.TIME_WAIT_CURRENT);
         memory.release(MemoryBudget.Kind.CONNECTIONS, MemoryBudget.CONNECTION_BYTES);
         memory.charge(MemoryBudget.Kind.TIME_WAIT, MemoryBudget.TIME_WAIT_BYTES);
     }
 
+    /** A TIME-WAIT pair ended (a full connection's or a record's). */
     void timeWaitLeft() {
         timeWaitCount--;
+        counters.add(TcpCounter.TIME_WAIT_CURRENT, -1);
         memory.release(MemoryBudget.Kind.TIME_WAIT, MemoryBudget.TIME_WAIT_BYTES);
     }
 
@@ -615,8 +679,9 @@ public final class Tcp implements IpProtocolHandler {
         return memory;
     }
 
+    /** Called after {@link #timeWaitEntered}: more TIME-WAIT pairs than {@code maxTimeWait} allows. */
     boolean timeWaitFull() {
-        return timeWaitCount >= config.maxTimeWait;
+        return timeWaitCount > config.maxTimeWait;
     }
 
     void establishedChanged(int delta) {

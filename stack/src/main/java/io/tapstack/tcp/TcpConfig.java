@@ -44,6 +44,12 @@ public final class TcpConfig {
     /** TIME-WAIT connections kept before new ones are closed at once [tcp_max_tw_buckets]. */
     public int maxTimeWait = 65536;
     /**
+     * Hand a connection's TIME-WAIT to a small record (4-tuple, sequence numbers, TS.Recent,
+     * expiry: {@code Tcp.TIME_WAIT_RECORD_BYTES} of heap) and let the connection object go, once
+     * nothing is left to read (issue 11, Linux's timewait socks). Off keeps the whole connection.
+     */
+    public boolean timeWaitRecords = true;
+    /**
      * Bytes of drained send/receive rings the loop keeps for reuse ({@link RingPool}); beyond it
      * a returned ring is left to the garbage collector.
      */

@@ -98,6 +98,8 @@ public final class TcpConnection {
     boolean appClosed;
     boolean writeBlocked;
     private boolean closedNotified;
+    /** Non-zero once TIME-WAIT is held by a {@link TimeWaitTable} record: this object is detached. */
+    private int timeWaitRecord;
     private boolean everEstablished;
     private int events;
     TcpConnection nextNotify;
@@ -318,7 +320,7 @@ public final class TcpConnection {
 
     /** Ends the connection: out of the table, timers off, event to the application. */
     void terminate(TcpException err, boolean quiet) {
-        if (state == TcpState.CLOSED && !inTable) {
+        if (timeWaitRecord != 0 || (state == TcpState.CLOSED && !inTable)) {
             return;
         }
         TcpState was = state;
@@ -358,6 +360,23 @@ public final class TcpConnection {
         if (!quiet) {
             post(EV_CLOSED);
         }
+    }
+
+    /**
+     * TIME-WAIT goes on in a record ({@link Tcp#timeWaitToRecord}): out of the table, every timer
+     * off, rings and logs back to the pools. The application's handle stays valid: it reads end of
+     * stream and reports TIME-WAIT until the record expires or is reused, then CLOSED.
+     */
+    void becameTimeWaitRecord(int serial) {
+        tcp.remove(this);
+        timers.cancelAll();
+        if (trace != null) {
+            tcp.endTrace(this);
+        }
+        snd.releaseRing();
+        rcv.releaseRing();
+        log.release();
+        timeWaitRecord = serial;
     }
 
     void post(int ev) {
@@ -430,8 +449,7 @@ public final class TcpConnection {
         int n = rcv.ring == null ? 0 : rcv.ring.read(dst);
         if (n > 0) {
             rcv.applicationRead(n, tcp.now());
-            rcv.releaseIfDrained();
-            windowUpdateAfterRead();
+            afterRead();
             return n;
         }
         if (error != null) {
@@ -451,8 +469,7 @@ public final class TcpConnection {
         int n = rcv.ring == null ? 0 : rcv.ring.read(dst, off, len);
         if (n > 0) {
             rcv.applicationRead(n, tcp.now());
-            rcv.releaseIfDrained();
-            windowUpdateAfterRead();
+            afterRead();
             return n;
         }
         if (error != null) {
@@ -461,7 +478,11 @@ public final class TcpConnection {
         return rcv.fin ? -1 : 0;
     }
 
-    private void windowUpdateAfterRead() {
+    private void afterRead() {
+        rcv.releaseIfDrained();
+        if (state == TcpState.TIME_WAIT) {
+            tcp.timeWaitToRecord(this); // the last byte is read: TIME-WAIT needs no more than a record
+        }
         if (!state.canReceive()) {
             return;
         }
@@ -568,6 +589,9 @@ public final class TcpConnection {
         if (state == TcpState.CLOSED || state == TcpState.TIME_WAIT) {
             appClosed = true;
             rcv.releaseRing(); // what was left unread goes back to the pool (and the memory budget)
+            if (state == TcpState.TIME_WAIT && inTable) {
+                tcp.timeWaitToRecord(this); // nobody will read: TIME-WAIT goes on in a record
+            }
             return;
         }
         if (available() > 0 && state.synchronized_()) {
@@ -601,6 +625,10 @@ public final class TcpConnection {
     }
 
     public TcpState state() {
+        if (timeWaitRecord != 0 && !tcp.timeWaitRecordAlive(this, timeWaitRecord)) {
+            timeWaitRecord = 0; // the record expired (2·MSL) or a new SYN reused the pair
+            state = TcpState.CLOSED;
+        }
         return state;
     }
 
@@ -619,7 +647,7 @@ public final class TcpConnection {
     }
 
     public boolean isOpen() {
-        return state != TcpState.CLOSED;
+        return state() != TcpState.CLOSED;
     }
 
     public IpAddr localAddress() {

@@ -72,6 +72,12 @@ public enum TcpCounter {
     LISTEN_OVERFLOWS,
     TIME_WAIT_REUSED,
     TIME_WAIT_RECYCLED,
+    /** TIME-WAIT pairs held now, as records or full connections (a gauge: it falls as they expire). */
+    TIME_WAIT_CURRENT,
+    /** Connections whose TIME-WAIT was handed to a small record (issue 11, {@code TimeWaitTable}). */
+    TIME_WAIT_RECORDS,
+    /** RSTs ignored in TIME-WAIT (RFC 1337 §3). */
+    TIME_WAIT_RST_IGNORED,
     PAWS_REJECTED,
     ABORT_ON_CLOSE,
     ZERO_WINDOW_ADVERTISED,

@@ -179,6 +179,7 @@ final class TcpInput {
         if (s.rst()) {
             if (c.state == TcpState.TIME_WAIT) {
                 // RFC 1337 §3 (TIME-WAIT assassination): ignore RSTs in TIME-WAIT
+                tcp.counters.inc(TcpCounter.TIME_WAIT_RST_IGNORED);
                 return;
             }
             if (s.seq == rcvNxt) {

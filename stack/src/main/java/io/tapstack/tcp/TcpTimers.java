@@ -34,8 +34,9 @@ final class TcpTimers {
     private final Tcp tcp;
     private final Timer connTimer;
     private final Timer delackTimer;
-    private final Timer kaTimer;
-    private final Timer lossTimer;
+    /** Made on first use (keepalive is off by default; the loss timer needs reordering or loss). */
+    private Timer kaTimer;
+    private Timer lossTimer;
     private Mode mode = Mode.NONE;
     /** When the last segment arrived (keepalive idle time). */
     private long lastRecvTime;
@@ -46,8 +47,6 @@ final class TcpTimers {
         this.tcp = c.tcp;
         this.connTimer = new Timer(this::onConnTimer);
         this.delackTimer = new Timer(this::onDelackTimer);
-        this.kaTimer = new Timer(this::onKeepaliveTimer);
-        this.lossTimer = new Timer(this::onLossTimer);
         this.lastRecvTime = tcp.now();
     }
 
@@ -82,6 +81,12 @@ final class TcpTimers {
     /** When the retransmission timer fires, or Long.MAX_VALUE if it is not running. */
     long retransmitDeadline() {
         return mode == Mode.RETRANSMIT && connTimer.isScheduled() ? connTimer.deadline() : Long.MAX_VALUE;
+    }
+
+    /** When the TIME-WAIT 2·MSL ends (RFC 9293 §3.10.7.4). */
+    long timeWaitDeadline() {
+        return mode == Mode.TIME_WAIT && connTimer.isScheduled() ? connTimer.deadline()
+                : tcp.now() + c.cfg.timeWaitNanos();
     }
 
     /** True while the connection timer runs, in whatever mode. */
@@ -132,11 +137,16 @@ final class TcpTimers {
     }
 
     void armKeepalive() {
+        if (kaTimer == null) {
+            kaTimer = new Timer(this::onKeepaliveTimer);
+        }
         tcp.schedule(kaTimer, lastRecvTime + kaIdle());
     }
 
     void cancelKeepalive() {
-        tcp.cancel(kaTimer);
+        if (kaTimer != null) {
+            tcp.cancel(kaTimer);
+        }
     }
 
     private long kaIdle() {
@@ -178,11 +188,20 @@ final class TcpTimers {
     // ---- loss detection
 
     boolean lossTimerScheduled() {
-        return lossTimer.isScheduled();
+        return lossTimer != null && lossTimer.isScheduled();
     }
 
     void armLossTimer(long deadline) {
+        if (lossTimer == null) {
+            lossTimer = new Timer(this::onLossTimer);
+        }
         tcp.schedule(lossTimer, deadline);
+    }
+
+    private void cancelLossTimer() {
+        if (lossTimer != null) {
+            tcp.cancel(lossTimer);
+        }
     }
 
     private void onLossTimer(long now) {
@@ -196,8 +215,8 @@ final class TcpTimers {
     /** TIME-WAIT: only the 2·MSL timer remains. */
     void cancelAllButConnTimer() {
         tcp.cancel(delackTimer);
-        tcp.cancel(kaTimer);
-        tcp.cancel(lossTimer);
+        cancelKeepalive();
+        cancelLossTimer();
     }
 
     /** The connection ended: every timer off. */

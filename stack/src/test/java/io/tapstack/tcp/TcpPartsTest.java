@@ -19,7 +19,11 @@ class TcpPartsTest {
     private TcpConnection server;
 
     private void connect() throws Exception {
-        p = new TcpPair();
+        connect(new TcpConfig());
+    }
+
+    private void connect(TcpConfig cfg) throws Exception {
+        p = new TcpPair(cfg, -1, 1500);
         TcpListener l = p.tb.listen(7);
         List<TcpConnection> accepted = new ArrayList<>();
         l.setChildHandler(new TcpPair.Collector(true));
@@ -81,8 +85,10 @@ class TcpPartsTest {
     }
 
     @Test
-    void timersFollowTheClose() throws Exception {
-        connect();
+    void timersFollowTheCloseOfAFullTimeWaitConnection() throws Exception {
+        TcpConfig cfg = new TcpConfig();
+        cfg.timeWaitRecords = false;
+        connect(cfg);
         client.close();
         p.h.settle();
         assertEquals(TcpState.FIN_WAIT_2, client.state());
@@ -94,5 +100,34 @@ class TcpPartsTest {
         p.run(61_000);
         assertEquals(TcpState.CLOSED, client.state());
         assertSame(TcpTimers.Mode.NONE, client.timers.mode());
+    }
+
+    @Test
+    void timeWaitMovesToARecordAndTheConnectionKeepsNoTimer() throws Exception {
+        connect();
+        client.close();
+        p.h.settle();
+        assertEquals(TcpState.FIN_WAIT_2, client.state());
+        assertSame(TcpTimers.Mode.FIN_WAIT_2, client.timers.mode());
+        int wheel = p.h.a.timers().size();
+        server.close();
+        p.h.settle();
+        // issue 11: the 2·MSL runs in the TIME-WAIT record; the object keeps no timer, ring or log
+        assertEquals(TcpState.TIME_WAIT, client.state());
+        assertSame(TcpTimers.Mode.NONE, client.timers.mode());
+        assertFalse(client.inTable);
+        assertEquals(1, p.ta.timeWaitRecordCount());
+        assertEquals(0, p.ta.connectionCount());
+        assertEquals(null, client.snd.ring);
+        assertEquals(null, client.rcv.ring);
+        assertTrue(p.h.a.timers().size() <= wheel, "no more timers than before TIME-WAIT: " + p.h.a.timers().size());
+        p.run(59_000);
+        assertEquals(TcpState.TIME_WAIT, client.state());
+        p.run(2_000);
+        assertEquals(TcpState.CLOSED, client.state());
+        assertEquals(0, p.ta.timeWaitCount());
+        assertEquals(0, p.ta.timeWaitRecordCount());
+        assertEquals(0, p.ta.counters().get(TcpCounter.TIME_WAIT_CURRENT));
+        assertEquals(1, p.ta.counters().get(TcpCounter.TIME_WAIT_RECORDS));
     }
 }
