@@ -18,6 +18,8 @@
 # --quick is --conns 1000 --churn-seconds 2 --downloads 20 (checks that everything works).
 # --histogram prints the host's top heap classes while the idle connections are held (what a
 # connection costs, class by class).
+# --nmt runs the host with native memory tracking and prints, after each N is closed, what the JVM
+# holds beyond the heap (jcmd VM.native_memory summary.diff against the start).
 # Everything runs in namespaces this script creates and removes; servers on CPU 0, clients on CPU 1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,6 +30,7 @@ CHURN=5
 DOWNLOADS=200
 HEAP=2g
 HISTO=0
+NMT=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --conns) CONNS=$2; shift 2 ;;
@@ -36,7 +39,8 @@ while [ $# -gt 0 ]; do
     --heap) HEAP=$2; shift 2 ;;
     --quick) CONNS=1000; CHURN=2; DOWNLOADS=20; shift ;;
     --histogram) HISTO=1; shift ;;
-    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
+    --nmt) NMT=1; shift ;;
+    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
     *) echo "bench-conns: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -83,8 +87,10 @@ done
 SRC_T=$(seq -s, -f '10.0.1.%g' 1 8); SRC_L=$(seq -s, -f '10.1.1.%g' 1 8)
 
 # -Xms small and a periodic GC: G1 can give the heap of closed connections back (with -Xms = -Xmx
-# it never uncommits; see docs/performance.md, "Memory after close")
-ip netns exec "$NT" taskset -c 0 java -Xms64m -Xmx"$HEAP" -XX:G1PeriodicGCInterval=2000 -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30 -jar "$JAR" run --tap tap0 --ipv4 10.0.0.2/16 --no-ipv6 \
+# it never uncommits; see docs/performance.md, "Memory after close"). G1 by name: pinned to one CPU
+# the JVM would pick Serial, which keeps the heap it grew; glibc's free lists trimmed every 2 s.
+NMT_OPT=""; [ "$NMT" = 1 ] && NMT_OPT="-XX:NativeMemoryTracking=summary"
+ip netns exec "$NT" taskset -c 0 java $NMT_OPT -XX:+UseG1GC -Xms64m -Xmx"$HEAP" -XX:G1PeriodicGCInterval=2000 -XX:TrimNativeHeapInterval=2000 -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30 -jar "$JAR" run --tap tap0 --ipv4 10.0.0.2/16 --no-ipv6 \
     --offload csum,tso,lro --services http --http-root "$WORK/www" --control "$WORK/t.sock" --quiet >"$WORK/t.log" 2>&1 &
 P_T=$!
 ip netns exec "$NB" taskset -c 0 java -Xms1g -Xmx1g -jar "$BENCH_JAR" netty-http --transport epoll --port 8080 \
@@ -93,6 +99,7 @@ P_NB=$!
 wait_for_line "$WORK/t.log" "tapstack: ready" 30 || { cat "$WORK/t.log" >&2; exit 1; }
 wait_for_line "$WORK/nb.log" "netty-http: ready" 30 || { cat "$WORK/nb.log" >&2; exit 1; }
 J_T=$(jvm_pid "$P_T")
+[ "$NMT" = 1 ] && jcmd "$J_T" VM.native_memory baseline >/dev/null
 for i in 1 2 3 4 5 6 7 8; do # Linux servers for the idle-connection load: 8 processes (20,000 fds each)
   ip netns exec "$NB" taskset -c 0 python3 scripts/lib/conns.py serve --port 80 --timeout 3600 &
   P_PY+=($!)
@@ -159,6 +166,15 @@ for N in ${CONNS//,/ }; do
   phase go-close closed t
   sleep 6 # two periodic GCs (2 s) after the last close
   r2=$(rss_kb); h2=$(heap_kb); r3=$(rss_kb) # RSS 6 s after the last close, then after two full GCs
+  if [ "$NMT" = 1 ]; then
+    echo; echo "Native memory after closing $N (jcmd VM.native_memory summary.diff, committed, KB):"; echo '```'
+    jcmd "$J_T" VM.native_memory summary.diff scale=KB 2>/dev/null | grep -E '^(Total|-)' | cut -c1-120; echo '```'
+    sleep 10; echo "RSS 10 s later: $(( $(rss_kb) / 1024 )) MiB; after the full GCs:"; echo '```'
+    jcmd "$J_T" VM.native_memory summary scale=KB 2>/dev/null | grep -E '^(Total|-) *(Total|Java Heap|Other|Code|GC|Arena)' | cut -c1-120
+    echo "largest resident mappings (pmap -x, KiB: address size rss dirty mode mapping):"
+    pmap -x "$J_T" 2>/dev/null | sort -k3 -n -r | head -8
+    echo '```'; echo
+  fi
   per=$(awk -v a="$h1" -v b="$h0" -v n="$N" 'BEGIN {printf "%.0f", (a-b)*1024/n}')
   echo "| $N | tapstack (TAP) | $(max_secs t) | $((r0/1024))/$((r1/1024))/$((r2/1024)) ($((r3/1024)) after full GCs) | $((h0/1024))/$((h1/1024))/$((h2/1024)) | $per (heap) | $ans/$N | $((l1 - l0)) (clients only) |"
   [ "$ans" -eq "$N" ] || echo "bench-conns: only $ans of $N idle connections answered (established: $est)" >&2

@@ -15,6 +15,12 @@ import io.tapstack.buffer.MemoryBudget;
  * {@code maxIdleBytes} wait here, beyond which a returned ring is left to the garbage collector.
  * Loop-owned: not thread-safe, no locks, no allocation once warm.
  *
+ * <p>Idle rings decay ({@link #trim}, once a second while any wait here): the rings of a class
+ * that no connection took since the last trim — the fewest the class held in that time — are
+ * surplus, and half of them (rounded up) go to the garbage collector. A steady load keeps what it
+ * reuses; after a burst of connections closes, the pool is empty within seconds, so the memory
+ * goes back (the idea of jemalloc's and tcmalloc's decaying free lists).
+ *
  * <p>Rings held by connections are charged to the loop's {@link MemoryBudget} (kind
  * {@code RINGS}) from take to give; idle rings here are not (they are bounded by
  * {@code maxIdleBytes}, which {@link Tcp} keeps at most an eighth of the limit). The budget's state
@@ -30,6 +36,11 @@ final class RingPool {
     private final int[] capacity = new int[CLASSES];
     private final ByteRing[][] free = new ByteRing[CLASSES][];
     private final int[] count = new int[CLASSES];
+    /** The fewest rings each class held since the last trim (untouched rings: the surplus). */
+    private final int[] low = new int[CLASSES];
+    /** Called when a ring comes to wait in an empty pool (the owner then arms the trim). */
+    private Runnable onIdle;
+    private long trimmed;
     private final long maxIdleBytes;
     private long idleBytes;
     private long inUseBytes;
@@ -98,6 +109,9 @@ final class RingPool {
         }
         ByteRing r = free[k][--count[k]];
         free[k][count[k]] = null;
+        if (count[k] < low[k]) {
+            low[k] = count[k];
+        }
         idleBytes -= cap;
         reused++;
         inUseBytes += cap;
@@ -162,7 +176,43 @@ final class RingPool {
         }
         r.clear();
         free[k][count[k]++] = r;
+        boolean wasEmpty = idleBytes == 0;
         idleBytes += cap;
+        if (wasEmpty && onIdle != null) {
+            onIdle.run();
+        }
+    }
+
+    /** {@code hook} runs when a ring comes to wait in an empty pool. */
+    void onIdle(Runnable hook) {
+        this.onIdle = hook;
+    }
+
+    /**
+     * Lets half (rounded up) of each class's untouched rings go: those it held all along since
+     * the last trim. Returns the bytes let go.
+     */
+    long trim() {
+        long let = 0;
+        for (int k = 0; k < CLASSES; k++) {
+            if (free[k] == null) {
+                continue;
+            }
+            int drop = Math.min(count[k], (low[k] + 1) / 2);
+            for (int i = 0; i < drop; i++) {
+                free[k][--count[k]] = null;
+                idleBytes -= capacity[k];
+                let += capacity[k];
+                trimmed++;
+            }
+            low[k] = count[k];
+        }
+        return let;
+    }
+
+    /** Rings let go by {@link #trim}. */
+    long trimmed() {
+        return trimmed;
     }
 
     private int classOf(int cap) {

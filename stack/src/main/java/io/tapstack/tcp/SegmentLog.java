@@ -71,6 +71,9 @@ final class SegmentLog {
     private void allocate() {
         if (pool != null && pool.count > 0) {
             int k = --pool.count;
+            if (k < pool.low) {
+                pool.low = k;
+            }
             start = pool.start[k];
             end = pool.end[k];
             xmit = pool.xmit[k];
@@ -98,6 +101,8 @@ final class SegmentLog {
         final long[][] xmit;
         final byte[][] flags;
         int count;
+        /** The fewest arrays held since the last trim (the untouched ones are surplus). */
+        int low;
 
         Pool(int capacity, int max) {
             this.capacity = Math.max(8, capacity);
@@ -109,6 +114,18 @@ final class SegmentLog {
 
         int free() {
             return count;
+        }
+
+        /** Lets half (rounded up) of the arrays untouched since the last trim go, as {@link RingPool#trim}. */
+        void trim() {
+            int drop = Math.min(count, (low + 1) / 2);
+            for (int i = 0; i < drop; i++) {
+                int k = --count;
+                start[k] = end[k] = null;
+                xmit[k] = null;
+                flags[k] = null;
+            }
+            low = count;
         }
     }
 

@@ -94,6 +94,7 @@ public final class Tcp implements IpProtocolHandler {
         this.rings = new RingPool(Math.min(config.ringPoolBytes, memory.limit() / 8), memory);
         int logCap = SegmentLog.capacityFor(config.sendBufferSize);
         this.logPool = new SegmentLog.Pool(logCap, (int) Math.max(1, Math.min(4096, config.ringPoolBytes / (17L * logCap + 64))));
+        this.rings.onIdle(this::armPoolTrim);
         this.tsSeed = r.nextLong();
         this.cookies = new SynCookies(this, hash);
     }
@@ -273,6 +274,24 @@ public final class Tcp implements IpProtocolHandler {
     /** Bytes of drained rings kept for reuse. */
     public long ringBytesIdle() {
         return rings.idleBytes();
+    }
+
+    /** Once a second while drained rings or log arrays wait: the untouched half goes (see {@link RingPool}). */
+    private final Timer poolTrim = new Timer(this::trimPools);
+    private static final long POOL_TRIM_NANOS = 1_000_000_000L;
+
+    private void armPoolTrim() {
+        if (!poolTrim.isScheduled()) {
+            schedule(poolTrim, now() + POOL_TRIM_NANOS);
+        }
+    }
+
+    private void trimPools(long now) {
+        rings.trim();
+        logPool.trim();
+        if (rings.idleBytes() > 0 || logPool.free() > 0) {
+            schedule(poolTrim, now + POOL_TRIM_NANOS);
+        }
     }
 
     /** Rings allocated so far (the rest of the rings connections took were reused). */

@@ -77,6 +77,49 @@ class RingPoolTest {
         // one ring of each kind served all 200 connections (one at a time)
         assertTrue(p.tb.ringsCreated() <= 2, "server rings created: " + p.tb.ringsCreated());
         assertTrue(p.ta.ringsCreated() <= 2, "client rings created: " + p.ta.ringsCreated());
+        // the drained rings and log arrays kept for reuse go back within seconds of the last use
+        assertTrue(p.tb.ringBytesIdle() > 0 && p.ta.ringBytesIdle() > 0, "rings wait for reuse");
+        p.run(10_000);
+        assertEquals(0, p.tb.ringBytesIdle(), "server: idle rings let go after 10 s without use");
+        assertEquals(0, p.ta.ringBytesIdle(), "client: idle rings let go after 10 s without use");
+        assertEquals(0, p.ta.logPool.free(), "idle segment-log arrays let go too");
+    }
+
+    @Test
+    void idleRingsDecayByHalfEachTrimButWhatASteadyLoadReusesStays() {
+        io.tapstack.buffer.MemoryBudget budget = new io.tapstack.buffer.MemoryBudget(64L << 20, new io.tapstack.stats.StackStats());
+        RingPool pool = new RingPool(8L << 20, budget);
+        int[] armed = {0};
+        pool.onIdle(() -> armed[0]++);
+        List<ByteRing> held = new ArrayList<>();
+        for (int i = 0; i < 16; i++) {
+            held.add(pool.take(RingPool.MIN_CAPACITY, true));
+        }
+        held.forEach(pool::give);
+        held.clear();
+        assertEquals(1, armed[0], "the owner is told once, when the first ring waits");
+        assertEquals(16L * RingPool.MIN_CAPACITY, pool.idleBytes());
+        assertEquals(0, pool.trim(), "rings given back during this interval are not surplus yet");
+        // a steady load takes and gives back 4 rings each interval: the surplus halves until 4 remain
+        int[] expected = {10, 7, 5, 4, 4, 4};
+        for (int e : expected) {
+            for (int i = 0; i < 4; i++) {
+                held.add(pool.take(RingPool.MIN_CAPACITY, true));
+            }
+            held.forEach(pool::give);
+            held.clear();
+            pool.trim();
+            assertEquals((long) e * RingPool.MIN_CAPACITY, pool.idleBytes());
+        }
+        long createdBefore = pool.created();
+        // the load stops: everything goes within a few trims, and nothing was allocated meanwhile
+        for (int i = 0; i < 4; i++) {
+            pool.trim();
+        }
+        assertEquals(0, pool.idleBytes());
+        assertEquals(createdBefore, pool.created());
+        assertEquals(16, pool.trimmed());
+        assertEquals(0, budget.used(), "idle rings are not charged; in-use ones were all given back");
     }
 
     @Test
