@@ -84,6 +84,13 @@ class TcpAutoTuningTest {
             }
             return sent;
         }
+
+        /** One 1 ms round trip: the sender fills the whole window, the application reads at once. */
+        void roundTrip() {
+            fill(Integer.MAX_VALUE);
+            t.advance(1);
+            readAcks();
+        }
     }
 
     private static Est connect(TcpScript t) throws Exception {
@@ -101,9 +108,7 @@ class TcpAutoTuningTest {
         int rounds = 0;
         // each 1 ms round trip the sender fills the whole window; the application reads at once
         while (rounds < 8 && p.maxWindow < 2 * 1024 * 1024) {
-            p.fill(Integer.MAX_VALUE);
-            t.advance(1);
-            p.readAcks();
+            p.roundTrip();
             rounds++;
         }
         assertTrue(p.maxWindow >= 2 * 1024 * 1024, "window " + p.maxWindow + " after " + rounds + " round trips");
@@ -131,9 +136,7 @@ class TcpAutoTuningTest {
         io.tapstack.buffer.MemoryBudget m = t.tcp.memory();
         m.charge(io.tapstack.buffer.MemoryBudget.Kind.REASSEMBLY, m.pressureMark() + 1 - m.used());
         for (int rounds = 0; rounds < 8; rounds++) {
-            p.fill(Integer.MAX_VALUE);
-            t.advance(1);
-            p.readAcks();
+            p.roundTrip();
         }
         assertEquals(p.seq - e.pNxt, e.col.count, "everything sent was read");
         assertEquals(INITIAL, e.c.receiveBufferSize());
