@@ -352,15 +352,16 @@ public final class ControlServer implements AutoCloseable {
                 throw new IllegalArgumentException("usage: trace PORT|all COUNT");
             }
             int port;
-            if (a[0].equals("all")) {
-                port = -1;
-            } else {
-                port = Integer.parseInt(a[0]);
-                if (port < 1 || port > 65535) {
-                    throw new IllegalArgumentException("trace port must be 1..65535 or all");
-                }
+            long count;
+            try {
+                port = a[0].equals("all") ? -1 : Integer.parseInt(a[0]);
+                count = Long.parseLong(a[1]);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("usage: trace PORT|all COUNT (not '" + args.strip() + "')");
             }
-            long count = Long.parseLong(a[1]);
+            if (port != -1 && (port < 1 || port > 65535)) {
+                throw new IllegalArgumentException("trace port must be 1..65535 or all");
+            }
             if (count < 0) {
                 throw new IllegalArgumentException("COUNT must be 0 (no limit) or more");
             }

@@ -4,6 +4,7 @@ import io.tapstack.tcp.TcpTrace;
 import io.tapstack.tcp.TcpTraceFile;
 import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
+import org.jfree.chart.axis.LogAxis;
 import org.jfree.chart.axis.NumberAxis;
 import org.jfree.chart.plot.CombinedDomainXYPlot;
 import org.jfree.chart.plot.XYPlot;
@@ -30,7 +31,7 @@ import java.util.Locale;
  * A traced connection drawn with JFreeChart ({@code tapstack trace FILE --plot OUT.png|OUT.svg}):
  * three panels over one time axis (ms from the first record) — cwnd, ssthresh and in flight
  * (bytes) with the loss and recovery events as markers at the cwnd of their moment; SRTT and RTO
- * (ms); and the sequence space (SND.UNA, SND.MAX, retransmitted segments), like a
+ * (ms, log scale); and the sequence space (SND.UNA, SND.MAX, retransmitted segments), like a
  * time-sequence graph. PNG through {@link ChartUtils} (headless), SVG through JFreeSVG.
  */
 final class TracePlot {
@@ -151,7 +152,10 @@ final class TracePlot {
         XYSeriesCollection timers = new XYSeriesCollection();
         timers.addSeries(srtt);
         timers.addSeries(rto);
-        XYPlot middle = new XYPlot(timers, null, axis("ms"), steps(new Color(0x31, 0x82, 0xce), new Color(0xc5, 0x30, 0x30)));
+        LogAxis ms = new LogAxis("ms (log)"); // SRTT of 0.05 ms beside an RTO of 200 ms
+        ms.setSmallestValue(0.001);
+        ms.setNumberFormatOverride(new java.text.DecimalFormat("0.###"));
+        XYPlot middle = new XYPlot(timers, null, ms, steps(new Color(0x31, 0x82, 0xce), new Color(0xc5, 0x30, 0x30)));
 
         XYSeriesCollection seq = new XYSeriesCollection();
         seq.addSeries(una);
