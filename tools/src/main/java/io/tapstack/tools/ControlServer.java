@@ -122,35 +122,45 @@ public final class ControlServer implements AutoCloseable {
 
     private void serve(SocketChannel c) {
         try (c) {
-            OutputStream out = Channels.newOutputStream(c);
-            UnixDomainPrincipal peer = c.getOption(ExtendedSocketOptions.SO_PEERCRED);
-            String me = System.getProperty("user.name");
-            if (!peer.user().getName().equals(me) && !peer.user().getName().equals("root")) {
-                out.write(("error: permission denied for user " + peer.user().getName() + "\n").getBytes(StandardCharsets.UTF_8));
-                return;
-            }
-            String line = readLine(c);
-            if (line == null) {
-                return;
-            }
-            Request req = Request.parse(line);
-            String cmd = req.command();
-            String args = req.args();
-            Handler h = handlers.get(cmd);
-            if (h == null) {
-                out.write(("error: unknown request '" + cmd + "'\n").getBytes(StandardCharsets.UTF_8));
-                return;
-            }
-            h.handle(args, out, c);
-            out.flush();
-        } catch (Exception e) {
-            // the client went away, or a handler failed; the host goes on
             try {
-                c.write(ByteBuffer.wrap(("error: " + e.getMessage() + "\n").getBytes(StandardCharsets.UTF_8)));
-            } catch (IOException ignored) {
-                // gone
+                serveRequest(c);
+            } catch (Exception e) {
+                // the client went away, or a handler failed; the host goes on. (This catch sits
+                // inside the try-with-resources: its own catch runs after the channel is closed,
+                // so a refusal such as a malformed capture or trace request never reached the client.)
+                try {
+                    c.write(ByteBuffer.wrap(("error: " + e.getMessage() + "\n").getBytes(StandardCharsets.UTF_8)));
+                } catch (IOException ignored) {
+                    // gone
+                }
             }
+        } catch (IOException ignored) {
+            // closing
         }
+    }
+
+    private void serveRequest(SocketChannel c) throws Exception {
+        OutputStream out = Channels.newOutputStream(c);
+        UnixDomainPrincipal peer = c.getOption(ExtendedSocketOptions.SO_PEERCRED);
+        String me = System.getProperty("user.name");
+        if (!peer.user().getName().equals(me) && !peer.user().getName().equals("root")) {
+            out.write(("error: permission denied for user " + peer.user().getName() + "\n").getBytes(StandardCharsets.UTF_8));
+            return;
+        }
+        String line = readLine(c);
+        if (line == null) {
+            return;
+        }
+        Request req = Request.parse(line);
+        String cmd = req.command();
+        String args = req.args();
+        Handler h = handlers.get(cmd);
+        if (h == null) {
+            out.write(("error: unknown request '" + cmd + "'\n").getBytes(StandardCharsets.UTF_8));
+            return;
+        }
+        h.handle(args, out, c);
+        out.flush();
     }
 
     /** A request line split into its command word and the rest. */
@@ -280,7 +290,6 @@ public final class ControlServer implements AutoCloseable {
         java.util.List<HostOptions.Queue> queues = runtime.queues;
         java.util.List<io.tapstack.tcp.TcpTraceSink> sinks = new java.util.ArrayList<>();
         try {
-            live.start(out);
             for (int i = 0; i < queues.size(); i++) {
                 io.tapstack.tcp.TcpTraceSink sink = live.sink(i);
                 sinks.add(sink);
@@ -290,6 +299,8 @@ public final class ControlServer implements AutoCloseable {
                     return null;
                 }).get(5, TimeUnit.SECONDS);
             }
+            // the header once tracing is on: a client that starts traffic when it sees it misses nothing
+            live.start(out);
             out.flush();
             while (!gone.get() && !closed && !live.limitReached()) {
                 Thread.sleep(TRACE_FLUSH_MS);

@@ -48,7 +48,7 @@ final class TracePlot {
         if (out.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".svg")) {
             SVGGraphics2D g = new SVGGraphics2D(WIDTH, HEIGHT);
             chart.draw(g, new Rectangle(0, 0, WIDTH, HEIGHT));
-            Files.writeString(out, g.getSVGDocument(), StandardCharsets.UTF_8);
+            Files.writeString(out, g.getSVGElement(), StandardCharsets.UTF_8); // a standalone <svg>, no DOCTYPE to fetch
         } else {
             ChartUtils.saveChartAsPNG(out.toFile(), chart, WIDTH, HEIGHT);
         }
