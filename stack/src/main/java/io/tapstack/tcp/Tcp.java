@@ -228,6 +228,23 @@ public final class Tcp implements IpProtocolHandler {
         }
     }
 
+    /**
+     * Stops tracing into {@code sink}: connections traced into it give it their last records and
+     * are traced no more, and new ones are no longer traced into it (a live trace whose reader
+     * went away). Loop thread only.
+     */
+    public void untrace(TcpTraceSink sink) {
+        if (traceSink == sink) {
+            traceSink = null;
+        }
+        for (int i = traced.size() - 1; i >= 0; i--) {
+            TcpConnection c = traced.get(i);
+            if (c.trace.sink() == sink) {
+                endTrace(c);
+            }
+        }
+    }
+
     /** A connection became established: traced if the filter says so. */
     void maybeTrace(TcpConnection c) {
         if (traceSink != null && c.trace == null

@@ -79,6 +79,10 @@ public final class TcpTrace {
         return endpoints;
     }
 
+    TcpTraceSink sink() {
+        return sink;
+    }
+
     /** Records made so far (including those already given to the sink). */
     public long recorded() {
         return recorded;

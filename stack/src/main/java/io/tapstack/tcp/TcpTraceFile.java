@@ -80,12 +80,8 @@ public final class TcpTraceFile implements Closeable {
             lost += count;
             return;
         }
-        byte[] ep = trace.endpoints().getBytes(StandardCharsets.UTF_8);
         buf.clear();
-        buf.putInt(stream).putLong(trace.id()).putShort((short) ep.length).put(ep).putInt(count);
-        for (int i = 0; i < count * TcpTrace.WORDS; i++) {
-            buf.putLong(recs[i]);
-        }
+        putBlock(buf, stream, trace, recs, count);
         buf.flip();
         try {
             drain();
@@ -95,6 +91,25 @@ public final class TcpTraceFile implements Closeable {
             return;
         }
         records += count;
+    }
+
+    /** The file header ("TAPTRACE", version): what a stream of blocks starts with. */
+    public static byte[] header() {
+        return ByteBuffer.allocate(MAGIC.length + 4).put(MAGIC).putInt(VERSION).array();
+    }
+
+    /** Bytes {@link #putBlock} writes for {@code count} records of {@code trace}. */
+    public static int blockBytes(TcpTrace trace, int count) {
+        return 4 + 8 + 2 + trace.endpoints().getBytes(StandardCharsets.UTF_8).length + 4 + count * TcpTrace.WORDS * 8;
+    }
+
+    /** One block of the file format (see the class comment): the first {@code count} records of {@code recs}. */
+    public static void putBlock(ByteBuffer buf, int stream, TcpTrace trace, long[] recs, int count) {
+        byte[] ep = trace.endpoints().getBytes(StandardCharsets.UTF_8);
+        buf.putInt(stream).putLong(trace.id()).putShort((short) ep.length).put(ep).putInt(count);
+        for (int i = 0; i < count * TcpTrace.WORDS; i++) {
+            buf.putLong(recs[i]);
+        }
     }
 
     private void drain() throws IOException {
@@ -128,7 +143,8 @@ public final class TcpTraceFile implements Closeable {
         }
     }
 
-    static List<Connection> read(InputStream raw) throws IOException {
+    /** Reads a whole trace from a stream (e.g. a live trace written to standard output). */
+    public static List<Connection> read(InputStream raw) throws IOException {
         DataInputStream in = new DataInputStream(new java.io.BufferedInputStream(raw, 1 << 16));
         byte[] magic = new byte[MAGIC.length];
         try {

@@ -26,6 +26,47 @@ final class ControlClient {
         return p;
     }
 
+    /** Reads a streamed answer. */
+    @FunctionalInterface
+    interface Reader<T> {
+        T read(InputStream in) throws IOException;
+    }
+
+    /**
+     * Sends one streamed request and gives the answer to {@code reader}. SIGINT or SIGTERM, or
+     * {@code seconds} passing (0: never), asks the host to finish (we shut down our sending side),
+     * so the answer ends cleanly.
+     */
+    static <T> T stream(Path socket, String request, double seconds, Reader<T> reader) {
+        try (SocketChannel c = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            c.connect(UnixDomainSocketAddress.of(socket));
+            Runnable finish = () -> {
+                try {
+                    c.shutdownOutput();
+                } catch (IOException ignored) {
+                    // already closed
+                }
+            };
+            Signals.onTermination(finish);
+            if (seconds > 0) {
+                Thread timer = new Thread(() -> {
+                    try {
+                        Thread.sleep((long) (seconds * 1000));
+                        finish.run();
+                    } catch (InterruptedException ignored) {
+                        // done before
+                    }
+                }, "tapstack-trace-timer");
+                timer.setDaemon(true);
+                timer.start();
+            }
+            c.write(ByteBuffer.wrap((request + "\n").getBytes(StandardCharsets.UTF_8)));
+            return reader.read(Channels.newInputStream(c));
+        } catch (IOException e) {
+            throw new UserError("cannot talk to the host at " + socket + ": " + e.getMessage());
+        }
+    }
+
     /** Sends one request and copies the answer to {@code out}. */
     static void request(Path socket, String request, OutputStream out) {
         request(socket, request, out, false);

@@ -29,7 +29,8 @@ import java.util.concurrent.TimeUnit;
  * mode 0600, whose peers must be the same user or root (checked with SO_PEERCRED). One
  * request line per connection; the answer follows and the server closes.
  *
- * <p>Requests: {@code stat [all]}, {@code arp}, {@code ping}. Extensions register more with
+ * <p>Requests: {@code stat [all]}, {@code arp}, {@code ping}, {@code capture ...} and {@code trace ...}
+ * (streamed until the client hangs up). Extensions register more with
  * {@link #handle(String, Handler)}.
  */
 public final class ControlServer implements AutoCloseable {
@@ -50,6 +51,8 @@ public final class ControlServer implements AutoCloseable {
     private final Thread acceptor;
     private final java.util.Set<io.tapstack.capture.CaptureSession> captures = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
+    /** One live trace at a time (a stack has one port filter). */
+    private final java.util.concurrent.atomic.AtomicBoolean tracing = new java.util.concurrent.atomic.AtomicBoolean();
 
     public static Path defaultPath(String tap) {
         return DEFAULT_DIR.resolve(tap + ".sock");
@@ -78,6 +81,7 @@ public final class ControlServer implements AutoCloseable {
         handlers.put("addr", this::addr);
         handlers.put("capture", this::capture);
         handlers.put("neigh", this::neigh);
+        handlers.put("trace", this::trace);
         handlers.put("routes", (a, out, c) -> out.write((String.join("\n", runtime.routes()) + "\n").getBytes(StandardCharsets.UTF_8)));
         acceptor = new Thread(this::acceptLoop, "tapstack-control");
         acceptor.setDaemon(true);
@@ -118,35 +122,45 @@ public final class ControlServer implements AutoCloseable {
 
     private void serve(SocketChannel c) {
         try (c) {
-            OutputStream out = Channels.newOutputStream(c);
-            UnixDomainPrincipal peer = c.getOption(ExtendedSocketOptions.SO_PEERCRED);
-            String me = System.getProperty("user.name");
-            if (!peer.user().getName().equals(me) && !peer.user().getName().equals("root")) {
-                out.write(("error: permission denied for user " + peer.user().getName() + "\n").getBytes(StandardCharsets.UTF_8));
-                return;
-            }
-            String line = readLine(c);
-            if (line == null) {
-                return;
-            }
-            Request req = Request.parse(line);
-            String cmd = req.command();
-            String args = req.args();
-            Handler h = handlers.get(cmd);
-            if (h == null) {
-                out.write(("error: unknown request '" + cmd + "'\n").getBytes(StandardCharsets.UTF_8));
-                return;
-            }
-            h.handle(args, out, c);
-            out.flush();
-        } catch (Exception e) {
-            // the client went away, or a handler failed; the host goes on
             try {
-                c.write(ByteBuffer.wrap(("error: " + e.getMessage() + "\n").getBytes(StandardCharsets.UTF_8)));
-            } catch (IOException ignored) {
-                // gone
+                serveRequest(c);
+            } catch (Exception e) {
+                // the client went away, or a handler failed; the host goes on. (This catch sits
+                // inside the try-with-resources: its own catch runs after the channel is closed,
+                // so a refusal such as a malformed capture or trace request never reached the client.)
+                try {
+                    c.write(ByteBuffer.wrap(("error: " + e.getMessage() + "\n").getBytes(StandardCharsets.UTF_8)));
+                } catch (IOException ignored) {
+                    // gone
+                }
             }
+        } catch (IOException ignored) {
+            // closing
         }
+    }
+
+    private void serveRequest(SocketChannel c) throws Exception {
+        OutputStream out = Channels.newOutputStream(c);
+        UnixDomainPrincipal peer = c.getOption(ExtendedSocketOptions.SO_PEERCRED);
+        String me = System.getProperty("user.name");
+        if (!peer.user().getName().equals(me) && !peer.user().getName().equals("root")) {
+            out.write(("error: permission denied for user " + peer.user().getName() + "\n").getBytes(StandardCharsets.UTF_8));
+            return;
+        }
+        String line = readLine(c);
+        if (line == null) {
+            return;
+        }
+        Request req = Request.parse(line);
+        String cmd = req.command();
+        String args = req.args();
+        Handler h = handlers.get(cmd);
+        if (h == null) {
+            out.write(("error: unknown request '" + cmd + "'\n").getBytes(StandardCharsets.UTF_8));
+            return;
+        }
+        h.handle(args, out, c);
+        out.flush();
     }
 
     /** A request line split into its command word and the rest. */
@@ -235,20 +249,7 @@ public final class ControlServer implements AutoCloseable {
         io.tapstack.capture.CaptureSession session = io.tapstack.capture.CaptureSession.start(prog, snaplen, sink, 4096)
                 .limit(count);
         // The client sends nothing more; its read side tells us when it hangs up.
-        java.util.concurrent.atomic.AtomicBoolean gone = new java.util.concurrent.atomic.AtomicBoolean();
-        Thread watcher = new Thread(() -> {
-            try {
-                ByteBuffer b = ByteBuffer.allocate(64);
-                while (client.read(b) >= 0) {
-                    b.clear();
-                }
-            } catch (IOException ignored) {
-                // closed
-            }
-            gone.set(true);
-        }, "tapstack-capture-client");
-        watcher.setDaemon(true);
-        watcher.start();
+        java.util.concurrent.atomic.AtomicBoolean gone = watchHangUp(client);
         runtime.addCapture(session);
         gate.open();
         captures.add(session);
@@ -265,6 +266,117 @@ public final class ControlServer implements AutoCloseable {
             } catch (IOException ignored) {
                 // the client went away
             }
+        }
+    }
+
+    /** How often a live trace gives the connections' pending records to the reader. */
+    static final long TRACE_FLUSH_MS = 200;
+
+    /**
+     * {@code trace PORT|all COUNT}: traces the connections established from now on with that local
+     * or remote port (or all) and streams their records ({@link LiveTrace}) until the client hangs up
+     * (or shuts down its sending side), COUNT records were written (0 = no limit), or the host stops.
+     */
+    private void trace(String args, OutputStream out, SocketChannel client) throws Exception {
+        TraceRequest r = TraceRequest.parse(args);
+        if (runtime.trace != null) {
+            throw new IllegalArgumentException("this host traces into its --trace-file already (one trace at a time)");
+        }
+        if (!tracing.compareAndSet(false, true)) {
+            throw new IllegalArgumentException("another client traces this host now (one trace at a time)");
+        }
+        java.util.concurrent.atomic.AtomicBoolean gone = watchHangUp(client);
+        LiveTrace live = new LiveTrace(r.count());
+        java.util.List<HostOptions.Queue> queues = runtime.queues;
+        java.util.List<io.tapstack.tcp.TcpTraceSink> sinks = new java.util.ArrayList<>();
+        try {
+            for (int i = 0; i < queues.size(); i++) {
+                io.tapstack.tcp.TcpTraceSink sink = live.sink(i);
+                sinks.add(sink);
+                io.tapstack.tcp.Tcp tcp = queues.get(i).stack().tcp();
+                queues.get(i).loop().call(() -> {
+                    tcp.trace(r.port(), sink);
+                    return null;
+                }).get(5, TimeUnit.SECONDS);
+            }
+            // the header once tracing is on: a client that starts traffic when it sees it misses nothing
+            live.start(out);
+            out.flush();
+            while (!gone.get() && !closed && !live.limitReached()) {
+                Thread.sleep(TRACE_FLUSH_MS);
+                onEveryQueue(queues, sinks, false);
+                live.drainTo(out);
+            }
+        } finally {
+            onEveryQueue(queues, sinks, true);
+            tracing.set(false);
+        }
+        live.drainTo(out);
+        live.end(out);
+    }
+
+    /** Flushes (or with {@code stop}, ends) the traces into {@code sinks}, on each queue's loop. */
+    private static void onEveryQueue(java.util.List<HostOptions.Queue> queues, java.util.List<io.tapstack.tcp.TcpTraceSink> sinks,
+                                     boolean stop) {
+        for (int i = 0; i < sinks.size(); i++) {
+            io.tapstack.tcp.Tcp tcp = queues.get(i).stack().tcp();
+            io.tapstack.tcp.TcpTraceSink sink = sinks.get(i);
+            try {
+                queues.get(i).loop().call(() -> {
+                    if (stop) {
+                        tcp.untrace(sink);
+                    } else {
+                        tcp.flushTraces();
+                    }
+                    return null;
+                }).get(5, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                // a loop that stopped: nothing more comes from it
+            }
+        }
+    }
+
+    /** A flag set when the client (which sends nothing after its request) hangs up or shuts down its side. */
+    private static java.util.concurrent.atomic.AtomicBoolean watchHangUp(SocketChannel client) {
+        java.util.concurrent.atomic.AtomicBoolean gone = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread watcher = new Thread(() -> {
+            try {
+                ByteBuffer b = ByteBuffer.allocate(64);
+                while (client.read(b) >= 0) {
+                    b.clear();
+                }
+            } catch (IOException ignored) {
+                // closed
+            }
+            gone.set(true);
+        }, "tapstack-control-watch");
+        watcher.setDaemon(true);
+        watcher.start();
+        return gone;
+    }
+
+    /** The arguments of {@code trace PORT|all COUNT}, checked (port -1 for all). */
+    record TraceRequest(int port, long count) {
+        static TraceRequest parse(String args) {
+            String[] a = args.strip().split(" +");
+            if (a.length != 2) {
+                throw new IllegalArgumentException("usage: trace PORT|all COUNT");
+            }
+            int port;
+            long count;
+            try {
+                port = a[0].equals("all") ? -1 : Integer.parseInt(a[0]);
+                count = Long.parseLong(a[1]);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("usage: trace PORT|all COUNT (not '" + args.strip() + "')");
+            }
+            if (port != -1 && (port < 1 || port > 65535)) {
+                throw new IllegalArgumentException("trace port must be 1..65535 or all");
+            }
+            if (count < 0) {
+                throw new IllegalArgumentException("COUNT must be 0 (no limit) or more");
+            }
+            return new TraceRequest(port, count);
         }
     }
 

@@ -3,10 +3,17 @@ package io.tapstack.tools;
 import io.tapstack.tcp.TcpTrace;
 import io.tapstack.tcp.TcpTraceFile;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
+import java.io.BufferedOutputStream;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,13 +21,20 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
-/** {@code tapstack trace FILE}: a --trace-tcp file as text, CSV or an SVG plot. */
+/**
+ * {@code tapstack trace FILE}: a --trace-tcp file as text, CSV or a plot; {@code tapstack trace --host
+ * TAP -w FILE}: a live trace of a running host over its control socket, into the same format.
+ */
 @Command(name = "trace", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Print or plot a TCP trace written by 'tapstack run --trace-tcp PORT|all'.",
+        description = {"Print or plot a TCP trace written by 'tapstack run --trace-tcp PORT|all', or record one live from a "
+                + "running host (--host ... -w FILE).",
                 "Times are milliseconds from the connection's first record; sequence numbers are relative to its ISS; "
                         + "cwnd, ssthresh, pipe, windows and in-flight are bytes."})
 public final class TraceCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "FILE", description = "The trace file.")
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(index = "0", arity = "0..1", paramLabel = "FILE", description = "The trace file to print or plot.")
     Path file;
 
     @Option(names = "--conn", paramLabel = "ID", description = "Only the connection with this id (see the '# conn' lines; default: all).")
@@ -29,13 +43,40 @@ public final class TraceCommand implements Callable<Integer> {
     @Option(names = "--csv", description = "CSV (one header line, then one line per record) instead of aligned text.")
     boolean csv;
 
-    @Option(names = "--plot", paramLabel = "OUT.svg",
-            description = "Draw the connection (--conn, default the one with most records) as SVG: time-sequence "
-                    + "(sent, retransmitted, ACKed, SACKed), cwnd/ssthresh/in flight/pipe, SRTT/RTO with loss events.")
+    @Option(names = "--plot", paramLabel = "OUT.png|OUT.svg",
+            description = "Draw the connection (--conn, default the one with most records) as PNG, or SVG for a name "
+                    + "ending in .svg: cwnd/ssthresh/in flight with loss and recovery events marked, SRTT/RTO, and "
+                    + "the sequence space with retransmissions.")
     Path plot;
+
+    @Option(names = "--host", paramLabel = "TAP|SOCKET",
+            description = "Trace live: ask this running host (its TAP name, or the control socket path) to trace "
+                    + "connections established from now on, and write their records to -w as they are made.")
+    String host;
+
+    @Option(names = "--port", paramLabel = "N|all", defaultValue = "all",
+            description = "With --host: only connections with this local or remote port (default: all).")
+    String port;
+
+    @Option(names = "--seconds", paramLabel = "S", defaultValue = "0",
+            description = "With --host: stop after S seconds (default: at Ctrl-C).")
+    double seconds;
+
+    @Option(names = "--count", paramLabel = "N", defaultValue = "0",
+            description = "With --host: stop after N records (default: no limit).")
+    long count;
+
+    @Option(names = "-w", paramLabel = "FILE|-", description = "With --host: where the trace goes ('-': standard output).")
+    String write;
 
     @Override
     public Integer call() throws IOException {
+        if (host != null) {
+            return live();
+        }
+        if (file == null) {
+            throw new ParameterException(spec.commandLine(), "give a trace FILE, or --host TAP|SOCKET -w FILE to trace live");
+        }
         if (!Files.isRegularFile(file)) {
             throw new UserError("no such file: " + file);
         }
@@ -55,7 +96,7 @@ public final class TraceCommand implements Callable<Integer> {
         if (plot != null) {
             TcpTraceFile.Connection c = conns.stream().max((a, b) -> Integer.compare(a.count(), b.count()))
                     .orElseThrow(() -> new UserError(file + " holds no connection"));
-            Files.writeString(plot, TracePlot.svg(c));
+            TracePlot.write(c, plot);
             out.println("tapstack: plotted connection " + c.id() + " (" + c.endpoints() + ", " + c.count()
                     + " records) to " + plot);
             return 0;
@@ -67,6 +108,50 @@ public final class TraceCommand implements Callable<Integer> {
             print(out, c, csv);
         }
         out.flush();
+        return 0;
+    }
+
+    /** The {@code trace} request for the control socket, from the options (a usage error if they are wrong). */
+    String request() {
+        if (write == null) {
+            throw new ParameterException(spec.commandLine(), "--host needs -w FILE (or -w - for standard output)");
+        }
+        if (file != null || plot != null || csv || conn != null) {
+            throw new ParameterException(spec.commandLine(), "--host records a trace: print or plot the file afterwards");
+        }
+        if (!port.equals("all")) {
+            int p;
+            try {
+                p = Integer.parseInt(port);
+            } catch (NumberFormatException e) {
+                p = 0;
+            }
+            if (p < 1 || p > 65535) {
+                throw new ParameterException(spec.commandLine(), "--port must be 1..65535 or all, not '" + port + "'");
+            }
+        }
+        if (count < 0 || seconds < 0 || Double.isNaN(seconds)) {
+            throw new ParameterException(spec.commandLine(), "--count and --seconds must not be negative");
+        }
+        return "trace " + port + " " + count;
+    }
+
+    private int live() throws IOException {
+        String req = request();
+        Path socket = ControlClient.resolve(host);
+        boolean stdout = write.equals("-");
+        try (OutputStream sink = stdout ? new FileOutputStream(FileDescriptor.out)
+                : new BufferedOutputStream(Files.newOutputStream(Path.of(write)), 1 << 16)) {
+            String end = ControlClient.stream(socket, req, seconds, in -> LiveTrace.receive(in, sink));
+            PrintStream err = System.err;
+            if (end == null) {
+                err.println("tapstack: the host stopped before the trace ended; " + (stdout ? "the output" : write)
+                        + " holds what came");
+            } else {
+                err.println("tapstack: trace from " + host + ": " + end + (stdout ? "" : " (in " + write + ")")
+                        + (end.endsWith(" dropped 0") ? "" : " - records were dropped because the reader was slow"));
+            }
+        }
         return 0;
     }
 
