@@ -13,7 +13,7 @@ import java.io.PrintWriter;
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = "A userspace TCP/IP stack in Java on a Linux TAP device.",
-        subcommands = {RunCommand.class, GetCommand.class, ResolveCommand.class, StatCommand.class, CaptureCommand.class, BpfCommand.class, ExtcapCommand.class, TraceCommand.class,
+        subcommands = {RunCommand.class, GetCommand.class, ResolveCommand.class, StatCommand.class, CaptureCommand.class, BpfCommand.class, ExtcapCommand.class, TraceCommand.class, PlotCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     /** Exit code for bad usage. */

@@ -77,6 +77,23 @@ public final class TraceCommand implements Callable<Integer> {
         if (file == null) {
             throw new ParameterException(spec.commandLine(), "give a trace FILE, or --host TAP|SOCKET -w FILE to trace live");
         }
+        List<TcpTraceFile.Connection> conns = connections(file, conn);
+        PrintStream out = System.out;
+        if (plot != null) {
+            return plot(conns, file, plot, out);
+        }
+        if (csv) {
+            out.println("conn,time_ms,event,seq,end,snd_una,snd_max,cwnd,ssthresh,pipe,srtt_ms,rttvar_ms,rto_ms,snd_wnd,in_flight");
+        }
+        for (TcpTraceFile.Connection c : conns) {
+            print(out, c, csv);
+        }
+        out.flush();
+        return 0;
+    }
+
+    /** The connections of a trace file (only {@code conn} if given), or a one-line user error. */
+    static List<TcpTraceFile.Connection> connections(Path file, Long conn) {
         if (!Files.isRegularFile(file)) {
             throw new UserError("no such file: " + file);
         }
@@ -92,22 +109,16 @@ public final class TraceCommand implements Callable<Integer> {
                 throw new UserError("no connection " + conn + " in " + file);
             }
         }
-        PrintStream out = System.out;
-        if (plot != null) {
-            TcpTraceFile.Connection c = conns.stream().max((a, b) -> Integer.compare(a.count(), b.count()))
-                    .orElseThrow(() -> new UserError(file + " holds no connection"));
-            TracePlot.write(c, plot);
-            out.println("tapstack: plotted connection " + c.id() + " (" + c.endpoints() + ", " + c.count()
-                    + " records) to " + plot);
-            return 0;
-        }
-        if (csv) {
-            out.println("conn,time_ms,event,seq,end,snd_una,snd_max,cwnd,ssthresh,pipe,srtt_ms,rttvar_ms,rto_ms,snd_wnd,in_flight");
-        }
-        for (TcpTraceFile.Connection c : conns) {
-            print(out, c, csv);
-        }
-        out.flush();
+        return conns;
+    }
+
+    /** Plots the connection with the most records (PNG or SVG by the extension of {@code to}). */
+    static int plot(List<TcpTraceFile.Connection> conns, Path file, Path to, PrintStream out) throws IOException {
+        TcpTraceFile.Connection c = conns.stream().max((a, b) -> Integer.compare(a.count(), b.count()))
+                .orElseThrow(() -> new UserError(file + " holds no connection"));
+        TracePlot.write(c, to);
+        out.println("tapstack: plotted connection " + c.id() + " (" + c.endpoints() + ", " + c.count()
+                + " records) to " + to);
         return 0;
     }
 

@@ -148,6 +148,26 @@ class TraceCommandTest {
                 new java.awt.Rectangle(0, 0, TracePlot.WIDTH, 20), false), "the title strip holds no line");
     }
 
+    @Test
+    void plotIsTheSameAsTracePlot(@TempDir Path dir) throws Exception {
+        Path f = write(dir);
+        Path viaTrace = dir.resolve("a.png");
+        Path viaPlot = dir.resolve("b.png");
+        assertEquals(0, run("trace", "--plot", viaTrace.toString(), f.toString()).code);
+        Outcome o = run("plot", f.toString(), "-o", viaPlot.toString());
+        assertEquals(0, o.code, o.err);
+        assertTrue(o.out.contains("plotted connection 7"), o.out);
+        java.awt.image.BufferedImage a = javax.imageio.ImageIO.read(viaTrace.toFile());
+        java.awt.image.BufferedImage b = javax.imageio.ImageIO.read(viaPlot.toFile());
+        assertEquals(a.getWidth(), b.getWidth());
+        assertEquals(a.getHeight(), b.getHeight());
+        // without -o: a one-line usage error; a missing file: a one-line failure
+        assertEquals(Main.EXIT_USAGE, run("plot", f.toString()).code);
+        Outcome missing = run("plot", dir.resolve("none").toString(), "-o", viaPlot.toString());
+        assertEquals(Main.EXIT_FAILURE, missing.code);
+        assertEquals(1, missing.err.strip().lines().count(), missing.err);
+    }
+
     /** Clearly blue (or red) pixels inside {@code area}. */
     private static int pixels(java.awt.image.BufferedImage img, java.awt.geom.Rectangle2D area, boolean blue) {
         int n = 0;
