@@ -218,7 +218,8 @@ class RouterIT {
             Sh.Result up = null;
             for (int i = 0; i < 50; i++) {
                 up = a.exec(30, "iperf3", "-c", server, "-p", "5301", "-t", "2", "-J");
-                if (up.exit() == 0) {
+                // the server may not listen yet: iperf3 -J can then exit 0 with an "error" in its JSON
+                if (up.exit() == 0 && !up.out().contains("\"error\"")) {
                     break;
                 }
                 Thread.sleep(200);
