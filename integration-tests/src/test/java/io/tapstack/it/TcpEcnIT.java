@@ -85,7 +85,7 @@ class TcpEcnIT {
                 + "  counter marked { }\n"
                 + "  chain output {\n"
                 + "    type filter hook output priority 0; policy accept;\n"
-                + "    ip6 daddr " + CLIENT_IP6 + " ip6 ecn ect0 numgen random mod 100 < 3 counter name \"marked\" ip6 ecn set ce\n"
+                + "    ip6 daddr " + CLIENT_IP6 + " ip6 ecn ect0 numgen random mod 100 < 20 counter name \"marked\" ip6 ecn set ce\n"
                 + "  }\n"
                 + "}\n"
                 + "table ip " + TABLE_OUT + " {\n"
