@@ -231,6 +231,7 @@ final class RingPool {
                 // one allocation per size class, the first time a ring of that size comes back
                 free[k] = new ByteRing[(int) Math.max(1, Math.min(4096, maxIdleBytes / Math.max(1, cap)))];
                 count[k] = 0;
+                low[k] = 0; // a reused class starts afresh: no ring of the new size has waited a whole interval yet
                 return k;
             }
         }
