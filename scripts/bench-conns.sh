@@ -14,7 +14,8 @@
 #    service and against Netty on kernel epoll (veth), interleaved; connections/s, Java heap
 #    allocated per connection (loop.allocated_bytes / tcp.passive_opens), retransmissions
 #    (tapstack's tcp.retransmitted_segments, the kernel's TcpRetransSegs and D-SACKs sent).
-# 3. N concurrent 1 MB downloads (default 200, curl) from each: total time, ratio against Linux.
+# 3. N concurrent 1 MB downloads (default 200, one curl process with --parallel) from each: total
+#    time, 5 rounds interleaved, every body checked; ratio against Linux, median with spread.
 # --quick is --conns 1000 --churn-seconds 2 --downloads 20 (checks that everything works).
 # --histogram prints the host's top heap classes while the idle connections are held (what a
 # connection costs, class by class).
@@ -148,7 +149,7 @@ echo "bench-conns: $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) vCPUs, Linux $(uname -r
 echo
 echo "## Idle connections"
 echo
-echo "| N | side | open time s | RSS before/held/after MiB | heap before/held/after MiB | bytes per idle connection | answered | Linux TCP KiB held (sockstat mem + slab) |"
+echo "| N | side | open time s | RSS before / held / 6 s / 30 s after close MiB | heap before/held/after MiB | bytes per idle connection | answered | Linux TCP KiB held (sockstat mem + slab) |"
 echo "|---|---|---|---|---|---|---|---|"
 for N in ${CONNS//,/ }; do
   # tapstack
@@ -165,7 +166,9 @@ for N in ${CONNS//,/ }; do
   ans=$(sum_field t answered)
   phase go-close closed t
   sleep 6 # two periodic GCs (2 s) after the last close
-  r2=$(rss_kb); h2=$(heap_kb); r3=$(rss_kb) # RSS 6 s after the last close, then after two full GCs
+  r2=$(rss_kb) # RSS 6 s after the last close, nothing forced
+  sleep 24; r4=$(rss_kb) # 30 s after, still nothing forced (periodic GCs, native heap trims)
+  h2=$(heap_kb); r3=$(rss_kb) # then after two full GCs
   if [ "$NMT" = 1 ]; then
     echo; echo "Native memory after closing $N (jcmd VM.native_memory summary.diff, committed, KB):"; echo '```'
     jcmd "$J_T" VM.native_memory summary.diff scale=KB 2>/dev/null | grep -E '^(Total|-)' | cut -c1-120; echo '```'
@@ -176,7 +179,7 @@ for N in ${CONNS//,/ }; do
     echo '```'; echo
   fi
   per=$(awk -v a="$h1" -v b="$h0" -v n="$N" 'BEGIN {printf "%.0f", (a-b)*1024/n}')
-  echo "| $N | tapstack (TAP) | $(max_secs t) | $((r0/1024))/$((r1/1024))/$((r2/1024)) ($((r3/1024)) after full GCs) | $((h0/1024))/$((h1/1024))/$((h2/1024)) | $per (heap) | $ans/$N | $((l1 - l0)) (clients only) |"
+  echo "| $N | tapstack (TAP) | $(max_secs t) | $((r0/1024)) / $((r1/1024)) / $((r2/1024)) / $((r4/1024)) ($((r3/1024)) after full GCs) | $((h0/1024))/$((h1/1024))/$((h2/1024)) | $per (heap) | $ans/$N | $((l1 - l0)) (clients only) |"
   [ "$ans" -eq "$N" ] || echo "bench-conns: only $ans of $N idle connections answered (established: $est)" >&2
   # Linux
   l0=$(linux_kb)
@@ -221,23 +224,47 @@ echo
 echo "Churn ratio tapstack / Netty on epoll, median of 3 interleaved rounds (spread): $ratio"
 
 echo
-echo "## $DOWNLOADS concurrent 1 MB downloads (curl)"
+echo "## $DOWNLOADS concurrent 1 MB downloads (one curl process, --parallel)"
 echo
-dl() { # NS URL -> seconds; every body must match
-  local t0 t1 bad
+# One curl process runs all N transfers at once (--parallel-max N, --parallel-immediate: every
+# connection opened at the start), so the client's cost is the same small one on both sides
+# (200 curl processes spawned on one CPU used to dominate both times). The timed part is the curl
+# run alone; every body is written to a file and checked against the file's SHA-256 afterwards,
+# and every transfer must have status 200 and 1,048,576 bytes, or the round fails loudly.
+dl() { # NS URL -> seconds
+  local t0 t1 bad i
+  rm -rf "$WORK/dl"; mkdir -p "$WORK/dl"
+  for i in $(seq 1 "$DOWNLOADS"); do printf 'url = "%s"\noutput = "%s/dl/%s"\n' "$2" "$WORK" "$i"; done > "$WORK/dl.cfg"
   t0=$(date +%s.%N)
-  ip netns exec "$1" taskset -c 1 bash -c "seq $DOWNLOADS | xargs -P $DOWNLOADS -I{} sh -c 'curl -s --max-time 60 \"$2\" | sha256sum # {}'" > "$WORK/dl.txt"
+  ip netns exec "$1" taskset -c 1 curl -s --no-progress-meter --max-time 60 --parallel --parallel-immediate --parallel-max "$DOWNLOADS" \
+      -w '%{http_code} %{size_download}\n' -K "$WORK/dl.cfg" > "$WORK/dl.txt" 2>"$WORK/dl.err" || true
   t1=$(date +%s.%N)
-  bad=$(grep -vc "^$SUM" "$WORK/dl.txt" || true)
-  [ "$bad" -eq 0 ] || echo "bench-conns: $bad downloads differ from the file ($2)" >&2
+  bad=$(grep -vc '^200 1048576$' "$WORK/dl.txt" || true)
+  bad=$((bad + DOWNLOADS - $(wc -l < "$WORK/dl.txt")))
+  bad=$((bad + $(cd "$WORK/dl" && sha256sum -- * | grep -vc "^$SUM" || true)))
+  if [ "$bad" -ne 0 ]; then echo "bench-conns: $bad of $DOWNLOADS downloads failed or differ ($2)" >&2; echo FAIL; return; fi
   awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.3f", b-a}'
 }
 echo "| round | tapstack s | Linux (Netty on epoll) s | Linux / tapstack |"
 echo "|---|---|---|---|"
-for round in 1 2 3; do
-  ts=$(dl "$NT" http://10.0.0.2/one-mb.bin)
-  ls_=$(dl "$NA" http://10.1.0.2:8080/one-mb.bin)
-  echo "| $round | $ts | $ls_ | $(awk -v a="$ts" -v b="$ls_" 'BEGIN {printf "%.2f", b/a}') |"
+dl "$NT" http://10.0.0.2/one-mb.bin >/dev/null; dl "$NA" http://10.1.0.2:8080/one-mb.bin >/dev/null # warm-up
+: > "$WORK/dlr"
+for round in 1 2 3 4 5; do # interleaved, the order alternating
+  if [ $((round % 2)) -eq 1 ]; then
+    ts=$(dl "$NT" http://10.0.0.2/one-mb.bin); ls_=$(dl "$NA" http://10.1.0.2:8080/one-mb.bin)
+  else
+    ls_=$(dl "$NA" http://10.1.0.2:8080/one-mb.bin); ts=$(dl "$NT" http://10.0.0.2/one-mb.bin)
+  fi
+  if [ "$ts" = FAIL ] || [ "$ls_" = FAIL ]; then echo "| $round | $ts | $ls_ | (no ratio: a transfer failed) |"; continue; fi
+  r=$(awk -v a="$ts" -v b="$ls_" 'BEGIN {printf "%.2f", b/a}')
+  echo "$r" >> "$WORK/dlr"
+  echo "| $round | $ts | $ls_ | $r |"
 done
+echo
+if [ -s "$WORK/dlr" ]; then
+  echo "Downloads ratio Linux / tapstack (> 1: tapstack faster), median of $(wc -l < "$WORK/dlr") interleaved rounds (spread): $(sort -g "$WORK/dlr" | awk '{a[NR]=$1} END {printf "%.2f (%.2f..%.2f)", a[int((NR+1)/2)], a[1], a[NR]}')"
+else
+  echo "bench-conns: no download round succeeded" >&2
+fi
 echo
 echo "Command: scripts/bench-conns.sh --conns $CONNS --churn-seconds $CHURN --downloads $DOWNLOADS --heap $HEAP"
