@@ -69,7 +69,7 @@ class BenchMainTest {
         }
         assertEquals(0, o.code, o.err);
         String list = buf.toString(StandardCharsets.UTF_8);
-        for (String b : new String[] {"WireBench", "BpfBench", "TcpInputBench", "TimerWheelBench"}) {
+        for (String b : new String[] {"WireBench", "BpfBench", "TcpInputBench", "TimerWheelBench", "IcmpEchoBench"}) {
             assertTrue(list.contains("io.tapstack.bench." + b + "."), b + " in:\n" + list);
         }
     }
