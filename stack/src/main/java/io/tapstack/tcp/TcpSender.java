@@ -365,10 +365,15 @@ final class TcpSender {
 
     // ======================================================================= retransmission
 
-    /** Resends the first unacknowledged segment (fast retransmit, partial ACK). */
+    /**
+     * Resends the first unacknowledged segment (fast retransmit, partial ACK): up to an MSS of
+     * what was sent from SND.UNA, never octets queued behind SND.MAX that were never sent (RFC
+     * 9293 §3.8.1: the head of the retransmission queue; they may lie beyond the peer's window).
+     */
     void retransmitFirst() {
         int ringSize = ringSize();
-        int len = Math.min(ringSize, mss);
+        int sentData = Math.min(ringSize, max - una - (finSent ? 1 : 0));
+        int len = Math.max(0, Math.min(sentData, Math.max(1, mss - c.rcv.sackRoom())));
         int flags = TcpHeader.ACK_FLAG;
         if (finSent && len == ringSize) {
             flags |= TcpHeader.FIN;

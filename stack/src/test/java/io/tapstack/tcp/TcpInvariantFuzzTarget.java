@@ -36,6 +36,8 @@ class TcpInvariantFuzzTarget {
     static final int LPORT = 80;
     static final int PPORT = 40000;
     static final int PISS = 0x7ffff000; // near the sign change of the sequence space
+    /** {@code -Dtapstack.fuzz.trace=true}: print every step and every segment (to read a finding). */
+    static final boolean TRACE = Boolean.getBoolean("tapstack.fuzz.trace");
     /** Shared across runs (a pool per run costs more than the run): every run gives every buffer back (asserted). */
     private static final PacketPool STACK_POOL = new PacketPool(512, 2048, 8);
     private static final PacketPool PEER_POOL = new PacketPool(512, 2048, 4);
@@ -152,6 +154,10 @@ class TcpInvariantFuzzTarget {
         void step(int action) throws TcpException {
             TcpReceiver rcv = c.rcv;
             TcpSender snd = c.snd;
+            if (TRACE) {
+                System.err.printf("step %d  %s una=%d nxt=%d max=%d cwnd=%d rcv.nxt=%d%n", action, c.state(),
+                        snd.una, snd.nxt, snd.max, c.cwnd(), rcv.nxt);
+            }
             switch (action) {
                 case 0, 1, 2 -> peerSegment(pickSeq(rcv), pickAck(snd), pickFlags(), in.consumeInt(0, 65535),
                         in.consumeInt(0, 1400), in.consumeInt(0, 3), in.consumeInt(0, 0xffff), pickOptions(snd));
@@ -250,6 +256,10 @@ class TcpInvariantFuzzTarget {
             if (20 + opts.length > TcpHeader.MAX_LENGTH) {
                 opts = new byte[0];
             }
+            if (TRACE) {
+                System.err.printf("  in seq=%d ack=%d flags=%s win=%d len=%d ecn=%d urg=%d opts=%d B%n", seq, ack,
+                        Integer.toBinaryString(flags), window, len, ecn, urgent, opts.length);
+            }
             byte[] d = new byte[len];
             int base = seq - (PISS + 1);
             for (int k = 0; k < len; k++) {
@@ -309,6 +319,9 @@ class TcpInvariantFuzzTarget {
             // what went out
             while (!t.out.isEmpty()) {
                 Seg s = t.out.poll();
+                if (TRACE) {
+                    System.err.println("  out " + s + " (una=" + snd.una + " nxt=" + snd.nxt + " max=" + snd.max + ")");
+                }
                 if (s.has(TcpHeader.RST) || c.state() == TcpState.CLOSED) {
                     continue;
                 }

@@ -315,6 +315,36 @@ class TcpScriptedTest {
         assertEquals(3, t.tcp.counters().get(TcpCounter.DUP_ACKS));
     }
 
+    /**
+     * Found by TcpInvariantFuzzTarget: a fast retransmission (RFC 5681 §3.2 step 3, RFC 6582)
+     * resent "an MSS from SND.UNA" of the send buffer, so when less than an MSS was outstanding
+     * (a small peer window) it also sent queued octets that had never been sent, beyond SND.MAX
+     * and beyond the peer's window. A retransmission carries only what was sent before
+     * (RFC 9293 §3.8.1: the segment at the head of the retransmission queue).
+     */
+    @Test
+    void fastRetransmitResendsOnlyWhatWasSent() throws Exception {
+        TcpScript t = new TcpScript();
+        Est e = open(t, opts(mss(1460)), 1000);
+        e.c.setNoDelay(true);
+        e.c.write(ByteBuffer.wrap(bytes(10 * 1460, 1)));
+        Seg d = t.expect();
+        assertEquals(e.aNxt(), d.seq());
+        assertEquals(1000, d.data().length, "the peer's window: " + d);
+        t.expectNothing(50);
+        for (int i = 0; i < 3; i++) {
+            t.send(PPORT, LPORT, e.pNxt, e.aNxt(), A, 1000, new byte[0]);
+        }
+        assertEquals(1, t.tcp.counters().get(TcpCounter.FAST_RETRANSMITS));
+        Seg r = t.expect();
+        assertEquals(e.aNxt(), r.seq(), r.toString());
+        assertEquals(1000, r.data().length, "resent what was outstanding, no more: " + r);
+        // and the connection carries on: the peer takes it all, the rest follows in order
+        t.send(PPORT, LPORT, e.pNxt, e.aNxt() + 1000, A, 65535, new byte[0]);
+        Seg next = t.expect();
+        assertEquals(e.aNxt() + 1000, next.seq(), next.toString());
+    }
+
     @Test
     void zeroWindowIsProbedWithBackoffAndReopens() throws Exception {
         TcpScript t = new TcpScript();
