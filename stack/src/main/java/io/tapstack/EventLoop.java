@@ -138,52 +138,14 @@ public final class EventLoop implements AutoCloseable {
     }
 
     private void run() {
-        long lastWork = clock.nanos();
+        lastWork = clock.nanos();
         try {
+            // The loop's body is its own method: a long-running loop in one method is compiled only
+            // by on-stack replacement after tens of thousands of iterations, so a host that mostly
+            // sleeps (ten passes a second) would run its pass in the interpreter for hours; a
+            // method is compiled after a few hundred calls.
             while (running) {
-                passes++;
-                int did = 0;
-                Runnable c = commands.poll();
-                if (c != null) {
-                    // what a command sends is stamped (and its retransmission timer started,
-                    // RFC 6298 §5.1) now, not at the last pass before the loop slept; read after
-                    // the command is taken, so one queued just after a timed wake-up is not missed
-                    stack.advanceTime(clock.nanos());
-                }
-                while (c != null) {
-                    try {
-                        c.run();
-                    } catch (RuntimeException e) {
-                        // a command's bug must not take the host down (NetStack treats protocol bugs alike)
-                        commandFailed(e);
-                    }
-                    did++;
-                    c = did < COMMANDS_PER_PASS ? commands.poll() : null;
-                }
-                long now = clock.nanos();
-                long rxBefore = rxFrames();
-                long deadline = Long.MAX_VALUE;
-                for (NetStack s : stacks) {
-                    deadline = Math.min(deadline, s.poll(now));
-                }
-                boolean worked = did > 0 || rxFrames() != rxBefore;
-                if (worked) {
-                    idle.onWork(now, true);
-                    lastWork = now;
-                    continue;
-                }
-                if (!commands.isEmpty()) {
-                    continue;
-                }
-                long t = clock.nanos();
-                long untilDeadline = deadline == Long.MAX_VALUE ? maxSleepNanos : Math.max(0, deadline - t);
-                long sleep = idle.sleepNanos(t, lastWork, Math.min(untilDeadline, maxSleepNanos));
-                if (sleep == 0 && untilDeadline > 0) {
-                    Thread.onSpinWait();
-                    continue;
-                }
-                stack.link().await(sleep);
-                idle.onWake(sleep, clock.nanos() - t);
+                pass();
             }
         } catch (Throwable t) {
             failure = t;
@@ -193,6 +155,56 @@ public final class EventLoop implements AutoCloseable {
             running = false;
             stopped.countDown();
         }
+    }
+
+    /** The end of the last pass that did work (frames or commands). */
+    private long lastWork;
+
+    /** One pass: commands, the stacks' poll, then spin or sleep as the idle policy says. */
+    private void pass() {
+        passes++;
+        int did = 0;
+        Runnable c = commands.poll();
+        if (c != null) {
+            // what a command sends is stamped (and its retransmission timer started,
+            // RFC 6298 §5.1) now, not at the last pass before the loop slept; read after
+            // the command is taken, so one queued just after a timed wake-up is not missed
+            stack.advanceTime(clock.nanos());
+        }
+        while (c != null) {
+            try {
+                c.run();
+            } catch (RuntimeException e) {
+                // a command's bug must not take the host down (NetStack treats protocol bugs alike)
+                commandFailed(e);
+            }
+            did++;
+            c = did < COMMANDS_PER_PASS ? commands.poll() : null;
+        }
+        long now = clock.nanos();
+        long rxBefore = rxFrames();
+        long deadline = Long.MAX_VALUE;
+        for (NetStack s : stacks) {
+            deadline = Math.min(deadline, s.poll(now));
+        }
+        boolean worked = did > 0 || rxFrames() != rxBefore;
+        if (worked) {
+            idle.onWork(now, true);
+            lastWork = now;
+            return;
+        }
+        if (!commands.isEmpty()) {
+            return;
+        }
+        long t = clock.nanos();
+        long untilDeadline = deadline == Long.MAX_VALUE ? maxSleepNanos : Math.max(0, deadline - t);
+        long sleep = idle.sleepNanos(t, lastWork, Math.min(untilDeadline, maxSleepNanos));
+        if (sleep == 0 && untilDeadline > 0) {
+            Thread.onSpinWait();
+            return;
+        }
+        stack.link().await(sleep);
+        idle.onWake(sleep, clock.nanos() - t);
     }
 
     private long rxFrames() {
