@@ -11,6 +11,7 @@ import io.tapstack.wire.Ipv6InterfaceAddress;
 import io.tapstack.loop.Timer;
 import io.tapstack.stats.Counters;
 import io.tapstack.util.AddrMap;
+import io.tapstack.util.OrderedList;
 import io.tapstack.wire.Checksum;
 import io.tapstack.wire.EthernetFrame;
 import io.tapstack.wire.Icmpv6;
@@ -59,7 +60,7 @@ public final class Ndp {
     static final int MAX_NEIGHBOR_ADVERTISEMENT = 3;
 
     /** One neighbour cache entry. */
-    public final class Neighbor {
+    public final class Neighbor extends OrderedList.Node<Neighbor> {
         final long hi;
         final long lo;
         long mac;
@@ -67,10 +68,6 @@ public final class Ndp {
         boolean router;
         int probes;
         long updated;
-        /** Neighbours on the same {@link NeighborCache} list (resolving or resolved), oldest first. */
-        Neighbor older;
-        Neighbor newer;
-        NeighborCache.Chain chain;
         final PacketQueue pending = new PacketQueue(config.ndPendingPerEntry);
         final Timer timer = new Timer(this::onTimer);
 

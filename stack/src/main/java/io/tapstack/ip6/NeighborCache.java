@@ -1,6 +1,7 @@
 package io.tapstack.ip6;
 
 import io.tapstack.util.AddrMap;
+import io.tapstack.util.OrderedList;
 
 import java.util.function.Consumer;
 
@@ -10,7 +11,7 @@ import java.util.function.Consumer;
  * choosing a victim costs O(1) rather than a scan of the whole cache (under a flood of
  * Neighbor Solicitations from thousands of spoofed sources every new source needs room).
  *
- * <p>Two intrusive lists through the entries' own {@code older/newer} fields: the entries being
+ * <p>Two intrusive {@link OrderedList}s through the entries: the entries being
  * resolved (INCOMPLETE, holding the packets that wait for them), oldest first, and the others in
  * the order of their last update (created, confirmed reachable or made stale), least recent first.
  * When the cache is full the least recently updated resolved entry gives way; an INCOMPLETE entry
@@ -21,53 +22,12 @@ import java.util.function.Consumer;
  * timers and queues; this class only stores and orders them. Loop thread only; no allocation.
  */
 final class NeighborCache {
-    /** A list of entries through their {@code older/newer} fields, oldest first. */
-    static final class Chain {
-        Ndp.Neighbor oldest;
-        Ndp.Neighbor newest;
-        int size;
-
-        void add(Ndp.Neighbor e) {
-            e.older = newest;
-            e.newer = null;
-            if (newest != null) {
-                newest.newer = e;
-            } else {
-                oldest = e;
-            }
-            newest = e;
-            e.chain = this;
-            size++;
-        }
-
-        static void unlink(Ndp.Neighbor e) {
-            Chain c = e.chain;
-            if (c == null) {
-                return;
-            }
-            if (e.older != null) {
-                e.older.newer = e.newer;
-            } else {
-                c.oldest = e.newer;
-            }
-            if (e.newer != null) {
-                e.newer.older = e.older;
-            } else {
-                c.newest = e.older;
-            }
-            e.older = null;
-            e.newer = null;
-            e.chain = null;
-            c.size--;
-        }
-    }
-
     private final AddrMap<Ndp.Neighbor> map;
     private final int capacity;
     /** Resolved entries (every state but INCOMPLETE), least recently updated first: the eviction order. */
-    private final Chain resolved = new Chain();
+    private final OrderedList<Ndp.Neighbor> resolved = new OrderedList<>();
     /** INCOMPLETE entries, oldest first. */
-    private final Chain resolving = new Chain();
+    private final OrderedList<Ndp.Neighbor> resolving = new OrderedList<>();
     /** Entries looked at to choose victims, over the cache's life: one per eviction. */
     private long examined;
 
@@ -90,7 +50,7 @@ final class NeighborCache {
 
     /** Entries being resolved (INCOMPLETE). */
     int resolving() {
-        return resolving.size;
+        return resolving.size();
     }
 
     void forEach(Consumer<Ndp.Neighbor> f) {
@@ -116,10 +76,10 @@ final class NeighborCache {
      */
     Ndp.Neighbor victim(boolean forResolution) {
         examined++;
-        if (forResolution && resolving.size >= capacity / 2) {
+        if (forResolution && resolving.size() >= capacity / 2) {
             return null;
         }
-        return resolved.oldest;
+        return resolved.oldest();
     }
 
     /**
@@ -127,15 +87,15 @@ final class NeighborCache {
      * becomes the most recently updated resolved entry, the last to be evicted.
      */
     void updated(Ndp.Neighbor e) {
-        if (e.chain == null) {
+        if (!e.linked()) {
             return; // not (or no longer) in the cache
         }
-        Chain.unlink(e);
+        OrderedList.unlink(e);
         (e.state == Ndp.State.INCOMPLETE ? resolving : resolved).add(e);
     }
 
     void remove(Ndp.Neighbor e) {
-        Chain.unlink(e);
+        OrderedList.unlink(e);
         if (map.get(e.hi, e.lo) == e) {
             map.remove(e.hi, e.lo);
         }
