@@ -36,46 +36,15 @@ class GroIpv6Test {
     PacketBuf tcp6Packet(byte[] payload, int seq, int flags, int mss) {
         PacketBuf p = pool.allocate(60000);
         int at = p.append(40 + TCP_HL + payload.length);
-        ByteBuffer b = p.buf();
-        Ipv6Header.emit(b, at, 0x20, 0x12345, TCP_HL + payload.length, 6, 64, SRC_HI, SRC_LO, DST_HI, DST_LO);
-        int l4 = at + 40;
-        b.putShort(l4, (short) 40000);
-        b.putShort(l4 + 2, (short) 80);
-        b.putInt(l4 + 4, seq);
-        b.putInt(l4 + 8, 0x11223344);
-        b.put(l4 + 12, (byte) ((TCP_HL / 4) << 4));
-        b.put(l4 + 13, (byte) flags);
-        b.putShort(l4 + 14, (short) 1000);
-        b.putShort(l4 + 18, (short) 0);
-        b.put(l4 + 20, (byte) 1);
-        b.put(l4 + 21, (byte) 1);
-        b.put(l4 + 22, (byte) 8);
-        b.put(l4 + 23, (byte) 10);
-        b.putInt(l4 + 24, 12345);
-        b.putInt(l4 + 28, 678);
-        b.put(l4 + TCP_HL, payload);
-        b.putShort(l4 + 16, (short) Checksum.fold(Checksum.pseudoV6(SRC_HI, SRC_LO, DST_HI, DST_LO, 6, TCP_HL + payload.length)));
-        p.l3 = at;
-        p.l4 = l4;
-        p.csumState = PacketBuf.CSUM_PARTIAL;
-        p.csumStart = l4;
-        p.csumOffset = 16;
-        p.gsoType = VnetHeader.GSO_TCPV6;
-        p.gsoSize = mss;
+        Ipv6Header.emit(p.buf(), at, 0x20, 0x12345, TCP_HL + payload.length, 6, 64, SRC_HI, SRC_LO, DST_HI, DST_LO);
+        GsoGroTest.tcpGsoPacket(p, at, 40, Checksum.pseudoV6(SRC_HI, SRC_LO, DST_HI, DST_LO, 6, TCP_HL + payload.length),
+                payload, seq, flags, mss, VnetHeader.GSO_TCPV6);
         return p;
     }
 
     /** Segments as received Ethernet frames with full checksums, as a peer without TSO sends them. */
     List<PacketBuf> frames(byte[] data, int seq, int lastFlags, int mss) {
-        List<PacketBuf> out = new ArrayList<>();
-        Gso.segment(tcp6Packet(data, seq, lastFlags, mss), pool, s -> {
-            Gso.finishChecksum(s);
-            int e = s.push(14);
-            EthernetFrame.emit(s.buf(), e, MAC, 0x020000000001L, EthernetFrame.TYPE_IPV6);
-            s.csumState = PacketBuf.CSUM_NONE;
-            out.add(s);
-        });
-        return out;
+        return GsoGroTest.segmentsAsFrames(pool, tcp6Packet(data, seq, lastFlags, mss), EthernetFrame.TYPE_IPV6);
     }
 
     static int seq(PacketBuf p) {
@@ -123,30 +92,7 @@ class GroIpv6Test {
     @Test
     void groKeepsIpv6OrderAndDoesNotMergeAcrossGapsOrBadChecksums() {
         byte[] data = GsoGroTest.payload(6 * 1000, 3);
-        List<PacketBuf> in = frames(data, 0, 0x10, 1000);
-        PacketBuf t = in.get(3);
-        in.set(3, in.get(4));
-        in.set(4, t);
-        PacketBuf last = in.get(5);
-        int csumAt = last.start() + 14 + 40 + 16;
-        last.buf().putShort(csumAt, (short) (last.buf().getShort(csumAt) ^ 0x0101));
-        List<PacketBuf> delivered = new ArrayList<>();
-        Gro gro = new Gro(pool, delivered::add);
-        List<Boolean> taken = new ArrayList<>();
-        for (PacketBuf f : in) {
-            boolean took = gro.offer(f, MAC);
-            taken.add(took);
-            if (!took) {
-                delivered.add(f);
-            }
-        }
-        gro.flush();
-        assertFalse(taken.get(5), "a segment with a bad checksum is left to TCP");
-        List<Integer> seqs = new ArrayList<>();
-        delivered.forEach(d -> seqs.add(seq(d)));
-        assertEquals(List.of(0, 4000, 3000, 5000), seqs);
-        delivered.forEach(PacketBuf::release);
-        assertNoLeak();
+        assertEquals(List.of(0, 4000, 3000, 5000), GsoGroTest.offerWithAGapAndABadChecksum(pool, frames(data, 0, 0x10, 1000), 40));
     }
 
     /**
