@@ -167,6 +167,7 @@ class GroIpv6Test {
         }
         assertArrayEquals(data, got.toByteArray());
         assertTrue(h.b.gro().merged() > 0, "segments were merged: " + h.b.gro().merged());
+        assertEquals(h.b.gro().merged(), h.b.linkStats().get(LinkCounter.RX_GRO_MERGED), "and counted");
         assertEquals(0, h.b.tcp().counters().get(io.tapstack.tcp.TcpCounter.DROP_BAD_CHECKSUM));
         assertEquals(0, h.b.linkStats().get(LinkCounter.INTERNAL_ERROR));
     }
