@@ -51,7 +51,9 @@ class Gro6IT {
         Map<String, Long> after = host.liveCounters();
         long merged = get(after, "link.rx_gro_merged") - get(before, "link.rx_gro_merged");
         long frames = get(after, "link.rx_frames") - get(before, "link.rx_frames");
-        String ctx = "merged " + merged + " of " + frames + " frames; " + after;
+        String ctx = "merged " + merged + " of " + frames + " frames received";
+        System.out.println("gro6: " + ctx);
+        ctx += "; " + after;
         assertTrue(merged > 0, "GRO merged IPv6 segments: " + ctx);
         assertTrue(merged < frames, ctx);
         assertEquals(get(before, "tcp.drop_bad_checksum"), get(after, "tcp.drop_bad_checksum"), ctx);
