@@ -187,6 +187,11 @@ public final class Icmp6 implements IpProtocolHandler {
         }
         int type = view.type();
         int info = view.rest();
+        if (type == Icmpv6.PACKET_TOO_BIG) {
+            // RFC 4443 §3.2: the MTU is an unsigned 32-bit field; RFC 8201 §4: a PTB reporting less
+            // than 1280 sets the estimate to 1280. The transport and the cache see the same value.
+            info = (int) Math.max(PathMtuCache.IPV6_MIN_MTU, Math.min(info & 0xffff_ffffL, Integer.MAX_VALUE));
+        }
         // Find the upper-layer protocol of the quoted packet through its extension headers.
         int nh = b.get(qoff + Ipv6Header.NEXT_HEADER) & 0xff;
         int at = qoff + Ipv6Header.LENGTH;

@@ -163,6 +163,22 @@ class PacketTooBigValidationTest {
         assertEquals(c.mss(), c2.mss());
     }
 
+    /**
+     * RFC 4443 §3.2: the MTU field is unsigned 32 bits, so 0xffffffff is no reason to lower
+     * anything; RFC 8201 §4: an MTU below 1280 (here 0) means 1280, for the cache and the
+     * connection alike.
+     */
+    @Test
+    void theMtuFieldIsUnsignedAndBelow1280Means1280_rfc4443s32() throws Exception {
+        TwoHosts h = Ipv6PingTest.v6Hosts();
+        h.a.udp().open().bind(null, 4000);
+        inject(h, ptb(0xffff_ffff, 17, ports(4000, 7, 0)));
+        assertEquals(LINK_MTU, h.a.pathMtu(B.hi(), B.lo()), "a huge MTU lowers nothing");
+        inject(h, ptb(0, 17, ports(4000, 7, 0)));
+        assertEquals(1280, h.a.pathMtu(B.hi(), B.lo()));
+        assertEquals(1, icmp6(h, Icmp6Counter.PMTU_LOWERED));
+    }
+
     @Test
     void udpPtbIsBelievedOnlyForASocketThatCouldHaveSentIt_rfc8201s4() throws Exception {
         TwoHosts h = Ipv6PingTest.v6Hosts();
