@@ -4,18 +4,19 @@
 # pinned to CPU 0 and iperf3 to CPU 1 for both, medians with min-max and the ratio B/A.
 # Optionally one JMH benchmark from each build's classpath, also interleaved. Needs root.
 #
-#   scripts/ab.sh --a OLD.jar --b NEW.jar [--runs N] [--seconds S]
+#   scripts/ab.sh --a OLD.jar --b NEW.jar [--runs N] [--seconds S] [--ipv6]
 #                 [--jmh-a CLASSPATH --jmh-b CLASSPATH --jmh REGEX]
 #
 # Each jar must be a tapstack CLI jar (`java -jar X run ...`). Everything runs in one network
-# namespace this script creates and removes (kernel side 10.0.0.1, tapstack 10.0.0.2).
+# namespace this script creates and removes (kernel side 10.0.0.1, tapstack 10.0.0.2; with
+# --ipv6 iperf3 runs over IPv6 instead: kernel fd00::1, tapstack fd00::2).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib/netns.sh
 
 RUNS=5
 SECS=3
-A="" B="" JA="" JB="" JMH=""
+A="" B="" JA="" JB="" JMH="" IPV6=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --a) A=$2; shift 2 ;;
@@ -25,7 +26,8 @@ while [ $# -gt 0 ]; do
     --jmh-a) JA=$2; shift 2 ;;
     --jmh-b) JB=$2; shift 2 ;;
     --jmh) JMH=$2; shift 2 ;;
-    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
+    --ipv6) IPV6=1; shift ;;
+    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
     *) echo "ab: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -49,17 +51,27 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 ns_create "$NS" tap0 10.0.0.1/24
+DST=10.0.0.2
+HOST_ADDRS=(--ipv4 10.0.0.2/24 --no-ipv6)
+if [ "$IPV6" = 1 ]; then
+  ip -n "$NS" addr add fd00::1/64 dev tap0 nodad
+  DST=fd00::2
+  HOST_ADDRS=(--ipv4 10.0.0.2/24 --ipv6 fd00::2/64)
+fi
 
 median() { sort -g | awk '{a[NR]=$1} END {if (NR==0) {print "nan"} else if (NR%2) {print a[(NR+1)/2]} else {print (a[NR/2]+a[NR/2+1])/2}}'; }
 spread() { sort -g | awk 'NR==1{lo=$1} {hi=$1} END {printf "%s-%s", lo, hi}'; }
 
 start_host() { # JAR OFFLOAD
-  ip netns exec "$NS" taskset -c 0 java -Xms1g -Xmx1g -jar "$1" run --tap tap0 --ipv4 10.0.0.2/24 --no-ipv6 \
+  ip netns exec "$NS" taskset -c 0 java -Xms1g -Xmx1g -jar "$1" run --tap tap0 "${HOST_ADDRS[@]}" \
       --offload "$2" --services iperf3 --quiet >"$WORK/host.log" 2>&1 &
   HOST_PID=$!
   wait_for_line "$WORK/host.log" "tapstack: ready" 30 || { cat "$WORK/host.log" >&2; exit 1; }
-  ip netns exec "$NS" timeout 20 iperf3 -c 10.0.0.2 -t 1 >/dev/null 2>&1 || true # JIT warm-up
-  ip netns exec "$NS" timeout 20 iperf3 -c 10.0.0.2 -t 1 -R >/dev/null 2>&1 || true
+  if [ "$IPV6" = 1 ]; then # the address is usable once DAD has passed (RFC 4862 §5.4): up to 30 s
+    for _ in $(seq 1 30); do ip netns exec "$NS" ping -6 -c 1 -W 1 "$DST" >/dev/null 2>&1 && break; done
+  fi
+  ip netns exec "$NS" timeout 20 iperf3 -c "$DST" -t 1 >/dev/null 2>&1 || true # JIT warm-up
+  ip netns exec "$NS" timeout 20 iperf3 -c "$DST" -t 1 -R >/dev/null 2>&1 || true
 }
 stop_host() {
   if [ -n "$HOST_PID" ]; then kill -TERM "$HOST_PID"; wait "$HOST_PID" 2>/dev/null || true; HOST_PID=""; fi
@@ -67,7 +79,7 @@ stop_host() {
 # Gbit/s seen by the receiver; the sender's byte count must agree within 1 %, else the run is void
 iperf() { # EXTRA-ARGS...
   local j
-  j=$(ip netns exec "$NS" taskset -c 1 timeout $((SECS + 30)) iperf3 -c 10.0.0.2 -t "$SECS" -J "$@" 2>/dev/null) || { echo nan; return; }
+  j=$(ip netns exec "$NS" taskset -c 1 timeout $((SECS + 30)) iperf3 -c "$DST" -t "$SECS" -J "$@" 2>/dev/null) || { echo nan; return; }
   printf '%s' "$j" | python3 -c '
 import json, sys
 d = json.load(sys.stdin)["end"]
@@ -76,7 +88,7 @@ ok = s > 0 and abs(s - r) <= 0.01 * s
 print("%.3f" % (d["sum_received"]["bits_per_second"] / 1e9) if ok else "nan")'
 }
 
-echo "ab: A=$A B=$B runs=$RUNS seconds=$SECS (interleaved A,B per round; host CPU 0, iperf3 CPU 1)"
+echo "ab: A=$A B=$B runs=$RUNS seconds=$SECS to $DST (interleaved A,B per round; host CPU 0, iperf3 CPU 1)"
 printf '| %-28s | %-22s | %-22s | %-6s |\n' "case" "A median (min-max)" "B median (min-max)" "B/A"
 printf '|%s|%s|%s|%s|\n' "------------------------------" "------------------------" "------------------------" "--------"
 for off in none csum,tso,lro; do

@@ -87,6 +87,8 @@ public final class NetStack implements StackContext, LinkOutput, IpOutput, Local
     private final PacketBuf[] rxBurst;
     private final EthernetFrame eth = new EthernetFrame();
     private final Gro gro;
+    /** {@link Gro#merged()} as far as it is in {@link LinkCounter#RX_GRO_MERGED}. */
+    private long groMergedCounted;
     private final PacketQueue localQueue = new PacketQueue(LOCAL_QUEUE_LIMIT);
     private static final FrameTap[] NO_TAPS = new FrameTap[0];
     /** Copy-on-write: written under {@code tapLock} by any thread, read once per frame by the loop. */
@@ -415,6 +417,11 @@ public final class NetStack implements StackContext, LinkOutput, IpOutput, Local
                 gro.flush();
             } catch (RuntimeException e) {
                 internalError(e);
+            }
+            long merged = gro.merged();
+            if (merged != groMergedCounted) {
+                linkStats.add(LinkCounter.RX_GRO_MERGED, merged - groMergedCounted);
+                groMergedCounted = merged;
             }
         }
         return n;

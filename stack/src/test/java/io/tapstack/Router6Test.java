@@ -14,6 +14,7 @@ import io.tapstack.wire.Ipv6InterfaceAddress;
 import io.tapstack.wire.MacAddress;
 import org.junit.jupiter.api.Test;
 
+import java.nio.ByteBuffer;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -119,17 +120,19 @@ class Router6Test {
     }
 
     @Test
-    void tooBigGetsPacketTooBigAndIsNeverFragmented() {
+    void tooBigGetsPacketTooBigAndIsNeverFragmented() throws Exception {
         build(false);
         run(100_000_000L);
-        send(B, 1400, 64);
+        // from a UDP socket: A believes a PTB only about traffic one of its transports sent (RFC 8201 §4)
+        io.tapstack.udp.UdpSocket s = a.udp().open().bind(null, 4000);
+        s.sendTo(ByteBuffer.wrap(new byte[1400]), B, 9);
         run(50_000_000L);
         assertEquals(1, fwd(Ipv6Counter.FWD_DROP_TOO_BIG));
         assertEquals(1, a.icmp6().counters().get(Icmp6Counter.RX_PACKET_TOO_BIG));
         assertEquals(1280, a.ipv6().pathMtu(B.hi(), B.lo()), "A learnt the next link's MTU (RFC 8201)");
         assertEquals(0, router.interfaces().get(1).ipv6().counters().get(Ipv6Counter.TX_FRAGMENTS_CREATED));
         // A now fragments at the source, and the fragments pass
-        send(B, 1400, 64);
+        s.sendTo(ByteBuffer.wrap(new byte[1400]), B, 9);
         run(50_000_000L);
         assertEquals(1, b.ipv6().counters().get(Ipv6Counter.REASSEMBLED));
     }

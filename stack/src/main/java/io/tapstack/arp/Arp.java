@@ -9,6 +9,7 @@ import io.tapstack.context.StackContext;
 import io.tapstack.loop.Timer;
 import io.tapstack.stats.Counters;
 import io.tapstack.util.IntMap;
+import io.tapstack.util.OrderedList;
 import io.tapstack.wire.ArpPacket;
 import io.tapstack.wire.EthernetFrame;
 import io.tapstack.wire.InterfaceAddress;
@@ -29,16 +30,12 @@ public final class Arp implements NeighbourOutput {
     public enum State { INCOMPLETE, REACHABLE, STALE }
 
     /** One cache entry. */
-    public final class Entry {
+    public final class Entry extends OrderedList.Node<Entry> {
         final int ip;
         long mac;
         State state;
         long confirmedAt;
         int probes;
-        /** Neighbours in the chain this entry is on (resolving or resolved), oldest first: O(1) eviction. */
-        Entry older;
-        Entry newer;
-        Chain chain;
         final PacketQueue pending;
         final Timer timer;
 
@@ -80,7 +77,7 @@ public final class Arp implements NeighbourOutput {
                 }
                 q.release();
             }
-            Chain.unlink(this);
+            OrderedList.unlink(this);
             cache.remove(ip);
             if (last == this) {
                 last = null;
@@ -108,51 +105,10 @@ public final class Arp implements NeighbourOutput {
     }
     private Entry last;
 
-    /** A doubly linked list of entries through their own {@code older/newer} fields, oldest first. */
-    private static final class Chain {
-        Entry oldest;
-        Entry newest;
-        int size;
-
-        void add(Entry e) {
-            e.older = newest;
-            e.newer = null;
-            if (newest != null) {
-                newest.newer = e;
-            } else {
-                oldest = e;
-            }
-            newest = e;
-            e.chain = this;
-            size++;
-        }
-
-        static void unlink(Entry e) {
-            Chain c = e.chain;
-            if (c == null) {
-                return;
-            }
-            if (e.older != null) {
-                e.older.newer = e.newer;
-            } else {
-                c.oldest = e.newer;
-            }
-            if (e.newer != null) {
-                e.newer.older = e.older;
-            } else {
-                c.newest = e.older;
-            }
-            e.older = null;
-            e.newer = null;
-            e.chain = null;
-            c.size--;
-        }
-    }
-
-    /** Resolved entries in the order they were last confirmed: the eviction order. */
-    private final Chain resolved = new Chain();
+    /** Resolved entries in the order they were last confirmed: the eviction order (O(1)). */
+    private final OrderedList<Entry> resolved = new OrderedList<>();
     /** Entries being resolved (INCOMPLETE), oldest first. */
-    private final Chain resolving = new Chain();
+    private final OrderedList<Entry> resolving = new OrderedList<>();
     private int watched;
     private Runnable onConflict;
 
@@ -292,7 +248,7 @@ public final class Arp implements NeighbourOutput {
      */
     private boolean insert(Entry e, boolean resolving) {
         if (!cache.put(e.ip, e)) {
-            Entry victim = resolving && this.resolving.size >= config.arpCacheSize / 2 ? null : resolved.oldest;
+            Entry victim = resolving && this.resolving.size() >= config.arpCacheSize / 2 ? null : resolved.oldest();
             if (victim == null) {
                 return false;
             }
@@ -309,7 +265,7 @@ public final class Arp implements NeighbourOutput {
     }
 
     private void remove(Entry e) {
-        Chain.unlink(e);
+        OrderedList.unlink(e);
         ctx.timers().cancel(e.timer);
         pendingTotal -= e.pending.size();
         e.pending.clear();
@@ -397,7 +353,7 @@ public final class Arp implements NeighbourOutput {
         e.mac = sha;
         e.state = State.REACHABLE;
         e.confirmedAt = ctx.now();
-        Chain.unlink(e);
+        OrderedList.unlink(e);
         resolved.add(e);
         e.probes = 0;
         ctx.timers().cancel(e.timer);

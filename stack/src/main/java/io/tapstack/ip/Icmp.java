@@ -244,10 +244,22 @@ public final class Icmp implements IpProtocolHandler {
             return;
         }
         IpProtocolHandler h = ipv4.handler(quoted.protocol());
+        boolean fragNeeded = view.type() == Icmpv4.DEST_UNREACHABLE && view.code() == Icmpv4.UNREACH_NEEDFRAG;
+        IcmpVerdict verdict = IcmpVerdict.UNSUPPORTED;
         if (h != null && h != this) {
-            int info = view.type() == Icmpv4.DEST_UNREACHABLE && view.code() == Icmpv4.UNREACH_NEEDFRAG
-                    ? p.buf().getShort(p.start() + 6) & 0xffff : 0;
-            h.icmpError(4, view.type(), view.code(), info, p.buf(), qoff, qlen, meta);
+            int info = fragNeeded ? p.buf().getShort(p.start() + 6) & 0xffff : 0;
+            verdict = h.icmpError(4, view.type(), view.code(), info, p.buf(), qoff, qlen, meta);
+        }
+        if (fragNeeded) {
+            // RFC 1191 §3, RFC 5927 §5.2: IPv4 keeps no path MTU per destination; only TCP sets DF,
+            // and it lowers the MTU of the one connection that accepts the error. Counted here by
+            // reason like ICMPv6 Packet Too Big, so both families show what was refused.
+            counters.inc(switch (verdict) {
+                case ACCEPTED -> IcmpCounter.FRAG_NEEDED_ACCEPTED;
+                case NO_FLOW -> IcmpCounter.FRAG_NEEDED_REFUSED_NO_FLOW;
+                case NOT_IN_FLIGHT -> IcmpCounter.FRAG_NEEDED_REFUSED_NOT_IN_FLIGHT;
+                default -> IcmpCounter.FRAG_NEEDED_REFUSED_NO_TRANSPORT;
+            });
         }
     }
 

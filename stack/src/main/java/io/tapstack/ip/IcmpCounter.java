@@ -11,5 +11,13 @@ public enum IcmpCounter {
     /** Echo requests whose option list was malformed (the reply carries the options before the bad one). */
     ECHO_BAD_OPTION,
     /** Redirects sent by a router (RFC 1812 §5.2.7.2). */
-    TX_REDIRECT
+    TX_REDIRECT,
+    /** Fragmentation Needed accepted by the transport (TCP: quotes a sequence number in flight, RFC 5927 §4.1). */
+    FRAG_NEEDED_ACCEPTED,
+    /** Fragmentation Needed refused: it quotes no connection or socket of this host. */
+    FRAG_NEEDED_REFUSED_NO_FLOW,
+    /** Fragmentation Needed refused: it quotes a TCP sequence number not in flight (RFC 5927 §4.1). */
+    FRAG_NEEDED_REFUSED_NOT_IN_FLIGHT,
+    /** Fragmentation Needed refused: no transport for the quoted protocol can vouch for it. */
+    FRAG_NEEDED_REFUSED_NO_TRANSPORT
 }

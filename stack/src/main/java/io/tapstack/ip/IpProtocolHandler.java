@@ -16,8 +16,12 @@ public interface IpProtocolHandler {
      * {@code quoted} holds the original IP header starting at {@code quotedOff} with
      * {@code quotedLen} bytes (at least the IP header + 8 bytes). {@code info} carries the
      * next-hop MTU for "fragmentation needed"/"packet too big". The buffer belongs to the caller.
+     *
+     * @return whether the quote matches traffic this transport sent; the network layer changes
+     *     shared state (the IPv6 path MTU cache) only for {@link IcmpVerdict#ACCEPTED}
      */
-    default void icmpError(int version, int type, int code, int info,
-                           java.nio.ByteBuffer quoted, int quotedOff, int quotedLen, IpMeta meta) {
+    default IcmpVerdict icmpError(int version, int type, int code, int info,
+                                  java.nio.ByteBuffer quoted, int quotedOff, int quotedLen, IpMeta meta) {
+        return IcmpVerdict.UNSUPPORTED;
     }
 }

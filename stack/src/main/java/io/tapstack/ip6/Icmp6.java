@@ -3,6 +3,7 @@ package io.tapstack.ip6;
 import io.tapstack.buffer.PacketBuf;
 import io.tapstack.context.StackConfig;
 import io.tapstack.context.StackContext;
+import io.tapstack.ip.IcmpVerdict;
 import io.tapstack.ip.IpMeta;
 import io.tapstack.ip.IpProtocolHandler;
 import io.tapstack.stats.Counters;
@@ -19,7 +20,8 @@ import java.nio.ByteBuffer;
  * ICMPv6 (RFC 4443): echo, errors generated under the rules of §2.4 (never about an error, a
  * multicast or an anonymous source, with the Packet Too Big / option exceptions) and a token
  * bucket rate limit (§2.4 f), errors received passed to the transport that sent the quoted
- * packet, Packet Too Big to the path MTU cache (RFC 8201), and Neighbor Discovery / MLD types
+ * packet, Packet Too Big to the path MTU cache (RFC 8201) once that transport has accepted it
+ * (RFC 8201 §4, RFC 5927 §5.2), and Neighbor Discovery / MLD types
  * handed to {@link io.tapstack.ip6.Ndp}.
  */
 public final class Icmp6 implements IpProtocolHandler {
@@ -143,6 +145,7 @@ public final class Icmp6 implements IpProtocolHandler {
         Icmpv6.fillChecksum(r.buf(), at, len, Checksum.pseudoV6(sHi, sLo, meta.srcHi, meta.srcLo, Ipv6Header.NH_ICMPV6, len));
         counters.inc(Icmp6Counter.TX);
         counters.inc(Icmp6Counter.TX_ECHO_REPLY);
+        recordEcho(meta.srcHi, meta.srcLo, Icmpv6.ECHO_REPLY, view.rest());
         ipv6.output(r, sHi, sLo, meta.srcHi, meta.srcLo, Ipv6Header.NH_ICMPV6, 0, meta.tos);
     }
 
@@ -164,6 +167,7 @@ public final class Icmp6 implements IpProtocolHandler {
         Icmpv6.fillChecksum(r.buf(), at, len, Checksum.pseudoV6(src.hi(), src.lo(), dstHi, dstLo, Ipv6Header.NH_ICMPV6, len));
         counters.inc(Icmp6Counter.TX);
         counters.inc(Icmp6Counter.TX_ECHO_REQUEST);
+        recordEcho(dstHi, dstLo, Icmpv6.ECHO_REQUEST, (id << 16) | (seq & 0xffff));
         return ipv6.output(r, src.hi(), src.lo(), dstHi, dstLo, Ipv6Header.NH_ICMPV6, 0, 0)
                 == io.tapstack.ip6.Ipv6.Result.OK;
     }
@@ -184,13 +188,9 @@ public final class Icmp6 implements IpProtocolHandler {
         int type = view.type();
         int info = view.rest();
         if (type == Icmpv6.PACKET_TOO_BIG) {
-            // RFC 8201 §4: lower the path MTU towards the quoted destination (never below 1280).
-            long dHi = b.getLong(qoff + Ipv6Header.DST);
-            long dLo = b.getLong(qoff + Ipv6Header.DST + 8);
-            if (ipv6.pathMtuCache().update(dHi, dLo, info, ipv6.linkMtu(), ctx.now())) {
-                counters.inc(Icmp6Counter.PMTU_LOWERED);
-            }
-            info = ipv6.pathMtu(dHi, dLo);
+            // RFC 4443 §3.2: the MTU is an unsigned 32-bit field; RFC 8201 §4: a PTB reporting less
+            // than 1280 sets the estimate to 1280. The transport and the cache see the same value.
+            info = (int) Math.max(PathMtuCache.IPV6_MIN_MTU, Math.min(info & 0xffff_ffffL, Integer.MAX_VALUE));
         }
         // Find the upper-layer protocol of the quoted packet through its extension headers.
         int nh = b.get(qoff + Ipv6Header.NEXT_HEADER) & 0xff;
@@ -206,10 +206,68 @@ public final class Icmp6 implements IpProtocolHandler {
             nh = b.get(at) & 0xff;
             at += len;
         }
-        IpProtocolHandler h = ipv6.handler(nh);
-        if (h != null && h != this) {
-            h.icmpError(6, type, view.code(), info, b, qoff, qlen, meta);
+        long dHi = b.getLong(qoff + Ipv6Header.DST);
+        long dLo = b.getLong(qoff + Ipv6Header.DST + 8);
+        // The transport that sent the quoted packet judges it first (and acts on it: TCP lowers
+        // the connection's MSS for a PTB it believes).
+        IcmpVerdict verdict;
+        if (nh == Ipv6Header.NH_ICMPV6) {
+            verdict = at + Icmpv6.HEADER_LEN <= end
+                    && echoSent(dHi, dLo, b.get(at) & 0xff, b.getInt(at + 4)) ? IcmpVerdict.ACCEPTED : IcmpVerdict.NO_FLOW;
+        } else {
+            IpProtocolHandler h = ipv6.handler(nh);
+            verdict = h == null ? IcmpVerdict.UNSUPPORTED : h.icmpError(6, type, view.code(), info, b, qoff, qlen, meta);
         }
+        if (type == Icmpv6.PACKET_TOO_BIG) {
+            // RFC 8201 §4: "Nodes SHOULD appropriately validate the payload of ICMPv6 PTB messages
+            // to ensure these are received in response to transmitted traffic"; RFC 5927 §5.2
+            // for TCP. The path MTU towards the quoted destination is shared by every flow to it,
+            // so only a PTB its transport accepted lowers it (never below 1280); a forged one
+            // quoting no flow or a sequence number not in flight changes nothing and is counted.
+            switch (verdict) {
+                case ACCEPTED -> {
+                    if (ipv6.pathMtuCache().update(dHi, dLo, info, ipv6.linkMtu(), ctx.now())) {
+                        counters.inc(Icmp6Counter.PMTU_LOWERED);
+                    }
+                }
+                case NO_FLOW -> counters.inc(Icmp6Counter.PTB_REFUSED_NO_FLOW);
+                case NOT_IN_FLIGHT -> counters.inc(Icmp6Counter.PTB_REFUSED_NOT_IN_FLIGHT);
+                default -> counters.inc(Icmp6Counter.PTB_REFUSED_NO_TRANSPORT);
+            }
+        }
+    }
+
+    /**
+     * RFC 8201 §4 for ICMPv6 itself: the echo requests and replies this host sent lately
+     * ({@link #ECHO_RECORDS}, in a ring: destination, type, identifier and sequence number), so that
+     * a PTB quoting one of them can be told from a forged one. A PTB quoting an echo message
+     * that is not among them (another identifier, say) is refused, as TAHI's v6LC.4.1.12 expects.
+     */
+    static final int ECHO_RECORDS = 64;
+    private final long[] echoHi = new long[ECHO_RECORDS];
+    private final long[] echoLo = new long[ECHO_RECORDS];
+    private final long[] echoKey = new long[ECHO_RECORDS];
+    private int echoNext;
+
+    private void recordEcho(long dstHi, long dstLo, int type, int idSeq) {
+        int i = echoNext;
+        echoHi[i] = dstHi;
+        echoLo[i] = dstLo;
+        echoKey[i] = (long) type << 32 | (idSeq & 0xffff_ffffL);
+        echoNext = (i + 1) % ECHO_RECORDS;
+    }
+
+    private boolean echoSent(long dstHi, long dstLo, int type, int idSeq) {
+        if (type != Icmpv6.ECHO_REQUEST && type != Icmpv6.ECHO_REPLY) {
+            return false;
+        }
+        long key = (long) type << 32 | (idSeq & 0xffff_ffffL);
+        for (int i = 0; i < ECHO_RECORDS; i++) {
+            if (echoKey[i] == key && echoHi[i] == dstHi && echoLo[i] == dstLo) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

@@ -11,6 +11,7 @@ import io.tapstack.wire.Ipv6InterfaceAddress;
 import io.tapstack.loop.Timer;
 import io.tapstack.stats.Counters;
 import io.tapstack.util.AddrMap;
+import io.tapstack.util.OrderedList;
 import io.tapstack.wire.Checksum;
 import io.tapstack.wire.EthernetFrame;
 import io.tapstack.wire.Icmpv6;
@@ -31,7 +32,8 @@ import java.util.List;
  *
  * <ul>
  *   <li>Neighbour cache with the five NUD states and RFC timers, bounded in entries and in
- *       packets waiting for resolution.</li>
+ *       packets waiting for resolution; its storage and O(1) eviction order are
+ *       {@link NeighborCache}.</li>
  *   <li>Default router list and prefix list from Router Advertisements; next-hop
  *       determination (§5.2).</li>
  *   <li>Every ND message is validated (§6.1, §7.1): hop limit 255, code 0, length, option
@@ -58,7 +60,7 @@ public final class Ndp {
     static final int MAX_NEIGHBOR_ADVERTISEMENT = 3;
 
     /** One neighbour cache entry. */
-    public final class Neighbor {
+    public final class Neighbor extends OrderedList.Node<Neighbor> {
         final long hi;
         final long lo;
         long mac;
@@ -152,7 +154,7 @@ public final class Ndp {
     private final Ipv6 ipv6;
     private final StackConfig config;
     private final Counters<NdpCounter> counters;
-    private final AddrMap<Neighbor> cache;
+    private final NeighborCache cache;
     private final List<Router> routers = new ArrayList<>();
     private final List<Prefix> prefixes = new ArrayList<>();
     private final NdpOptions opts = new NdpOptions();
@@ -180,7 +182,7 @@ public final class Ndp {
         this.ipv6 = ipv6;
         this.config = config;
         this.counters = ctx.stats().register("ndp", NdpCounter.class);
-        this.cache = new AddrMap<>(config.ndCacheSize);
+        this.cache = new NeighborCache(config.ndCacheSize);
         this.baseReachable = config.ndBaseReachableNanos;
         this.retrans = config.ndRetransNanos;
         this.reachableTime = randomReachable();
@@ -550,36 +552,41 @@ public final class Ndp {
         pendingTotal++;
     }
 
+    /**
+     * Adds a new entry (state set). When the cache is full the least recently updated resolved
+     * entry is evicted, in O(1) ({@link NeighborCache}); an INCOMPLETE entry never is, and a new
+     * one may evict only while fewer than half are being resolved (RFC 4861 §7.2.2, RFC 6583 §6).
+     */
     private boolean insert(Neighbor e) {
-        if (cache.put(e.hi, e.lo, e)) {
+        if (cache.add(e)) {
             return true;
         }
-        // Full: evict the least recently updated entry that is not being resolved.
-        Neighbor[] victim = new Neighbor[1];
-        cache.forEach(x -> {
-            if (x.state != State.INCOMPLETE && (victim[0] == null || x.updated - victim[0].updated < 0)) {
-                victim[0] = x;
-            }
-        });
-        if (victim[0] == null) {
+        Neighbor victim = cache.victim(e.state == State.INCOMPLETE);
+        if (victim == null) {
             return false;
         }
-        remove(victim[0]);
+        remove(victim);
         counters.inc(NdpCounter.EVICTED);
-        return cache.put(e.hi, e.lo, e);
+        return cache.add(e);
     }
 
     private void remove(Neighbor e) {
         ctx.timers().cancel(e.timer);
         pendingTotal -= e.pending.size();
         e.pending.clear();
-        cache.remove(e.hi, e.lo);
+        cache.remove(e);
+    }
+
+    /** The cache's storage and eviction order (for tests). */
+    NeighborCache neighborCache() {
+        return cache;
     }
 
     private void setReachable(Neighbor e) {
         e.state = State.REACHABLE;
         e.probes = 0;
         e.updated = ctx.now();
+        cache.updated(e);
         ctx.timers().schedule(e.timer, ctx.now() + reachableTime);
     }
 
@@ -587,6 +594,7 @@ public final class Ndp {
         e.state = State.STALE;
         e.probes = 0;
         e.updated = ctx.now();
+        cache.updated(e);
         ctx.timers().cancel(e.timer);
     }
 

@@ -5,6 +5,7 @@ import io.tapstack.context.StackContext;
 import io.tapstack.buffer.MemCounter;
 import io.tapstack.buffer.MemoryBudget;
 import io.tapstack.buffer.PacketBuf;
+import io.tapstack.ip.IcmpVerdict;
 import io.tapstack.ip.IpMeta;
 import io.tapstack.ip.IpProtocolHandler;
 import io.tapstack.loop.Timer;
@@ -504,7 +505,7 @@ public final class Tcp implements IpProtocolHandler {
     // ---------------------------------------------------------------- ICMP errors
 
     @Override
-    public void icmpError(int version, int type, int code, int info, ByteBuffer q, int qoff, int qlen, IpMeta meta) {
+    public IcmpVerdict icmpError(int version, int type, int code, int info, ByteBuffer q, int qoff, int qlen, IpMeta meta) {
         long lHi;
         long lLo;
         long rHi;
@@ -513,7 +514,7 @@ public final class Tcp implements IpProtocolHandler {
         if (version == 4) {
             int ihl = (q.get(qoff) & 0x0f) * 4;
             if (qlen < ihl + 8) {
-                return;
+                return IcmpVerdict.NO_FLOW;
             }
             lHi = 0;
             lLo = IpAddr.mappedLo(q.getInt(qoff + 12));
@@ -522,7 +523,7 @@ public final class Tcp implements IpProtocolHandler {
             thOff = qoff + ihl;
         } else {
             if (qlen < 48) {
-                return;
+                return IcmpVerdict.NO_FLOW;
             }
             lHi = q.getLong(qoff + 8);
             lLo = q.getLong(qoff + 16);
@@ -536,15 +537,17 @@ public final class Tcp implements IpProtocolHandler {
         TcpConnection c = lookup(lHi, lLo, lport, rHi, rLo, rport);
         if (c == null) {
             counters.inc(TcpCounter.ICMP_NO_CONNECTION);
-            return;
+            return IcmpVerdict.NO_FLOW;
         }
         // RFC 5927 §4.1: only believe errors that quote a sequence number in flight
         if (!SeqNum.inRange(seq, c.sndUna(), c.sndMax() + 1)) {
             counters.inc(TcpCounter.ICMP_OUT_OF_WINDOW);
-            return;
+            return IcmpVerdict.NOT_IN_FLIGHT;
         }
         boolean tooBig = (version == 4 && type == 3 && code == 4) || (version == 6 && type == 2);
         if (tooBig) {
+            // RFC 1191 §6.5, RFC 8201 §4: the connection's MSS follows at once; for IPv6 the caller
+            // lowers the path MTU cache only now that the error is ACCEPTED (RFC 5927 §5.2).
             c.pathMtuChanged(info);
         } else {
             boolean unreach = (version == 4 && type == 3) || (version == 6 && type == 1);
@@ -553,6 +556,7 @@ public final class Tcp implements IpProtocolHandler {
             c.icmpError(hard, portUnreach);
         }
         dispatch();
+        return IcmpVerdict.ACCEPTED;
     }
 
     // ---------------------------------------------------------------- identifiers

@@ -4,6 +4,7 @@ import io.tapstack.buffer.PacketBuf;
 import io.tapstack.context.IpOutput;
 import io.tapstack.context.StackConfig;
 import io.tapstack.context.StackContext;
+import io.tapstack.ip.IcmpVerdict;
 import io.tapstack.ip.IpMeta;
 import io.tapstack.ip.IpProtocolHandler;
 import io.tapstack.stats.Counters;
@@ -161,7 +162,7 @@ public final class Udp implements IpProtocolHandler {
     // ---- ICMP errors ----
 
     @Override
-    public void icmpError(int version, int type, int code, int info, ByteBuffer q, int qoff, int qlen, IpMeta meta) {
+    public IcmpVerdict icmpError(int version, int type, int code, int info, ByteBuffer q, int qoff, int qlen, IpMeta meta) {
         counters.inc(UdpCounter.ICMP_ERROR_RX);
         long lhi;
         long llo;
@@ -184,7 +185,7 @@ public final class Udp implements IpProtocolHandler {
         }
         if (u < 0 || u + UdpHeader.HEADER_LEN > qoff + qlen) {
             counters.inc(UdpCounter.ICMP_ERROR_IGNORED);
-            return;
+            return IcmpVerdict.NO_FLOW;
         }
         int lport = q.getShort(u + UdpHeader.SRC_PORT) & 0xffff;
         int rport = q.getShort(u + UdpHeader.DST_PORT) & 0xffff;
@@ -194,10 +195,16 @@ public final class Udp implements IpProtocolHandler {
         // (an unconnected socket cannot tell which peer failed). RFC 1122 §4.1.3.3.
         if (s == null || !s.connected || e == null) {
             counters.inc(UdpCounter.ICMP_ERROR_IGNORED);
-            return;
+        } else {
+            counters.inc(UdpCounter.ICMP_ERROR_DELIVERED);
+            s.error(e);
         }
-        counters.inc(UdpCounter.ICMP_ERROR_DELIVERED);
-        s.error(e);
+        // RFC 8201 §4 asks that a PTB correspond to "an IPv6 packet actually sent by the
+        // application"; UDP has no sequence numbers to check (RFC 8085 §5.2 leaves the rest to the
+        // application), so, as Linux's udp error handler, it vouches for a quote when a socket
+        // that could have sent it exists: bound to the quoted source address and port and, if
+        // connected, to the quoted destination. A datagram from a port nobody holds was not ours.
+        return s == null ? IcmpVerdict.NO_FLOW : IcmpVerdict.ACCEPTED;
     }
 
     private static IOException hardErrorV4(int type, int code) {

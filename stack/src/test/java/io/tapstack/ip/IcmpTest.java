@@ -204,10 +204,11 @@ class IcmpTest {
             }
 
             @Override
-            public void icmpError(int version, int type, int code, int info, ByteBuffer quoted, int off, int len, IpMeta meta) {
+            public IcmpVerdict icmpError(int version, int type, int code, int info, ByteBuffer quoted, int off, int len, IpMeta meta) {
                 byte[] q = new byte[len];
                 quoted.get(off, q);
                 told.add(new Told(version, type, code, info, q));
+                return IcmpVerdict.ACCEPTED;
             }
         });
         PacketBuf p = h.a.allocate(16);
@@ -239,8 +240,9 @@ class IcmpTest {
             }
 
             @Override
-            public void icmpError(int version, int type, int code, int i, ByteBuffer quoted, int off, int len, IpMeta meta) {
+            public IcmpVerdict icmpError(int version, int type, int code, int i, ByteBuffer quoted, int off, int len, IpMeta meta) {
                 info[0] = i;
+                return IcmpVerdict.ACCEPTED;
             }
         });
         byte[] orig = Frames.ipv4(IP_B, 0x08080808, 253, 64, 1, Ipv4Header.FLAG_DF, new byte[8]);
@@ -261,8 +263,9 @@ class IcmpTest {
             }
 
             @Override
-            public void icmpError(int version, int type, int code, int i, ByteBuffer quoted, int off, int len, IpMeta meta) {
+            public IcmpVerdict icmpError(int version, int type, int code, int i, ByteBuffer quoted, int off, int len, IpMeta meta) {
                 calls[0]++;
+                return IcmpVerdict.ACCEPTED;
             }
         });
         byte[] notOurs = Frames.ipv4(0x0a000009, IP_A, 253, 64, 1, 0, new byte[8]);

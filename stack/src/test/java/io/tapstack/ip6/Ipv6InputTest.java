@@ -386,12 +386,15 @@ class Ipv6InputTest {
     }
 
     @Test
-    void packetTooBigLowersPathMtuNeverBelow1280() {
+    void packetTooBigLowersPathMtuNeverBelow1280() throws Exception {
         TwoHosts h = Ipv6PingTest.v6Hosts();
-        // A quoted packet from A to a far destination
+        // A quoted UDP datagram from A to a far destination, from a socket A holds (RFC 8201 §4:
+        // a PTB is believed only when it quotes traffic a transport of this host sent)
         IpAddr far = B;
+        h.a.udp().open().bind(null, 4000);
         ByteBuffer q = ByteBuffer.allocate(48);
         Ipv6Header.emit(q, 0, 0, 0, 8, 17, 64, A.hi(), A.lo(), far.hi(), far.lo());
+        q.putShort(40, (short) 4000);
         ByteBuffer ptb = ByteBuffer.allocate(8 + 48);
         Icmpv6.emitHeader(ptb, 0, Icmpv6.PACKET_TOO_BIG, 0, 1300);
         ptb.put(8, q.array());

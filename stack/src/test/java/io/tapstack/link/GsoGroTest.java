@@ -31,7 +31,21 @@ class GsoGroTest {
         int at = p.append(20 + tcpHl + payload.length);
         ByteBuffer b = p.buf();
         Ipv4Header.emit(b, at, 0, 20 + tcpHl + payload.length, 0x100, Ipv4Header.FLAG_DF, 64, 6, SRC, DST);
-        int l4 = at + 20;
+        tcpGsoPacket(p, at, 20, Checksum.pseudoV4(SRC, DST, 6, tcpHl + payload.length), payload, seq, flags, mss,
+                VnetHeader.GSO_TCPV4);
+        return p;
+    }
+
+    /**
+     * Writes the TCP header (40000 → 80, ACK 0x11223344, window 1000, NOP NOP timestamps) and
+     * payload after an IP header of {@code l3Len} bytes at {@code l3}, with a partial checksum
+     * from {@code pseudo}, and marks {@code p} as a GSO packet of {@code gsoType}.
+     */
+    static void tcpGsoPacket(PacketBuf p, int l3, int l3Len, long pseudo, byte[] payload, int seq, int flags, int mss,
+                             int gsoType) {
+        ByteBuffer b = p.buf();
+        int tcpHl = 32;
+        int l4 = l3 + l3Len;
         b.putShort(l4, (short) 40000);
         b.putShort(l4 + 2, (short) 80);
         b.putInt(l4 + 4, seq);
@@ -48,15 +62,14 @@ class GsoGroTest {
         b.putInt(l4 + 24, 12345);
         b.putInt(l4 + 28, 678);
         b.put(l4 + tcpHl, payload);
-        b.putShort(l4 + 16, (short) Checksum.fold(Checksum.pseudoV4(SRC, DST, 6, tcpHl + payload.length)));
-        p.l3 = at;
+        b.putShort(l4 + 16, (short) Checksum.fold(pseudo));
+        p.l3 = l3;
         p.l4 = l4;
         p.csumState = PacketBuf.CSUM_PARTIAL;
         p.csumStart = l4;
         p.csumOffset = 16;
-        p.gsoType = VnetHeader.GSO_TCPV4;
+        p.gsoType = gsoType;
         p.gsoSize = mss;
-        return p;
     }
 
     static byte[] payload(int n, long seed) {
@@ -103,12 +116,16 @@ class GsoGroTest {
 
     /** Segments as received Ethernet frames with full checksums, as a peer without TSO sends them. */
     List<PacketBuf> frames(byte[] data, int seq, int lastFlags, int mss) {
+        return segmentsAsFrames(pool, tcpPacket(data, seq, lastFlags, mss), EthernetFrame.TYPE_IPV4);
+    }
+
+    /** {@code big} cut by software GSO into frames to {@link #MAC} with full checksums. */
+    static List<PacketBuf> segmentsAsFrames(PacketPool pool, PacketBuf big, int etherType) {
         List<PacketBuf> out = new ArrayList<>();
-        PacketBuf big = tcpPacket(data, seq, lastFlags, mss);
         Gso.segment(big, pool, s -> {
             Gso.finishChecksum(s);
             int e = s.push(14);
-            EthernetFrame.emit(s.buf(), e, MAC, 0x020000000001L, EthernetFrame.TYPE_IPV4);
+            EthernetFrame.emit(s.buf(), e, MAC, 0x020000000001L, etherType);
             s.csumState = PacketBuf.CSUM_NONE;
             out.add(s);
         });
@@ -146,14 +163,21 @@ class GsoGroTest {
     @Test
     void groKeepsOrderAndDoesNotMergeAcrossGapsOrBadChecksums() {
         byte[] data = payload(6 * 1000, 3);
-        List<PacketBuf> in = frames(data, 0, 0x10, 1000);
-        // swap 3 and 4: a gap
+        // [0..2] merged, then 4000 (out of order) and 3000 separately, then the bad one
+        assertEquals(List.of(0, 4000, 3000, 5000), offerWithAGapAndABadChecksum(pool, frames(data, 0, 0x10, 1000), 20));
+    }
+
+    /**
+     * Offers six 1000-byte segments with the 4th and 5th swapped (a gap) and a bad TCP checksum on
+     * the last; returns the sequence numbers of what was handed on, in order, after checking that
+     * the bad one was left to TCP and that no buffer leaked. {@code l3Len}: 20 (IPv4) or 40 (IPv6).
+     */
+    static List<Integer> offerWithAGapAndABadChecksum(PacketPool pool, List<PacketBuf> in, int l3Len) {
         PacketBuf t = in.get(3);
         in.set(3, in.get(4));
         in.set(4, t);
-        // corrupt the checksum of the last one
         PacketBuf last = in.get(5);
-        int csumAt = last.start() + 14 + 20 + 16;
+        int csumAt = last.start() + 14 + l3Len + 16;
         last.buf().putShort(csumAt, (short) (last.buf().getShort(csumAt) ^ 0x0101));
         List<PacketBuf> delivered = new ArrayList<>();
         Gro gro = new Gro(pool, delivered::add);
@@ -169,12 +193,11 @@ class GsoGroTest {
         assertFalse(taken.get(5), "a segment with a bad checksum is left to TCP");
         List<Integer> seqs = new ArrayList<>();
         for (PacketBuf d : delivered) {
-            seqs.add(d.buf().getInt(d.start() + 14 + 20 + 4));
+            seqs.add(d.buf().getInt(d.start() + 14 + l3Len + 4));
         }
-        // [0..2] merged, then 4000 (out of order) and 3000 separately, then the bad one
-        assertEquals(List.of(0, 4000, 3000, 5000), seqs);
         delivered.forEach(PacketBuf::release);
         assertEquals(pool.totalSmall(), pool.availableSmall(), "no buffer leaked");
         assertEquals(pool.totalLarge(), pool.availableLarge(), "no buffer leaked");
+        return seqs;
     }
 }

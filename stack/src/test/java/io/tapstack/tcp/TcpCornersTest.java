@@ -199,8 +199,13 @@ class TcpCornersTest {
         icmpError(t, 4, 68, LPORT, PPORT + 1, una);
         assertEquals(1, t.tcp.counters().get(TcpCounter.ICMP_NO_CONNECTION));
         assertTrue(t.out.isEmpty(), "nothing sent for ignored errors");
+        // ICMP counts the refused Fragmentation Needed by reason, as ICMPv6 does Packet Too Big
+        assertEquals(2, t.a.icmp().counters().get(io.tapstack.ip.IcmpCounter.FRAG_NEEDED_REFUSED_NOT_IN_FLIGHT));
+        assertEquals(1, t.a.icmp().counters().get(io.tapstack.ip.IcmpCounter.FRAG_NEEDED_REFUSED_NO_FLOW));
+        assertEquals(0, t.a.icmp().counters().get(io.tapstack.ip.IcmpCounter.FRAG_NEEDED_ACCEPTED));
         // in flight: acts, clamped to 552 (MSS 512), and the unacknowledged data goes again smaller
         icmpError(t, 4, 68, LPORT, PPORT, una + 1000);
+        assertEquals(1, t.a.icmp().counters().get(io.tapstack.ip.IcmpCounter.FRAG_NEEDED_ACCEPTED));
         assertEquals(1, t.tcp.counters().get(TcpCounter.PMTU_UPDATES));
         assertEquals(512, e.c.mss());
         Seg r = t.expect();
