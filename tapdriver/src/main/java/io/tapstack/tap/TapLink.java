@@ -23,6 +23,12 @@ public final class TapLink implements Link {
     private static final int TS = 8 * MAX_POLL_FDS;
     /** struct pollfd[MAX_POLL_FDS] ({tapfd, POLLIN}, {eventfd, POLLIN}, others); then struct timespec; then 8 bytes for eventfd I/O. */
     private final Memory pollMem = new Memory(TS + 16 + 8);
+    /**
+     * The same memory as a direct buffer in native order: {@link #await} writes the timeout and
+     * clears the revents through it (intrinsic stores, where each JNA {@code Memory} access is a
+     * bounds-checked JNI call: a few of them per wake-up of the loop).
+     */
+    private final java.nio.ByteBuffer pollBuf = pollMem.getByteBuffer(0, TS + 16 + 8).order(java.nio.ByteOrder.nativeOrder());
     private int pollFds = 2;
     private final long pollAddr;
     private final Offloads offloads;
@@ -205,13 +211,13 @@ public final class TapLink implements Link {
             slackSet = me;
         }
         long ts = pollAddr + TS;
-        pollMem.setLong(TS, timeoutNanos / 1_000_000_000L);
-        pollMem.setLong(TS + 8, timeoutNanos % 1_000_000_000L);
+        pollBuf.putLong(TS, timeoutNanos / 1_000_000_000L);
+        pollBuf.putLong(TS + 8, timeoutNanos % 1_000_000_000L);
         for (int i = 0; i < pollFds; i++) {
-            pollMem.setShort(8L * i + 6, (short) 0);
+            pollBuf.putShort(8 * i + 6, (short) 0);
         }
         int r = LibC.ppoll(pollAddr, pollFds, ts, 0);
-        if (r > 0 && (pollMem.getShort(14) & LibC.POLLIN) != 0) {
+        if (r > 0 && (pollBuf.getShort(14) & LibC.POLLIN) != 0) {
             LibC.read(efd, pollAddr + TS + 16, 8);
         }
     }
