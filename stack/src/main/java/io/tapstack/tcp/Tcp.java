@@ -39,7 +39,8 @@ public final class Tcp implements IpProtocolHandler {
 
     private static final System.Logger LOG = System.getLogger("io.tapstack.tcp");
     /** The defaults, only read: {@link TcpConnection} takes its own copy. */
-    private static final TcpSocketOptions NO_OPTIONS = new TcpSocketOptions();
+    /** The default options, shared read-only by connections that set none (never changed). */
+    static final TcpSocketOptions NO_OPTIONS = new TcpSocketOptions();
 
     private final StackContext stack;
     private final IpOutput ip;
@@ -171,7 +172,7 @@ public final class Tcp implements IpProtocolHandler {
                 throw new AddressInUse("no ephemeral port free towards " + remote + ":" + port);
             }
         }
-        TcpConnection c = new TcpConnection(this, local.hi(), local.lo(), lport, remote.hi(), remote.lo(), port, o);
+        TcpConnection c = new TcpConnection(this, local.hi(), local.lo(), lport, remote.hi(), remote.lo(), port, o, o != NO_OPTIONS);
         c.handler = handler;
         c.accepted = true;
         insert(c);
@@ -451,7 +452,7 @@ public final class Tcp implements IpProtocolHandler {
             }
             return;
         }
-        TcpConnection c = new TcpConnection(this, m.dstHi, m.dstLo, lport, m.srcHi, m.srcLo, rport, l.options);
+        TcpConnection c = new TcpConnection(this, m.dstHi, m.dstLo, lport, m.srcHi, m.srcLo, rport, l.options, false);
         c.parent = l;
         c.passive = true;
         l.synQueued++;

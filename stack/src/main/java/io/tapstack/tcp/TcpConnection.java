@@ -20,8 +20,10 @@ import static io.tapstack.wire.SeqNum.gt;
  * handle on it. Non-blocking and loop-only: {@link #read}/{@link #write} return counts,
  * readiness is reported to a {@link TcpHandler}, failures as typed {@link TcpException}s.
  *
- * <p>The protocol is split by role into parts, each allocated once with the connection (none
- * per segment):
+ * <p>The protocol is split by role into parts, each allocated once per connection (none per
+ * segment) — with it, or on first use for those most connections never need (the loss recovery
+ * once SACK is settled, the spurious-timeout detectors at a first timeout, a private copy of the
+ * options at a first setter):
  * <ul>
  * <li>{@link TcpInput} — the RFC 9293 §3.10.7 input state machine that drives the others;</li>
  * <li>{@link TcpSender} — SND.*, the send ring and the send policy; {@link SegmentWriter} builds
@@ -53,7 +55,12 @@ public final class TcpConnection {
     final long remoteHi;
     final long remoteLo;
     final int remotePort;
-    final TcpSocketOptions opts;
+    /**
+     * The options in force. Shared, read-only, while they are the stack's defaults or the
+     * listener's copy; a setter copies them first ({@link #ownOptions}): most connections never do.
+     */
+    TcpSocketOptions opts;
+    private boolean optsOwned;
 
     TcpState state = TcpState.CLOSED;
     boolean inTable;
@@ -84,9 +91,16 @@ public final class TcpConnection {
     final TcpReceiver rcv;
     final SegmentWriter writer;
     final SegmentLog log; // per-segment transmit times and states (RTT samples, RACK)
-    final EifelDetector eifel = new EifelDetector(); // RFC 3522 spurious-timeout detection
-    final FrtoDetector frto = new FrtoDetector(); // RFC 5682, the same without timestamps
-    LossRecovery recovery; // NewReno/RFC 6675 until the handshake, then RACK-TLP if SACK is on
+    /** RFC 3522 spurious-timeout detection, made at the first retransmission timeout (null before). */
+    EifelDetector eifel;
+    /** RFC 5682, the same without timestamps, made at the first timeout that uses it (null before). */
+    FrtoDetector frto;
+    /**
+     * The loss recovery, made once on first use ({@link #recovery()}): RACK-TLP when the handshake
+     * negotiated SACK, else NewReno/RFC 6675 (also during a handshake that needs one, e.g. a SYN
+     * timeout, until RACK-TLP replaces it).
+     */
+    private LossRecovery recovery;
     final TcpInput input;
     /** The per-connection trace (issue 10), null unless this connection is traced. */
     TcpTrace trace;
@@ -105,7 +119,11 @@ public final class TcpConnection {
     TcpConnection nextNotify;
     boolean notifyQueued;
 
-    TcpConnection(Tcp tcp, long lHi, long lLo, int lport, long rHi, long rLo, int rport, TcpSocketOptions o) {
+    /**
+     * {@code o} is copied when {@code copy} (the application's object, which it may change later);
+     * else shared until a setter changes an option (the stack's defaults, a listener's own copy).
+     */
+    TcpConnection(Tcp tcp, long lHi, long lLo, int lport, long rHi, long rLo, int rport, TcpSocketOptions o, boolean copy) {
         this.tcp = tcp;
         this.cfg = tcp.config;
         this.localHi = lHi;
@@ -114,7 +132,8 @@ public final class TcpConnection {
         this.remoteHi = rHi;
         this.remoteLo = rLo;
         this.remotePort = rport;
-        this.opts = o == null ? new TcpSocketOptions() : o.clone();
+        this.opts = o == null ? Tcp.NO_OPTIONS : copy ? o.clone() : o;
+        this.optsOwned = o != null && copy;
         int sendBufSize = opts.sendBufferSize > 0 ? opts.sendBufferSize : cfg.sendBufferSize;
         int recvBufSize = opts.receiveBufferSize > 0 ? opts.receiveBufferSize : cfg.receiveBufferSize;
         // a size set per socket is fixed (as SO_RCVBUF locks Linux's auto-tuning), else it may grow
@@ -129,7 +148,6 @@ public final class TcpConnection {
         this.rcv = new TcpReceiver(this, recvBufSize, recvBufMax, advMss, cfg.maxOutOfOrderRanges);
         this.writer = new SegmentWriter(this);
         this.log = new SegmentLog(SegmentLog.capacityFor(sendBufSize), tcp.logPool);
-        this.recovery = new NewRenoSackRecovery(this);
         this.input = new TcpInput(this);
     }
 
@@ -142,8 +160,7 @@ public final class TcpConnection {
         offerSack = cfg.sack;
         offerEcn = cfg.ecn == TcpConfig.EcnMode.ON;
         int iss = tcp.isn(localHi, localLo, localPort, remoteHi, remoteLo, remotePort);
-        snd.init(iss);
-        recovery.reset(iss, iss); // RFC 6582 §3.2 step 1: recover = ISS
+        snd.init(iss); // RFC 6582 §3.2 step 1 (recover = ISS) happens when the recovery is made
         state = TcpState.SYN_SENT;
         rtt.startHandshake(tcp.now());
         writer.sendSyn(false);
@@ -158,7 +175,6 @@ public final class TcpConnection {
         ecnOk = cfg.ecn != TcpConfig.EcnMode.OFF && s.ece() && s.cwr();
         int iss = tcp.isn(localHi, localLo, localPort, remoteHi, remoteLo, remotePort);
         snd.init(iss);
-        recovery.reset(iss, iss);
         // RFC 7323 §2.2: the window in a SYN is never scaled
         snd.windowFrom(s.window, s.seq, iss);
         snd.maxWnd = snd.wnd;
@@ -175,6 +191,7 @@ public final class TcpConnection {
         snd.una = s.ack;
         snd.nxt = s.ack;
         snd.max = s.ack;
+        recovery = new NewRenoSackRecovery(this); // a cookie carries no SACK (RFC 4987 §3.6): no RACK
         recovery.reset(cookieIss, s.ack);
         snd.peerMss = mss;
         rcv.wscale = 0;
@@ -232,6 +249,7 @@ public final class TcpConnection {
             recovery = new RackTlpRecovery(this); // RFC 8985 needs SACK; NewReno (RFC 6582) without it
             recovery.reset(snd.iss, snd.una);
         }
+        // without SACK the NewReno recovery is made by recovery() on first use
         if (opts.keepAlive) {
             timers.armKeepalive();
         }
@@ -667,7 +685,9 @@ public final class TcpConnection {
     }
 
     public void setNoDelay(boolean on) {
-        opts.noDelay = on;
+        if (opts.noDelay != on) {
+            ownOptions().noDelay = on;
+        }
         if (on) {
             output();
             tcp.dispatch();
@@ -679,7 +699,9 @@ public final class TcpConnection {
     }
 
     public void setKeepAlive(boolean on) {
-        opts.keepAlive = on;
+        if (opts.keepAlive != on) {
+            ownOptions().keepAlive = on;
+        }
         if (on && state.synchronized_()) {
             timers.armKeepalive();
         } else if (!on) {
@@ -688,14 +710,15 @@ public final class TcpConnection {
     }
 
     public void setKeepAlive(long idleNanos, long intervalNanos, int probes) {
-        opts.keepAliveIdleNanos = idleNanos;
-        opts.keepAliveIntervalNanos = intervalNanos;
-        opts.keepAliveProbes = probes;
+        TcpSocketOptions o = ownOptions();
+        o.keepAliveIdleNanos = idleNanos;
+        o.keepAliveIntervalNanos = intervalNanos;
+        o.keepAliveProbes = probes;
         setKeepAlive(true);
     }
 
     public void setUserTimeout(long nanos) {
-        opts.userTimeoutNanos = nanos;
+        ownOptions().userTimeoutNanos = nanos;
     }
 
     public int sendBufferSize() {
@@ -729,7 +752,47 @@ public final class TcpConnection {
 
     /** In fast recovery (NewReno) or an RFC 6675 loss-recovery phase (for tests). */
     boolean inLossRecovery() {
-        return recovery.inRecovery();
+        return recovery != null && recovery.inRecovery();
+    }
+
+    /**
+     * The loss recovery, made on first use (one object per connection, not a NewReno replaced by
+     * RACK-TLP): NewReno/RFC 6675 with RFC 6582 §3.2 step 1's recover = ISS unless
+     * {@link #established} made RACK-TLP (SACK negotiated) or a SYN cookie made NewReno.
+     */
+    LossRecovery recovery() {
+        LossRecovery r = recovery;
+        if (r == null) {
+            r = new NewRenoSackRecovery(this);
+            r.reset(snd.iss, snd.iss);
+            recovery = r;
+        }
+        return r;
+    }
+
+    /** The RFC 3522 detector, made at the first retransmission timeout that needs it. */
+    EifelDetector eifel() {
+        if (eifel == null) {
+            eifel = new EifelDetector();
+        }
+        return eifel;
+    }
+
+    /** The RFC 5682 detector, made at the first retransmission timeout that needs it. */
+    FrtoDetector frto() {
+        if (frto == null) {
+            frto = new FrtoDetector();
+        }
+        return frto;
+    }
+
+    /** The options to change: a private copy from now on if they were shared (copy on write). */
+    private TcpSocketOptions ownOptions() {
+        if (!optsOwned) {
+            opts = opts.clone();
+            optsOwned = true;
+        }
+        return opts;
     }
 
     /** The congestion-control instance (for tests). */

@@ -278,7 +278,7 @@ final class TcpInput {
         snd.ecnReacted = true;
         snd.ecnRecover = snd.max;
         snd.cwrPending = true;
-        if (!c.recovery.inRecovery()) {
+        if (!c.recovery().inRecovery()) {
             tcp.counters.inc(TcpCounter.ECN_REDUCTIONS);
             c.cc.onEcnEcho(snd.max - snd.una);
         }
@@ -391,7 +391,7 @@ final class TcpInput {
     /** ACK processing (RFC 9293 §3.10.7.4 fifth; RFC 5681; RFC 6582; RFC 6298). */
     private void processAck(Segment s, int segLen, long now) {
         TcpSender snd = c.snd;
-        LossRecovery recovery = c.recovery;
+        LossRecovery recovery = c.recovery();
         int acked = s.ack - snd.una;
         int flightBefore = snd.max - snd.una;
         int oldWnd = snd.wnd;
@@ -402,7 +402,8 @@ final class TcpInput {
         }
         boolean newSack = false;
         // RFC 5682 §3.1 step 3: SACKed octets below "recover" before this ACK (F-RTO only)
-        int frtoSackedBefore = c.frto.active() && c.sackOk ? c.scoreboard.sackedBytesIn(snd.una, c.frto.recover()) : 0;
+        FrtoDetector frto = c.frto; // null until a timeout used it
+        int frtoSackedBefore = frto != null && frto.active() && c.sackOk ? c.scoreboard.sackedBytesIn(snd.una, c.frto.recover()) : 0;
         SegmentLog log = c.log;
         log.beginAck(now, c.rtt.minRtt(), echoedNanos(s, now));
         if (c.sackOk && s.opts.sackCount > 0) {
@@ -444,7 +445,7 @@ final class TcpInput {
                 c.rtt.sample(sample);
                 c.rtt.minRttSample(sample, now);
             }
-            if (c.eifel.armed() && c.eifel.onAcceptableAck(c.tsOk && s.opts.hasTimestamp, s.opts.tsEcr)) {
+            if (c.eifel != null && c.eifel.armed() && c.eifel.onAcceptableAck(c.tsOk && s.opts.hasTimestamp, s.opts.tsEcr)) {
                 // RFC 3522: the ACK echoes the original transmission: the timeout was spurious
                 // (RFC 4015's re-initialisation of SRTT from this ACK's sample is left out: the
                 // timeouts found spurious here follow lost ACKs, not delay spikes, and an SRTT of
@@ -491,7 +492,7 @@ final class TcpInput {
             c.rtt.minRttSample(log.rttSample, now);
         }
         recovery.afterAck(acked, newSack, now);
-        if (c.frto.active()) {
+        if (frto != null && frto.active()) {
             frtoAck(s, acked, segLen, frtoSackedBefore, now);
         }
         if (c.trace != null) {
@@ -519,7 +520,7 @@ final class TcpInput {
             case FrtoDetector.SPURIOUS -> {
                 tcp.counters.inc(TcpCounter.SPURIOUS_RTOS);
                 tcp.counters.inc(TcpCounter.SPURIOUS_RTOS_FRTO);
-                c.recovery.onSpuriousTimeout();
+                c.recovery().onSpuriousTimeout();
                 c.traceEvent(TcpTrace.Event.SPURIOUS_RTO, snd.una, snd.max);
             }
             case FrtoDetector.REVERT -> {

@@ -172,7 +172,7 @@ final class TcpSender {
         // connection) leaves this pass's pipe intact
         int outerPipe = pipe;
         // RFC 6675 §5 (B.2) SetPipe and (C) NextSeg rule 1 (lost holes) before rule 2 (new data)
-        pipe = c.recovery.beforeSend(now);
+        pipe = c.recovery().beforeSend(now);
         int guard = 0;
         while (guard++ < 100_000) {
             if (skipSacked()) {
@@ -182,7 +182,7 @@ final class TcpSender {
                 break;
             }
         }
-        c.recovery.afterSend(pipe, now); // NextSeg rules 3 and 4 once rule 2 has nothing
+        c.recovery().afterSend(pipe, now); // NextSeg rules 3 and 4 once rule 2 has nothing
         pipe = outerPipe;
         armPersistIfStalled(ringSize);
         if (c.rcv.ackNow) {
@@ -232,7 +232,7 @@ final class TcpSender {
         }
         // RFC 3042 limited transmit: one new segment for each of the first two duplicate
         // ACKs, cwnd unchanged, so a small window still produces the third duplicate
-        int cwnd = cc.cwnd() + c.recovery.limitedTransmitSegments() * mss;
+        int cwnd = cc.cwnd() + c.recovery().limitedTransmitSegments() * mss;
         int usable = Math.max(0, Math.min(wnd, cwnd) - flight);
         if (pipe >= 0) {
             // RFC 6675 §5 (C) rule 2: new data while cwnd − pipe ≥ 1 SMSS, within the peer's window
@@ -304,8 +304,8 @@ final class TcpSender {
             return false;
         }
         if (retransmitting) {
-            c.recovery.onRetransmit(nxt, now);
-            c.recovery.onRetransmittedUpTo(nxt + len);
+            c.recovery().onRetransmit(nxt, now);
+            c.recovery().onRetransmittedUpTo(nxt + len);
         }
         if (pipe >= 0) {
             pipe += len + (canFin ? 1 : 0);
@@ -409,7 +409,7 @@ final class TcpSender {
         }
         tcp.counters.inc(TcpCounter.RETRANSMITTED_SEGMENTS);
         retransTotal++;
-        c.recovery.onRetransmit(seq, now);
+        c.recovery().onRetransmit(seq, now);
         c.timers.ensureRetransmit(c.rtt.rto());
         return len + (fin ? 1 : 0);
     }
@@ -458,15 +458,17 @@ final class TcpSender {
         }
         tcp.counters.inc(TcpCounter.RTO_TIMEOUTS);
         if (c.tsOk && c.rtt.backoff() == 0) {
-            c.eifel.onFirstTimeout(c.tsNow(tcp.now())); // RFC 3522 §3.2 (1): the retransmission's TSval
-        } else {
+            c.eifel().onFirstTimeout(c.tsNow(tcp.now())); // RFC 3522 §3.2 (1): the retransmission's TSval
+        } else if (c.eifel != null) {
             c.eifel.cancel(); // a second timeout: the state before the first is what an undo needs
         }
         // RFC 5682 §2.1/§3.1 step 1: F-RTO on the first timeout of an episode, without timestamps
         boolean frto = !c.tsOk && cfg.frto && c.rtt.backoff() == 0;
-        c.frto.cancel();
+        if (c.frto != null) {
+            c.frto.cancel();
+        }
         int frtoRecover = max;
-        c.recovery.onRetransmitTimeout();
+        c.recovery().onRetransmitTimeout();
         c.rtt.backOff(); // RFC 6298 §5.5
         c.rtt.stopTiming(); // Karn
         c.traceEvent(TcpTrace.Event.RTO, una, max);
@@ -477,7 +479,7 @@ final class TcpSender {
         c.timers.armRetransmit(c.rtt.rto());
         output();
         if (frto && gt(nxt, una)) {
-            c.frto.onFirstTimeout(frtoRecover, nxt); // what this timeout resent: [SND.UNA, SND.NXT)
+            c.frto().onFirstTimeout(frtoRecover, nxt); // what this timeout resent: [SND.UNA, SND.NXT)
         }
     }
 

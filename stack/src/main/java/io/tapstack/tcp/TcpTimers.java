@@ -14,9 +14,10 @@ import io.tapstack.wire.TcpHeader;
  * <li>keepalive (RFC 1122 §4.2.3.6);</li>
  * <li>the reordering-window loss timer of {@link LossRecovery}.</li>
  * </ul>
- * Expiry routes to the part in charge and then delivers readiness events.
+ * Expiry routes to the part in charge and then delivers readiness events. This object is the
+ * task of all four ({@link #onTimer(Timer, long)} tells them apart): no lambda per timer.
  */
-final class TcpTimers {
+final class TcpTimers implements Timer.Dispatch {
     /** What the connection timer is running for. */
     enum Mode {
         NONE,
@@ -45,8 +46,8 @@ final class TcpTimers {
     TcpTimers(TcpConnection c) {
         this.c = c;
         this.tcp = c.tcp;
-        this.connTimer = new Timer(this::onConnTimer);
-        this.delackTimer = new Timer(this::onDelackTimer);
+        this.connTimer = new Timer(this);
+        this.delackTimer = new Timer(this);
         this.lastRecvTime = tcp.now();
     }
 
@@ -94,6 +95,19 @@ final class TcpTimers {
         return connTimer.isScheduled();
     }
 
+    @Override
+    public void onTimer(Timer timer, long now) {
+        if (timer == connTimer) {
+            onConnTimer(now);
+        } else if (timer == delackTimer) {
+            onDelackTimer(now);
+        } else if (timer == lossTimer) {
+            onLossTimer(now);
+        } else if (timer == kaTimer) {
+            onKeepaliveTimer(now);
+        }
+    }
+
     private void onConnTimer(long now) {
         Mode m = mode;
         mode = Mode.NONE;
@@ -138,7 +152,7 @@ final class TcpTimers {
 
     void armKeepalive() {
         if (kaTimer == null) {
-            kaTimer = new Timer(this::onKeepaliveTimer);
+            kaTimer = new Timer(this);
         }
         tcp.schedule(kaTimer, lastRecvTime + kaIdle());
     }
@@ -193,7 +207,7 @@ final class TcpTimers {
 
     void armLossTimer(long deadline) {
         if (lossTimer == null) {
-            lossTimer = new Timer(this::onLossTimer);
+            lossTimer = new Timer(this);
         }
         tcp.schedule(lossTimer, deadline);
     }
@@ -205,7 +219,7 @@ final class TcpTimers {
     }
 
     private void onLossTimer(long now) {
-        if (c.recovery.onLossTimer(now)) {
+        if (c.recovery().onLossTimer(now)) {
             tcp.dispatch();
         }
     }
