@@ -18,7 +18,8 @@ final class SackScoreboard {
     /** RFC 6675 §2 DupThresh (RFC 5681's three duplicate ACKs). */
     static final int DUP_THRESH = 3;
 
-    private final SeqRangeSet ranges = new SeqRangeSet(MAX_RANGES);
+    /** {@link SeqRangeSet#EMPTY} until the first SACK block: most connections never get one. */
+    private SeqRangeSet ranges = SeqRangeSet.EMPTY;
 
     /** Ranges held (for tests and diagnostics). */
     SeqRangeSet ranges() {
@@ -63,6 +64,9 @@ final class SackScoreboard {
             }
             if (!lt(l, r) || le(r, sndUna) || gt(r, sndMax) || lt(l, sndUna)) {
                 continue;
+            }
+            if (ranges == SeqRangeSet.EMPTY) {
+                ranges = new SeqRangeSet(MAX_RANGES);
             }
             if (ranges.add(l, r) == SeqRangeSet.GREW) {
                 news = true;

@@ -60,6 +60,11 @@ public final class Tcp implements IpProtocolHandler {
     final RingPool rings;
     /** The loop's free segment-log arrays (held by a connection only while data is in flight). */
     final SegmentLog.Pool logPool;
+    /** The input state machine and the segment builder: stateless, one each per stack, the connection passed in. */
+    final TcpInput segmentInput = new TcpInput(this);
+    final SegmentWriter segmentWriter = new SegmentWriter(this);
+    /** The configuration's RTO bounds as one object for every connection (remade if the configuration changes). */
+    private RttEstimator.Bounds rtoBounds;
     private final TcpListener[] listeners = new TcpListener[65536];
     /** RFC 6056 §3.3.3 Algorithm 3's table of per-bucket increments. */
     private final short[] portTable = new short[256];
@@ -142,6 +147,16 @@ public final class Tcp implements IpProtocolHandler {
                 return;
             }
         }
+    }
+
+    /** The RTO bounds of {@link TcpConfig}, shared by the connections made while they stay as they are. */
+    RttEstimator.Bounds rtoBounds() {
+        RttEstimator.Bounds b = rtoBounds;
+        if (b == null || b.minRto() != config.minRtoNanos || b.maxRto() != config.maxRtoNanos) {
+            b = new RttEstimator.Bounds(config.minRtoNanos, config.maxRtoNanos);
+            rtoBounds = b;
+        }
+        return b;
     }
 
     /**

@@ -25,9 +25,10 @@ import static io.tapstack.wire.SeqNum.gt;
  * once SACK is settled, the spurious-timeout detectors at a first timeout, a private copy of the
  * options at a first setter):
  * <ul>
- * <li>{@link TcpInput} — the RFC 9293 §3.10.7 input state machine that drives the others;</li>
+ * <li>{@link TcpInput} — the RFC 9293 §3.10.7 input state machine that drives the others (one
+ *     per stack: it holds no state, the connection is passed in);</li>
  * <li>{@link TcpSender} — SND.*, the send ring and the send policy; {@link SegmentWriter} builds
- *     the segments;</li>
+ *     the segments (one per stack, as {@link TcpInput});</li>
  * <li>{@link TcpReceiver} — RCV.*, the receive ring, reassembly, ACK policy, SACK blocks to send;</li>
  * <li>{@link SackScoreboard} — what the peer SACKed (RFC 2018, RFC 6675), on a {@link SeqRangeSet};</li>
  * <li>{@link LossRecovery} ({@link RackTlpRecovery}, {@link NewRenoSackRecovery}) — RFC 8985 / 6582 / 6675 loss recovery;</li>
@@ -75,12 +76,12 @@ public final class TcpConnection {
     boolean offerSack;
     boolean tsOk;
     boolean sackOk;
-    int sndWscale;
+    byte sndWscale; // 0..14 (RFC 7323 §2.3): a byte keeps the connection object 8 bytes smaller
     // RFC 3168 §6.1.1: ECN asked for on our SYN; in use (both SYNs said so)
     boolean offerEcn;
     boolean ecnOk;
     private final int tsOffset;
-    int synRetransmits;
+    short synRetransmits; // a short keeps this object 8 bytes smaller (TcpConfig's SYN retries are a few)
 
     // the parts
     final CongestionControl cc;
@@ -89,7 +90,6 @@ public final class TcpConnection {
     final TcpTimers timers;
     final TcpSender snd;
     final TcpReceiver rcv;
-    final SegmentWriter writer;
     final SegmentLog log; // per-segment transmit times and states (RTT samples, RACK)
     /** RFC 3522 spurious-timeout detection, made at the first retransmission timeout (null before). */
     EifelDetector eifel;
@@ -101,14 +101,13 @@ public final class TcpConnection {
      * timeout, until RACK-TLP replaces it).
      */
     private LossRecovery recovery;
-    final TcpInput input;
     /** The per-connection trace (issue 10), null unless this connection is traced. */
     TcpTrace trace;
 
     // application side
     TcpHandler handler;
     private TcpException error;
-    int softErrorKind;
+    byte softErrorKind;
     boolean appClosed;
     boolean writeBlocked;
     private boolean closedNotified;
@@ -139,16 +138,14 @@ public final class TcpConnection {
         // a size set per socket is fixed (as SO_RCVBUF locks Linux's auto-tuning), else it may grow
         int recvBufMax = opts.receiveBufferSize > 0 ? recvBufSize : Math.max(recvBufSize, cfg.receiveBufferMax);
         this.tsOffset = tcp.tsOffset(lHi, lLo, rHi, rLo);
-        this.rtt = new RttEstimator(cfg.initialRtoNanos, cfg.minRtoNanos, cfg.maxRtoNanos);
+        this.rtt = new RttEstimator(cfg.initialRtoNanos, tcp.rtoBounds());
         this.cc = CongestionControls.create(opts.congestionControl != null ? opts.congestionControl : cfg.congestionControl);
         this.timers = new TcpTimers(this);
         int pmtu = tcp.pathMtu(rHi, rLo);
         int advMss = Math.max(MIN_SND_MSS, Math.min(65535, pmtu - tcp.ipHeaderLength(rHi, rLo) - TcpHeader.MIN_LENGTH));
         this.snd = new TcpSender(this, sendBufSize, pmtu);
-        this.rcv = new TcpReceiver(this, recvBufSize, recvBufMax, advMss, cfg.maxOutOfOrderRanges);
-        this.writer = new SegmentWriter(this);
+        this.rcv = new TcpReceiver(this, recvBufSize, recvBufMax, advMss);
         this.log = new SegmentLog(SegmentLog.capacityFor(sendBufSize), tcp.logPool);
-        this.input = new TcpInput(this);
     }
 
     // ======================================================================= opening
@@ -163,7 +160,7 @@ public final class TcpConnection {
         snd.init(iss); // RFC 6582 §3.2 step 1 (recover = ISS) happens when the recovery is made
         state = TcpState.SYN_SENT;
         rtt.startHandshake(tcp.now());
-        writer.sendSyn(false);
+        tcp.segmentWriter.sendSyn(this, false);
         timers.armRetransmit(rtt.rto());
     }
 
@@ -180,7 +177,7 @@ public final class TcpConnection {
         snd.maxWnd = snd.wnd;
         state = TcpState.SYN_RECEIVED;
         rtt.startHandshake(tcp.now());
-        writer.sendSyn(true);
+        tcp.segmentWriter.sendSyn(this, true);
         timers.armRetransmit(rtt.rto());
     }
 
@@ -215,7 +212,7 @@ public final class TcpConnection {
             rcv.tsRecentValid = true;
         }
         if (ws && o.hasWscale) {
-            sndWscale = o.wscale;
+            sndWscale = (byte) o.wscale; // at most 14 (TcpOptions caps it)
             offerWs = true;
         } else {
             sndWscale = 0;
@@ -267,7 +264,7 @@ public final class TcpConnection {
 
     /** RFC 9293 §3.10.7: SEGMENT ARRIVES for this connection (see {@link TcpInput}). */
     void segmentArrives(Segment s) {
-        input.segmentArrives(s);
+        tcp.segmentInput.segmentArrives(this, s);
     }
 
     /** RFC 6191 §2: may a new SYN reuse this TIME-WAIT connection? */
@@ -507,7 +504,7 @@ public final class TcpConnection {
         // Send a window update when the window grows by 2 segments or half the buffer
         // (RFC 9293 §3.8.6.2.2; Linux's tcp_cleanup_rbuf), so a sender blocked on a closed window resumes.
         if (rcv.windowUpdateDue()) {
-            writer.sendAck();
+            tcp.segmentWriter.sendAck(this);
             tcp.dispatch();
         }
     }
