@@ -23,7 +23,7 @@ final class RttEstimator {
     private long rttvar;
     private long rto;
     /** Consecutive retransmission timeouts without progress (RFC 6298 §5.5 backoff count). */
-    private int backoff;
+    private short backoff; // at most TcpConfig.maxRetransmits: a short keeps this object 8 bytes smaller
     /** RFC 8985 §6.2 step 1 min_RTT: the minimum of two consecutive windows of samples. */
     static final long MIN_RTT_WINDOW = 10_000_000_000L;
     private long minRtt = Long.MAX_VALUE;

@@ -49,13 +49,12 @@ public final class TcpConnection {
     private static final int MIN_SND_MSS = 48;
 
     final Tcp tcp;
-    final TcpConfig cfg;
     final long localHi;
     final long localLo;
-    final int localPort;
+    final char localPort; // ports are 16-bit (RFC 9293 §3.1): char keeps this object 8 bytes smaller
     final long remoteHi;
     final long remoteLo;
-    final int remotePort;
+    final char remotePort;
     /**
      * The options in force. Shared, read-only, while they are the stack's defaults or the
      * listener's copy; a setter copies them first ({@link #ownOptions}): most connections never do.
@@ -86,7 +85,8 @@ public final class TcpConnection {
     // the parts
     final CongestionControl cc;
     final RttEstimator rtt;
-    final SackScoreboard scoreboard = new SackScoreboard();
+    /** {@link SackScoreboard#EMPTY} (shared, read-only) until the first SACK block ({@link #ownScoreboard}). */
+    SackScoreboard scoreboard = SackScoreboard.EMPTY;
     final TcpTimers timers;
     final TcpSender snd;
     final TcpReceiver rcv;
@@ -114,7 +114,7 @@ public final class TcpConnection {
     /** Non-zero once TIME-WAIT is held by a {@link TimeWaitTable} record: this object is detached. */
     private int timeWaitRecord;
     private boolean everEstablished;
-    private int events;
+    private byte events; // EV_* bits
     TcpConnection nextNotify;
     boolean notifyQueued;
 
@@ -124,13 +124,13 @@ public final class TcpConnection {
      */
     TcpConnection(Tcp tcp, long lHi, long lLo, int lport, long rHi, long rLo, int rport, TcpSocketOptions o, boolean copy) {
         this.tcp = tcp;
-        this.cfg = tcp.config;
+        TcpConfig cfg = tcp.config;
         this.localHi = lHi;
         this.localLo = lLo;
-        this.localPort = lport;
+        this.localPort = (char) lport;
         this.remoteHi = rHi;
         this.remoteLo = rLo;
-        this.remotePort = rport;
+        this.remotePort = (char) rport;
         this.opts = o == null ? Tcp.NO_OPTIONS : copy ? o.clone() : o;
         this.optsOwned = o != null && copy;
         int sendBufSize = opts.sendBufferSize > 0 ? opts.sendBufferSize : cfg.sendBufferSize;
@@ -152,10 +152,10 @@ public final class TcpConnection {
 
     /** Active open: SYN-SENT, send <SEQ=ISS><CTL=SYN> (RFC 9293 §3.10.1). */
     void openActive() {
-        offerTs = cfg.timestamps;
-        offerWs = cfg.windowScaling;
-        offerSack = cfg.sack;
-        offerEcn = cfg.ecn == TcpConfig.EcnMode.ON;
+        offerTs = tcp.config.timestamps;
+        offerWs = tcp.config.windowScaling;
+        offerSack = tcp.config.sack;
+        offerEcn = tcp.config.ecn == TcpConfig.EcnMode.ON;
         int iss = tcp.isn(localHi, localLo, localPort, remoteHi, remoteLo, remotePort);
         snd.init(iss); // RFC 6582 §3.2 step 1 (recover = ISS) happens when the recovery is made
         state = TcpState.SYN_SENT;
@@ -167,9 +167,9 @@ public final class TcpConnection {
     /** Passive open from a SYN in LISTEN (RFC 9293 §3.10.7.2): SYN-RECEIVED, send SYN-ACK. */
     void openPassive(Segment s) {
         rcv.synReceived(s.seq);
-        negotiate(s, cfg.timestamps, cfg.windowScaling, cfg.sack);
+        negotiate(s, tcp.config.timestamps, tcp.config.windowScaling, tcp.config.sack);
         // RFC 3168 §6.1.1: an ECN-setup SYN has ECE and CWR; we answer it with ECE alone
-        ecnOk = cfg.ecn != TcpConfig.EcnMode.OFF && s.ece() && s.cwr();
+        ecnOk = tcp.config.ecn != TcpConfig.EcnMode.OFF && s.ece() && s.cwr();
         int iss = tcp.isn(localHi, localLo, localPort, remoteHi, remoteLo, remotePort);
         snd.init(iss);
         // RFC 7323 §2.2: the window in a SYN is never scaled
@@ -242,7 +242,7 @@ public final class TcpConnection {
         if (ecnOk) {
             tcp.counters.inc(TcpCounter.ECN_NEGOTIATED);
         }
-        if (sackOk && "rack".equalsIgnoreCase(cfg.lossRecovery)) {
+        if (sackOk && "rack".equalsIgnoreCase(tcp.config.lossRecovery)) {
             recovery = new RackTlpRecovery(this); // RFC 8985 needs SACK; NewReno (RFC 6582) without it
             recovery.reset(snd.iss, snd.una);
         }
@@ -620,7 +620,7 @@ public final class TcpConnection {
         shutdownOutput();
         appClosed = true;
         if (state == TcpState.FIN_WAIT_2) {
-            timers.arm(TcpTimers.Mode.FIN_WAIT_2, cfg.finWait2TimeoutNanos);
+            timers.arm(TcpTimers.Mode.FIN_WAIT_2, tcp.config.finWait2TimeoutNanos);
         }
     }
 
@@ -781,6 +781,14 @@ public final class TcpConnection {
             frto = new FrtoDetector();
         }
         return frto;
+    }
+
+    /** The scoreboard to update: this connection's own from its first SACK block on. */
+    SackScoreboard ownScoreboard() {
+        if (scoreboard == SackScoreboard.EMPTY) {
+            scoreboard = new SackScoreboard();
+        }
+        return scoreboard;
     }
 
     /** The options to change: a private copy from now on if they were shared (copy on write). */

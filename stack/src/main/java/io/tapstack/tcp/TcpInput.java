@@ -164,7 +164,7 @@ final class TcpInput {
                 }
                 if (c.state == TcpState.TIME_WAIT && s.fin()) {
                     // RFC 9293 §3.10.7.4 eighth, TIME-WAIT: ack the retransmitted FIN, restart 2 MSL
-                    c.timers.arm(TcpTimers.Mode.TIME_WAIT, c.cfg.timeWaitNanos());
+                    c.timers.arm(TcpTimers.Mode.TIME_WAIT, c.tcp.config.timeWaitNanos());
                 }
                 if (s.syn()) {
                     challengeAck(c);
@@ -411,7 +411,7 @@ final class TcpInput {
                 tcp.counters.inc(TcpCounter.DSACKS_RECEIVED);
                 recovery.onDsack(s.opts.sackLeft[0], s.opts.sackRight[0], now);
             }
-            newSack = c.scoreboard.update(s.opts, snd.una, snd.max, tcp.counters);
+            newSack = c.ownScoreboard().update(s.opts, snd.una, snd.max, tcp.counters);
             if (newSack) {
                 log.markSacked(c.scoreboard);
             }
@@ -556,7 +556,7 @@ final class TcpInput {
             case FIN_WAIT_1 -> {
                 c.state = TcpState.FIN_WAIT_2;
                 if (c.appClosed) {
-                    c.timers.arm(TcpTimers.Mode.FIN_WAIT_2, c.cfg.finWait2TimeoutNanos);
+                    c.timers.arm(TcpTimers.Mode.FIN_WAIT_2, c.tcp.config.finWait2TimeoutNanos);
                 }
             }
             case CLOSING -> enterTimeWait(c);
@@ -622,7 +622,7 @@ final class TcpInput {
             c.terminate(null, false);
             return;
         }
-        c.timers.arm(TcpTimers.Mode.TIME_WAIT, c.cfg.timeWaitNanos());
+        c.timers.arm(TcpTimers.Mode.TIME_WAIT, c.tcp.config.timeWaitNanos());
         c.post(TcpConnection.EV_CLOSED);
     }
 }

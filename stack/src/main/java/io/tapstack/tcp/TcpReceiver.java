@@ -48,9 +48,10 @@ final class TcpReceiver {
     /** The shortest interval auto-tuning measures over: RFC 6298's clock granularity G (1 ms). */
     static final long TUNE_MIN_INTERVAL = RttEstimator.CLOCK_GRANULARITY;
     /** The MSS we advertise. */
-    final int advMss;
+    final char advMss; // MSS values are 16-bit (RFC 9293 §3.7.1): char, as mssEst and quickAcks as a byte,
+    // keep this object 8 bytes smaller
     /** The peer's segment size as seen here (for the every-second-segment ACK rule). */
-    private int mssEst;
+    private char mssEst;
     /** Window scale we apply to what we advertise (RFC 7323 §2.3). */
     byte wscale; // 0..14 (RFC 7323 §2.3); a byte, with no Tcp reference, keeps this object 8 bytes smaller
     /** The peer's FIN has been received (RCV.NXT is past it). */
@@ -76,7 +77,7 @@ final class TcpReceiver {
      * Quick-ACK mode (Linux's icsk_ack.quick): segments still to ACK at once, without delay, after
      * out-of-order data or a filled hole, so that a sender in recovery gets its ACK clock back.
      */
-    private int quickAcks;
+    private byte quickAcks;
     static final int QUICK_ACKS = 16;
     /** RCV.NXT carried by the last ACK we sent (RFC 7323 §4.3 Last.ACK.sent). */
     int lastAckSent;
@@ -90,8 +91,8 @@ final class TcpReceiver {
         this.c = c;
         this.bufSize = bufSize;
         this.bufMax = Math.max(bufSize, bufMax);
-        this.advMss = advMss;
-        this.mssEst = Math.min(advMss, 536);
+        this.advMss = (char) advMss; // at most 65535 (TcpConnection clamps it)
+        this.mssEst = (char) Math.min(advMss, 536);
         // RFC 7323 §2.3: the smallest shift that lets the window cover the largest receive
         // buffer auto-tuning may reach (the shift is fixed in the SYN)
         int ws = 0;
@@ -204,7 +205,7 @@ final class TcpReceiver {
             }
         }
         if (len > mssEst) {
-            mssEst = Math.min(len, advMss);
+            mssEst = (char) Math.min(len, advMss);
         }
         if (at == 0) {
             ring.writeAt(0, b, off, len);
@@ -235,7 +236,7 @@ final class TcpReceiver {
             } else if (pendingAckBytes >= 2 * mssEst) {
                 ackNow = true; // RFC 9293 §3.8.6.3 / RFC 5681 §4.2: every second full segment
             } else {
-                c.timers.delayAck(c.cfg.delayedAckNanos);
+                c.timers.delayAck(c.tcp.config.delayedAckNanos);
             }
         } else {
             // RFC 9293 §3.10.7.4 seventh: keep it; RFC 5681 §4.2: immediate (duplicate) ACK
@@ -243,7 +244,7 @@ final class TcpReceiver {
             ackNow = true;
             quickAcks = QUICK_ACKS;
             if (ooo == SeqRangeSet.EMPTY) {
-                ooo = new SeqRangeSet(Math.max(1, c.cfg.maxOutOfOrderRanges));
+                ooo = new SeqRangeSet(Math.max(1, c.tcp.config.maxOutOfOrderRanges));
             }
             int added = ooo.add(seq, seq + len);
             if (added == SeqRangeSet.FULL) {

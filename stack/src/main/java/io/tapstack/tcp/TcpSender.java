@@ -328,7 +328,7 @@ final class TcpSender {
     }
 
     private long persistInterval() {
-        TcpConfig cfg = c.cfg;
+        TcpConfig cfg = c.tcp.config;
         long base = Math.max(c.rtt.rto(), cfg.minRtoNanos);
         long t = base << Math.min(persistBackoff, 16);
         return Math.min(Math.max(t, cfg.minRtoNanos), cfg.maxRtoNanos);
@@ -412,7 +412,7 @@ final class TcpSender {
     /** RFC 6298 §5.4–5.7 and RFC 5681 §3.1 on a retransmission timeout. */
     void retransmitTimeout(long now) {
         TcpState state = c.state;
-        TcpConfig cfg = c.cfg;
+        TcpConfig cfg = c.tcp.config;
         if (state == TcpState.SYN_SENT || state == TcpState.SYN_RECEIVED) {
             int limit = state == TcpState.SYN_SENT ? cfg.synRetries : cfg.synAckRetries;
             if (c.synRetransmits >= limit) {

@@ -87,7 +87,7 @@ final class TcpTimers implements Timer.Dispatch {
     /** When the TIME-WAIT 2·MSL ends (RFC 9293 §3.10.7.4). */
     long timeWaitDeadline() {
         return mode == Mode.TIME_WAIT && connTimer.isScheduled() ? connTimer.deadline()
-                : c.tcp.now() + c.cfg.timeWaitNanos();
+                : c.tcp.now() + c.tcp.config.timeWaitNanos();
     }
 
     /** True while the connection timer runs, in whatever mode. */
@@ -170,7 +170,7 @@ final class TcpTimers implements Timer.Dispatch {
 
     private long kaIdle() {
         TcpSocketOptions opts = c.opts;
-        return opts.keepAliveIdleNanos > 0 ? opts.keepAliveIdleNanos : c.cfg.keepaliveIdleNanos;
+        return opts.keepAliveIdleNanos > 0 ? opts.keepAliveIdleNanos : c.tcp.config.keepaliveIdleNanos;
     }
 
     /** RFC 1122 §4.2.3.6 keepalive: <SEQ=SND.UNA−1> with no data elicits an ACK. */
@@ -181,8 +181,8 @@ final class TcpTimers implements Timer.Dispatch {
                 || state == TcpState.FIN_WAIT_2)) {
             return;
         }
-        long interval = opts.keepAliveIntervalNanos > 0 ? opts.keepAliveIntervalNanos : c.cfg.keepaliveIntervalNanos;
-        int probes = opts.keepAliveProbes > 0 ? opts.keepAliveProbes : c.cfg.keepaliveProbes;
+        long interval = opts.keepAliveIntervalNanos > 0 ? opts.keepAliveIntervalNanos : c.tcp.config.keepaliveIntervalNanos;
+        int probes = opts.keepAliveProbes > 0 ? opts.keepAliveProbes : c.tcp.config.keepaliveProbes;
         if (now - lastRecvTime < kaIdle() && kaProbes == 0) {
             armKeepalive();
             return;
