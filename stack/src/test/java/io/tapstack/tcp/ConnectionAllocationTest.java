@@ -144,5 +144,5 @@ class ConnectionAllocationTest {
      * 1 KB; what the bytes are is listed in docs/performance.md). A guard against growth: a field
      * added to a per-connection part can cross it (objects are 8-byte aligned).
      */
-    static final long LIMIT = 1024;
+    static final long LIMIT = 1000;
 }
