@@ -47,7 +47,7 @@ final class HttpHead {
         expectStart = -1;
         teStart = -1;
         contentLength = -1;
-        int lineEnd = crlf(a, 0, end);
+        int lineEnd = ChunkedDecoder.lineEnd(a, 0, end);
         if (lineEnd < 0) {
             lineEnd = end;
         }
@@ -55,7 +55,7 @@ final class HttpHead {
             return false;
         }
         for (int from = lineEnd + 2; from < end; ) {
-            int e = crlf(a, from, end);
+            int e = ChunkedDecoder.lineEnd(a, from, end);
             if (e < 0) {
                 e = end;
             }
@@ -201,15 +201,6 @@ final class HttpHead {
     /** The Content-Length, -1 without one, -2 when it is not a number. */
     long contentLength() {
         return contentLength;
-    }
-
-    private static int crlf(byte[] a, int from, int end) {
-        for (int i = from; i + 1 < end; i++) {
-            if (a[i] == '\r' && a[i + 1] == '\n') {
-                return i;
-            }
-        }
-        return -1;
     }
 
     /** As String.trim: characters up to U+0020 go. */

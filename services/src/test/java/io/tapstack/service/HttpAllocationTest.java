@@ -1,5 +1,6 @@
 package io.tapstack.service;
 
+import io.tapstack.RequestClient;
 import io.tapstack.TwoHosts;
 import io.tapstack.socket.TcpException;
 import io.tapstack.tcp.Tcp;
@@ -11,7 +12,6 @@ import io.tapstack.wire.IpAddr;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -42,50 +42,6 @@ class HttpAllocationTest {
     @TempDir
     Path dir;
 
-    static long allocated() {
-        return ((com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean()).getCurrentThreadAllocatedBytes();
-    }
-
-    /** Sends one of the two requests when connected, reads the response to its end, closes; one for all connections. */
-    static final class Client implements TcpHandler {
-        final byte[] buf = new byte[4096];
-        final byte[] first = new byte[4096];
-        int firstLength;
-        long connects;
-        long bytes;
-        long closed;
-
-        @Override
-        public void onConnected(TcpConnection c) {
-            byte[] r = REQUESTS[(int) (connects++ & 1)];
-            try {
-                assertEquals(r.length, c.write(r, 0, r.length));
-            } catch (TcpException e) {
-                throw new AssertionError(e);
-            }
-        }
-
-        @Override
-        public void onReadable(TcpConnection c) {
-            try {
-                int n;
-                while ((n = c.read(buf, 0, buf.length)) > 0) {
-                    if (closed == 0 && firstLength + n <= first.length) {
-                        System.arraycopy(buf, 0, first, firstLength, n);
-                        firstLength += n;
-                    }
-                    bytes += n;
-                }
-                if (n < 0) {
-                    c.close();
-                    closed++;
-                }
-            } catch (TcpException e) {
-                throw new AssertionError(e);
-            }
-        }
-    }
-
     /** The baseline: reads the request, answers with the http service's bytes, closes. */
     static final class Canned implements TcpHandler {
         final byte[] buf = new byte[4096];
@@ -110,8 +66,8 @@ class HttpAllocationTest {
     }
 
     /** {@code n} connections to {@code port}; returns the bytes this thread allocated meanwhile. */
-    static long round(TwoHosts h, Tcp ta, Client client, int port, int n) throws Exception {
-        long before = allocated();
+    static long round(TwoHosts h, Tcp ta, RequestClient client, int port, int n) throws Exception {
+        long before = RequestClient.allocatedBytes();
         for (int i = 0; i < n; i += 50) {
             for (int k = 0; k < 50; k++) {
                 ta.connect(B, port, client);
@@ -119,7 +75,7 @@ class HttpAllocationTest {
             h.run(3_000_000L, 1_000_000L);
         }
         h.run(3_000_000L, 1_000_000L);
-        return allocated() - before;
+        return RequestClient.allocatedBytes() - before;
     }
 
     static long frames(TwoHosts h) {
@@ -135,10 +91,10 @@ class HttpAllocationTest {
         }, cfg);
         Tcp ta = h.a.tcp();
         HttpService service = (HttpService) HttpService.startOn(h.b, 80, dir);
-        Client client = new Client();
+        RequestClient client = new RequestClient(REQUESTS);
         ta.connect(B, 80, client);
         h.until(() -> client.closed == 1, 1_000_000_000L, 1_000_000L);
-        byte[] response = java.util.Arrays.copyOf(client.first, client.firstLength);
+        byte[] response = client.firstResponse();
         String text = new String(response, StandardCharsets.ISO_8859_1);
         assertTrue(text.startsWith("HTTP/1.1 200 OK\r\n") && text.contains("Connection: close\r\n")
                 && text.endsWith("\r\n\r\nhello, world\n"), text);
