@@ -135,6 +135,85 @@ class HttpAllocationTest {
         assertTrue(perConnection <= LIMIT, perConnection + " bytes per connection, more than " + LIMIT);
     }
 
+    /** Keeps one connection and sends the next request when the last response has come whole. */
+    static final class KeepAlive implements TcpHandler {
+        static final byte[] REQUEST = "GET /hello.txt HTTP/1.1\r\nHost: 10.0.0.2\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+        final byte[] buf = new byte[4096];
+        TcpConnection c;
+        long got;
+        long wanted;
+
+        void send() throws TcpException {
+            assertEquals(REQUEST.length, c.write(REQUEST, 0, REQUEST.length));
+        }
+
+        @Override
+        public void onConnected(TcpConnection c) {
+            this.c = c;
+        }
+
+        @Override
+        public void onReadable(TcpConnection c) {
+            try {
+                int n;
+                while ((n = c.read(buf, 0, buf.length)) > 0) {
+                    got += n;
+                }
+            } catch (TcpException e) {
+                throw new AssertionError(e);
+            }
+        }
+    }
+
+    /**
+     * On a kept-alive connection a request costs the stacks and the service nothing: per request,
+     * what the thread allocated less the test wire's frame copies (16-byte array header, the frame,
+     * on average 4 bytes of padding) — the loop's "no allocation per packet" for the request path.
+     */
+    @Test
+    void keptAliveRequestsAllocateNothing() throws Exception {
+        Files.writeString(dir.resolve("hello.txt"), "hello, world\n");
+        TwoHosts h = new TwoHosts();
+        HttpService.startOn(h.b, 80, dir);
+        KeepAlive k = new KeepAlive();
+        h.a.tcp().connect(B, 80, k);
+        h.until(() -> k.c != null, 1_000_000_000L, 1_000_000L);
+        java.util.function.BooleanSupplier answered = () -> k.got >= k.wanted;
+        k.send();
+        k.wanted = 1;
+        h.until(answered, 1_000_000_000L, 1_000_000L);
+        h.run(300_000_000L, 1_000_000L); // delayed ACKs out
+        long length = k.got;
+        int n = 4000;
+        long before = 0;
+        long framesBefore = 0;
+        long bytesBefore = 0;
+        for (int i = 1; i < 2 * n; i++) {
+            if (i == n) { // the first half warms up
+                h.run(300_000_000L, 1_000_000L);
+                framesBefore = frames(h);
+                bytesBefore = txBytes(h);
+                before = RequestClient.allocatedBytes();
+            }
+            k.wanted = (i + 1) * length;
+            k.send();
+            h.until(answered, 1_000_000_000L, 1_000_000L);
+        }
+        h.run(300_000_000L, 1_000_000L);
+        long total = RequestClient.allocatedBytes() - before;
+        long frames = frames(h) - framesBefore;
+        long wire = txBytes(h) - bytesBefore + 20 * frames;
+        assertEquals(2L * n * length, k.got, "every response whole");
+        long perRequest = (total - wire) / n;
+        System.out.printf("kept-alive request: %d bytes allocated per request beyond the test wire (%d frames per request)%n",
+                perRequest, frames / n);
+        assertTrue(perRequest <= 16, perRequest + " bytes per request");
+    }
+
+    static long txBytes(TwoHosts h) {
+        return h.a.stats().snapshot().get("link").get("tx_bytes") + h.b.stats().snapshot().get("link").get("tx_bytes");
+    }
+
     /** Measured 0–16 bytes (was ≈2,000: head String, lines, split, substrings, StringBuilder, wrapper, Exchange). */
     static final long LIMIT = 64;
 }
