@@ -122,7 +122,7 @@ final class ChunkedDecoder {
     }
 
     /** Index of the CR of the first CRLF in [p, end), or -1 (a bare LF in a size line is refused by {@link #sizeLine}). */
-    private static int lineEnd(byte[] a, int p, int end) {
+    static int lineEnd(byte[] a, int p, int end) {
         for (int i = p; i + 1 < end; i++) {
             if (a[i] == '\r' && a[i + 1] == '\n') {
                 return i;

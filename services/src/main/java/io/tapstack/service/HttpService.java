@@ -4,6 +4,7 @@ import io.tapstack.EventLoop;
 import io.tapstack.socket.TcpException;
 import io.tapstack.tcp.TcpConnection;
 import io.tapstack.tcp.TcpHandler;
+import io.tapstack.tcp.TcpSocketOptions;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -15,6 +16,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.Locale;
 import java.util.Map;
@@ -31,34 +33,25 @@ public final class HttpService extends LoopService {
     private static final int SMALL_FILE = 16 * 1024;
     private static final int CACHE_ENTRIES = 256;
 
-    private record Cached(byte[] bytes, long size, long mtime, String type, long validUntil) {
+    private record Cached(byte[] bytes, long size, long mtime, String type, long validUntil, byte[] key) {
     }
 
     /** Small files by path (loop thread only; bounded to 256 × 16 KiB). */
     private final java.util.Map<Path, Cached> cache = new java.util.HashMap<>();
-    /** Small files by request path, trusted for a second after they were checked (loop thread only). */
-    private final java.util.Map<String, Cached> byTarget = new java.util.HashMap<>();
-
-    /** The lines of a request head, split at CRLF without a regular expression. */
-    static String[] lines(String head) {
-        java.util.ArrayList<String> l = new java.util.ArrayList<>(12);
-        int from = 0;
-        while (true) {
-            int i = head.indexOf("\r\n", from);
-            if (i < 0) {
-                l.add(head.substring(from));
-                break;
-            }
-            l.add(head.substring(from, i));
-            from = i + 2;
-        }
-        // String.split drops trailing empty strings; so do we
-        int n = l.size();
-        while (n > 1 && l.get(n - 1).isEmpty()) {
-            n--;
-        }
-        return l.subList(0, n).toArray(new String[0]);
-    }
+    /**
+     * Small files by request path (its bytes, for paths without a '%'), trusted for a second after
+     * they were checked: direct-mapped by a hash of the path, so a hit needs no String (loop thread only).
+     */
+    private final Cached[] byTarget = new Cached[CACHE_ENTRIES];
+    /** The request-head parser, reused for every request (loop thread only). */
+    private final HttpHead head = new HttpHead();
+    /**
+     * Where a response head (and a small body) is built, shared by all connections: what the send
+     * buffer does not take at once is copied out to the connection ({@link Exchange#writeOut}).
+     */
+    private final ByteBuffer scratch = ByteBuffer.allocate(SMALL_FILE + 1024);
+    /** Exchanges of closed connections, reset for the next (loop thread only; bounded). */
+    private final java.util.ArrayDeque<Exchange> idleExchanges = new java.util.ArrayDeque<>();
 
     public static final int PORT = 80;
     private static final int MAX_HEAD = 16 * 1024;
@@ -125,14 +118,30 @@ public final class HttpService extends LoopService {
     }
 
     @Override
-    protected TcpHandler newHandler(TcpConnection c) {
+    protected TcpSocketOptions listenOptions() {
         // responses are written whole; like Netty's TCP_NODELAY, do not hold the last segment back
-        c.setNoDelay(true);
-        return new Exchange();
+        // (set on the listener, inherited by every connection: no per-connection copy of the options)
+        return new TcpSocketOptions().noDelay(true);
     }
 
-    /** One connection: request head → (body) → response, repeated while kept alive. */
-    private final class Exchange implements TcpHandler {
+    @Override
+    protected TcpHandler newHandler(TcpConnection c) {
+        Exchange x = idleExchanges.pollFirst();
+        if (x == null) {
+            x = new Exchange();
+        }
+        x.conn = c;
+        return x;
+    }
+
+    /**
+     * One connection: request head → (body) → response, repeated while kept alive. Reused for a
+     * later connection once this one closed ({@link #idleExchanges}); events for any connection
+     * but the one it serves now are ignored, so a late event of the old one cannot touch the new.
+     */
+    private final class Exchange implements LoopService.Counted {
+        /** The connection served now; null while idle in the pool. */
+        private TcpConnection conn;
         /** The request bytes read and not yet used; taken from {@link #idleBuffers} while there are any. */
         private ByteBuffer in;
         private boolean inBody;
@@ -151,19 +160,49 @@ public final class HttpService extends LoopService {
 
         @Override
         public void onReadable(TcpConnection c) {
-            pump(c);
+            if (c == conn) {
+                pump(c);
+            }
         }
 
         @Override
         public void onWritable(TcpConnection c) {
-            pump(c);
+            if (c == conn) {
+                pump(c);
+            }
         }
 
         @Override
         public void onClosed(TcpConnection c, TcpException error) {
+            if (c != conn) {
+                return;
+            }
+            connectionClosed();
             done = true;
             closeFile();
             releaseInput();
+            recycle();
+        }
+
+        /** Back to the state of a new Exchange, into the pool (what it held is released above). */
+        private void recycle() {
+            conn = null;
+            inBody = false;
+            bodyRemaining = 0;
+            bodyLength = 0;
+            digest = null;
+            chunked = null;
+            responding = false;
+            out = null;
+            fileRemaining = 0;
+            closeAfter = false;
+            done = false;
+            keepAliveHeader = false;
+            allow = null;
+            chunk = null; // a file's 32 KiB chunk buffer is not kept in the pool
+            if (idleExchanges.size() < MAX_IDLE_EXCHANGES) {
+                idleExchanges.addFirst(this);
+            }
         }
 
         private void pump(TcpConnection c) {
@@ -175,7 +214,7 @@ public final class HttpService extends LoopService {
             try {
                 pumpWithBuffer(c);
             } finally {
-                if (done || in.position() == 0) {
+                if (in != null && (done || in.position() == 0)) {
                     releaseInput(); // nothing buffered: an idle connection keeps no 16 KiB buffer
                 }
             }
@@ -274,10 +313,12 @@ public final class HttpService extends LoopService {
                 }
             } catch (TcpException e) {
                 done = true;
+                out = null;
                 closeFile();
                 c.abort();
             } catch (IOException | RuntimeException e) {
                 done = true;
+                out = null;
                 closeFile();
                 c.abort();
             }
@@ -306,47 +347,36 @@ public final class HttpService extends LoopService {
 
         private void handleHead(TcpConnection c, int end) throws IOException {
             requests++;
-            String head = new String(in.array(), 0, end, StandardCharsets.ISO_8859_1);
+            // RFC 9112 §2–§5, read in place (HttpHead): no String per line or field
+            HttpHead h = head;
+            boolean wellFormed = h.parse(in.array(), end);
+            // the path's bytes, kept for the small-file lookup below: the buffer is compacted now
+            int pathLen = 0;
+            boolean plainPath = false;
+            if (wellFormed) {
+                pathLen = h.pathEnd() - h.targetStart();
+                System.arraycopy(in.array(), h.targetStart(), pathBytes, 0, pathLen);
+                plainPath = plain(pathBytes, pathLen);
+            }
+            // everything read from the head before the buffer is compacted (HttpHead reads it in place)
+            String te = wellFormed ? h.transferEncoding() : "";
+            boolean http10 = wellFormed && h.http10();
+            // RFC 9112 §9.3: persistent by default in 1.1, opt-in in 1.0
+            boolean close = http10 ? !h.connectionContains("keep-alive") : h.connectionContains("close");
+            long contentLength = h.contentLength();
+            boolean expectContinue = h.expectIs("100-continue");
+            boolean get = h.methodIs("GET");
+            boolean head0 = h.methodIs("HEAD");
+            boolean post = h.methodIs("POST");
             in.flip();
             in.position(end);
             in.compact();
-            String[] lines = lines(head);
-            String[] rl = lines[0].split(" ");
-            if (rl.length != 3 || !rl[2].startsWith("HTTP/1.")) {
+            if (!wellFormed) {
                 closeAfter = true;
-                respond(400, "Bad Request", "text/plain", "bad request\n".getBytes(StandardCharsets.US_ASCII), false);
+                respond(400, "Bad Request", "text/plain", BAD_REQUEST, false);
                 return;
             }
-            String method = rl[0];
-            String target = rl[1];
-            boolean http10 = rl[2].equals("HTTP/1.0");
-            String connection = "";
-            String expect = "";
-            String te = "";
-            long contentLength = -1;
-            for (int i = 1; i < lines.length; i++) {
-                int colon = lines[i].indexOf(':');
-                if (colon <= 0) {
-                    continue;
-                }
-                String name = lines[i].substring(0, colon).trim().toLowerCase(Locale.ROOT);
-                String value = lines[i].substring(colon + 1).trim();
-                switch (name) {
-                    case "connection" -> connection = value.toLowerCase(Locale.ROOT);
-                    case "expect" -> expect = value.toLowerCase(Locale.ROOT);
-                    case "transfer-encoding" -> te = value.toLowerCase(Locale.ROOT);
-                    case "content-length" -> {
-                        try {
-                            contentLength = Long.parseLong(value);
-                        } catch (NumberFormatException e) {
-                            contentLength = -2;
-                        }
-                    }
-                    default -> { }
-                }
-            }
-            // RFC 9112 §9.3: persistent by default in 1.1, opt-in in 1.0
-            closeAfter = http10 ? !connection.contains("keep-alive") : connection.contains("close");
+            closeAfter = close;
             keepAliveHeader = http10 && !closeAfter;
             boolean hasBody = contentLength > 0 || !te.isEmpty();
             if (contentLength == -2 || contentLength < -1) {
@@ -354,12 +384,7 @@ public final class HttpService extends LoopService {
                 respond(400, "Bad Request", "text/plain", "bad content-length\n".getBytes(StandardCharsets.US_ASCII), false);
                 return;
             }
-            String path = target;
-            int q = path.indexOf('?');
-            if (q >= 0) {
-                path = path.substring(0, q);
-            }
-            if (method.equals("POST") && path.equals("/upload")) {
+            if (post && pathIs(pathLen, "/upload")) {
                 if (!te.isEmpty()) {
                     // RFC 9112 §6.1: chunked must be the final transfer coding of a request; it is the only one we know
                     String[] codings = te.split(",");
@@ -382,7 +407,7 @@ public final class HttpService extends LoopService {
                     digest = sha256();
                     chunked = new ChunkedDecoder();
                     inBody = true;
-                    if (expect.equals("100-continue")) {
+                    if (expectContinue) {
                         // RFC 9110 §10.1.1 (as for a Content-Length body): the client may wait for this
                         out = ByteBuffer.wrap("HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
                         c.write(out);
@@ -396,7 +421,7 @@ public final class HttpService extends LoopService {
                 bodyLength = Math.max(0, contentLength);
                 bodyRemaining = bodyLength;
                 inBody = true;
-                if (expect.equals("100-continue") && bodyRemaining > in.position()) {
+                if (expectContinue && bodyRemaining > in.position()) {
                     // RFC 9110 §10.1.1: let the client send the body
                     out = ByteBuffer.wrap("HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
                     c.write(out);
@@ -409,13 +434,22 @@ public final class HttpService extends LoopService {
             if (hasBody) {
                 closeAfter = true; // we do not read bodies we do not want
             }
-            if (!method.equals("GET") && !method.equals("HEAD")) {
-                allow = method.equals("POST") ? "GET, HEAD" : "GET, HEAD, POST";
+            if (!get && !head0) {
+                allow = post ? "GET, HEAD" : "GET, HEAD, POST";
                 respond(405, "Method Not Allowed", "text/plain", "method not allowed\n".getBytes(StandardCharsets.US_ASCII), false);
                 return;
             }
-            boolean head0 = method.equals("HEAD");
-            String decoded = percentDecode(path);
+            // A small file answered within the last second is answered again without touching
+            // the file system (like nginx's open_file_cache_valid): no stat, no open, no String.
+            long now = stack.now();
+            int slot = plainPath ? hash(pathBytes, pathLen) & (CACHE_ENTRIES - 1) : -1;
+            Cached hot = slot >= 0 ? byTarget[slot] : null;
+            if (root != null && hot != null && now < hot.validUntil
+                    && Arrays.equals(hot.key, 0, hot.key.length, pathBytes, 0, pathLen)) {
+                respond(200, "OK", hot.type, hot.bytes, head0);
+                return;
+            }
+            String decoded = percentDecode(new String(pathBytes, 0, pathLen, StandardCharsets.ISO_8859_1));
             if (decoded == null || !decoded.startsWith("/")) {
                 respond(400, "Bad Request", "text/plain", "bad path\n".getBytes(StandardCharsets.US_ASCII), head0);
                 return;
@@ -426,14 +460,6 @@ public final class HttpService extends LoopService {
                 } else {
                     notFound(head0);
                 }
-                return;
-            }
-            // A small file answered within the last second is answered again without touching
-            // the file system (like nginx's open_file_cache_valid): no stat, no open per request.
-            long now = stack.now();
-            Cached hot = byTarget.get(decoded);
-            if (hot != null && now < hot.validUntil) {
-                respond(200, "OK", hot.type, hot.bytes, head0);
                 return;
             }
             Path p = root.resolve(decoded.substring(1)).normalize();
@@ -458,10 +484,10 @@ public final class HttpService extends LoopService {
                 byte[] small = smallFile(p);
                 if (small != null) {
                     String type = contentType(p.getFileName().toString());
-                    if (byTarget.size() >= CACHE_ENTRIES) {
-                        byTarget.clear();
+                    if (slot >= 0) {
+                        byTarget[slot] = new Cached(small, small.length, 0, type, now + 1_000_000_000L,
+                                Arrays.copyOf(pathBytes, pathLen));
                     }
-                    byTarget.put(decoded, new Cached(small, small.length, 0, type, now + 1_000_000_000L));
                     // one write for header and body: no Nagle/delayed-ACK stall between them
                     respond(200, "OK", type, small, head0);
                     return;
@@ -499,7 +525,7 @@ public final class HttpService extends LoopService {
             if (cache.size() >= CACHE_ENTRIES) {
                 cache.clear();
             }
-            cache.put(p, new Cached(b, b.length, mtime, null, 0));
+            cache.put(p, new Cached(b, b.length, mtime, null, 0, null));
             return b;
         }
 
@@ -513,30 +539,44 @@ public final class HttpService extends LoopService {
         private void respond(int status, String reason, String type, byte[] body, boolean headOnly) {
             respondHeader(status, reason, type, body.length);
             if (!headOnly && body.length > 0) {
-                ByteBuffer both = ByteBuffer.allocate(out.remaining() + body.length);
-                both.put(out).put(body).flip();
-                out = both;
+                if (out.limit() + body.length <= out.capacity()) {
+                    int at = out.limit();
+                    out.limit(at + body.length);
+                    out.put(at, body); // header and body in one write: no Nagle/delayed-ACK stall between them
+                } else {
+                    ByteBuffer both = ByteBuffer.allocate(out.remaining() + body.length);
+                    both.put(out).put(body).flip();
+                    out = both;
+                }
             }
             responding = true;
         }
 
+        /** The response head (RFC 9112 §4, §6) into the service's scratch buffer: {@link #writeOut} sends it next. */
         private void respondHeader(int status, String reason, String type, long length) {
-            StringBuilder h = new StringBuilder(200);
-            h.append("HTTP/1.1 ").append(status).append(' ').append(reason).append("\r\n");
-            h.append("Server: tapstack\r\n");
-            h.append("Content-Type: ").append(type).append("\r\n");
-            h.append("Content-Length: ").append(length).append("\r\n");
+            ByteBuffer h = scratch.clear();
+            ascii(h, "HTTP/1.1 ");
+            decimal(h, status);
+            h.put((byte) ' ');
+            ascii(h, reason);
+            ascii(h, "\r\nServer: tapstack\r\nContent-Type: ");
+            ascii(h, type);
+            ascii(h, "\r\nContent-Length: ");
+            decimal(h, length);
+            ascii(h, "\r\n");
             if (allow != null) {
-                h.append("Allow: ").append(allow).append("\r\n");
+                ascii(h, "Allow: ");
+                ascii(h, allow);
+                ascii(h, "\r\n");
                 allow = null;
             }
             if (closeAfter) {
-                h.append("Connection: close\r\n");
+                ascii(h, "Connection: close\r\n");
             } else if (keepAliveHeader) {
-                h.append("Connection: keep-alive\r\n");
+                ascii(h, "Connection: keep-alive\r\n");
             }
-            h.append("\r\n");
-            out = ByteBuffer.wrap(h.toString().getBytes(StandardCharsets.ISO_8859_1));
+            ascii(h, "\r\n");
+            out = h.flip();
         }
 
         /** Writes the pending response; true when all of it is in the send buffer. */
@@ -545,6 +585,10 @@ public final class HttpService extends LoopService {
                 if (out != null && out.hasRemaining()) {
                     c.write(out);
                     if (out.hasRemaining()) {
+                        if (out == scratch) {
+                            // the send buffer is full: keep the rest here, the scratch buffer is for the next response
+                            out = ByteBuffer.allocate(scratch.remaining()).put(scratch).flip();
+                        }
                         return false;
                     }
                 }
@@ -587,6 +631,62 @@ public final class HttpService extends LoopService {
             if (chunk != null) {
                 chunk.limit(0);
             }
+        }
+    }
+
+    private static final byte[] BAD_REQUEST = "bad request\n".getBytes(StandardCharsets.US_ASCII);
+    private static final int MAX_IDLE_EXCHANGES = 1024;
+    /** A request's path bytes while its head is handled (loop thread only). */
+    private final byte[] pathBytes = new byte[MAX_HEAD];
+
+    /** A path served as it is (percentDecode leaves it unchanged): no '%' and no NUL. */
+    private static boolean plain(byte[] b, int n) {
+        for (int i = 0; i < n; i++) {
+            if (b[i] == '%' || b[i] == 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private boolean pathIs(int n, String s) {
+        if (n != s.length()) {
+            return false;
+        }
+        for (int i = 0; i < n; i++) {
+            if (pathBytes[i] != s.charAt(i)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static int hash(byte[] b, int n) {
+        int h = 0;
+        for (int i = 0; i < n; i++) {
+            h = 31 * h + b[i];
+        }
+        return h ^ (h >>> 16);
+    }
+
+    /** An ASCII string's bytes (header text the server itself chose). */
+    private static void ascii(ByteBuffer b, String s) {
+        for (int i = 0; i < s.length(); i++) {
+            b.put((byte) s.charAt(i));
+        }
+    }
+
+    private static void decimal(ByteBuffer b, long v) {
+        if (v < 0) {
+            b.put((byte) '-');
+            v = -v;
+        }
+        long div = 1;
+        while (div <= v / 10) {
+            div *= 10;
+        }
+        for (; div > 0; div /= 10) {
+            b.put((byte) ('0' + (v / div) % 10));
         }
     }
 

@@ -6,6 +6,7 @@ import io.tapstack.socket.TcpException;
 import io.tapstack.tcp.TcpConnection;
 import io.tapstack.tcp.TcpHandler;
 import io.tapstack.tcp.TcpListener;
+import io.tapstack.tcp.TcpSocketOptions;
 
 import java.util.concurrent.ExecutionException;
 import java.util.function.Supplier;
@@ -35,11 +36,28 @@ abstract class LoopService implements Service {
     /** A handler for one new connection (called on the loop). */
     protected abstract TcpHandler newHandler(TcpConnection c);
 
+    /** The options every accepted connection inherits from the listener (null: the stack's defaults). */
+    protected TcpSocketOptions listenOptions() {
+        return null;
+    }
+
+    /**
+     * A handler that calls {@link #connectionClosed} from its own {@code onClosed}: the service
+     * then sets it on the connection as it is, without a counting wrapper per connection.
+     */
+    interface Counted extends TcpHandler {
+    }
+
+    /** A connection of this service closed (its {@link Counted} handler says so once). */
+    protected final void connectionClosed() {
+        active--;
+    }
+
     /** Starts listening (marshalled onto the loop). */
     final LoopService start() throws Exception {
         onLoop(() -> {
             try {
-                listener = stack.tcp().listen(null, port, 0, null);
+                listener = stack.tcp().listen(null, port, 0, listenOptions());
             } catch (TcpException e) {
                 throw new IllegalStateException(name() + ": " + e.getMessage(), e);
             }
@@ -48,6 +66,10 @@ abstract class LoopService implements Service {
                 while ((c = l.accept()) != null) {
                     active++;
                     TcpHandler h = newHandler(c);
+                    if (h instanceof Counted) {
+                        c.setHandler(h);
+                        continue;
+                    }
                     c.setHandler(new TcpHandler() {
                         @Override
                         public void onConnected(TcpConnection x) {

@@ -276,6 +276,42 @@ class HttpServiceTest {
         assertTrue(c.text().contains("<h1>tapstack</h1>"));
     }
 
+    /**
+     * Exchanges are reused (issue 11): one back in the pool and handed to a new connection ignores
+     * every event of the connection it served before, so a late event of the old connection can
+     * neither read from it nor disturb the new one. Driven by hand on two live connections.
+     */
+    @Test
+    void aReusedExchangeIgnoresItsOldConnection() throws Exception {
+        byte[] req = "GET /hello.txt HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+        TcpHandler sendOnly = new TcpHandler() {
+            @Override
+            public void onConnected(TcpConnection c) {
+                try {
+                    c.write(req, 0, req.length);
+                } catch (TcpException e) {
+                    throw new AssertionError(e);
+                }
+            }
+        };
+        TcpConnection old = ta.connect(B, 80, sendOnly);
+        TcpConnection next = ta.connect(B, 80, sendOnly);
+        h.until(() -> old.available() > 0 && next.available() > 0, 10_000_000_000L, 1_000_000L);
+        int unread = old.available();
+        int active = service.activeConnections();
+        TcpHandler x = service.newHandler(old);
+        x.onClosed(old, null); // back to the pool
+        assertEquals(active - 1, service.activeConnections());
+        TcpHandler y = service.newHandler(next);
+        assertTrue(x == y, "the pooled exchange is reused");
+        y.onReadable(old);
+        y.onWritable(old);
+        y.onClosed(old, null);
+        assertEquals(unread, old.available(), "a late event of the old connection read nothing from it");
+        assertEquals(active - 1, service.activeConnections(), "nor counted it closed twice");
+        assertTrue(old.isOpen() && next.isOpen());
+    }
+
     @Test
     void twoHundredConcurrentClients() throws Exception {
         List<Client> cs = new ArrayList<>();

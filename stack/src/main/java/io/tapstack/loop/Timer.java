@@ -9,6 +9,26 @@ public final class Timer {
     @FunctionalInterface
     public interface Task {
         void onTimer(long now);
+
+        /** What the wheel calls: {@code timer} is the one that fired. */
+        default void onTimer(Timer timer, long now) {
+            onTimer(now);
+        }
+    }
+
+    /**
+     * One task for several timers of one owner, told which fired: the owner is the task of each
+     * of its timers, so they need no lambda object apiece (a TCP connection's timers, issue 11).
+     */
+    public interface Dispatch extends Task {
+        @Override
+        void onTimer(Timer timer, long now);
+
+        /** Never called by the wheel, which always says which timer fired. */
+        @Override
+        default void onTimer(long now) {
+            throw new UnsupportedOperationException("a Dispatch task is told which timer fired");
+        }
     }
 
     final Task task;

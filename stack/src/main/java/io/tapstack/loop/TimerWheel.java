@@ -190,7 +190,7 @@ public final class TimerWheel {
                     if (t.deadline <= now) {
                         cancel(t);
                         fired++;
-                        t.task.onTimer(now);
+                        t.task.onTimer(t, now);
                         // the task may have cancelled or rescheduled others: restart the slot walk
                         nxt = lists[s];
                     }

@@ -18,7 +18,6 @@ final class NewRenoSackRecovery implements LossRecovery {
     private final TcpConnection c;
     private final Tcp tcp;
     private final CongestionControl cc;
-    private final SackScoreboard sb;
     private int dupAcks;
     private boolean inRecovery;
     private int recover;
@@ -47,7 +46,6 @@ final class NewRenoSackRecovery implements LossRecovery {
         this.c = c;
         this.tcp = c.tcp;
         this.cc = c.cc;
-        this.sb = c.scoreboard;
     }
 
     @Override
@@ -128,8 +126,8 @@ final class NewRenoSackRecovery implements LossRecovery {
     @Override
     public void afterAck(int acked, boolean newSack, long now) {
         TcpSender snd = c.snd;
-        if (c.sackOk && !sb.isEmpty() && !c.timers.lossTimerScheduled()) {
-            int high = sb.highestSacked();
+        if (c.sackOk && !c.scoreboard.isEmpty() && !c.timers.lossTimerScheduled()) {
+            int high = c.scoreboard.highestSacked();
             if (gt(high, timedLostEdge) || !lt(snd.una, timedLostEdge)) {
                 reoCandidate = high;
                 c.timers.armLossTimer(now + reorderWindow());
@@ -138,7 +136,7 @@ final class NewRenoSackRecovery implements LossRecovery {
         if (c.sackOk && snd.max != snd.una) {
             if (acked == 0 && newSack && headRetransmissionLost(now)) {
                 tcp.counters.inc(TcpCounter.LOST_RETRANSMITS);
-                snd.retransmitAt(snd.una, sb.sackedStartAfter(snd.una, snd.max), now);
+                snd.retransmitAt(snd.una, c.scoreboard.sackedStartAfter(snd.una, snd.max), now);
             }
             // RFC 6675 §5: enter recovery on DupThresh duplicates (step 1) or IsLost(HighACK+1)
             // (step 2) — checked on every ACK, as the scoreboard may show loss above a partial
@@ -164,7 +162,7 @@ final class NewRenoSackRecovery implements LossRecovery {
         c.rtt.stopTiming();
         // (4.3) resend HighACK+1; HighRxt and RescueRxt to its end
         highRxt = snd.una;
-        int n = snd.retransmitAt(snd.una, sb.sackedStartAfter(snd.una, snd.max), now);
+        int n = snd.retransmitAt(snd.una, c.scoreboard.sackedStartAfter(snd.una, snd.max), now);
         highRxt = snd.una + n;
         rescueRxt = highRxt;
         rescueValid = true;
@@ -190,7 +188,7 @@ final class NewRenoSackRecovery implements LossRecovery {
     /** RFC 6675 §4 IsLost as an edge, raised by the reordering-window edge. */
     private int lostEdge() {
         TcpSender snd = c.snd;
-        return sb.lostEdge(snd.una, snd.max, snd.mss, timedLostEdge);
+        return c.scoreboard.lostEdge(snd.una, snd.max, snd.mss, timedLostEdge);
     }
 
     /** RFC 8985 §6.2 reo_wnd: a quarter of the smoothed RTT, at least 1 ms (clock granularity). */
@@ -212,8 +210,8 @@ final class NewRenoSackRecovery implements LossRecovery {
         if (gt(reoCandidate, timedLostEdge) || !lt(snd.una, timedLostEdge)) {
             timedLostEdge = reoCandidate;
         }
-        if (!sb.isEmpty() && gt(sb.highestSacked(), timedLostEdge)) {
-            reoCandidate = sb.highestSacked(); // SACKed since: another window
+        if (!c.scoreboard.isEmpty() && gt(c.scoreboard.highestSacked(), timedLostEdge)) {
+            reoCandidate = c.scoreboard.highestSacked(); // SACKed since: another window
             c.timers.armLossTimer(now + reorderWindow());
         }
         if (!lt(snd.una, timedLostEdge)) {
@@ -258,7 +256,7 @@ final class NewRenoSackRecovery implements LossRecovery {
         // RFC 6675 §5 (B.2) SetPipe and (C) NextSeg rule 1 (lost holes) before rule 2 (new data)
         if (inRecovery && sackRecovery) {
             TcpSender snd = c.snd;
-            return sackRetransmit(sb.pipe(snd.una, snd.max, lostEdge(), highRxt), true, now);
+            return sackRetransmit(c.scoreboard.pipe(snd.una, snd.max, lostEdge(), highRxt), true, now);
         }
         return -1;
     }
@@ -300,13 +298,13 @@ final class NewRenoSackRecovery implements LossRecovery {
     private int sackRetransmit(int pipe, boolean lostOnly, long now) {
         TcpSender snd = c.snd;
         int cwnd = cc.cwnd();
-        int limit = lostOnly ? lostEdge() : (!sb.isEmpty() ? sb.highestSacked() : snd.una);
+        int limit = lostOnly ? lostEdge() : (!c.scoreboard.isEmpty() ? c.scoreboard.highestSacked() : snd.una);
         int guard = 0;
         while (cwnd - pipe >= snd.mss && guard++ < 10_000) {
-            int s = sb.firstUnsackedFrom(gt(highRxt, snd.una) ? highRxt : snd.una);
+            int s = c.scoreboard.firstUnsackedFrom(gt(highRxt, snd.una) ? highRxt : snd.una);
             if (lt(s, limit)) {
                 // rule 1 (or 3): one segment up to SMSS from S2, stopping at the next SACKed range
-                int n = snd.retransmitAt(s, sb.sackedStartAfter(s, snd.max), now);
+                int n = snd.retransmitAt(s, c.scoreboard.sackedStartAfter(s, snd.max), now);
                 if (n <= 0) {
                     break;
                 }
@@ -318,11 +316,11 @@ final class NewRenoSackRecovery implements LossRecovery {
             if (!lostOnly && (!rescueValid || gt(snd.una, rescueRxt))) {
                 // rule 4: one rescue retransmission per recovery, ending at the highest
                 // outstanding un-SACKed octet; HighRxt is not updated
-                int top = sb.rescueTop(snd.max);
+                int top = c.scoreboard.rescueTop(snd.max);
                 if (!gt(top, snd.una)) {
                     break;
                 }
-                int start = sb.rescueStart(top, Math.min(top - snd.una, Math.max(1, snd.mss - c.rcv.sackRoom())));
+                int start = c.scoreboard.rescueStart(top, Math.min(top - snd.una, Math.max(1, snd.mss - c.rcv.sackRoom())));
                 rescueRxt = recover;
                 rescueValid = true;
                 int n = snd.retransmitAt(start, top, now);

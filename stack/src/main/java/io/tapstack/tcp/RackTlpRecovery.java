@@ -43,10 +43,6 @@ final class RackTlpRecovery implements LossRecovery {
     private enum TimerMode { NONE, REORDER, PROBE }
 
     private final TcpConnection c;
-    private final Tcp tcp;
-    private final CongestionControl cc;
-    private final SackScoreboard sb;
-    private final SegmentLog log;
 
     private boolean inRecovery;
     /** RecoveryPoint: no new reduction before SND.UNA passes it (RFC 6675 §5, RFC 6582). */
@@ -90,10 +86,6 @@ final class RackTlpRecovery implements LossRecovery {
 
     RackTlpRecovery(TcpConnection c) {
         this.c = c;
-        this.tcp = c.tcp;
-        this.cc = c.cc;
-        this.sb = c.scoreboard;
-        this.log = c.log;
     }
 
     @Override
@@ -121,17 +113,17 @@ final class RackTlpRecovery implements LossRecovery {
             if (ge(ack, recover)) {
                 exitRecovery();
             } else {
-                tcp.counters.inc(TcpCounter.PARTIAL_ACKS); // RFC 6675 §5 (B): PRR sends in beforeSend
+                c.tcp.counters.inc(TcpCounter.PARTIAL_ACKS); // RFC 6675 §5 (B): PRR sends in beforeSend
             }
         } else {
-            cc.onAck(dataAcked, flightBefore, rttSample, now);
+            c.cc.onAck(dataAcked, flightBefore, rttSample, now);
         }
     }
 
     private void exitRecovery() {
         inRecovery = false;
         // RFC 6937 §3: at the end of recovery cwnd = ssthresh (the algorithms' own rule)
-        cc.onExitRecovery(c.snd.max - c.snd.una);
+        c.cc.onExitRecovery(c.snd.max - c.snd.una);
         c.traceEvent(TcpTrace.Event.RECOVERY_EXIT, c.snd.una, recover);
         if (--reoWndPersist <= 0) {
             reoWndMult = 1; // RFC 8985 §6.2 step 4
@@ -142,7 +134,7 @@ final class RackTlpRecovery implements LossRecovery {
     @Override
     public void onDuplicateAck(int ack, long now) {
         dupAcks++;
-        tcp.counters.inc(TcpCounter.DUP_ACKS);
+        c.tcp.counters.inc(TcpCounter.DUP_ACKS);
     }
 
     @Override
@@ -154,7 +146,7 @@ final class RackTlpRecovery implements LossRecovery {
 
     /** RFC 8985 §6.2 step 4: the reordering window. */
     long reoWnd() {
-        if (!log.reorderingSeen && (inRecovery || log.sackedSegments() >= SackScoreboard.DUP_THRESH)) {
+        if (!c.log.reorderingSeen && (inRecovery || c.log.sackedSegments() >= SackScoreboard.DUP_THRESH)) {
             return 0;
         }
         long srtt = c.rtt.srtt();
@@ -178,14 +170,14 @@ final class RackTlpRecovery implements LossRecovery {
         }
         // RFC 3708 §3: a duplicate of data retransmitted since the last reduction (below SND.UNA
         // the record is gone: taken as retransmitted, as Linux does; above it the record says)
-        int f = log.flagsAt(l);
+        int f = c.log.flagsAt(l);
         boolean retransmitted = lt(l, snd.una) || (f >= 0 && (f & SegmentLog.RETRANS) != 0);
         if (retransmitted && undoValid && ge(l, undoMarker) && lt(l, undoEnd) && undoRetrans > 0) {
-            tcp.counters.inc(TcpCounter.SPURIOUS_RETRANSMITS);
+            c.tcp.counters.inc(TcpCounter.SPURIOUS_RETRANSMITS);
             if (--undoRetrans == 0) {
                 undoValid = false;
-                tcp.counters.inc(TcpCounter.CWND_UNDOS);
-                cc.undo();
+                c.tcp.counters.inc(TcpCounter.CWND_UNDOS);
+                c.cc.undo();
                 c.traceEvent(TcpTrace.Event.UNDO, l, r);
                 if (inRecovery) {
                     inRecovery = false; // every retransmission was spurious: nothing was lost
@@ -199,15 +191,15 @@ final class RackTlpRecovery implements LossRecovery {
     public void afterAck(int acked, boolean newSack, long now) {
         TcpSender snd = c.snd;
         // RFC 8985 §6.2 step 2: RACK.xmit_ts/end_seq from the most recently sent segment delivered
-        if (log.delivered && (!rackValid || SegmentLog.sentAfter(log.deliveredXmit, log.deliveredEnd, rackXmit, rackEnd))) {
+        if (c.log.delivered && (!rackValid || SegmentLog.sentAfter(c.log.deliveredXmit, c.log.deliveredEnd, rackXmit, rackEnd))) {
             rackValid = true;
-            rackXmit = log.deliveredXmit;
-            rackEnd = log.deliveredEnd;
-            rackRtt = Math.max(0, now - log.deliveredXmit);
+            rackXmit = c.log.deliveredXmit;
+            rackEnd = c.log.deliveredEnd;
+            rackRtt = Math.max(0, now - c.log.deliveredXmit);
         }
         tlpProcessAck(snd);
         // RFC 6937: DeliveredData = ΔSND.UNA + ΔSACKed
-        int sacked = sb.isEmpty() ? 0 : sb.sackedBytesIn(snd.una, snd.max);
+        int sacked = c.scoreboard.isEmpty() ? 0 : c.scoreboard.sackedBytesIn(snd.una, snd.max);
         lastDelivered = Math.max(0, acked + sacked - sackedBefore);
         sackedBefore = sacked;
         if (inRecovery) {
@@ -224,15 +216,15 @@ final class RackTlpRecovery implements LossRecovery {
 
     /** RFC 8985 §6.2 step 5 and the reordering timer; enters recovery on a new loss. */
     private void detectLossAndArm(long now) {
-        if (!rackValid || sb.isEmpty()) {
+        if (!rackValid || c.scoreboard.isEmpty()) {
             if (timerMode == TimerMode.REORDER) {
                 timerMode = TimerMode.NONE;
             }
             return; // nothing above a hole was delivered: no segment was sent before a delivered one
         }
-        long timeout = log.detectLoss(now, rackXmit, rackEnd, rackRtt, reoWnd());
-        if (log.newlyLost > 0) {
-            tcp.counters.add(TcpCounter.RACK_MARKED_LOST, log.newlyLost);
+        long timeout = c.log.detectLoss(now, rackXmit, rackEnd, rackRtt, reoWnd());
+        if (c.log.newlyLost > 0) {
+            c.tcp.counters.add(TcpCounter.RACK_MARKED_LOST, c.log.newlyLost);
             maybeEnterRecovery();
         }
         if (timeout > 0) {
@@ -251,11 +243,11 @@ final class RackTlpRecovery implements LossRecovery {
         }
         inRecovery = true;
         recover = snd.max; // RFC 6675 (4.1) RecoveryPoint = HighData
-        tcp.counters.inc(TcpCounter.FAST_RETRANSMITS);
-        tcp.counters.inc(TcpCounter.RECOVERY_EPISODES);
-        tcp.counters.inc(TcpCounter.SACK_RECOVERY_EPISODES);
+        c.tcp.counters.inc(TcpCounter.FAST_RETRANSMITS);
+        c.tcp.counters.inc(TcpCounter.RECOVERY_EPISODES);
+        c.tcp.counters.inc(TcpCounter.SACK_RECOVERY_EPISODES);
         int flight = snd.max - snd.una;
-        cc.onEnterSackRecovery(flight); // RFC 6675 (4.2) with the algorithm's β
+        c.cc.onEnterSackRecovery(flight); // RFC 6675 (4.2) with the algorithm's β
         c.rtt.stopTiming();
         // RFC 6937 §3 initialisation; this ACK's delivered data counts
         recoverFs = flight;
@@ -285,9 +277,9 @@ final class RackTlpRecovery implements LossRecovery {
         } else if (gt(snd.una, tlpEndSeq) || snd.una == snd.max) {
             // the probe alone repaired the tail: one congestion response, no RTO
             tlpValid = false;
-            tcp.counters.inc(TcpCounter.TLP_RECOVERIES);
+            c.tcp.counters.inc(TcpCounter.TLP_RECOVERIES);
             if (!inRecovery) {
-                cc.onEnterSackRecovery(tlpFlight);
+                c.cc.onEnterSackRecovery(tlpFlight);
                 startUndo(tlpEndSeq - tlpFlight, tlpEndSeq);
                 undoRetrans = 1; // the probe
                 recover = snd.max;
@@ -329,7 +321,7 @@ final class RackTlpRecovery implements LossRecovery {
             return false;
         }
         if (m == TimerMode.REORDER) {
-            tcp.counters.inc(TcpCounter.RACK_REORDER_TIMEOUTS);
+            c.tcp.counters.inc(TcpCounter.RACK_REORDER_TIMEOUTS);
             detectLossAndArm(now);
             if (inRecovery) {
                 snd.output();
@@ -349,7 +341,7 @@ final class RackTlpRecovery implements LossRecovery {
         int n = snd.sendNewSegment(now);
         if (n > 0) {
             tlpIsRetrans = false;
-            tcp.counters.inc(TcpCounter.TLP_NEW_DATA_PROBES);
+            c.tcp.counters.inc(TcpCounter.TLP_NEW_DATA_PROBES);
         } else {
             int end = snd.max;
             int len = Math.min(Math.max(1, snd.mss - c.rcv.sackRoom()), end - snd.una);
@@ -358,7 +350,7 @@ final class RackTlpRecovery implements LossRecovery {
             tlpDsacked = false;
         }
         if (n > 0) {
-            tcp.counters.inc(TcpCounter.TLP_PROBES);
+            c.tcp.counters.inc(TcpCounter.TLP_PROBES);
             c.traceEvent(TcpTrace.Event.TLP, snd.max - n, snd.max);
             tlpValid = true;
             tlpEndSeq = snd.max; // TLP.end_seq = SND.NXT
@@ -370,13 +362,13 @@ final class RackTlpRecovery implements LossRecovery {
     @Override
     public void onRetransmitTimeout() {
         TcpSender snd = c.snd;
-        long now = tcp.now();
-        cc.onRto(snd.max - snd.una);
+        long now = c.tcp.now();
+        c.cc.onRto(snd.max - snd.una);
         inRecovery = false;
         dupAcks = 0;
         tlpValid = false;
         recover = snd.max; // RFC 6675 §5.1
-        log.markLostOnRto(now, rackRtt, reoWnd()); // RFC 8985 §6.3
+        c.log.markLostOnRto(now, rackRtt, reoWnd()); // RFC 8985 §6.3
         startUndo(snd.una, snd.max);
     }
 
@@ -385,10 +377,10 @@ final class RackTlpRecovery implements LossRecovery {
         // RFC 4015: restore the congestion state from before the timeout (as the D-SACK undo),
         // drop RFC 8985 §6.3's marks and resume with new data, no go-back-N
         TcpSender snd = c.snd;
-        cc.undo();
+        c.cc.undo();
         undoValid = false;
         recover = snd.una; // no RecoveryPoint barrier left: a real loss starts fast recovery
-        log.clearLost();
+        c.log.clearLost();
         snd.nxt = snd.max;
         c.traceEvent(TcpTrace.Event.UNDO, snd.una, snd.max);
     }
@@ -403,9 +395,9 @@ final class RackTlpRecovery implements LossRecovery {
         TcpSender snd = c.snd;
         int mss = snd.mss;
         // pipe: outstanding, less SACKed, less lost (RFC 6675 §4 SetPipe with RACK's marks)
-        int sacked = sb.isEmpty() ? 0 : sb.sackedBytesIn(snd.una, snd.max);
-        int pipe = (snd.max - snd.una) - sacked - log.lostBytes();
-        int ssthresh = cc.ssthresh();
+        int sacked = c.scoreboard.isEmpty() ? 0 : c.scoreboard.sackedBytesIn(snd.una, snd.max);
+        int pipe = (snd.max - snd.una) - sacked - c.log.lostBytes();
+        int ssthresh = c.cc.ssthresh();
         long sndcnt;
         if (pipe > ssthresh) {
             // RFC 6937 §3 proportional part: CEIL(prr_delivered · ssthresh / RecoverFS) − prr_out
@@ -425,16 +417,16 @@ final class RackTlpRecovery implements LossRecovery {
         int guard = 0;
         int from = snd.una;
         while (budget > 0 && guard++ < 10_000) {
-            int s = log.firstLost(from, snd.max);
+            int s = c.log.firstLost(from, snd.max);
             if (!lt(s, snd.max)) {
                 break;
             }
-            int e = Math.min(log.endOf(s) - s, sb.sackedStartAfter(s, snd.max) - s) + s;
+            int e = Math.min(c.log.endOf(s) - s, c.scoreboard.sackedStartAfter(s, snd.max) - s) + s;
             int n = snd.retransmitAt(s, e, now);
             if (n <= 0) {
                 break;
             }
-            tcp.counters.inc(TcpCounter.RACK_RETRANSMITS);
+            c.tcp.counters.inc(TcpCounter.RACK_RETRANSMITS);
             prrOut += n;
             budget -= n;
             from = s + n;
@@ -442,7 +434,7 @@ final class RackTlpRecovery implements LossRecovery {
         // new data gets what is left, rounded up to whole segments as Linux's packet-counting PRR
         // does (prr_out keeps the account exact): the sender sends while cwnd − pipe ≥ 1 SMSS
         long forNew = budget <= 0 ? 0 : (budget + mss - 1) / mss * mss;
-        prrPipe = Math.max(0, cc.cwnd() - (int) Math.min(forNew, Integer.MAX_VALUE / 2));
+        prrPipe = Math.max(0, c.cc.cwnd() - (int) Math.min(forNew, Integer.MAX_VALUE / 2));
         return prrPipe;
     }
 

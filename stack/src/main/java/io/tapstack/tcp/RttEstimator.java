@@ -14,13 +14,16 @@ final class RttEstimator {
     /** RFC 6298 §5.7: the RTO after a SYN was retransmitted, at least 3 s. */
     static final long SYN_RETRANSMIT_RTO = 3_000_000_000L;
 
-    private final long minRto;
-    private final long maxRto;
+    /** RFC 6298 §2.4 / §2.5: the RTO's lower and upper bounds (one object shared by a stack's connections). */
+    record Bounds(long minRto, long maxRto) {
+    }
+
+    private final Bounds bounds;
     private long srtt;
     private long rttvar;
     private long rto;
     /** Consecutive retransmission timeouts without progress (RFC 6298 §5.5 backoff count). */
-    private int backoff;
+    private short backoff; // at most TcpConfig.maxRetransmits: a short keeps this object 8 bytes smaller
     /** RFC 8985 §6.2 step 1 min_RTT: the minimum of two consecutive windows of samples. */
     static final long MIN_RTT_WINDOW = 10_000_000_000L;
     private long minRtt = Long.MAX_VALUE;
@@ -32,9 +35,12 @@ final class RttEstimator {
     private long timedStart;
 
     RttEstimator(long initialRto, long minRto, long maxRto) {
+        this(initialRto, new Bounds(minRto, maxRto));
+    }
+
+    RttEstimator(long initialRto, Bounds bounds) {
         this.rto = initialRto;
-        this.minRto = minRto;
-        this.maxRto = maxRto;
+        this.bounds = bounds;
     }
 
     /** SRTT in nanoseconds, 0 before the first sample. */
@@ -68,7 +74,7 @@ final class RttEstimator {
             srtt = Math.max(1, (7 * srtt + r) / 8); // alpha = 1/8
         }
         long k = Math.max(4 * rttvar, CLOCK_GRANULARITY); // G: 1 ms clock granularity
-        rto = Math.min(Math.max(srtt + k, minRto), maxRto);
+        rto = Math.min(Math.max(srtt + k, bounds.minRto()), bounds.maxRto());
     }
 
     /** A sample {@code r} taken at {@code now} for the windowed minimum (RFC 8985 §6.2 step 1). */
@@ -148,12 +154,12 @@ final class RttEstimator {
     /** RFC 6298 §5.5: a retransmission timeout doubles the RTO (up to the maximum). */
     void backOff() {
         backoff++;
-        rto = Math.min(rto * 2, maxRto);
+        rto = Math.min(rto * 2, bounds.maxRto());
     }
 
     /** A SYN retransmission doubles the RTO without counting as backoff (RFC 6298 §5.5). */
     void backOffSyn() {
-        rto = Math.min(rto * 2, maxRto);
+        rto = Math.min(rto * 2, bounds.maxRto());
     }
 
     /** RFC 6298 §5.7: after a retransmitted SYN, the RTO once established is at least 3 s. */

@@ -18,7 +18,15 @@ final class SackScoreboard {
     /** RFC 6675 §2 DupThresh (RFC 5681's three duplicate ACKs). */
     static final int DUP_THRESH = 3;
 
-    private final SeqRangeSet ranges = new SeqRangeSet(MAX_RANGES);
+    /**
+     * The scoreboard of every connection that has had no SACK block yet (most never get one):
+     * shared and read-only, like {@link SeqRangeSet#EMPTY} under it; a connection takes its own
+     * at its first block ({@link TcpConnection#ownScoreboard}).
+     */
+    static final SackScoreboard EMPTY = new SackScoreboard();
+
+    /** {@link SeqRangeSet#EMPTY} until the first SACK block. */
+    private SeqRangeSet ranges = SeqRangeSet.EMPTY;
 
     /** Ranges held (for tests and diagnostics). */
     SeqRangeSet ranges() {
@@ -63,6 +71,10 @@ final class SackScoreboard {
             }
             if (!lt(l, r) || le(r, sndUna) || gt(r, sndMax) || lt(l, sndUna)) {
                 continue;
+            }
+            if (ranges == SeqRangeSet.EMPTY) {
+                assert this != EMPTY : "the shared empty scoreboard is read-only";
+                ranges = new SeqRangeSet(MAX_RANGES);
             }
             if (ranges.add(l, r) == SeqRangeSet.GREW) {
                 news = true;

@@ -23,7 +23,8 @@ final class SegmentLog {
     static final byte LOST = 2;
     static final byte SACKED = 4;
 
-    private final int capacity;
+    /** At most 4096 records ({@link #capacityFor}): char, as {@link #newlyLost}, keeps this object 8 bytes smaller. */
+    private final char capacity;
     private final Pool pool;
     private int[] start;
     private int[] end;
@@ -51,7 +52,7 @@ final class SegmentLog {
     private long ecrNanos;
 
     /** Records lost by the last {@link #detectLoss} (or {@link #markLostOnRto}). */
-    int newlyLost;
+    char newlyLost;
 
     /** Records for a send buffer of {@code sendBufSize} bytes (a record per 536-byte segment, at most 4096). */
     static int capacityFor(int sendBufSize) {
@@ -64,7 +65,7 @@ final class SegmentLog {
 
     /** A log whose arrays come from (and go back to) {@code pool} when it has the same capacity. */
     SegmentLog(int capacity, Pool pool) {
-        this.capacity = Math.max(8, capacity);
+        this.capacity = (char) Math.max(8, Math.min(65535, capacity));
         this.pool = pool != null && pool.capacity == this.capacity ? pool : null;
     }
 

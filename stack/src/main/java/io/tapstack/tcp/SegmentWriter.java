@@ -22,21 +22,20 @@ final class SegmentWriter {
     /** A flag beside the header's for {@link #sendSegment}: never ECN-capable (a window probe, RFC 3168 §6.1.6). */
     static final int NOT_ECT = 0x1000;
 
-    private final TcpConnection c;
     private final Tcp tcp;
 
-    SegmentWriter(TcpConnection c) {
-        this.c = c;
-        this.tcp = c.tcp;
+    /** One per stack: it keeps no state of its own, the connection is passed in. */
+    SegmentWriter(Tcp tcp) {
+        this.tcp = tcp;
     }
 
     /** An ACK: <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> (with our window, timestamps, SACK blocks). */
-    void sendAck() {
-        sendSegment(c.snd.nxt, TcpHeader.ACK_FLAG, 0, 0);
+    void sendAck(TcpConnection c) {
+        sendSegment(c, c.snd.nxt, TcpHeader.ACK_FLAG, 0, 0);
     }
 
     /** SYN (active) or SYN,ACK (passive/simultaneous) with the options we offer or accept. */
-    void sendSyn(boolean withAck) {
+    void sendSyn(TcpConnection c, boolean withAck) {
         int flags = TcpHeader.SYN | (withAck ? TcpHeader.ACK_FLAG : 0);
         // RFC 3168 §6.1.1: an ECN-setup SYN carries ECE and CWR, an ECN-setup SYN-ACK ECE alone
         if (!withAck && c.offerEcn) {
@@ -44,11 +43,11 @@ final class SegmentWriter {
         } else if (withAck && c.ecnOk) {
             flags |= TcpHeader.ECE;
         }
-        sendSegment(c.snd.iss, flags, 0, 0);
+        sendSegment(c, c.snd.iss, flags, 0, 0);
     }
 
     /** Builds and sends one segment; {@code off}/{@code len} select bytes of the send ring. */
-    boolean sendSegment(int seq, int flags, int off, int len) {
+    boolean sendSegment(TcpConnection c, int seq, int flags, int off, int len) {
         TcpReceiver rcv = c.rcv;
         TcpSender snd = c.snd;
         boolean syn = (flags & TcpHeader.SYN) != 0;
@@ -132,7 +131,7 @@ final class SegmentWriter {
             int end = seq + len + ((flags & TcpHeader.FIN) != 0 ? 1 : 0);
             c.log.onSend(seq, end, now);
             if (c.trace != null) {
-                traceSend(seq, end);
+                traceSend(c, seq, end);
             }
         }
         tcp.output(p, c.localHi, c.localLo, c.remoteHi, c.remoteLo, tos);
@@ -140,7 +139,7 @@ final class SegmentWriter {
     }
 
     /** The trace's records of [seq, end): what lies below SND.MAX was sent before, the rest is new. */
-    private void traceSend(int seq, int end) {
+    private void traceSend(TcpConnection c, int seq, int end) {
         int max = c.snd.max;
         if (lt(seq, max)) {
             c.trace.record(TcpTrace.Event.RETRANSMIT, seq, lt(max, end) ? max : end);

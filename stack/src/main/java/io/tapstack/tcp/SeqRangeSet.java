@@ -24,6 +24,13 @@ final class SeqRangeSet {
     /** {@link #add} result: the range added octets to the set. */
     static final int GREW = 1;
 
+    /**
+     * The empty set, shared read-only by the owners that have no range yet (a connection that
+     * sees no reordering, loss or SACK never makes its own): nothing may be added to it, and
+     * {@link #clear}/{@link #removeBelow} leave an empty set unwritten.
+     */
+    static final SeqRangeSet EMPTY = new SeqRangeSet(1);
+
     private final int capacity;
     private int[] start;
     private int[] end;
@@ -66,7 +73,9 @@ final class SeqRangeSet {
     }
 
     void clear() {
-        count = 0;
+        if (count != 0) {
+            count = 0;
+        }
     }
 
     /**
@@ -76,6 +85,7 @@ final class SeqRangeSet {
      *         {@link #FULL} (set unchanged) when a new range was needed and none was free
      */
     int add(int s, int e) {
+        assert this != EMPTY : "the shared empty set is read-only";
         if (start == null) {
             start = new int[capacity];
             end = new int[capacity];
@@ -127,6 +137,9 @@ final class SeqRangeSet {
 
     /** Forgets everything below {@code seq}: ranges ending at or below it go, one straddling it is cut. */
     void removeBelow(int seq) {
+        if (count == 0) {
+            return;
+        }
         int k = 0;
         for (int i = 0; i < count; i++) {
             if (le(end[i], seq)) {

@@ -87,7 +87,7 @@ final class SynCookies {
             return true; // issue 11: at the memory limit, no connection (dropped, counted)
         }
         tcp.counters.inc(TcpCounter.SYN_COOKIES_ACCEPTED);
-        TcpConnection c = new TcpConnection(tcp, m.dstHi, m.dstLo, lport, m.srcHi, m.srcLo, rport, l.options);
+        TcpConnection c = new TcpConnection(tcp, m.dstHi, m.dstLo, lport, m.srcHi, m.srcLo, rport, l.options, false);
         c.parent = l;
         c.passive = true;
         tcp.insert(c);

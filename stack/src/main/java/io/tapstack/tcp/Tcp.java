@@ -40,7 +40,8 @@ public final class Tcp implements IpProtocolHandler {
 
     private static final System.Logger LOG = System.getLogger("io.tapstack.tcp");
     /** The defaults, only read: {@link TcpConnection} takes its own copy. */
-    private static final TcpSocketOptions NO_OPTIONS = new TcpSocketOptions();
+    /** The default options, shared read-only by connections that set none (never changed). */
+    static final TcpSocketOptions NO_OPTIONS = new TcpSocketOptions();
 
     private final StackContext stack;
     private final IpOutput ip;
@@ -60,6 +61,11 @@ public final class Tcp implements IpProtocolHandler {
     final RingPool rings;
     /** The loop's free segment-log arrays (held by a connection only while data is in flight). */
     final SegmentLog.Pool logPool;
+    /** The input state machine and the segment builder: stateless, one each per stack, the connection passed in. */
+    final TcpInput segmentInput = new TcpInput(this);
+    final SegmentWriter segmentWriter = new SegmentWriter(this);
+    /** The configuration's RTO bounds as one object for every connection (remade if the configuration changes). */
+    private RttEstimator.Bounds rtoBounds;
     private final TcpListener[] listeners = new TcpListener[65536];
     /** RFC 6056 §3.3.3 Algorithm 3's table of per-bucket increments. */
     private final short[] portTable = new short[256];
@@ -144,6 +150,16 @@ public final class Tcp implements IpProtocolHandler {
         }
     }
 
+    /** The RTO bounds of {@link TcpConfig}, shared by the connections made while they stay as they are. */
+    RttEstimator.Bounds rtoBounds() {
+        RttEstimator.Bounds b = rtoBounds;
+        if (b == null || b.minRto() != config.minRtoNanos || b.maxRto() != config.maxRtoNanos) {
+            b = new RttEstimator.Bounds(config.minRtoNanos, config.maxRtoNanos);
+            rtoBounds = b;
+        }
+        return b;
+    }
+
     /**
      * Active open (RFC 9293 §3.10.1): sends a SYN and returns the connection in SYN-SENT; the
      * handler hears {@code onConnected} or {@code onClosed(ConnectionRefused/TimedOut/…)}.
@@ -172,7 +188,7 @@ public final class Tcp implements IpProtocolHandler {
                 throw new AddressInUse("no ephemeral port free towards " + remote + ":" + port);
             }
         }
-        TcpConnection c = new TcpConnection(this, local.hi(), local.lo(), lport, remote.hi(), remote.lo(), port, o);
+        TcpConnection c = new TcpConnection(this, local.hi(), local.lo(), lport, remote.hi(), remote.lo(), port, o, o != NO_OPTIONS);
         c.handler = handler;
         c.accepted = true;
         insert(c);
@@ -452,7 +468,7 @@ public final class Tcp implements IpProtocolHandler {
             }
             return;
         }
-        TcpConnection c = new TcpConnection(this, m.dstHi, m.dstLo, lport, m.srcHi, m.srcLo, rport, l.options);
+        TcpConnection c = new TcpConnection(this, m.dstHi, m.dstLo, lport, m.srcHi, m.srcLo, rport, l.options, false);
         c.parent = l;
         c.passive = true;
         l.synQueued++;

@@ -20,12 +20,15 @@ import static io.tapstack.wire.SeqNum.gt;
  * handle on it. Non-blocking and loop-only: {@link #read}/{@link #write} return counts,
  * readiness is reported to a {@link TcpHandler}, failures as typed {@link TcpException}s.
  *
- * <p>The protocol is split by role into parts, each allocated once with the connection (none
- * per segment):
+ * <p>The protocol is split by role into parts, each allocated once per connection (none per
+ * segment) — with it, or on first use for those most connections never need (the loss recovery
+ * once SACK is settled, the spurious-timeout detectors at a first timeout, a private copy of the
+ * options at a first setter):
  * <ul>
- * <li>{@link TcpInput} — the RFC 9293 §3.10.7 input state machine that drives the others;</li>
+ * <li>{@link TcpInput} — the RFC 9293 §3.10.7 input state machine that drives the others (one
+ *     per stack: it holds no state, the connection is passed in);</li>
  * <li>{@link TcpSender} — SND.*, the send ring and the send policy; {@link SegmentWriter} builds
- *     the segments;</li>
+ *     the segments (one per stack, as {@link TcpInput});</li>
  * <li>{@link TcpReceiver} — RCV.*, the receive ring, reassembly, ACK policy, SACK blocks to send;</li>
  * <li>{@link SackScoreboard} — what the peer SACKed (RFC 2018, RFC 6675), on a {@link SeqRangeSet};</li>
  * <li>{@link LossRecovery} ({@link RackTlpRecovery}, {@link NewRenoSackRecovery}) — RFC 8985 / 6582 / 6675 loss recovery;</li>
@@ -46,14 +49,18 @@ public final class TcpConnection {
     private static final int MIN_SND_MSS = 48;
 
     final Tcp tcp;
-    final TcpConfig cfg;
     final long localHi;
     final long localLo;
-    final int localPort;
+    final char localPort; // ports are 16-bit (RFC 9293 §3.1): char keeps this object 8 bytes smaller
     final long remoteHi;
     final long remoteLo;
-    final int remotePort;
-    final TcpSocketOptions opts;
+    final char remotePort;
+    /**
+     * The options in force. Shared, read-only, while they are the stack's defaults or the
+     * listener's copy; a setter copies them first ({@link #ownOptions}): most connections never do.
+     */
+    TcpSocketOptions opts;
+    private boolean optsOwned;
 
     TcpState state = TcpState.CLOSED;
     boolean inTable;
@@ -68,103 +75,109 @@ public final class TcpConnection {
     boolean offerSack;
     boolean tsOk;
     boolean sackOk;
-    int sndWscale;
+    byte sndWscale; // 0..14 (RFC 7323 §2.3): a byte keeps the connection object 8 bytes smaller
     // RFC 3168 §6.1.1: ECN asked for on our SYN; in use (both SYNs said so)
     boolean offerEcn;
     boolean ecnOk;
     private final int tsOffset;
-    int synRetransmits;
+    short synRetransmits; // a short keeps this object 8 bytes smaller (TcpConfig's SYN retries are a few)
 
     // the parts
     final CongestionControl cc;
     final RttEstimator rtt;
-    final SackScoreboard scoreboard = new SackScoreboard();
+    /** {@link SackScoreboard#EMPTY} (shared, read-only) until the first SACK block ({@link #ownScoreboard}). */
+    SackScoreboard scoreboard = SackScoreboard.EMPTY;
     final TcpTimers timers;
     final TcpSender snd;
     final TcpReceiver rcv;
-    final SegmentWriter writer;
     final SegmentLog log; // per-segment transmit times and states (RTT samples, RACK)
-    final EifelDetector eifel = new EifelDetector(); // RFC 3522 spurious-timeout detection
-    final FrtoDetector frto = new FrtoDetector(); // RFC 5682, the same without timestamps
-    LossRecovery recovery; // NewReno/RFC 6675 until the handshake, then RACK-TLP if SACK is on
-    final TcpInput input;
+    /** RFC 3522 spurious-timeout detection, made at the first retransmission timeout (null before). */
+    EifelDetector eifel;
+    /** RFC 5682, the same without timestamps, made at the first timeout that uses it (null before). */
+    FrtoDetector frto;
+    /**
+     * The loss recovery, made once on first use ({@link #recovery()}): RACK-TLP when the handshake
+     * negotiated SACK, else NewReno/RFC 6675 (also during a handshake that needs one, e.g. a SYN
+     * timeout, until RACK-TLP replaces it).
+     */
+    private LossRecovery recovery;
     /** The per-connection trace (issue 10), null unless this connection is traced. */
     TcpTrace trace;
 
     // application side
     TcpHandler handler;
     private TcpException error;
-    int softErrorKind;
+    byte softErrorKind;
     boolean appClosed;
     boolean writeBlocked;
     private boolean closedNotified;
     /** Non-zero once TIME-WAIT is held by a {@link TimeWaitTable} record: this object is detached. */
     private int timeWaitRecord;
     private boolean everEstablished;
-    private int events;
+    private byte events; // EV_* bits
     TcpConnection nextNotify;
     boolean notifyQueued;
 
-    TcpConnection(Tcp tcp, long lHi, long lLo, int lport, long rHi, long rLo, int rport, TcpSocketOptions o) {
+    /**
+     * {@code o} is copied when {@code copy} (the application's object, which it may change later);
+     * else shared until a setter changes an option (the stack's defaults, a listener's own copy).
+     */
+    TcpConnection(Tcp tcp, long lHi, long lLo, int lport, long rHi, long rLo, int rport, TcpSocketOptions o, boolean copy) {
         this.tcp = tcp;
-        this.cfg = tcp.config;
+        TcpConfig cfg = tcp.config;
         this.localHi = lHi;
         this.localLo = lLo;
-        this.localPort = lport;
+        this.localPort = (char) lport;
         this.remoteHi = rHi;
         this.remoteLo = rLo;
-        this.remotePort = rport;
-        this.opts = o == null ? new TcpSocketOptions() : o.clone();
+        this.remotePort = (char) rport;
+        this.opts = o == null ? Tcp.NO_OPTIONS : copy ? o.clone() : o;
+        this.optsOwned = o != null && copy;
         int sendBufSize = opts.sendBufferSize > 0 ? opts.sendBufferSize : cfg.sendBufferSize;
         int recvBufSize = opts.receiveBufferSize > 0 ? opts.receiveBufferSize : cfg.receiveBufferSize;
         // a size set per socket is fixed (as SO_RCVBUF locks Linux's auto-tuning), else it may grow
         int recvBufMax = opts.receiveBufferSize > 0 ? recvBufSize : Math.max(recvBufSize, cfg.receiveBufferMax);
         this.tsOffset = tcp.tsOffset(lHi, lLo, rHi, rLo);
-        this.rtt = new RttEstimator(cfg.initialRtoNanos, cfg.minRtoNanos, cfg.maxRtoNanos);
+        this.rtt = new RttEstimator(cfg.initialRtoNanos, tcp.rtoBounds());
         this.cc = CongestionControls.create(opts.congestionControl != null ? opts.congestionControl : cfg.congestionControl);
         this.timers = new TcpTimers(this);
         int pmtu = tcp.pathMtu(rHi, rLo);
         int advMss = Math.max(MIN_SND_MSS, Math.min(65535, pmtu - tcp.ipHeaderLength(rHi, rLo) - TcpHeader.MIN_LENGTH));
         this.snd = new TcpSender(this, sendBufSize, pmtu);
-        this.rcv = new TcpReceiver(this, recvBufSize, recvBufMax, advMss, cfg.maxOutOfOrderRanges);
-        this.writer = new SegmentWriter(this);
+        this.rcv = new TcpReceiver(this, recvBufSize, recvBufMax, advMss);
         this.log = new SegmentLog(SegmentLog.capacityFor(sendBufSize), tcp.logPool);
-        this.recovery = new NewRenoSackRecovery(this);
-        this.input = new TcpInput(this);
     }
 
     // ======================================================================= opening
 
     /** Active open: SYN-SENT, send <SEQ=ISS><CTL=SYN> (RFC 9293 §3.10.1). */
     void openActive() {
-        offerTs = cfg.timestamps;
-        offerWs = cfg.windowScaling;
-        offerSack = cfg.sack;
-        offerEcn = cfg.ecn == TcpConfig.EcnMode.ON;
+        offerTs = tcp.config.timestamps;
+        offerWs = tcp.config.windowScaling;
+        offerSack = tcp.config.sack;
+        offerEcn = tcp.config.ecn == TcpConfig.EcnMode.ON;
         int iss = tcp.isn(localHi, localLo, localPort, remoteHi, remoteLo, remotePort);
-        snd.init(iss);
-        recovery.reset(iss, iss); // RFC 6582 §3.2 step 1: recover = ISS
+        snd.init(iss); // RFC 6582 §3.2 step 1 (recover = ISS) happens when the recovery is made
         state = TcpState.SYN_SENT;
         rtt.startHandshake(tcp.now());
-        writer.sendSyn(false);
+        tcp.segmentWriter.sendSyn(this, false);
         timers.armRetransmit(rtt.rto());
     }
 
     /** Passive open from a SYN in LISTEN (RFC 9293 §3.10.7.2): SYN-RECEIVED, send SYN-ACK. */
     void openPassive(Segment s) {
         rcv.synReceived(s.seq);
-        negotiate(s, cfg.timestamps, cfg.windowScaling, cfg.sack);
+        negotiate(s, tcp.config.timestamps, tcp.config.windowScaling, tcp.config.sack);
         // RFC 3168 §6.1.1: an ECN-setup SYN has ECE and CWR; we answer it with ECE alone
-        ecnOk = cfg.ecn != TcpConfig.EcnMode.OFF && s.ece() && s.cwr();
+        ecnOk = tcp.config.ecn != TcpConfig.EcnMode.OFF && s.ece() && s.cwr();
         int iss = tcp.isn(localHi, localLo, localPort, remoteHi, remoteLo, remotePort);
         snd.init(iss);
-        recovery.reset(iss, iss);
         // RFC 7323 §2.2: the window in a SYN is never scaled
         snd.windowFrom(s.window, s.seq, iss);
         snd.maxWnd = snd.wnd;
         state = TcpState.SYN_RECEIVED;
         rtt.startHandshake(tcp.now());
-        writer.sendSyn(true);
+        tcp.segmentWriter.sendSyn(this, true);
         timers.armRetransmit(rtt.rto());
     }
 
@@ -175,6 +188,7 @@ public final class TcpConnection {
         snd.una = s.ack;
         snd.nxt = s.ack;
         snd.max = s.ack;
+        recovery = new NewRenoSackRecovery(this); // a cookie carries no SACK (RFC 4987 §3.6): no RACK
         recovery.reset(cookieIss, s.ack);
         snd.peerMss = mss;
         rcv.wscale = 0;
@@ -198,7 +212,7 @@ public final class TcpConnection {
             rcv.tsRecentValid = true;
         }
         if (ws && o.hasWscale) {
-            sndWscale = o.wscale;
+            sndWscale = (byte) o.wscale; // at most 14 (TcpOptions caps it)
             offerWs = true;
         } else {
             sndWscale = 0;
@@ -228,10 +242,11 @@ public final class TcpConnection {
         if (ecnOk) {
             tcp.counters.inc(TcpCounter.ECN_NEGOTIATED);
         }
-        if (sackOk && "rack".equalsIgnoreCase(cfg.lossRecovery)) {
+        if (sackOk && "rack".equalsIgnoreCase(tcp.config.lossRecovery)) {
             recovery = new RackTlpRecovery(this); // RFC 8985 needs SACK; NewReno (RFC 6582) without it
             recovery.reset(snd.iss, snd.una);
         }
+        // without SACK the NewReno recovery is made by recovery() on first use
         if (opts.keepAlive) {
             timers.armKeepalive();
         }
@@ -249,7 +264,7 @@ public final class TcpConnection {
 
     /** RFC 9293 §3.10.7: SEGMENT ARRIVES for this connection (see {@link TcpInput}). */
     void segmentArrives(Segment s) {
-        input.segmentArrives(s);
+        tcp.segmentInput.segmentArrives(this, s);
     }
 
     /** RFC 6191 §2: may a new SYN reuse this TIME-WAIT connection? */
@@ -489,7 +504,7 @@ public final class TcpConnection {
         // Send a window update when the window grows by 2 segments or half the buffer
         // (RFC 9293 §3.8.6.2.2; Linux's tcp_cleanup_rbuf), so a sender blocked on a closed window resumes.
         if (rcv.windowUpdateDue()) {
-            writer.sendAck();
+            tcp.segmentWriter.sendAck(this);
             tcp.dispatch();
         }
     }
@@ -605,7 +620,7 @@ public final class TcpConnection {
         shutdownOutput();
         appClosed = true;
         if (state == TcpState.FIN_WAIT_2) {
-            timers.arm(TcpTimers.Mode.FIN_WAIT_2, cfg.finWait2TimeoutNanos);
+            timers.arm(TcpTimers.Mode.FIN_WAIT_2, tcp.config.finWait2TimeoutNanos);
         }
     }
 
@@ -667,7 +682,9 @@ public final class TcpConnection {
     }
 
     public void setNoDelay(boolean on) {
-        opts.noDelay = on;
+        if (opts.noDelay != on) {
+            ownOptions().noDelay = on;
+        }
         if (on) {
             output();
             tcp.dispatch();
@@ -679,7 +696,9 @@ public final class TcpConnection {
     }
 
     public void setKeepAlive(boolean on) {
-        opts.keepAlive = on;
+        if (opts.keepAlive != on) {
+            ownOptions().keepAlive = on;
+        }
         if (on && state.synchronized_()) {
             timers.armKeepalive();
         } else if (!on) {
@@ -688,14 +707,15 @@ public final class TcpConnection {
     }
 
     public void setKeepAlive(long idleNanos, long intervalNanos, int probes) {
-        opts.keepAliveIdleNanos = idleNanos;
-        opts.keepAliveIntervalNanos = intervalNanos;
-        opts.keepAliveProbes = probes;
+        TcpSocketOptions o = ownOptions();
+        o.keepAliveIdleNanos = idleNanos;
+        o.keepAliveIntervalNanos = intervalNanos;
+        o.keepAliveProbes = probes;
         setKeepAlive(true);
     }
 
     public void setUserTimeout(long nanos) {
-        opts.userTimeoutNanos = nanos;
+        ownOptions().userTimeoutNanos = nanos;
     }
 
     public int sendBufferSize() {
@@ -729,7 +749,55 @@ public final class TcpConnection {
 
     /** In fast recovery (NewReno) or an RFC 6675 loss-recovery phase (for tests). */
     boolean inLossRecovery() {
-        return recovery.inRecovery();
+        return recovery != null && recovery.inRecovery();
+    }
+
+    /**
+     * The loss recovery, made on first use (one object per connection, not a NewReno replaced by
+     * RACK-TLP): NewReno/RFC 6675 with RFC 6582 §3.2 step 1's recover = ISS unless
+     * {@link #established} made RACK-TLP (SACK negotiated) or a SYN cookie made NewReno.
+     */
+    LossRecovery recovery() {
+        LossRecovery r = recovery;
+        if (r == null) {
+            r = new NewRenoSackRecovery(this);
+            r.reset(snd.iss, snd.iss);
+            recovery = r;
+        }
+        return r;
+    }
+
+    /** The RFC 3522 detector, made at the first retransmission timeout that needs it. */
+    EifelDetector eifel() {
+        if (eifel == null) {
+            eifel = new EifelDetector();
+        }
+        return eifel;
+    }
+
+    /** The RFC 5682 detector, made at the first retransmission timeout that needs it. */
+    FrtoDetector frto() {
+        if (frto == null) {
+            frto = new FrtoDetector();
+        }
+        return frto;
+    }
+
+    /** The scoreboard to update: this connection's own from its first SACK block on. */
+    SackScoreboard ownScoreboard() {
+        if (scoreboard == SackScoreboard.EMPTY) {
+            scoreboard = new SackScoreboard();
+        }
+        return scoreboard;
+    }
+
+    /** The options to change: a private copy from now on if they were shared (copy on write). */
+    private TcpSocketOptions ownOptions() {
+        if (!optsOwned) {
+            opts = opts.clone();
+            optsOwned = true;
+        }
+        return opts;
     }
 
     /** The congestion-control instance (for tests). */

@@ -23,22 +23,21 @@ import static io.tapstack.wire.SeqNum.lt;
 final class TcpInput {
     private static final long TS_24_DAYS_NANOS = 24L * 24 * 3600 * 1_000_000_000L;
 
-    private final TcpConnection c;
     private final Tcp tcp;
 
-    TcpInput(TcpConnection c) {
-        this.c = c;
-        this.tcp = c.tcp;
+    /** One per stack: it keeps no state of its own, the connection is passed in. */
+    TcpInput(Tcp tcp) {
+        this.tcp = tcp;
     }
 
     /** RFC 9293 §3.10.7: SEGMENT ARRIVES for this connection. */
-    void segmentArrives(Segment s) {
+    void segmentArrives(TcpConnection c, Segment s) {
         long now = tcp.now();
         c.timers.segmentReceived(now);
         switch (c.state) {
-            case SYN_SENT -> synSentInput(s, now);
+            case SYN_SENT -> synSentInput(c, s, now);
             case CLOSED, LISTEN -> { }
-            default -> synchronizedInput(s, now);
+            default -> synchronizedInput(c, s, now);
         }
         if (c.state != TcpState.CLOSED) {
             c.snd.output();
@@ -46,7 +45,7 @@ final class TcpInput {
     }
 
     /** RFC 9293 §3.10.7.3. */
-    private void synSentInput(Segment s, long now) {
+    private void synSentInput(TcpConnection c, Segment s, long now) {
         TcpSender snd = c.snd;
         TcpReceiver rcv = c.rcv;
         if (s.hasAck() && (le(s.ack, snd.iss) || gt(s.ack, snd.max))) {
@@ -101,19 +100,19 @@ final class TcpInput {
             c.state = TcpState.SYN_RECEIVED;
             snd.windowFrom(s.window, s.seq, snd.iss);
             snd.maxWnd = snd.wnd;
-            c.writer.sendSyn(true);
+            tcp.segmentWriter.sendSyn(c, true);
             c.timers.armRetransmit(c.rtt.rto());
         }
     }
 
     /** RFC 9293 §3.10.7.4: every state from SYN-RECEIVED on. */
-    private void synchronizedInput(Segment s, long now) {
+    private void synchronizedInput(TcpConnection c, Segment s, long now) {
         TcpSender snd = c.snd;
         TcpReceiver rcv = c.rcv;
         int segLen = s.segLen();
         if (c.state == TcpState.SYN_RECEIVED && s.syn() && !s.hasAck() && !s.rst() && s.seq == rcv.irs) {
             // the peer did not get our SYN,ACK: send it again
-            c.writer.sendSyn(true);
+            tcp.segmentWriter.sendSyn(c, true);
             return;
         }
         if (c.state == TcpState.SYN_RECEIVED && s.syn() && s.hasAck() && !s.rst() && s.seq == rcv.irs
@@ -131,7 +130,7 @@ final class TcpInput {
             } else {
                 tcp.counters.inc(TcpCounter.PAWS_REJECTED);
                 tcp.counters.inc(TcpCounter.DROP_PAWS);
-                c.writer.sendAck();
+                tcp.segmentWriter.sendAck(c);
                 return;
             }
         }
@@ -165,12 +164,12 @@ final class TcpInput {
                 }
                 if (c.state == TcpState.TIME_WAIT && s.fin()) {
                     // RFC 9293 §3.10.7.4 eighth, TIME-WAIT: ack the retransmitted FIN, restart 2 MSL
-                    c.timers.arm(TcpTimers.Mode.TIME_WAIT, c.cfg.timeWaitNanos());
+                    c.timers.arm(TcpTimers.Mode.TIME_WAIT, c.tcp.config.timeWaitNanos());
                 }
                 if (s.syn()) {
-                    challengeAck();
+                    challengeAck(c);
                 } else {
-                    c.writer.sendAck();
+                    tcp.segmentWriter.sendAck(c);
                 }
                 return;
             }
@@ -184,15 +183,15 @@ final class TcpInput {
             }
             if (s.seq == rcvNxt) {
                 tcp.counters.inc(TcpCounter.RSTS_RECEIVED);
-                resetReceived();
+                resetReceived(c);
             } else {
-                challengeAck();
+                challengeAck(c);
             }
             return;
         }
         // fourth: SYN in a synchronized state (RFC 5961 §4.2, RFC 9293 §3.10.7.4)
         if (s.syn()) {
-            challengeAck();
+            challengeAck(c);
             return;
         }
         // fifth: ACK
@@ -202,7 +201,7 @@ final class TcpInput {
         }
         if (c.state == TcpState.SYN_RECEIVED) {
             if (inRange(s.ack, snd.una + 1, snd.max + 1)) {
-                if (!completePassiveOpen(s, now)) {
+                if (!completePassiveOpen(c, s, now)) {
                     return;
                 }
             } else {
@@ -213,23 +212,23 @@ final class TcpInput {
         // RFC 5961 §5.2: acceptable ACKs lie in [SND.UNA − MAX.SND.WND, SND.NXT]
         if (gt(s.ack, snd.max)) {
             tcp.counters.inc(TcpCounter.DROP_ACK_UNSENT);
-            c.writer.sendAck();
+            tcp.segmentWriter.sendAck(c);
             return;
         }
         if (lt(s.ack, snd.una - Math.max(snd.maxWnd, 1))) {
             // "MUST be discarded and an ACK sent back", a challenge ACK throttled as §7 says
             tcp.counters.inc(TcpCounter.DROP_ACK_TOO_OLD);
-            challengeAck();
+            challengeAck(c);
             return;
         }
         // RFC 7323 §4.3: remember the timestamp to echo
         rcv.updateTsRecent(s.seq, s.opts, now);
-        processAck(s, segLen, now);
+        processAck(c, s, segLen, now);
         if (c.state == TcpState.CLOSED) {
             return;
         }
         if (c.ecnOk) {
-            ecnReceived(s);
+            ecnReceived(c, s);
         }
         // sixth: URG. RFC 9293 §3.8.5 and RFC 6093 §5: urgent data is delivered inline (as with
         // SO_OOBINLINE), the stream never altered; the pointer is not used, so it cannot make us
@@ -239,7 +238,7 @@ final class TcpInput {
             tcp.counters.inc(TcpCounter.URGENT_RECEIVED);
         }
         // seventh: segment text
-        segmentText(s, rcvWnd, ackOnly);
+        segmentText(c, s, rcvWnd, ackOnly);
     }
 
     /**
@@ -247,7 +246,7 @@ final class TcpInput {
      * segment too) starts it again; from a CE on, every segment we send carries ECE until the
      * peer's CWR. The first CE is acknowledged at once, so the sender hears of it within an RTT.
      */
-    private void ecnReceived(Segment s) {
+    private void ecnReceived(TcpConnection c, Segment s) {
         TcpReceiver rcv = c.rcv;
         if (s.cwr()) {
             tcp.counters.inc(TcpCounter.CWR_RECEIVED);
@@ -269,7 +268,7 @@ final class TcpInput {
      * was outstanding at the reduction, nor when loss recovery already reduced in this window.
      * The next new data segment carries CWR.
      */
-    private void ecnEchoReceived(Segment s) {
+    private void ecnEchoReceived(TcpConnection c, Segment s) {
         TcpSender snd = c.snd;
         tcp.counters.inc(TcpCounter.ECE_RECEIVED);
         if (snd.ecnReacted && le(s.ack, snd.ecnRecover)) {
@@ -278,14 +277,14 @@ final class TcpInput {
         snd.ecnReacted = true;
         snd.ecnRecover = snd.max;
         snd.cwrPending = true;
-        if (!c.recovery.inRecovery()) {
+        if (!c.recovery().inRecovery()) {
             tcp.counters.inc(TcpCounter.ECN_REDUCTIONS);
             c.cc.onEcnEcho(snd.max - snd.una);
         }
     }
 
     /** RFC 9293 §3.10.7.4 seventh (text, trimmed to the window) and eighth (FIN). */
-    private void segmentText(Segment s, int rcvWnd, boolean ackOnly) {
+    private void segmentText(TcpConnection c, Segment s, int rcvWnd, boolean ackOnly) {
         TcpReceiver rcv = c.rcv;
         int dataSeq = s.seq;
         int off = s.dataOff;
@@ -340,7 +339,7 @@ final class TcpInput {
         if (fin && c.state.canReceive()) {
             int finSeq = dataSeq + len;
             if (finSeq == rcv.nxt) {
-                finReceived();
+                finReceived(c);
             } else if (gt(finSeq, rcv.nxt)) {
                 // a FIN beyond a hole: remembered until the hole fills
                 rcv.oooFinValid = true;
@@ -349,12 +348,12 @@ final class TcpInput {
             }
         }
         if (rcv.oooFinValid && rcv.oooFinSeq == rcv.nxt && !rcv.fin && c.state.canReceive()) {
-            finReceived();
+            finReceived(c);
         }
     }
 
     /** SYN-RECEIVED + acceptable ACK → ESTABLISHED; false when the accept queue is full. */
-    private boolean completePassiveOpen(Segment s, long now) {
+    private boolean completePassiveOpen(TcpConnection c, Segment s, long now) {
         TcpSender snd = c.snd;
         TcpListener l = c.parent;
         if (c.passive && l != null) {
@@ -389,29 +388,30 @@ final class TcpInput {
     }
 
     /** ACK processing (RFC 9293 §3.10.7.4 fifth; RFC 5681; RFC 6582; RFC 6298). */
-    private void processAck(Segment s, int segLen, long now) {
+    private void processAck(TcpConnection c, Segment s, int segLen, long now) {
         TcpSender snd = c.snd;
-        LossRecovery recovery = c.recovery;
+        LossRecovery recovery = c.recovery();
         int acked = s.ack - snd.una;
         int flightBefore = snd.max - snd.una;
         int oldWnd = snd.wnd;
         // window update (RFC 9293 §3.10.7.4: SND.WL1/SND.WL2 guard against old segments)
         snd.windowUpdate(s);
         if (c.ecnOk && s.ece()) {
-            ecnEchoReceived(s);
+            ecnEchoReceived(c, s);
         }
         boolean newSack = false;
         // RFC 5682 §3.1 step 3: SACKed octets below "recover" before this ACK (F-RTO only)
-        int frtoSackedBefore = c.frto.active() && c.sackOk ? c.scoreboard.sackedBytesIn(snd.una, c.frto.recover()) : 0;
+        FrtoDetector frto = c.frto; // null until a timeout used it
+        int frtoSackedBefore = frto != null && frto.active() && c.sackOk ? c.scoreboard.sackedBytesIn(snd.una, c.frto.recover()) : 0;
         SegmentLog log = c.log;
-        log.beginAck(now, c.rtt.minRtt(), echoedNanos(s, now));
+        log.beginAck(now, c.rtt.minRtt(), echoedNanos(c, s, now));
         if (c.sackOk && s.opts.sackCount > 0) {
             if (SackScoreboard.isDsack(s.opts, s.ack)) {
                 // RFC 2883 §4: the peer got [l, r) twice (a spurious retransmission or a network duplicate)
                 tcp.counters.inc(TcpCounter.DSACKS_RECEIVED);
                 recovery.onDsack(s.opts.sackLeft[0], s.opts.sackRight[0], now);
             }
-            newSack = c.scoreboard.update(s.opts, snd.una, snd.max, tcp.counters);
+            newSack = c.ownScoreboard().update(s.opts, snd.una, snd.max, tcp.counters);
             if (newSack) {
                 log.markSacked(c.scoreboard);
             }
@@ -444,7 +444,7 @@ final class TcpInput {
                 c.rtt.sample(sample);
                 c.rtt.minRttSample(sample, now);
             }
-            if (c.eifel.armed() && c.eifel.onAcceptableAck(c.tsOk && s.opts.hasTimestamp, s.opts.tsEcr)) {
+            if (c.eifel != null && c.eifel.armed() && c.eifel.onAcceptableAck(c.tsOk && s.opts.hasTimestamp, s.opts.tsEcr)) {
                 // RFC 3522: the ACK echoes the original transmission: the timeout was spurious
                 // (RFC 4015's re-initialisation of SRTT from this ACK's sample is left out: the
                 // timeouts found spurious here follow lost ACKs, not delay spikes, and an SRTT of
@@ -466,7 +466,7 @@ final class TcpInput {
                 c.timers.armRetransmit(c.rtt.rto());
             }
             if (finAcked) {
-                finAcked();
+                finAcked(c);
                 if (c.state == TcpState.CLOSED) {
                     return;
                 }
@@ -491,11 +491,11 @@ final class TcpInput {
             c.rtt.minRttSample(log.rttSample, now);
         }
         recovery.afterAck(acked, newSack, now);
-        if (c.frto.active()) {
-            frtoAck(s, acked, segLen, frtoSackedBefore, now);
+        if (frto != null && frto.active()) {
+            frtoAck(c, s, acked, segLen, frtoSackedBefore, now);
         }
         if (c.trace != null) {
-            traceAck(s);
+            traceAck(c, s);
         }
     }
 
@@ -505,7 +505,7 @@ final class TcpInput {
      * before the timeout, never resent, got through (spurious: RFC 4015 response as for Eifel) or
      * not (the go-back-N recovery resumes from SND.UNA).
      */
-    private void frtoAck(Segment s, int acked, int segLen, int sackedBefore, long now) {
+    private void frtoAck(TcpConnection c, Segment s, int acked, int segLen, int sackedBefore, long now) {
         TcpSender snd = c.snd;
         boolean sackedOriginal = c.sackOk
                 && c.scoreboard.sackedBytesIn(snd.una, c.frto.recover()) > sackedBefore;
@@ -519,7 +519,7 @@ final class TcpInput {
             case FrtoDetector.SPURIOUS -> {
                 tcp.counters.inc(TcpCounter.SPURIOUS_RTOS);
                 tcp.counters.inc(TcpCounter.SPURIOUS_RTOS_FRTO);
-                c.recovery.onSpuriousTimeout();
+                c.recovery().onSpuriousTimeout();
                 c.traceEvent(TcpTrace.Event.SPURIOUS_RTO, snd.una, snd.max);
             }
             case FrtoDetector.REVERT -> {
@@ -533,7 +533,7 @@ final class TcpInput {
     }
 
     /** The trace's ACK record and one SACK record per block the ACK carries. */
-    private void traceAck(Segment s) {
+    private void traceAck(TcpConnection c, Segment s) {
         c.trace.record(TcpTrace.Event.ACK, s.ack, s.ack);
         if (c.sackOk) {
             for (int i = 0; i < s.opts.sackCount; i++) {
@@ -543,7 +543,7 @@ final class TcpInput {
     }
 
     /** The loop time (ms resolution) at which the echoed timestamp was sent, or Long.MIN_VALUE. */
-    private long echoedNanos(Segment s, long now) {
+    private long echoedNanos(TcpConnection c, Segment s, long now) {
         if (!c.tsOk || !s.opts.hasTimestamp || s.opts.tsEcr == 0) {
             return Long.MIN_VALUE;
         }
@@ -551,33 +551,33 @@ final class TcpInput {
         return ageMs < 0 || ageMs > 600_000 ? Long.MIN_VALUE : (now / 1_000_000L - ageMs) * 1_000_000L;
     }
 
-    private void finAcked() {
+    private void finAcked(TcpConnection c) {
         switch (c.state) {
             case FIN_WAIT_1 -> {
                 c.state = TcpState.FIN_WAIT_2;
                 if (c.appClosed) {
-                    c.timers.arm(TcpTimers.Mode.FIN_WAIT_2, c.cfg.finWait2TimeoutNanos);
+                    c.timers.arm(TcpTimers.Mode.FIN_WAIT_2, c.tcp.config.finWait2TimeoutNanos);
                 }
             }
-            case CLOSING -> enterTimeWait();
+            case CLOSING -> enterTimeWait(c);
             case LAST_ACK -> c.terminate(null, false);
             default -> { }
         }
     }
 
     /** RFC 9293 §3.10.7.4 eighth: the FIN. */
-    private void finReceived() {
+    private void finReceived(TcpConnection c) {
         c.rcv.finReceived();
         c.post(TcpConnection.EV_READABLE);
         switch (c.state) {
             case SYN_RECEIVED, ESTABLISHED -> c.state = TcpState.CLOSE_WAIT;
             case FIN_WAIT_1 -> c.state = TcpState.CLOSING; // our FIN is not yet acked (else FIN-WAIT-2)
-            case FIN_WAIT_2 -> enterTimeWait();
+            case FIN_WAIT_2 -> enterTimeWait(c);
             default -> { }
         }
     }
 
-    private void resetReceived() {
+    private void resetReceived(TcpConnection c) {
         // RFC 9293 §3.10.7.4 second
         switch (c.state) {
             case SYN_RECEIVED -> {
@@ -598,15 +598,15 @@ final class TcpInput {
         }
     }
 
-    private void challengeAck() {
+    private void challengeAck(TcpConnection c) {
         // RFC 5961 §3.2, §4.2 with the rate limit of §7
         if (tcp.challengeAllowed()) {
-            c.writer.sendAck();
+            tcp.segmentWriter.sendAck(c);
         }
     }
 
     /** TIME-WAIT for 2·MSL (RFC 9293 §3.10.7.4), unless the table of them is full. */
-    private void enterTimeWait() {
+    private void enterTimeWait(TcpConnection c) {
         c.state = TcpState.TIME_WAIT;
         tcp.establishedChanged(-1);
         c.timers.cancelAllButConnTimer();
@@ -622,7 +622,7 @@ final class TcpInput {
             c.terminate(null, false);
             return;
         }
-        c.timers.arm(TcpTimers.Mode.TIME_WAIT, c.cfg.timeWaitNanos());
+        c.timers.arm(TcpTimers.Mode.TIME_WAIT, c.tcp.config.timeWaitNanos());
         c.post(TcpConnection.EV_CLOSED);
     }
 }

@@ -23,7 +23,6 @@ import static io.tapstack.wire.SeqNum.lt;
  */
 final class TcpReceiver {
     private final TcpConnection c;
-    private final Tcp tcp;
 
     /** IRS. */
     int irs;
@@ -49,18 +48,20 @@ final class TcpReceiver {
     /** The shortest interval auto-tuning measures over: RFC 6298's clock granularity G (1 ms). */
     static final long TUNE_MIN_INTERVAL = RttEstimator.CLOCK_GRANULARITY;
     /** The MSS we advertise. */
-    final int advMss;
+    final char advMss; // MSS values are 16-bit (RFC 9293 §3.7.1): char, as mssEst and quickAcks as a byte,
+    // keep this object 8 bytes smaller
     /** The peer's segment size as seen here (for the every-second-segment ACK rule). */
-    private int mssEst;
+    private char mssEst;
     /** Window scale we apply to what we advertise (RFC 7323 §2.3). */
-    int wscale;
+    byte wscale; // 0..14 (RFC 7323 §2.3); a byte, with no Tcp reference, keeps this object 8 bytes smaller
     /** The peer's FIN has been received (RCV.NXT is past it). */
     boolean fin;
     /** A FIN beyond a hole, remembered until the hole fills. */
     boolean oooFinValid;
     int oooFinSeq;
     /** Out-of-order data held in the ring's free space (RFC 9293 §3.10.7.4 seventh). */
-    final SeqRangeSet ooo;
+    /** Out-of-order ranges: {@link SeqRangeSet#EMPTY} until the first one (most connections never see one). */
+    SeqRangeSet ooo = SeqRangeSet.EMPTY;
     /** Start of the most recent out-of-order segment (its range is the first SACK block, RFC 2018 §4). */
     private int lastOooSeq;
     /** RFC 2883: a duplicate [dsackLeft, dsackRight) to report once, as the first SACK block. */
@@ -76,7 +77,7 @@ final class TcpReceiver {
      * Quick-ACK mode (Linux's icsk_ack.quick): segments still to ACK at once, without delay, after
      * out-of-order data or a filled hole, so that a sender in recovery gets its ACK clock back.
      */
-    private int quickAcks;
+    private byte quickAcks;
     static final int QUICK_ACKS = 16;
     /** RCV.NXT carried by the last ACK we sent (RFC 7323 §4.3 Last.ACK.sent). */
     int lastAckSent;
@@ -86,21 +87,19 @@ final class TcpReceiver {
     boolean tsRecentValid;
     long bytesReceived;
 
-    TcpReceiver(TcpConnection c, int bufSize, int bufMax, int advMss, int maxOutOfOrderRanges) {
+    TcpReceiver(TcpConnection c, int bufSize, int bufMax, int advMss) {
         this.c = c;
-        this.tcp = c.tcp;
         this.bufSize = bufSize;
         this.bufMax = Math.max(bufSize, bufMax);
-        this.advMss = advMss;
-        this.mssEst = Math.min(advMss, 536);
-        this.ooo = new SeqRangeSet(Math.max(1, maxOutOfOrderRanges));
+        this.advMss = (char) advMss; // at most 65535 (TcpConnection clamps it)
+        this.mssEst = (char) Math.min(advMss, 536);
         // RFC 7323 §2.3: the smallest shift that lets the window cover the largest receive
         // buffer auto-tuning may reach (the shift is fixed in the SYN)
         int ws = 0;
         while (ws < TcpOptions.MAX_WSCALE && (this.bufMax >> ws) > 65535) {
             ws++;
         }
-        this.wscale = ws;
+        this.wscale = (byte) ws;
     }
 
     /** The peer's SYN (at {@code seq}) starts the receive sequence space. */
@@ -126,7 +125,7 @@ final class TcpReceiver {
 
     /** Gives the ring back whatever it holds (the connection ended and nobody will read). */
     void releaseRing() {
-        tcp.rings.give(ring);
+        c.tcp.rings.give(ring);
         ring = null;
     }
 
@@ -163,7 +162,7 @@ final class TcpReceiver {
         if (at + len > room) {
             len = room - at;
             if (len <= 0) {
-                tcp.counters.inc(TcpCounter.DROP_OUT_OF_WINDOW);
+                c.tcp.counters.inc(TcpCounter.DROP_OUT_OF_WINDOW);
                 ackNow = true;
                 return 0;
             }
@@ -174,9 +173,9 @@ final class TcpReceiver {
             // kept; under pressure only what fills the first hole, below the lowest range held
             // (Linux prunes its out-of-order queue first). Still a duplicate ACK (RFC 5681 §4.2),
             // so the sender's fast retransmit repairs the hole.
-            MemoryBudget.State st = tcp.memory.state();
+            MemoryBudget.State st = c.tcp.memory.state();
             if (st == MemoryBudget.State.HARD || (st == MemoryBudget.State.PRESSURE && (ooo.isEmpty() || !lt(seq, ooo.start(0))))) {
-                tcp.memory.refused(st == MemoryBudget.State.HARD ? MemCounter.DROP_OOO_HARD : MemCounter.DROP_OOO_PRESSURE);
+                c.tcp.memory.refused(st == MemoryBudget.State.HARD ? MemCounter.DROP_OOO_HARD : MemCounter.DROP_OOO_PRESSURE);
                 ackNow = true;
                 return 0;
             }
@@ -187,26 +186,26 @@ final class TcpReceiver {
         // elastic: the ring holds what has arrived and grows (doubling) up to the buffer size, as
         // far as the memory budget lets it (RingPool)
         if (ring == null) {
-            ring = tcp.rings.take(RingPool.capacityFor(at + len, lastCapacity, bufSize), false);
+            ring = c.tcp.rings.take(RingPool.capacityFor(at + len, lastCapacity, bufSize), false);
             if (ring == null) {
                 return 0; // at the memory limit and nothing freed to reuse: dropped (counted), resent later
             }
         } else {
-            ring = tcp.rings.grow(ring, used + at + len, bufSize);
+            ring = c.tcp.rings.grow(ring, used + at + len, bufSize);
         }
         lastCapacity = Math.max(lastCapacity, ring.capacity());
         if (used + at + len > ring.capacity()) {
             // the ring could not grow (memory pressure): keep what fits, the peer resends the rest
             len = ring.capacity() - used - at;
             if (len <= 0) {
-                tcp.memory.refused(MemCounter.DROP_RCV_NO_MEMORY);
+                c.tcp.memory.refused(MemCounter.DROP_RCV_NO_MEMORY);
                 releaseIfDrained();
                 ackNow = true;
                 return 0;
             }
         }
         if (len > mssEst) {
-            mssEst = Math.min(len, advMss);
+            mssEst = (char) Math.min(len, advMss);
         }
         if (at == 0) {
             ring.writeAt(0, b, off, len);
@@ -237,16 +236,19 @@ final class TcpReceiver {
             } else if (pendingAckBytes >= 2 * mssEst) {
                 ackNow = true; // RFC 9293 §3.8.6.3 / RFC 5681 §4.2: every second full segment
             } else {
-                c.timers.delayAck(c.cfg.delayedAckNanos);
+                c.timers.delayAck(c.tcp.config.delayedAckNanos);
             }
         } else {
             // RFC 9293 §3.10.7.4 seventh: keep it; RFC 5681 §4.2: immediate (duplicate) ACK
-            tcp.counters.inc(TcpCounter.OUT_OF_ORDER_SEGMENTS);
+            c.tcp.counters.inc(TcpCounter.OUT_OF_ORDER_SEGMENTS);
             ackNow = true;
             quickAcks = QUICK_ACKS;
+            if (ooo == SeqRangeSet.EMPTY) {
+                ooo = new SeqRangeSet(Math.max(1, c.tcp.config.maxOutOfOrderRanges));
+            }
             int added = ooo.add(seq, seq + len);
             if (added == SeqRangeSet.FULL) {
-                tcp.counters.inc(TcpCounter.DROP_OOO_QUEUE_FULL);
+                c.tcp.counters.inc(TcpCounter.DROP_OOO_QUEUE_FULL);
                 return 0;
             }
             if (added == SeqRangeSet.COVERED) {
@@ -316,7 +318,7 @@ final class TcpReceiver {
         want = Math.min(bufMax, want);
         if (want > bufSize && mayGrowReceiveBuffer((int) want - bufSize)) {
             bufSize = (int) want;
-            tcp.counters.inc(TcpCounter.RCV_BUFFER_GROWTHS);
+            c.tcp.counters.inc(TcpCounter.RCV_BUFFER_GROWTHS);
         }
     }
 
@@ -326,7 +328,7 @@ final class TcpReceiver {
      * Linux's tcp_mem). The ring itself grows only as data arrives ({@link RingPool}).
      */
     boolean mayGrowReceiveBuffer(int bytes) {
-        return bytes > 0 && tcp.memory.mayGrow();
+        return bytes > 0 && c.tcp.memory.mayGrow();
     }
 
     /** RFC 9293 §3.10.7.4 eighth: the FIN occupies one sequence number; ACK it at once. */
@@ -357,7 +359,7 @@ final class TcpReceiver {
      * never moves left, {@link #receiveWindow}).
      */
     private int space() {
-        int cap = tcp.memory.mayGrow() ? bufSize : Math.min(bufSize, ring == null ? RingPool.MIN_CAPACITY : ring.capacity());
+        int cap = c.tcp.memory.mayGrow() ? bufSize : Math.min(bufSize, ring == null ? RingPool.MIN_CAPACITY : ring.capacity());
         return Math.max(0, cap - available());
     }
 
@@ -384,7 +386,7 @@ final class TcpReceiver {
             adv = edge;
         }
         if (window == 0) {
-            tcp.counters.inc(TcpCounter.ZERO_WINDOW_ADVERTISED);
+            c.tcp.counters.inc(TcpCounter.ZERO_WINDOW_ADVERTISED);
         }
         return window;
     }
@@ -439,7 +441,7 @@ final class TcpReceiver {
             b.putInt(o + 4, dsackLeft);
             b.putInt(o + 8, dsackRight);
             dsackPending = false;
-            tcp.counters.inc(TcpCounter.DSACKS_SENT);
+            c.tcp.counters.inc(TcpCounter.DSACKS_SENT);
             k++;
         }
         if (ooo.isEmpty() || k == n) {

@@ -2,7 +2,6 @@ package io.tapstack.tcp;
 
 import io.tapstack.socket.TimedOut;
 import io.tapstack.socket.Unreachable;
-import io.tapstack.tcp.cc.CongestionControl;
 import io.tapstack.wire.TcpHeader;
 
 import static io.tapstack.wire.SeqNum.gt;
@@ -20,8 +19,6 @@ import static io.tapstack.wire.SeqNum.lt;
  */
 final class TcpSender {
     private final TcpConnection c;
-    private final Tcp tcp;
-    private final CongestionControl cc;
 
     /** ISS. */
     int iss;
@@ -66,8 +63,6 @@ final class TcpSender {
 
     TcpSender(TcpConnection c, int bufSize, int pmtu) {
         this.c = c;
-        this.tcp = c.tcp;
-        this.cc = c.cc;
         this.bufSize = bufSize;
         this.pmtu = pmtu;
     }
@@ -119,16 +114,16 @@ final class TcpSender {
         int used = ringSize();
         int needed = (int) Math.min(bufSize, (long) used + want);
         if (ring == null) {
-            ring = tcp.rings.take(RingPool.capacityFor(needed, lastCapacity, bufSize), true);
+            ring = c.tcp.rings.take(RingPool.capacityFor(needed, lastCapacity, bufSize), true);
         } else {
-            ring = tcp.rings.grow(ring, needed, bufSize);
+            ring = c.tcp.rings.grow(ring, needed, bufSize);
         }
         lastCapacity = Math.max(lastCapacity, ring.capacity());
     }
 
     /** Gives the send ring back to the loop's pool (it is empty, or the connection ended). */
     void releaseRing() {
-        tcp.rings.give(ring);
+        c.tcp.rings.give(ring);
         ring = null;
     }
 
@@ -155,7 +150,7 @@ final class TcpSender {
             case ESTABLISHED, CLOSE_WAIT, FIN_WAIT_1, CLOSING, LAST_ACK, FIN_WAIT_2 -> { }
             case TIME_WAIT -> {
                 if (c.rcv.ackNow) {
-                    c.writer.sendAck();
+                    c.tcp.segmentWriter.sendAck(c);
                 }
                 return;
             }
@@ -163,16 +158,16 @@ final class TcpSender {
                 return;
             }
         }
-        long now = tcp.now();
+        long now = c.tcp.now();
         int ringSize = ringSize();
         if (una == max && ringSize > 0 && lastSendTime != 0 && now - lastSendTime > c.rtt.rto()) {
-            cc.onIdleRestart(); // RFC 5681 §4.1
+            c.cc.onIdleRestart(); // RFC 5681 §4.1
         }
         // saved and restored so that a nested output() (a segment looped back to this very
         // connection) leaves this pass's pipe intact
         int outerPipe = pipe;
         // RFC 6675 §5 (B.2) SetPipe and (C) NextSeg rule 1 (lost holes) before rule 2 (new data)
-        pipe = c.recovery.beforeSend(now);
+        pipe = c.recovery().beforeSend(now);
         int guard = 0;
         while (guard++ < 100_000) {
             if (skipSacked()) {
@@ -182,11 +177,11 @@ final class TcpSender {
                 break;
             }
         }
-        c.recovery.afterSend(pipe, now); // NextSeg rules 3 and 4 once rule 2 has nothing
+        c.recovery().afterSend(pipe, now); // NextSeg rules 3 and 4 once rule 2 has nothing
         pipe = outerPipe;
         armPersistIfStalled(ringSize);
         if (c.rcv.ackNow) {
-            c.writer.sendAck();
+            c.tcp.segmentWriter.sendAck(c);
         }
     }
 
@@ -232,7 +227,7 @@ final class TcpSender {
         }
         // RFC 3042 limited transmit: one new segment for each of the first two duplicate
         // ACKs, cwnd unchanged, so a small window still produces the third duplicate
-        int cwnd = cc.cwnd() + c.recovery.limitedTransmitSegments() * mss;
+        int cwnd = c.cc.cwnd() + c.recovery().limitedTransmitSegments() * mss;
         int usable = Math.max(0, Math.min(wnd, cwnd) - flight);
         if (pipe >= 0) {
             // RFC 6675 §5 (C) rule 2: new data while cwnd − pipe ≥ 1 SMSS, within the peer's window
@@ -243,7 +238,7 @@ final class TcpSender {
 
     /** The segment's payload: up to an MSS (less SACK option room), or a TSO burst of whole MSS pieces. */
     private int segmentLength(int off, int avail, int usable, int ringSize, boolean retransmitting, int sackRoom) {
-        int tso = sackRoom == 0 && !retransmitting ? tcp.maxGsoPayload(c.remoteHi, c.remoteLo) : 0;
+        int tso = sackRoom == 0 && !retransmitting ? c.tcp.maxGsoPayload(c.remoteHi, c.remoteLo) : 0;
         int len = Math.min(avail, Math.max(mss, tso));
         if (len > mss - sackRoom && tso == 0) {
             len = Math.max(1, mss - sackRoom);
@@ -294,18 +289,18 @@ final class TcpSender {
             flags |= TcpHeader.PSH;
         }
         if (retransmitting) {
-            tcp.counters.inc(TcpCounter.RETRANSMITTED_SEGMENTS);
+            c.tcp.counters.inc(TcpCounter.RETRANSMITTED_SEGMENTS);
             retransTotal++;
             if (c.sackOk) {
-                tcp.counters.inc(TcpCounter.RTO_RECOVERY_RETRANSMITS);
+                c.tcp.counters.inc(TcpCounter.RTO_RECOVERY_RETRANSMITS);
             }
         }
-        if (!c.writer.sendSegment(nxt, flags, off, len)) {
+        if (!c.tcp.segmentWriter.sendSegment(c, nxt, flags, off, len)) {
             return false;
         }
         if (retransmitting) {
-            c.recovery.onRetransmit(nxt, now);
-            c.recovery.onRetransmittedUpTo(nxt + len);
+            c.recovery().onRetransmit(nxt, now);
+            c.recovery().onRetransmittedUpTo(nxt + len);
         }
         if (pipe >= 0) {
             pipe += len + (canFin ? 1 : 0);
@@ -333,7 +328,7 @@ final class TcpSender {
     }
 
     private long persistInterval() {
-        TcpConfig cfg = c.cfg;
+        TcpConfig cfg = c.tcp.config;
         long base = Math.max(c.rtt.rto(), cfg.minRtoNanos);
         long t = base << Math.min(persistBackoff, 16);
         return Math.min(Math.max(t, cfg.minRtoNanos), cfg.maxRtoNanos);
@@ -381,9 +376,9 @@ final class TcpSender {
         if (len == 0 && (flags & TcpHeader.FIN) == 0) {
             return;
         }
-        tcp.counters.inc(TcpCounter.RETRANSMITTED_SEGMENTS);
+        c.tcp.counters.inc(TcpCounter.RETRANSMITTED_SEGMENTS);
         retransTotal++;
-        c.writer.sendSegment(una, flags, 0, len);
+        c.tcp.segmentWriter.sendSegment(c, una, flags, 0, len);
     }
 
     /**
@@ -409,12 +404,12 @@ final class TcpSender {
         if (len > 0 && off + len == ringSize) {
             flags |= TcpHeader.PSH;
         }
-        if (!c.writer.sendSegment(seq, flags, off, len)) {
+        if (!c.tcp.segmentWriter.sendSegment(c, seq, flags, off, len)) {
             return 0;
         }
-        tcp.counters.inc(TcpCounter.RETRANSMITTED_SEGMENTS);
+        c.tcp.counters.inc(TcpCounter.RETRANSMITTED_SEGMENTS);
         retransTotal++;
-        c.recovery.onRetransmit(seq, now);
+        c.recovery().onRetransmit(seq, now);
         c.timers.ensureRetransmit(c.rtt.rto());
         return len + (fin ? 1 : 0);
     }
@@ -422,26 +417,26 @@ final class TcpSender {
     /** RFC 6298 §5.4–5.7 and RFC 5681 §3.1 on a retransmission timeout. */
     void retransmitTimeout(long now) {
         TcpState state = c.state;
-        TcpConfig cfg = c.cfg;
+        TcpConfig cfg = c.tcp.config;
         if (state == TcpState.SYN_SENT || state == TcpState.SYN_RECEIVED) {
             int limit = state == TcpState.SYN_SENT ? cfg.synRetries : cfg.synAckRetries;
             if (c.synRetransmits >= limit) {
-                tcp.counters.inc(TcpCounter.CONNECTION_TIMEOUTS);
+                c.tcp.counters.inc(TcpCounter.CONNECTION_TIMEOUTS);
                 if (state == TcpState.SYN_SENT) {
-                    tcp.counters.inc(TcpCounter.FAILED_ATTEMPTS);
+                    c.tcp.counters.inc(TcpCounter.FAILED_ATTEMPTS);
                 }
                 c.terminate(c.softErrorKind != 0 ? new Unreachable("no route to " + c.remote() + " (ICMP)")
                         : new TimedOut("connection to " + c.remote() + " timed out"), false);
                 return;
             }
             c.synRetransmits++;
-            tcp.counters.inc(TcpCounter.SYN_RETRANSMITS);
+            c.tcp.counters.inc(TcpCounter.SYN_RETRANSMITS);
             if (state == TcpState.SYN_SENT) {
                 // RFC 3168 §6.1.1.1: the ECN-setup SYN may have been dropped for its ECN bits; ask no more
                 c.offerEcn = false;
             }
             c.rtt.backOffSyn();
-            c.writer.sendSyn(state == TcpState.SYN_RECEIVED);
+            c.tcp.segmentWriter.sendSyn(c, state == TcpState.SYN_RECEIVED);
             c.timers.armRetransmit(c.rtt.rto());
             return;
         }
@@ -455,23 +450,25 @@ final class TcpSender {
         boolean userTimeout = opts.userTimeoutNanos > 0 && now - firstRtxTime >= opts.userTimeoutNanos;
         if (userTimeout || (opts.userTimeoutNanos == 0 && c.rtt.backoff() >= cfg.maxRetransmits)) {
             // RFC 9293 §3.8.3 (R2 / user timeout): give up
-            tcp.counters.inc(userTimeout ? TcpCounter.USER_TIMEOUTS : TcpCounter.CONNECTION_TIMEOUTS);
+            c.tcp.counters.inc(userTimeout ? TcpCounter.USER_TIMEOUTS : TcpCounter.CONNECTION_TIMEOUTS);
             c.sendRst();
             c.terminate(c.softErrorKind != 0 ? new Unreachable("destination " + c.remote() + " unreachable (ICMP)")
                     : new TimedOut("connection to " + c.remote() + " timed out"), false);
             return;
         }
-        tcp.counters.inc(TcpCounter.RTO_TIMEOUTS);
+        c.tcp.counters.inc(TcpCounter.RTO_TIMEOUTS);
         if (c.tsOk && c.rtt.backoff() == 0) {
-            c.eifel.onFirstTimeout(c.tsNow(tcp.now())); // RFC 3522 §3.2 (1): the retransmission's TSval
-        } else {
+            c.eifel().onFirstTimeout(c.tsNow(c.tcp.now())); // RFC 3522 §3.2 (1): the retransmission's TSval
+        } else if (c.eifel != null) {
             c.eifel.cancel(); // a second timeout: the state before the first is what an undo needs
         }
         // RFC 5682 §2.1/§3.1 step 1: F-RTO on the first timeout of an episode, without timestamps
         boolean frto = !c.tsOk && cfg.frto && c.rtt.backoff() == 0;
-        c.frto.cancel();
+        if (c.frto != null) {
+            c.frto.cancel();
+        }
         int frtoRecover = max;
-        c.recovery.onRetransmitTimeout();
+        c.recovery().onRetransmitTimeout();
         c.rtt.backOff(); // RFC 6298 §5.5
         c.rtt.stopTiming(); // Karn
         c.traceEvent(TcpTrace.Event.RTO, una, max);
@@ -482,7 +479,7 @@ final class TcpSender {
         c.timers.armRetransmit(c.rtt.rto());
         output();
         if (frto && gt(nxt, una)) {
-            c.frto.onFirstTimeout(frtoRecover, nxt); // what this timeout resent: [SND.UNA, SND.NXT)
+            c.frto().onFirstTimeout(frtoRecover, nxt); // what this timeout resent: [SND.UNA, SND.NXT)
         }
     }
 
@@ -512,17 +509,17 @@ final class TcpSender {
         if (unsent <= 0) {
             return;
         }
-        int usable = Math.min(wnd, cc.cwnd()) - (nxt - una);
-        tcp.counters.inc(TcpCounter.PERSIST_PROBES);
+        int usable = Math.min(wnd, c.cc.cwnd()) - (nxt - una);
+        c.tcp.counters.inc(TcpCounter.PERSIST_PROBES);
         if (usable <= 0 && nxt != una) {
             // the previous one-byte probe is still unacknowledged: send it again
-            c.writer.sendSegment(una, TcpHeader.ACK_FLAG | TcpHeader.PSH, 0, 1);
+            c.tcp.segmentWriter.sendSegment(c, una, TcpHeader.ACK_FLAG | TcpHeader.PSH, 0, 1);
         } else {
             // RFC 9293 §3.8.6.1: one octet of new data (or, with a small window, what fits);
             // RFC 3168 §6.1.6: a zero-window probe is not ECN-capable
             int len = usable > 0 ? Math.min(Math.min(unsent, usable), mss) : 1;
             int seq = nxt;
-            c.writer.sendSegment(seq, TcpHeader.ACK_FLAG | TcpHeader.PSH | (usable > 0 ? 0 : SegmentWriter.NOT_ECT),
+            c.tcp.segmentWriter.sendSegment(c, seq, TcpHeader.ACK_FLAG | TcpHeader.PSH | (usable > 0 ? 0 : SegmentWriter.NOT_ECT),
                     seq - una, len);
             nxt += len;
             if (gt(nxt, max)) {

@@ -6,7 +6,7 @@ import io.tapstack.wire.TcpHeader;
 
 /**
  * The timers of one connection (FreeBSD's tcp_timer.c, gVisor's timer.go), each one reusable
- * {@link Timer} allocated with the connection:
+ * {@link Timer}, the connection timer allocated with the connection and the others on first use:
  * <ul>
  * <li>the connection timer, one of {@link Mode}: retransmission (RFC 6298), persist (RFC 9293
  *     §3.8.6.1), FIN-WAIT-2 timeout, TIME-WAIT 2·MSL (RFC 9293 §3.10.7.4) — never two at once;</li>
@@ -14,9 +14,10 @@ import io.tapstack.wire.TcpHeader;
  * <li>keepalive (RFC 1122 §4.2.3.6);</li>
  * <li>the reordering-window loss timer of {@link LossRecovery}.</li>
  * </ul>
- * Expiry routes to the part in charge and then delivers readiness events.
+ * Expiry routes to the part in charge and then delivers readiness events. This object is the
+ * task of all four ({@link #onTimer(Timer, long)} tells them apart): no lambda per timer.
  */
-final class TcpTimers {
+final class TcpTimers implements Timer.Dispatch {
     /** What the connection timer is running for. */
     enum Mode {
         NONE,
@@ -31,10 +32,12 @@ final class TcpTimers {
     }
 
     private final TcpConnection c;
-    private final Tcp tcp;
     private final Timer connTimer;
-    private final Timer delackTimer;
-    /** Made on first use (keepalive is off by default; the loss timer needs reordering or loss). */
+    /**
+     * Made on first use: the delayed ACK once quick ACKs are over (a short connection often
+     * never delays one), keepalive when it is on, the loss timer on reordering, loss or a tail probe.
+     */
+    private Timer delackTimer;
     private Timer kaTimer;
     private Timer lossTimer;
     private Mode mode = Mode.NONE;
@@ -44,10 +47,8 @@ final class TcpTimers {
 
     TcpTimers(TcpConnection c) {
         this.c = c;
-        this.tcp = c.tcp;
-        this.connTimer = new Timer(this::onConnTimer);
-        this.delackTimer = new Timer(this::onDelackTimer);
-        this.lastRecvTime = tcp.now();
+        this.connTimer = new Timer(this);
+        this.lastRecvTime = c.tcp.now();
     }
 
     Mode mode() {
@@ -70,11 +71,11 @@ final class TcpTimers {
 
     void arm(Mode m, long delay) {
         mode = m;
-        tcp.schedule(connTimer, tcp.now() + delay);
+        c.tcp.schedule(connTimer, c.tcp.now() + delay);
     }
 
     void cancel() {
-        tcp.cancel(connTimer);
+        c.tcp.cancel(connTimer);
         mode = Mode.NONE;
     }
 
@@ -86,12 +87,25 @@ final class TcpTimers {
     /** When the TIME-WAIT 2·MSL ends (RFC 9293 §3.10.7.4). */
     long timeWaitDeadline() {
         return mode == Mode.TIME_WAIT && connTimer.isScheduled() ? connTimer.deadline()
-                : tcp.now() + c.cfg.timeWaitNanos();
+                : c.tcp.now() + c.tcp.config.timeWaitNanos();
     }
 
     /** True while the connection timer runs, in whatever mode. */
     boolean connTimerScheduled() {
         return connTimer.isScheduled();
+    }
+
+    @Override
+    public void onTimer(Timer timer, long now) {
+        if (timer == connTimer) {
+            onConnTimer(now);
+        } else if (timer == delackTimer) {
+            onDelackTimer(now);
+        } else if (timer == lossTimer) {
+            onLossTimer(now);
+        } else if (timer == kaTimer) {
+            onKeepaliveTimer(now);
+        }
     }
 
     private void onConnTimer(long now) {
@@ -103,29 +117,34 @@ final class TcpTimers {
             case TIME_WAIT, FIN_WAIT_2 -> c.terminate(null, false);
             default -> { }
         }
-        tcp.dispatch();
+        c.tcp.dispatch();
     }
 
     // ---- delayed ACK
 
     /** Starts the delayed-ACK timer unless it runs (RFC 5681 §4.2: at most {@code delay}). */
     void delayAck(long delay) {
+        if (delackTimer == null) {
+            delackTimer = new Timer(this);
+        }
         if (!delackTimer.isScheduled()) {
-            tcp.schedule(delackTimer, tcp.now() + delay);
+            c.tcp.schedule(delackTimer, c.tcp.now() + delay);
         }
     }
 
     /** An ACK went out: nothing is delayed any more. */
     void ackSent() {
-        tcp.cancel(delackTimer);
+        if (delackTimer != null) {
+            c.tcp.cancel(delackTimer);
+        }
     }
 
     private void onDelackTimer(long now) {
         if (c.state.synchronized_() && c.state != TcpState.TIME_WAIT && c.rcv.ackPending()) {
-            tcp.counters.inc(TcpCounter.DELAYED_ACKS);
-            c.writer.sendAck();
+            c.tcp.counters.inc(TcpCounter.DELAYED_ACKS);
+            c.tcp.segmentWriter.sendAck(c);
         }
-        tcp.dispatch();
+        c.tcp.dispatch();
     }
 
     // ---- keepalive (RFC 1122 §4.2.3.6)
@@ -138,20 +157,20 @@ final class TcpTimers {
 
     void armKeepalive() {
         if (kaTimer == null) {
-            kaTimer = new Timer(this::onKeepaliveTimer);
+            kaTimer = new Timer(this);
         }
-        tcp.schedule(kaTimer, lastRecvTime + kaIdle());
+        c.tcp.schedule(kaTimer, lastRecvTime + kaIdle());
     }
 
     void cancelKeepalive() {
         if (kaTimer != null) {
-            tcp.cancel(kaTimer);
+            c.tcp.cancel(kaTimer);
         }
     }
 
     private long kaIdle() {
         TcpSocketOptions opts = c.opts;
-        return opts.keepAliveIdleNanos > 0 ? opts.keepAliveIdleNanos : c.cfg.keepaliveIdleNanos;
+        return opts.keepAliveIdleNanos > 0 ? opts.keepAliveIdleNanos : c.tcp.config.keepaliveIdleNanos;
     }
 
     /** RFC 1122 §4.2.3.6 keepalive: <SEQ=SND.UNA−1> with no data elicits an ACK. */
@@ -162,27 +181,27 @@ final class TcpTimers {
                 || state == TcpState.FIN_WAIT_2)) {
             return;
         }
-        long interval = opts.keepAliveIntervalNanos > 0 ? opts.keepAliveIntervalNanos : c.cfg.keepaliveIntervalNanos;
-        int probes = opts.keepAliveProbes > 0 ? opts.keepAliveProbes : c.cfg.keepaliveProbes;
+        long interval = opts.keepAliveIntervalNanos > 0 ? opts.keepAliveIntervalNanos : c.tcp.config.keepaliveIntervalNanos;
+        int probes = opts.keepAliveProbes > 0 ? opts.keepAliveProbes : c.tcp.config.keepaliveProbes;
         if (now - lastRecvTime < kaIdle() && kaProbes == 0) {
             armKeepalive();
             return;
         }
         if (c.snd.max != c.snd.una) {
-            tcp.schedule(kaTimer, now + interval); // the retransmission timer is in charge
+            c.tcp.schedule(kaTimer, now + interval); // the retransmission timer is in charge
             return;
         }
         if (kaProbes >= probes) {
-            tcp.counters.inc(TcpCounter.KEEPALIVE_TIMEOUTS);
+            c.tcp.counters.inc(TcpCounter.KEEPALIVE_TIMEOUTS);
             c.sendRst();
             c.terminate(new TimedOut("keepalive: " + c.remote() + " stopped answering"), false);
-            tcp.dispatch();
+            c.tcp.dispatch();
             return;
         }
         kaProbes++;
-        tcp.counters.inc(TcpCounter.KEEPALIVE_PROBES);
-        c.writer.sendSegment(c.snd.una - 1, TcpHeader.ACK_FLAG, 0, 0);
-        tcp.schedule(kaTimer, now + interval);
+        c.tcp.counters.inc(TcpCounter.KEEPALIVE_PROBES);
+        c.tcp.segmentWriter.sendSegment(c, c.snd.una - 1, TcpHeader.ACK_FLAG, 0, 0);
+        c.tcp.schedule(kaTimer, now + interval);
     }
 
     // ---- loss detection
@@ -193,20 +212,20 @@ final class TcpTimers {
 
     void armLossTimer(long deadline) {
         if (lossTimer == null) {
-            lossTimer = new Timer(this::onLossTimer);
+            lossTimer = new Timer(this);
         }
-        tcp.schedule(lossTimer, deadline);
+        c.tcp.schedule(lossTimer, deadline);
     }
 
     private void cancelLossTimer() {
         if (lossTimer != null) {
-            tcp.cancel(lossTimer);
+            c.tcp.cancel(lossTimer);
         }
     }
 
     private void onLossTimer(long now) {
-        if (c.recovery.onLossTimer(now)) {
-            tcp.dispatch();
+        if (c.recovery().onLossTimer(now)) {
+            c.tcp.dispatch();
         }
     }
 
@@ -214,14 +233,14 @@ final class TcpTimers {
 
     /** TIME-WAIT: only the 2·MSL timer remains. */
     void cancelAllButConnTimer() {
-        tcp.cancel(delackTimer);
+        ackSent();
         cancelKeepalive();
         cancelLossTimer();
     }
 
     /** The connection ended: every timer off. */
     void cancelAll() {
-        tcp.cancel(connTimer);
+        c.tcp.cancel(connTimer);
         cancelAllButConnTimer();
         mode = Mode.NONE;
     }

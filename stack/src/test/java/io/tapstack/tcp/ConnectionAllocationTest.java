@@ -1,10 +1,9 @@
 package io.tapstack.tcp;
 
+import io.tapstack.RequestClient;
 import io.tapstack.socket.TcpException;
 import org.junit.jupiter.api.Test;
 
-import java.lang.management.ManagementFactory;
-import java.nio.ByteBuffer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -19,10 +18,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ConnectionAllocationTest {
     private static final byte[] REQUEST = new byte[100];
     private static final byte[] RESPONSE = new byte[300];
-
-    static long allocated() {
-        return ((com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean()).getCurrentThreadAllocatedBytes();
-    }
 
     /** The server: reads the request, answers, closes; one instance for every connection. */
     static final class Server implements TcpHandler {
@@ -51,39 +46,7 @@ class ConnectionAllocationTest {
         }
     }
 
-    /** The client: sends the request when connected, reads the response to its end, closes. */
-    static final class Client implements TcpHandler {
-        final byte[] buf = new byte[2048];
-        long bytes;
-        long closed;
-
-        @Override
-        public void onConnected(TcpConnection c) {
-            try {
-                c.write(REQUEST, 0, REQUEST.length);
-            } catch (TcpException e) {
-                throw new AssertionError(e);
-            }
-        }
-
-        @Override
-        public void onReadable(TcpConnection c) {
-            try {
-                int n;
-                while ((n = c.read(buf, 0, buf.length)) > 0) {
-                    bytes += n;
-                }
-                if (n < 0) {
-                    c.close();
-                    closed++;
-                }
-            } catch (TcpException e) {
-                throw new AssertionError(e);
-            }
-        }
-    }
-
-    private static void cycles(TcpPair p, Client client, int n) throws Exception {
+    private static void cycles(TcpPair p, RequestClient client, int n) throws Exception {
         for (int i = 0; i < n; i += 50) {
             for (int k = 0; k < 50; k++) {
                 p.ta.connect(TcpPair.B, 80, client);
@@ -101,7 +64,7 @@ class ConnectionAllocationTest {
         cfg.mslNanos = 10_000_000L;
         TcpPair p = new TcpPair(cfg, -1, 1500);
         Server server = new Server();
-        Client client = new Client();
+        RequestClient client = new RequestClient(REQUEST);
         p.tb.listen(80).setAcceptHandler(l -> {
             TcpConnection c;
             while ((c = l.accept()) != null) {
@@ -113,10 +76,10 @@ class ConnectionAllocationTest {
         cycles(p, client, 2000); // warm: pools, JIT, the TIME-WAIT arrays' growth
         long framesBefore = wireFrames(p);
         long bytesBefore = wireBytes(p);
-        long before = allocated();
+        long before = RequestClient.allocatedBytes();
         int n = 2000;
         cycles(p, client, n);
-        long total = allocated() - before;
+        long total = RequestClient.allocatedBytes() - before;
         // the test wire (PairLink) copies every frame into a new byte[]: a TAP does not, so that is
         // taken out (array header 16 bytes + the frame + on average 4 bytes of padding to 8)
         long frames = wireFrames(p) - framesBefore;
@@ -140,8 +103,9 @@ class ConnectionAllocationTest {
     }
 
     /**
-     * Per end, the test wire's copies taken out: measured 1,358 bytes (the issue's bar is 1 KB; what
-     * the bytes are is listed in docs/performance.md). A guard against growth, not the goal.
+     * Per end, the test wire's copies taken out: measured 974 bytes (was 1,408; the issue's bar is
+     * 1 KB; what the bytes are is listed in docs/performance.md). A guard against growth: a field
+     * added to a per-connection part can cross it (objects are 8-byte aligned).
      */
-    static final long LIMIT = 1536;
+    static final long LIMIT = 1000;
 }

@@ -55,13 +55,13 @@ class RackTlpTest {
     void rackIsTheDefaultWithSackAndRfc6675RemainsSelectable() throws Exception {
         TcpScript t = script();
         Est e = open(t, opts(mss(M), sackPerm()), 65535);
-        assertInstanceOf(RackTlpRecovery.class, e.c.recovery);
+        assertInstanceOf(RackTlpRecovery.class, e.c.recovery());
         TcpScript t2 = script();
         Est e2 = open(t2, opts(mss(M)), 65535);
-        assertInstanceOf(NewRenoSackRecovery.class, e2.c.recovery, "RACK needs SACK: NewReno without it");
+        assertInstanceOf(NewRenoSackRecovery.class, e2.c.recovery(), "RACK needs SACK: NewReno without it");
         TcpScript t3 = TcpSackRecoveryTest.script();
         Est e3 = open(t3, opts(mss(M), sackPerm()), 65535);
-        assertInstanceOf(NewRenoSackRecovery.class, e3.c.recovery);
+        assertInstanceOf(NewRenoSackRecovery.class, e3.c.recovery());
     }
 
     @Test

@@ -80,7 +80,7 @@ class TcpPartsTest {
         assertEquals(s.una, s.max);
         assertEquals(0, client.unacknowledged());
         assertSame(TcpTimers.Mode.NONE, client.timers.mode()); // RFC 6298 §5.2
-        assertFalse(client.recovery.inRecovery());
+        assertFalse(client.recovery().inRecovery());
         assertTrue(client.rtt.srtt() > 0);
     }
 
