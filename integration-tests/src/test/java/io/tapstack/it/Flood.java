@@ -75,6 +75,12 @@ final class Flood implements AutoCloseable {
         return m.find() ? Long.parseLong(m.group(1)) : 0;
     }
 
+    /** Frames sent of each kind, from a last line ending in {@code kinds NAME=N ...} (0 for a kind not listed). */
+    static long kind(String log, String name) {
+        Matcher m = Pattern.compile("kinds .*\\b" + Pattern.quote(name) + "=(\\d+)").matcher(log);
+        return m.find() ? Long.parseLong(m.group(1)) : 0;
+    }
+
     @Override
     public void close() {
         child.close();
