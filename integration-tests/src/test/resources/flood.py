@@ -191,6 +191,31 @@ def icmp4_frames(r, src_mac, host_mac, host_ip, kernel_ip, cport, n):
     return out
 
 
+def send_paced(s, frames, seconds, rate, batch_start=lambda: None, frame=lambda f: f, sent=lambda f: None):
+    """Prints "sending", then sends frames (over again if time remains) at most rate a second for at most
+    seconds, in batches of 100 (batch_start() before each); frame(item) gives the bytes of an item,
+    sent(item) is told of each one the socket took. Returns the number of frames tried."""
+    print("sending", flush=True)
+    start = time.monotonic()
+    end = start + seconds
+    n = 0
+    while time.monotonic() < end and n < 10_000_000:
+        ahead = n / rate - (time.monotonic() - start)
+        if ahead > 0:
+            time.sleep(min(ahead, 0.1))
+            continue
+        batch_start()
+        at = n % len(frames)
+        for item in frames[at:at + 100]:
+            try:
+                s.send(frame(item))
+                sent(item)
+            except OSError:  # the TAP's queue is full: the host is behind, try the next one
+                pass
+            n += 1
+    return n
+
+
 ROUTER6 = bytes.fromhex("20010db8ffff0000")
 ETH_P_IPV6 = 0x86DD
 PACKET_OUTGOING = 4
@@ -299,27 +324,21 @@ def flood_icmp6(s, r, src_mac, host_mac, host6, kernel6, cport, seconds, rate):
     wait_for_download(sn, 10)
     frames = icmp6_frames(r, src_mac, host_mac, host6, kernel6, cport, 20000)
     kinds = {}
-    print("sending", flush=True)
-    start = time.monotonic()
-    end = start + seconds
-    n = 0
-    while time.monotonic() < end and n < 10_000_000:
-        ahead = n / rate - (time.monotonic() - start)
-        if ahead > 0:
-            time.sleep(min(ahead, 0.1))
-            continue
+
+    def frame(item):
+        kind, f = item
+        if not isinstance(f, bytes):
+            f = oow_frame(r, kind, f[0], f[1], sn, src_mac, host_mac, host6, kernel6)
+        return f
+
+    def tally(item):
+        kinds[item[0]] = kinds.get(item[0], 0) + 1
+
+    def drain():  # keeps the download's latest sequence number
         for _ in sn.frames():
             pass
-        at = n % len(frames)
-        for kind, f in frames[at:at + 100]:
-            if not isinstance(f, bytes):
-                f = oow_frame(r, kind, f[0], f[1], sn, src_mac, host_mac, host6, kernel6)
-            try:
-                s.send(f)
-                kinds[kind] = kinds.get(kind, 0) + 1
-            except OSError:
-                pass
-            n += 1
+
+    n = send_paced(s, frames, seconds, rate, batch_start=drain, frame=frame, sent=tally)
     print("sent %d distinct %d kinds %s" % (n, min(n, len(frames)),
                                             " ".join("%s=%d" % kv for kv in sorted(kinds.items()))), flush=True)
 
@@ -380,22 +399,7 @@ def main():
         frames = frag6_frames(r, src_mac, host_mac, socket.inet_pton(socket.AF_INET6, host_addr), count)
     else:
         sys.exit("unknown mode " + mode)
-    print("sending", flush=True)
-    start = time.monotonic()
-    end = start + seconds
-    n = 0
-    while time.monotonic() < end and n < 10_000_000:
-        ahead = n / rate - (time.monotonic() - start)
-        if ahead > 0:
-            time.sleep(min(ahead, 0.1))
-            continue
-        at = n % len(frames)
-        for f in frames[at:at + 100]:
-            try:
-                s.send(f)
-            except OSError:  # the TAP's queue is full: the host is behind, try the next one
-                pass
-            n += 1
+    n = send_paced(s, frames, seconds, rate)
     print("sent %d distinct %d" % (n, min(n, len(frames))), flush=True)
 
 
