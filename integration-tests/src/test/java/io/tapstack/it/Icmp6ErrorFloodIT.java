@@ -89,6 +89,7 @@ class Icmp6ErrorFloodIT {
             curl = "curl exit " + c.process.exitValue() + " " + c.log().trim();
         }
         Map<String, Long> after = host.liveCounters();
+        int neighRows = Flood.tableRows(host.stat("--neigh"), 0);
         long heapAfter = Flood.heapAfterGc(host);
 
         long ptbNoFlow = delta(before, mid, "icmp6.ptb_refused_no_flow");
@@ -112,7 +113,7 @@ class Icmp6ErrorFloodIT {
                 + delta(mid, after, "icmp6.pmtu_lowered") + ", tcp pmtu updates " + delta(mid, after, "tcp.pmtu_updates")
                 + ", ptb refused not in flight " + delta(mid, after, "icmp6.ptb_refused_not_in_flight")
                 + ", pmtu entries " + get(after, "ip6.pmtu_entries") + " lowest " + get(after, "ip6.pmtu_lowest")
-                + "; heap after GC " + (heapBefore >> 10) + " KB -> " + (heapAfter >> 10) + " KB";
+                + "; neighbour entries " + neighRows + "; heap after GC " + (heapBefore >> 10) + " KB -> " + (heapAfter >> 10) + " KB";
         System.out.println("Icmp6ErrorFloodIT: " + ctx);
 
         long sent = Flood.sent(flood);
@@ -146,6 +147,8 @@ class Icmp6ErrorFloodIT {
         assertEquals(1280, get(after, "ip6.pmtu_lowest"), ctx);
         assertTrue(router.matches("(?s).*small [1-9]\\d*.*"), "data went on in segments within 1280 bytes: " + ctx);
 
+        // each answer to a spoofed on-link source waited for a resolution that never ends: bounded
+        assertTrue(neighRows <= 1024, "neighbour cache within its bound: " + ctx);
         assertTrue(heapAfter - heapBefore < Flood.HEAP_GROWTH_LIMIT, "heap bounded: " + ctx);
         assertEquals(0L, get(after, "link.internal_error"), after.toString());
         assertTrue(host.isAlive(), host.output());
