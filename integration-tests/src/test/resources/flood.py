@@ -17,6 +17,18 @@ MODE is one of
          with a next-hop MTU of 68) or random connections (host unreachable), and UDP datagrams from
          spoofed on-link sources to a closed port of the host (which answers them, rate-limited, each
          answer waiting for an ARP reply that never comes)
+  icmp6  ICMPv6 errors from spoofed routers (2001:db8:ffff::/64) to HOST_ADDR (IPv6) while a download
+         [HOST_ADDR]:80 -> [KERNEL_ADDR]:CLIENT_PORT runs (it waits, at most 10 s, to see one of its
+         segments): Packet Too Big with MTUs 0..1279 and 0x80000000+ quoting (a) random TCP 4-tuples,
+         (b) the download with sequence numbers half the sequence space away from the last one seen
+         (so never in flight), (c) UDP ports nobody holds, (d) echo requests never sent, (e) an unknown
+         next header; Destination Unreachable and Time Exceeded quoting (a)-(d); and UDP to a closed
+         port from spoofed on-link fd00::/64 sources (the host's own errors, rate-limited). Ends with
+         "kinds NAME=N ..." (frames sent of each kind)
+  ptb6router  a router with a 1280-byte next hop: each frame of the download above larger than 1280
+         bytes gets a Packet Too Big (MTU 1280) quoting it (at most one per 10 ms, RATE in all); ends once
+         100 data segments of at most 1280 bytes followed, or after SECONDS. Prints "sent N distinct N
+         big B small S" (PTBs sent, frames over 1280 bytes seen, data frames within 1280 after the first PTB)
 Frames go out of IFACE (the kernel side of the TAP, so only the TAP reader sees them) at most RATE a
 second, for at most SECONDS; 20,000 distinct frames (seeded), sent over again if time remains.
 Prints "sending" when it starts and "sent N distinct D" at the end.
@@ -179,6 +191,184 @@ def icmp4_frames(r, src_mac, host_mac, host_ip, kernel_ip, cport, n):
     return out
 
 
+def send_paced(s, frames, seconds, rate, batch_start=lambda: None, frame=lambda f: f, sent=lambda f: None):
+    """Prints "sending", then sends frames (over again if time remains) at most rate a second for at most
+    seconds, in batches of 100 (batch_start() before each); frame(item) gives the bytes of an item,
+    sent(item) is told of each one the socket took. Returns the number of frames tried."""
+    print("sending", flush=True)
+    start = time.monotonic()
+    end = start + seconds
+    n = 0
+    while time.monotonic() < end and n < 10_000_000:
+        ahead = n / rate - (time.monotonic() - start)
+        if ahead > 0:
+            time.sleep(min(ahead, 0.1))
+            continue
+        batch_start()
+        at = n % len(frames)
+        for item in frames[at:at + 100]:
+            try:
+                s.send(frame(item))
+                sent(item)
+            except OSError:  # the TAP's queue is full: the host is behind, try the next one
+                pass
+            n += 1
+    return n
+
+
+ROUTER6 = bytes.fromhex("20010db8ffff0000")
+ETH_P_IPV6 = 0x86DD
+PACKET_OUTGOING = 4
+
+
+def icmp6_error(src_mac, host_mac, router, host6, typ, code, rest, quote):
+    body = struct.pack("!I", rest) + quote
+    return host_mac + src_mac + b"\x86\xdd" + ipv6(router, host6, 58, icmp6(router, host6, typ, code, body), 64)
+
+
+def quoted(host6, dst6, nh, l4, plen=1440):
+    """The start of a packet HOST sent, as a router quotes it (the payload length as the original was)."""
+    return struct.pack("!IHBB16s16s", 6 << 28, plen, nh, 64, host6, dst6) + l4
+
+
+def tcp_hdr(sport, dport, seq):
+    return struct.pack("!HHIIBBHHH", sport, dport, seq, 0, 5 << 4, 0x10, 65535, 0, 0)
+
+
+class Sniffer:
+    """The download's segments as the host writes them to the TAP (non-blocking AF_PACKET on IFACE)."""
+
+    def __init__(self, iface, host_mac, cport):
+        self.s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_IPV6))
+        self.s.bind((iface, ETH_P_IPV6))
+        self.s.setblocking(False)
+        self.host_mac = host_mac
+        self.cport = cport
+        self.seq = None
+
+    def frames(self, limit=1000):
+        """Yields (ipv6 packet, tcp payload length) of the download's frames waiting, at most limit."""
+        for _ in range(limit):
+            try:
+                f, addr = self.s.recvfrom(65536)
+            except BlockingIOError:
+                return
+            if addr[2] == PACKET_OUTGOING or f[6:12] != self.host_mac or len(f) < 74 or f[20] != 6:
+                continue
+            pkt = f[14:]
+            sport, dport, seq, _, off = struct.unpack("!HHIIB", pkt[40:53])
+            if sport != 80 or dport != self.cport:
+                continue
+            self.seq = seq
+            yield pkt, len(pkt) - 40 - (off >> 4) * 4
+
+
+def wait_for_download(sn, seconds):
+    end = time.monotonic() + seconds
+    while sn.seq is None and time.monotonic() < end:
+        for _ in sn.frames():
+            pass
+        time.sleep(0.01)
+    if sn.seq is None:
+        sys.exit("no segment of the download seen")
+
+
+def icmp6_frames(r, src_mac, host_mac, host6, kernel6, cport, n):
+    """(kind, frame) pairs; frame None for kinds quoting the download, built as they are sent."""
+    out = []
+    fd00 = socket.inet_pton(socket.AF_INET6, "fd00::")[:8]
+    for i in range(n):
+        router = ROUTER6 + r.randbytes(8)
+        kind = i % 12  # 9, 10, 11: UDP, 2,000 a second at 8,000, beyond the host's 1,000 errors a second
+        other = bytes.fromhex("20010db80001") + r.randbytes(10)
+        rq = i // 12 % 3  # what DU and TE quote in turn: (a), (c), (d)
+        a = quoted(host6, other, 6, tcp_hdr(r.randrange(1, 65536), r.randrange(1, 65536), r.randrange(1 << 32)))
+        c = quoted(host6, other, 17, struct.pack("!HHHH", r.randrange(1, 65536), r.randrange(1, 65536), 1448, 0))
+        d = quoted(host6, other, 58, struct.pack("!BBHHH", 128, 0, 0, r.randrange(65536), r.randrange(65536)))
+        mtu = r.randrange(0, 1280) if i % 20 < 10 else r.randrange(0x80000000, 1 << 32)
+        if kind == 0:
+            out.append(("ptb_no_flow", icmp6_error(src_mac, host_mac, router, host6, 2, 0, mtu, a)))
+        elif kind == 2:
+            out.append(("ptb_no_flow", icmp6_error(src_mac, host_mac, router, host6, 2, 0, mtu, c)))
+        elif kind == 3:
+            out.append(("ptb_no_flow", icmp6_error(src_mac, host_mac, router, host6, 2, 0, mtu, d)))
+        elif kind == 4:
+            e = quoted(host6, other, 253, r.randbytes(8))
+            out.append(("ptb_no_transport", icmp6_error(src_mac, host_mac, router, host6, 2, 0, mtu, e)))
+        elif kind == 5:
+            out.append(("du", icmp6_error(src_mac, host_mac, router, host6, 1, r.choice((0, 1, 3, 4)), 0, (a, c, d)[rq])))
+        elif kind == 7:
+            out.append(("te", icmp6_error(src_mac, host_mac, router, host6, 3, 0, 0, (a, c, d)[rq])))
+        elif kind in (1, 6, 8):  # (b) the download, out of window: built at send time
+            out.append(({1: "ptb_oow", 6: "du_oow", 8: "te_oow"}[kind], (router, mtu)))
+        else:  # UDP to a closed port from a spoofed on-link source: answered (rate-limited) after ND that never ends
+            src = fd00 + r.randbytes(8)
+            udp = struct.pack("!HHHH", 40000 + i % 1000, 33434, 16, 0) + bytes(8)
+            # RFC 8200 §8.1: a zero UDP checksum is not allowed over IPv6
+            ck = csum(src + host6 + struct.pack("!IxxxB", len(udp), 17) + udp) or 0xFFFF
+            udp = udp[:6] + struct.pack("!H", ck) + udp[8:]
+            out.append(("udp", host_mac + src_mac + b"\x86\xdd" + ipv6(src, host6, 17, udp, 64)))
+    return out
+
+
+def oow_frame(r, kind, router, mtu, sn, src_mac, host_mac, host6, kernel6):
+    # RFC 5927 §4.1: half the sequence space away from the last segment seen is never in flight
+    seq = (sn.seq + (1 << 31) + r.randrange(-(1 << 29), 1 << 29)) % (1 << 32)
+    q = quoted(host6, kernel6, 6, tcp_hdr(80, sn.cport, seq))
+    typ, code, rest = {"ptb_oow": (2, 0, mtu), "du_oow": (1, 4, 0), "te_oow": (3, 0, 0)}[kind]
+    return icmp6_error(src_mac, host_mac, router, host6, typ, code, rest, q)
+
+
+def flood_icmp6(s, r, src_mac, host_mac, host6, kernel6, cport, seconds, rate):
+    sn = Sniffer(s.getsockname()[0], host_mac, cport)
+    wait_for_download(sn, 10)
+    frames = icmp6_frames(r, src_mac, host_mac, host6, kernel6, cport, 20000)
+    kinds = {}
+
+    def frame(item):
+        kind, f = item
+        if not isinstance(f, bytes):
+            f = oow_frame(r, kind, f[0], f[1], sn, src_mac, host_mac, host6, kernel6)
+        return f
+
+    def tally(item):
+        kinds[item[0]] = kinds.get(item[0], 0) + 1
+
+    def drain():  # keeps the download's latest sequence number
+        for _ in sn.frames():
+            pass
+
+    n = send_paced(s, frames, seconds, rate, batch_start=drain, frame=frame, sent=tally)
+    print("sent %d distinct %d kinds %s" % (n, min(n, len(frames)),
+                                            " ".join("%s=%d" % kv for kv in sorted(kinds.items()))), flush=True)
+
+
+def ptb6_router(s, src_mac, host_mac, host6, cport, seconds, limit):
+    sn = Sniffer(s.getsockname()[0], host_mac, cport)
+    router = ROUTER6 + bytes(7) + b"\x01"
+    print("sending", flush=True)
+    end = time.monotonic() + seconds
+    sent = big = small = 0
+    last = 0.0
+    while time.monotonic() < end and small < 100:
+        got = False
+        for pkt, data in sn.frames():
+            got = True
+            if len(pkt) > 1280:
+                big += 1
+                now = time.monotonic()
+                if sent < limit and now - last >= 0.01:
+                    # RFC 4443 §3.2: as much of the invoking packet as fits in 1280 bytes
+                    s.send(icmp6_error(src_mac, host_mac, router, host6, 2, 0, 1280, pkt[:1280 - 48]))
+                    sent += 1
+                    last = now
+            elif sent and data > 0:
+                small += 1
+        if not got:
+            time.sleep(0.001)
+    print("sent %d distinct %d big %d small %d" % (sent, sent, big, small), flush=True)
+
+
 def main():
     mode, iface, host_mac_s, host_addr = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
     seconds, seed, rate = float(sys.argv[5]), int(sys.argv[6]), float(sys.argv[7])
@@ -188,6 +378,14 @@ def main():
     src_mac = s.getsockname()[4]
     host_mac = bytes(int(x, 16) for x in host_mac_s.split(":"))
     count = 20000
+    if mode == "icmp6":
+        flood_icmp6(s, r, src_mac, host_mac, socket.inet_pton(socket.AF_INET6, host_addr),
+                    socket.inet_pton(socket.AF_INET6, sys.argv[8]), int(sys.argv[9]), seconds, rate)
+        return
+    if mode == "ptb6router":
+        ptb6_router(s, src_mac, host_mac, socket.inet_pton(socket.AF_INET6, host_addr), int(sys.argv[9]), seconds,
+                    int(rate))
+        return
     if mode == "arp":
         frames = arp_frames(r, host_mac, socket.inet_aton(host_addr), count)
     elif mode == "nd":
@@ -201,22 +399,7 @@ def main():
         frames = frag6_frames(r, src_mac, host_mac, socket.inet_pton(socket.AF_INET6, host_addr), count)
     else:
         sys.exit("unknown mode " + mode)
-    print("sending", flush=True)
-    start = time.monotonic()
-    end = start + seconds
-    n = 0
-    while time.monotonic() < end and n < 10_000_000:
-        ahead = n / rate - (time.monotonic() - start)
-        if ahead > 0:
-            time.sleep(min(ahead, 0.1))
-            continue
-        at = n % len(frames)
-        for f in frames[at:at + 100]:
-            try:
-                s.send(f)
-            except OSError:  # the TAP's queue is full: the host is behind, try the next one
-                pass
-            n += 1
+    n = send_paced(s, frames, seconds, rate)
     print("sent %d distinct %d" % (n, min(n, len(frames))), flush=True)
 
 

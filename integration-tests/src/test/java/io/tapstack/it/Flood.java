@@ -17,6 +17,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 final class Flood implements AutoCloseable {
     /** Heap a flood may leave behind after a full GC: far below what an unbounded table of 10⁵ entries takes. */
     static final long HEAP_GROWTH_LIMIT = 24L << 20;
+    /** The host's own ICMP and ICMPv6 errors: {@code StackConfig.icmpErrorsPerSecond} and {@code icmpErrorBurst}. */
+    static final int ERRORS_PER_SECOND = 1000;
+    static final int ERROR_BURST = 50;
 
     private final TcpIt.Child child;
 
@@ -75,6 +78,12 @@ final class Flood implements AutoCloseable {
         return m.find() ? Long.parseLong(m.group(1)) : 0;
     }
 
+    /** Frames sent of each kind, from a last line ending in {@code kinds NAME=N ...} (0 for a kind not listed). */
+    static long kind(String log, String name) {
+        Matcher m = Pattern.compile("kinds .*\\b" + Pattern.quote(name) + "=(\\d+)").matcher(log);
+        return m.find() ? Long.parseLong(m.group(1)) : 0;
+    }
+
     @Override
     public void close() {
         child.close();
@@ -110,6 +119,15 @@ final class Flood implements AutoCloseable {
             return new int[] {0, 0};
         }
         return new int[] {Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2))};
+    }
+
+    /**
+     * The host answered some of the flood with errors of its own, within its token bucket over
+     * {@code seconds} (RFC 1812 §4.3.2.8, RFC 4443 §2.4 (f)), and counted the rest as rate-limited.
+     */
+    static void assertOwnErrorsRateLimited(long sent, long limited, double seconds, String ctx) {
+        assertTrue(sent > 0 && limited > 0, "own errors sent and limited: " + ctx);
+        assertTrue(sent <= ERRORS_PER_SECOND * (seconds + 1) + ERROR_BURST, "own errors rate-limited: " + ctx);
     }
 
     /** A counter's growth between two {@link Host#liveCounters()} snapshots. */

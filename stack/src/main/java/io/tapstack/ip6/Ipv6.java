@@ -67,7 +67,7 @@ public final class Ipv6 {
         this.config = config;
         this.counters = ctx.stats().register("ip6", Ipv6Counter.class);
         this.reassembler = new Ipv6Reassembler(ctx, config, this, counters);
-        this.pmtu = new PathMtuCache(config.pmtuCacheSize, config.pmtuAgingNanos);
+        this.pmtu = new PathMtuCache(config.pmtuCacheSize, config.pmtuAgingNanos, counters);
         this.linkMtu = link.mtu();
         this.curHopLimit = config.hopLimit;
         this.icmp6 = new Icmp6(ctx, config, this);

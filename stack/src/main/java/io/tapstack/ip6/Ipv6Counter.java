@@ -24,5 +24,9 @@ public enum Ipv6Counter {
     /** To a link-local address, or from one towards another link (RFC 4291 §2.5.6; beyond scope sent). */
     FWD_DROP_LINK_LOCAL,
     /** A unicast packet in a link-layer multicast frame (not forwarded, as Linux). */
-    FWD_DROP_LINK_MULTICAST
+    FWD_DROP_LINK_MULTICAST,
+    /** Gauge: destinations the path MTU cache holds now (RFC 8201 §5.2; an expired entry leaves when next looked up). */
+    PMTU_ENTRIES,
+    /** Gauge: the lowest path MTU the cache holds (0 when it holds none; never below 1280, RFC 8201 §4). */
+    PMTU_LOWEST
 }

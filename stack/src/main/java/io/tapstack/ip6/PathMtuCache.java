@@ -1,5 +1,6 @@
 package io.tapstack.ip6;
 
+import io.tapstack.stats.Counters;
 import io.tapstack.util.AddrMap;
 import io.tapstack.util.OrderedList;
 
@@ -12,6 +13,9 @@ import io.tapstack.util.OrderedList;
  * are also in the order they expire: the victim is the head of that list, found in O(1), and its
  * object is reused for the newcomer (a stream of PTBs for new destinations allocates nothing
  * once the cache is full). Lookups do not allocate; expired entries are dropped lazily.
+ * Read-only gauges for {@code tapstack stat}: {@code ip6.pmtu_entries} and {@code ip6.pmtu_lowest},
+ * refreshed on the loop thread whenever an entry is added, lowered or removed (a walk of at most
+ * {@code capacity} entries, only then).
  */
 public final class PathMtuCache {
     public static final int IPV6_MIN_MTU = 1280;
@@ -28,11 +32,18 @@ public final class PathMtuCache {
     private final long agingNanos;
     /** Every entry, least recently lowered (= soonest to expire) first. */
     private final OrderedList<Entry> byExpiry = new OrderedList<>();
+    private final Counters<Ipv6Counter> gauges;
 
     public PathMtuCache(int capacity, long agingNanos) {
+        this(capacity, agingNanos, new Counters<>("ip6", Ipv6Counter.class));
+    }
+
+    /** A cache that keeps {@link Ipv6Counter#PMTU_ENTRIES} and {@link Ipv6Counter#PMTU_LOWEST} in {@code gauges}. */
+    public PathMtuCache(int capacity, long agingNanos, Counters<Ipv6Counter> gauges) {
         this.map = new AddrMap<>(capacity);
         this.capacity = capacity;
         this.agingNanos = agingNanos;
+        this.gauges = gauges;
     }
 
     /** The cached path MTU towards a destination, or {@code linkMtu} if none (or expired). */
@@ -44,6 +55,7 @@ public final class PathMtuCache {
         if (now - e.expires >= 0) {
             map.remove(hi, lo);
             OrderedList.unlink(e);
+            removed(e.mtu);
             return linkMtu;
         }
         return Math.min(e.mtu, linkMtu);
@@ -68,21 +80,68 @@ public final class PathMtuCache {
                     return false; // a cache of no entries
                 }
                 map.remove(e.hi, e.lo);
+                removed(e.mtu);
             } else {
                 e = new Entry();
             }
             e.hi = hi;
             e.lo = lo;
             map.put(hi, lo, e);
+        } else {
+            removed(e.mtu);
         }
         OrderedList.unlink(e);
         e.mtu = m;
         e.expires = now + agingNanos;
         byExpiry.add(e);
+        added(m);
         return true;
     }
 
     public int size() {
         return map.size();
+    }
+
+    /** The lowest path MTU held (expired entries not yet looked up included), or 0 if none. */
+    public int lowest() {
+        return lowest;
+    }
+
+    // The lowest MTU and how many entries hold it, kept as entries come and go; a walk of the
+    // entries only when the last one at the lowest value leaves.
+    private int lowest;
+    private int atLowest;
+
+    private void added(int mtu) {
+        if (atLowest == 0 || mtu < lowest) {
+            lowest = mtu;
+            atLowest = 1;
+        } else if (mtu == lowest) {
+            atLowest++;
+        }
+        publish();
+    }
+
+    private void removed(int mtu) {
+        if (mtu == lowest && --atLowest == 0) {
+            lowest = 0;
+            for (Entry e = byExpiry.oldest(); e != null; e = OrderedList.newer(e)) {
+                if (e.mtu == mtu) {
+                    continue; // the entry leaving may still be on the list
+                }
+                if (atLowest == 0 || e.mtu < lowest) {
+                    lowest = e.mtu;
+                    atLowest = 1;
+                } else if (e.mtu == lowest) {
+                    atLowest++;
+                }
+            }
+        }
+        publish();
+    }
+
+    private void publish() {
+        gauges.add(Ipv6Counter.PMTU_ENTRIES, map.size() - gauges.get(Ipv6Counter.PMTU_ENTRIES));
+        gauges.add(Ipv6Counter.PMTU_LOWEST, lowest - gauges.get(Ipv6Counter.PMTU_LOWEST));
     }
 }

@@ -66,6 +66,11 @@ public final class OrderedList<N extends OrderedList.Node<N>> {
         return oldest;
     }
 
+    /** The node added after {@code e} on its list, or null if {@code e} is the newest (walks oldest to newest). */
+    public static <N extends Node<N>> N newer(N e) {
+        return ((Node<N>) e).newer;
+    }
+
     public int size() {
         return size;
     }

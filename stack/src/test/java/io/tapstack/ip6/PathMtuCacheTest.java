@@ -59,4 +59,32 @@ class PathMtuCacheTest {
         assertEquals(LINK, c.get(HI, 100_000 - 1, LINK, 100_000 + AGING));
         assertEquals(1023, c.size());
     }
+
+    /** The read-only stat: {@code ip6.pmtu_entries} and {@code ip6.pmtu_lowest} follow every addition, lowering, eviction and expiry. */
+    @Test
+    void gaugesShowTheEntriesAndTheLowestPathMtu() {
+        io.tapstack.stats.Counters<Ipv6Counter> g = new io.tapstack.stats.Counters<>("ip6", Ipv6Counter.class);
+        PathMtuCache c = new PathMtuCache(3, AGING, g);
+        assertEquals(0, g.get(Ipv6Counter.PMTU_ENTRIES));
+        assertEquals(0, g.get(Ipv6Counter.PMTU_LOWEST), "no entry: 0");
+        c.update(HI, 1, 1400, LINK, 0);
+        c.update(HI, 2, 1300, LINK, 1);
+        c.update(HI, 3, 1300, LINK, 2);
+        assertEquals(3, g.get(Ipv6Counter.PMTU_ENTRIES));
+        assertEquals(1300, g.get(Ipv6Counter.PMTU_LOWEST));
+        c.update(HI, 1, 100, LINK, 3); // below 1280: 1280
+        assertEquals(1280, g.get(Ipv6Counter.PMTU_LOWEST));
+        assertEquals(1280, c.lowest());
+        c.update(HI, 4, 1450, LINK, 4); // full: HI:2 (1300), the soonest to expire, gives way
+        assertEquals(3, g.get(Ipv6Counter.PMTU_ENTRIES));
+        assertEquals(1280, g.get(Ipv6Counter.PMTU_LOWEST));
+        assertEquals(LINK, c.get(HI, 1, LINK, 3 + AGING), "HI:1 expires");
+        assertEquals(2, g.get(Ipv6Counter.PMTU_ENTRIES));
+        assertEquals(1300, g.get(Ipv6Counter.PMTU_LOWEST), "the next lowest once the lowest left");
+        c.get(HI, 3, LINK, 2 + AGING);
+        assertEquals(1450, g.get(Ipv6Counter.PMTU_LOWEST));
+        c.get(HI, 4, LINK, 4 + AGING);
+        assertEquals(0, g.get(Ipv6Counter.PMTU_ENTRIES));
+        assertEquals(0, g.get(Ipv6Counter.PMTU_LOWEST), "empty again: 0");
+    }
 }
