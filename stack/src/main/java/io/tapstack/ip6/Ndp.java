@@ -51,11 +51,13 @@ public final class Ndp {
     static final long TWO_HOURS_NANOS = 7_200_000_000_000L;
     /** RFC 7217 §6 IDGEN_RETRIES. */
     static final int IDGEN_RETRIES = 3;
-    /** RFC 3810 §5.2.12 record types. */
-    static final int MLD_MODE_IS_EXCLUDE = 2;
-    static final int MLD_CHANGE_TO_INCLUDE = 3;
-    static final int MLD_CHANGE_TO_EXCLUDE = 4;
-    private static final long INFINITE = Long.MAX_VALUE;
+    /** RFC 3810 §9.1 Robustness Variable ({@link Mld#MLD_ROBUSTNESS}). */
+    static final int MLD_ROBUSTNESS = Mld.MLD_ROBUSTNESS;
+    /** RFC 3810 §9.11 Unsolicited Report Interval ({@link Mld#MLD_UNSOLICITED_REPORT_INTERVAL}). */
+    static final long MLD_UNSOLICITED_REPORT_INTERVAL = Mld.MLD_UNSOLICITED_REPORT_INTERVAL;
+    /** RFC 8106 §5.3.1: DNS servers kept ({@link Rdnss#MAX_RDNSS}). */
+    static final int MAX_RDNSS = Rdnss.MAX_RDNSS;
+    static final long INFINITE = Long.MAX_VALUE;
     /** RFC 4861 §10: MAX_NEIGHBOR_ADVERTISEMENT transmissions. */
     static final int MAX_NEIGHBOR_ADVERTISEMENT = 3;
 
@@ -149,25 +151,23 @@ public final class Ndp {
     private record Prefix(long hi, long lo, int length, Timer timer) {
     }
 
-    private final StackContext ctx;
-    private final LinkOutput link;
-    private final Ipv6 ipv6;
-    private final StackConfig config;
-    private final Counters<NdpCounter> counters;
+    final StackContext ctx;
+    final LinkOutput link;
+    final Ipv6 ipv6;
+    final StackConfig config;
+    final Counters<NdpCounter> counters;
     private final NeighborCache cache;
     private final List<Router> routers = new ArrayList<>();
     private final List<Prefix> prefixes = new ArrayList<>();
-    private final NdpOptions opts = new NdpOptions();
+    /** The options of the ND message being processed (one view, reused: no allocation per packet). */
+    final NdpOptions opts = new NdpOptions();
     private final Timer rsTimer = new Timer(this::onRsTimer);
     private int pendingTotal;
     private int rsSent;
     private boolean raSeen;
-    /** RFC 8106 §5.3.1: DNS servers from RDNSS options, {hi, lo, expiry}; at most {@link #MAX_RDNSS}. */
-    private final List<long[]> rdnss = new ArrayList<>();
-    private final Timer rdnssTimer = new Timer(this::expireRdnss);
-    private java.util.function.Consumer<List<IpAddr>> dnsListener;
-    /** RFC 8106 §5.3.1 suggests keeping three servers. */
-    static final int MAX_RDNSS = 3;
+    final NdMessages out;
+    final Rdnss rdnss;
+    final Mld mld;
     private boolean started;
     private long baseReachable;
     private long reachableTime;
@@ -186,6 +186,9 @@ public final class Ndp {
         this.baseReachable = config.ndBaseReachableNanos;
         this.retrans = config.ndRetransNanos;
         this.reachableTime = randomReachable();
+        this.out = new NdMessages(this);
+        this.rdnss = new Rdnss(this);
+        this.mld = new Mld(this);
     }
 
     public Counters<NdpCounter> counters() {
@@ -256,7 +259,7 @@ public final class Ndp {
         ip().addAddress(a);
         if (config.dadTransmits <= 0) {
             // RFC 4862 §5.4: DupAddrDetectTransmits 0 disables DAD.
-            joinGroup(Ipv6Address.solicitedNodeHi(), Ipv6Address.solicitedNodeLo(lo));
+            mld.joinGroup(Ipv6Address.solicitedNodeHi(), Ipv6Address.solicitedNodeLo(lo));
             dadDone(a, ctx.now());
             return a;
         }
@@ -265,7 +268,7 @@ public final class Ndp {
         counters.inc(NdpCounter.DAD_STARTED);
         // RFC 4862 §5.4.2: join the solicited-node group of the tentative address first, and
         // delay the first NS by a random 0..MAX_RTR_SOLICITATION_DELAY.
-        joinGroup(Ipv6Address.solicitedNodeHi(), Ipv6Address.solicitedNodeLo(lo));
+        mld.joinGroup(Ipv6Address.solicitedNodeHi(), Ipv6Address.solicitedNodeLo(lo));
         long delay = config.rtrSolicitationDelayNanos > 0 ? (long) (ctx.random().nextDouble() * config.rtrSolicitationDelayNanos) : 0;
         ctx.timers().schedule(a.timer, ctx.now() + delay);
         return a;
@@ -276,7 +279,7 @@ public final class Ndp {
             if (a.dadProbesLeft() > 0) {
                 // RFC 4862 §5.4.2: NS from ::, to the solicited-node group, target the tentative address.
                 a.setDadProbesLeft(a.dadProbesLeft() - 1);
-                sendNs(a.hi(), a.lo(), 0, 0, Ipv6Address.solicitedNodeHi(), Ipv6Address.solicitedNodeLo(a.lo()), -1);
+                out.sendNs(a.hi(), a.lo(), 0, 0, Ipv6Address.solicitedNodeHi(), Ipv6Address.solicitedNodeLo(a.lo()), -1);
                 ctx.timers().schedule(a.timer, now + retrans);
                 return;
             }
@@ -290,7 +293,7 @@ public final class Ndp {
         if (a.unsolicitedNaLeft() > 0 && now - a.naDue() >= 0) {
             a.setUnsolicitedNa(a.unsolicitedNaLeft() - 1, now + retrans);
             if (a.usable()) {
-                sendUnsolicitedNa(a);
+                out.sendUnsolicitedNa(a);
             }
         }
         // RFC 4862 §5.5.4: lifetimes.
@@ -314,17 +317,17 @@ public final class Ndp {
         // another link-layer address): announce it with unsolicited NAs to all-nodes, Override set,
         // Solicited clear, up to MAX_NEIGHBOR_ADVERTISEMENT of them at least RetransTimer apart, so
         // that neighbours holding a stale entry for it update it at once.
-        sendUnsolicitedNa(a);
+        out.sendUnsolicitedNa(a);
         a.setUnsolicitedNa(MAX_NEIGHBOR_ADVERTISEMENT - 1, now + retrans);
         scheduleLifetime(a);
         if (a.isLinkLocal()) {
             // RFC 4861 §6.3.7: solicit routers once a link-local source is available. RFC 3810
             // §5.2.13 (and Linux): repeat the reports now that they can come from it.
             startRouterSolicitation();
-            reportAll(MLD_CHANGE_TO_EXCLUDE);
+            mld.reportAll(Mld.MLD_CHANGE_TO_EXCLUDE);
             for (long[] g : ip().groups()) {
-                if (reportable(g[0], g[1])) {
-                    stateChange(MLD_CHANGE_TO_EXCLUDE, g[0], g[1], false); // §6.1: and Robustness − 1 times more
+                if (Mld.reportable(g[0], g[1])) {
+                    mld.stateChange(Mld.MLD_CHANGE_TO_EXCLUDE, g[0], g[1], false); // §6.1: and Robustness − 1 times more
                 }
             }
         }
@@ -348,7 +351,7 @@ public final class Ndp {
     private void removeAddress(LocalAddress a) {
         ctx.timers().cancel(a.timer);
         ip().removeAddress(a);
-        leaveGroup(Ipv6Address.solicitedNodeHi(), Ipv6Address.solicitedNodeLo(a.lo()));
+        mld.leaveGroup(Ipv6Address.solicitedNodeHi(), Ipv6Address.solicitedNodeLo(a.lo()));
     }
 
     /**
@@ -361,7 +364,7 @@ public final class Ndp {
                 + " (" + a.origin().name().toLowerCase(java.util.Locale.ROOT) + "); not using it");
         ctx.timers().cancel(a.timer);
         a.setState(LocalAddress.State.DUPLICATE);
-        leaveGroup(Ipv6Address.solicitedNodeHi(), Ipv6Address.solicitedNodeLo(a.lo()));
+        mld.leaveGroup(Ipv6Address.solicitedNodeHi(), Ipv6Address.solicitedNodeLo(a.lo()));
         if (a.origin() != LocalAddress.Origin.STATIC && config.ipv6StableIids && a.dadCounter() < IDGEN_RETRIES) {
             addGenerated(a.hi(), a.origin(), a.dadCounter() + 1, a.validUntil(), a.preferredUntil());
         }
@@ -382,7 +385,7 @@ public final class Ndp {
             return;
         }
         rsSent++;
-        sendRs();
+        out.sendRs();
         if (rsSent < config.rtrSolicitations) {
             ctx.timers().schedule(rsTimer, now + config.rtrSolicitationIntervalNanos);
         }
@@ -657,9 +660,9 @@ public final class Ndp {
         }
         if (!Ipv6Address.isUnspecified(sHi, sLo)) {
             if (unicastMac >= 0) {
-                sendNs(e.hi, e.lo, sHi, sLo, e.hi, e.lo, unicastMac);
+                out.sendNs(e.hi, e.lo, sHi, sLo, e.hi, e.lo, unicastMac);
             } else {
-                sendNs(e.hi, e.lo, sHi, sLo, Ipv6Address.solicitedNodeHi(), Ipv6Address.solicitedNodeLo(e.lo), -1);
+                out.sendNs(e.hi, e.lo, sHi, sLo, Ipv6Address.solicitedNodeHi(), Ipv6Address.solicitedNodeLo(e.lo), -1);
             }
         }
         ctx.timers().schedule(e.timer, now + retrans);
@@ -672,7 +675,7 @@ public final class Ndp {
         int type = view.type();
         if (type == Icmpv6.MLD_QUERY) {
             counters.inc(NdpCounter.RX_MLD_QUERY);
-            mldQuery(p, meta, view);
+            mld.mldQuery(p, meta, view);
             return;
         }
         if (type < Icmpv6.ROUTER_SOLICITATION || type > Icmpv6.REDIRECT) {
@@ -839,9 +842,9 @@ public final class Ndp {
         }
         // §7.2.4: answer with S=1 to the solicitor, or S=0 to all-nodes if it was ::; O=1.
         if (fromUnspecified) {
-            sendNa(tHi, tLo, Ipv6Address.ALL_NODES_HI, Ipv6Address.ALL_NODES_LO, false, -1);
+            out.sendNa(tHi, tLo, Ipv6Address.ALL_NODES_HI, Ipv6Address.ALL_NODES_LO, false, -1);
         } else {
-            sendNa(tHi, tLo, meta.srcHi, meta.srcLo, true, srcMac);
+            out.sendNa(tHi, tLo, meta.srcHi, meta.srcLo, true, srcMac);
         }
     }
 
@@ -970,84 +973,11 @@ public final class Ndp {
                         prefixInfo(b, at, now);
                     }
                 }
-                case NdpOptions.RDNSS -> rdnssOption(b, at, opts.optionLength(), now);
+                case NdpOptions.RDNSS -> rdnss.option(b, at, opts.optionLength(), now);
                 default -> {
                     // §4.6: unrecognised options are skipped.
                 }
             }
-        }
-    }
-
-    /**
-     * Where the DNS servers learnt from RDNSS options go (the stack's resolver), called with the
-     * whole current list whenever it changes.
-     */
-    public void setDnsListener(java.util.function.Consumer<List<IpAddr>> l) {
-        this.dnsListener = l;
-    }
-
-    /** DNS servers currently known from RDNSS options. */
-    public List<IpAddr> dnsServers() {
-        List<IpAddr> l = new ArrayList<>();
-        for (long[] e : rdnss) {
-            l.add(IpAddr.of(e[0], e[1]));
-        }
-        return l;
-    }
-
-    /** RFC 8106 §5.1 (format) and §5.3.1 (processing) of a Recursive DNS Server option. */
-    private void rdnssOption(ByteBuffer b, int at, int len, long now) {
-        // Length ≥ 3 (in 8-octet units) and odd: a header of 8 bytes and 16 bytes per address.
-        if (len < 24 || (len - 8) % 16 != 0) {
-            counters.inc(NdpCounter.DROP_BAD_RDNSS);
-            return;
-        }
-        long life = b.getInt(at + 4) & 0xffff_ffffL;
-        for (int a = at + 8; a < at + len; a += 16) {
-            long hi = b.getLong(a);
-            long lo = b.getLong(a + 8);
-            if (Ipv6Address.isMulticast(hi) || (hi == 0 && (lo == 0 || lo == 1))) {
-                continue; // not a unicast server address
-            }
-            rdnss.removeIf(e -> e[0] == hi && e[1] == lo);
-            if (life == 0) {
-                continue; // §5.1: lifetime 0 removes the server
-            }
-            if (rdnss.size() >= MAX_RDNSS) {
-                // §5.3.2: full: replace the entry that expires soonest
-                long[] soonest = rdnss.get(0);
-                for (long[] e : rdnss) {
-                    if (e[2] < soonest[2]) {
-                        soonest = e;
-                    }
-                }
-                rdnss.remove(soonest);
-            }
-            rdnss.add(new long[] {hi, lo, deadline(now, life)});
-        }
-        counters.inc(NdpCounter.RDNSS_UPDATED);
-        rdnssChanged();
-    }
-
-    private void expireRdnss(long now) {
-        if (rdnss.removeIf(e -> e[2] <= now)) {
-            counters.inc(NdpCounter.RDNSS_EXPIRED);
-        }
-        rdnssChanged();
-    }
-
-    private void rdnssChanged() {
-        long next = INFINITE;
-        for (long[] e : rdnss) {
-            next = Math.min(next, e[2]);
-        }
-        if (next == INFINITE) {
-            ctx.timers().cancel(rdnssTimer);
-        } else {
-            ctx.timers().schedule(rdnssTimer, next);
-        }
-        if (dnsListener != null) {
-            dnsListener.accept(dnsServers());
         }
     }
 
@@ -1091,7 +1021,8 @@ public final class Ndp {
         }
     }
 
-    private static long deadline(long now, long seconds) {
+    /** RFC 4862 §5.5.3: a lifetime in seconds from an option → a deadline (all ones: infinite). */
+    static long deadline(long now, long seconds) {
         return seconds == 0xffff_ffffL ? INFINITE : now + seconds * 1_000_000_000L;
     }
 
@@ -1212,310 +1143,31 @@ public final class Ndp {
         }
     }
 
-    // ---- MLDv2 (RFC 3810) ----
+    /**
+     * Where the DNS servers learnt from RDNSS options go (the stack's resolver), called with the
+     * whole current list whenever it changes.
+     */
+    public void setDnsListener(java.util.function.Consumer<List<IpAddr>> l) {
+        rdnss.setDnsListener(l);
+    }
 
-    /** RFC 3810 §9.1: the Robustness Variable (default 2): a state change is reported this many times. */
-    static final int MLD_ROBUSTNESS = 2;
-    /** RFC 3810 §9.11: Unsolicited Report Interval, 1 second. */
-    static final long MLD_UNSOLICITED_REPORT_INTERVAL = 1_000_000_000L;
-
-    /** State-change records still to be retransmitted: {hi, lo, record type, retransmissions left} (§6.1). */
-    private final List<long[]> mldChanges = new ArrayList<>();
-    private final Timer mldChangeTimer = new Timer(this::onMldChangeTimer);
-    /** §6.2: the interface timer of a pending answer to a General Query. */
-    private final Timer mldQueryTimer = new Timer(this::onMldQueryTimer);
-    /** §6.2: groups with a pending answer to a Multicast Address Specific Query: {hi, lo}. */
-    private final List<long[]> mldQueried = new ArrayList<>();
-    private final Timer mldGroupTimer = new Timer(this::onMldGroupTimer);
+    /** DNS servers currently known from RDNSS options. */
+    public List<IpAddr> dnsServers() {
+        return rdnss.dnsServers();
+    }
 
     /** Joins a group and reports it (RFC 3810 §6.1). */
     public void joinGroup(long hi, long lo) {
-        if (ip().join(hi, lo) && reportable(hi, lo)) {
-            stateChange(MLD_CHANGE_TO_EXCLUDE, hi, lo, true);
-        }
+        mld.joinGroup(hi, lo);
     }
 
     public void leaveGroup(long hi, long lo) {
-        if (ip().leave(hi, lo) && reportable(hi, lo)) {
-            stateChange(MLD_CHANGE_TO_INCLUDE, hi, lo, true);
-        }
+        mld.leaveGroup(hi, lo);
     }
 
-    /**
-     * RFC 3810 §6.1: a State Change Report goes out at once, and [Robustness Variable] − 1 more
-     * times at intervals chosen at random from (0, [Unsolicited Report Interval]); a newer change
-     * of the same group replaces the pending one (§6.1: the new record is the one retransmitted).
-     */
-    private void stateChange(int type, long hi, long lo, boolean sendNow) {
-        if (sendNow) {
-            sendMldReport(type, new long[] {hi}, new long[] {lo}, 1);
-        }
-        mldChanges.removeIf(r -> r[0] == hi && r[1] == lo);
-        if (MLD_ROBUSTNESS > 1 && mldChanges.size() < 256) {
-            mldChanges.add(new long[] {hi, lo, type, MLD_ROBUSTNESS - 1});
-            if (!mldChangeTimer.isScheduled()) {
-                ctx.timers().schedule(mldChangeTimer, ctx.now() + randomDelay(MLD_UNSOLICITED_REPORT_INTERVAL));
-            }
-        }
-    }
-
-    /** A delay chosen at random from (0, max] (at least 1 ns, so it is never "now"). */
-    private long randomDelay(long max) {
-        return 1 + (long) (ctx.random().nextDouble() * Math.max(0, max - 1));
-    }
-
-    private void onMldChangeTimer(long now) {
-        // one report with every pending record of the same type, types in turn
-        for (int type : new int[] {MLD_CHANGE_TO_EXCLUDE, MLD_CHANGE_TO_INCLUDE}) {
-            int n = 0;
-            for (long[] r : mldChanges) {
-                if (r[2] == type) {
-                    n++;
-                }
-            }
-            if (n == 0) {
-                continue;
-            }
-            long[] his = new long[n];
-            long[] los = new long[n];
-            int k = 0;
-            for (long[] r : mldChanges) {
-                if (r[2] == type) {
-                    his[k] = r[0];
-                    los[k] = r[1];
-                    k++;
-                    r[3]--;
-                }
-            }
-            counters.inc(NdpCounter.TX_MLD_RETRANSMIT);
-            sendMldReport(type, his, los, n);
-        }
-        mldChanges.removeIf(r -> r[3] <= 0);
-        if (!mldChanges.isEmpty()) {
-            ctx.timers().schedule(mldChangeTimer, now + randomDelay(MLD_UNSOLICITED_REPORT_INTERVAL));
-        }
-    }
-
-    private void onMldQueryTimer(long now) {
-        reportAll(MLD_MODE_IS_EXCLUDE);
-    }
-
-    private void onMldGroupTimer(long now) {
-        int n = 0;
-        long[] his = new long[mldQueried.size()];
-        long[] los = new long[mldQueried.size()];
-        for (long[] g : mldQueried) {
-            if (ip().isMember(g[0], g[1])) {
-                his[n] = g[0];
-                los[n] = g[1];
-                n++;
-            }
-        }
-        mldQueried.clear();
-        if (n > 0) {
-            sendMldReport(MLD_MODE_IS_EXCLUDE, his, los, n);
-        }
-    }
-
-    /** RFC 3810 §6: nothing is reported for all-nodes nor for scopes 0 and 1. */
-    private static boolean reportable(long hi, long lo) {
-        int scope = (int) (hi >>> 48) & 0xf;
-        return scope > Ipv6Address.SCOPE_INTERFACE && !(hi == Ipv6Address.ALL_NODES_HI && lo == Ipv6Address.ALL_NODES_LO);
-    }
-
-    private void reportAll(int recordType) {
-        List<long[]> g = ip().groups();
-        long[] his = new long[g.size()];
-        long[] los = new long[g.size()];
-        int n = 0;
-        for (long[] x : g) {
-            if (reportable(x[0], x[1])) {
-                his[n] = x[0];
-                los[n] = x[1];
-                n++;
-            }
-        }
-        if (n > 0) {
-            sendMldReport(recordType, his, los, n);
-        }
-    }
-
-    /**
-     * RFC 3810 §6.2: a query is answered after a delay chosen at random from [0, Maximum Response
-     * Delay], not at once (so that the hosts of a link do not all answer together): a General
-     * Query sets the interface timer unless an earlier answer is already pending; a Multicast
-     * Address Specific Query for a group we are in schedules an answer for that group unless the
-     * interface timer fires first. MLDv1 queries (24 bytes) carry the delay in milliseconds.
-     */
-    private void mldQuery(PacketBuf p, IpMeta meta, Icmpv6 view) {
-        // §5.1.14 / §6.2: link-local source, hop limit 1 (RFC 3810 §5: with Router Alert).
-        if (!Ipv6Address.isLinkLocal(meta.srcHi) || meta.ttl != 1 || view.length() < 24) {
-            counters.inc(NdpCounter.DROP_BAD_SOURCE);
-            return;
-        }
-        ByteBuffer b = p.buf();
-        int m = view.offset();
-        int code = b.getShort(m + 4) & 0xffff;
-        long maxDelayMs = view.length() >= 28 ? maxResponseDelayMs(code) : code;
-        long delay = randomDelay(maxDelayMs * 1_000_000L);
-        long due = ctx.now() + delay;
-        long gHi = b.getLong(m + 8);
-        long gLo = b.getLong(m + 16);
-        if (gHi == 0 && gLo == 0) {
-            if (!mldQueryTimer.isScheduled() || mldQueryTimer.deadline() - due > 0) {
-                ctx.timers().schedule(mldQueryTimer, due);
-            }
-            return;
-        }
-        if (!ip().isMember(gHi, gLo) || !reportable(gHi, gLo)) {
-            return;
-        }
-        if (mldQueryTimer.isScheduled() && mldQueryTimer.deadline() - due <= 0) {
-            return; // §6.2 rule 2: the pending general answer comes first and covers it
-        }
-        boolean known = false;
-        for (long[] g : mldQueried) {
-            known |= g[0] == gHi && g[1] == gLo;
-        }
-        if (!known && mldQueried.size() < 256) {
-            mldQueried.add(new long[] {gHi, gLo});
-        }
-        if (!mldGroupTimer.isScheduled() || mldGroupTimer.deadline() - due > 0) {
-            ctx.timers().schedule(mldGroupTimer, due);
-        }
-    }
-
-    /** RFC 3810 §5.1.3: Maximum Response Code → milliseconds (exponential form from 32768 up). */
+    /** RFC 3810 §5.1.3: Maximum Response Code → milliseconds ({@link Mld#maxResponseDelayMs}). */
     static long maxResponseDelayMs(int code) {
-        if (code < 32768) {
-            return code;
-        }
-        int exp = (code >>> 12) & 0x7;
-        int mant = code & 0xfff;
-        return (long) (mant | 0x1000) << (exp + 3);
-    }
-
-    /**
-     * Sends an MLDv2 Report (RFC 3810 §5.2) to ff02::16 with hop limit 1 and a Router Alert
-     * (§5: RFC 2711 value 0), from the link-local address or :: while none is ready (§5.2.13).
-     */
-    private void sendMldReport(int recordType, long[] his, long[] los, int n) {
-        if (!config.ipv6Enabled) {
-            return;
-        }
-        int len = 8 + 20 * n;
-        PacketBuf p = ctx.allocate(len + 8);
-        if (p == null) {
-            counters.inc(NdpCounter.DROP_NO_BUFFER);
-            return;
-        }
-        int at = p.append(len);
-        ByteBuffer b = p.buf();
-        Icmpv6.emitHeader(b, at, Icmpv6.MLD_REPORT_V2, 0, n & 0xffff);
-        for (int i = 0; i < n; i++) {
-            int r = at + 8 + 20 * i;
-            b.put(r, (byte) recordType);
-            b.put(r + 1, (byte) 0);
-            b.putShort(r + 2, (short) 0);
-            b.putLong(r + 4, his[i]);
-            b.putLong(r + 12, los[i]);
-        }
-        LocalAddress ll = ip().linkLocal();
-        long sHi = ll == null ? 0 : ll.hi();
-        long sLo = ll == null ? 0 : ll.lo();
-        Icmpv6.fillChecksum(b, at, len, Checksum.pseudoV6(sHi, sLo, Ipv6Address.MLDV2_ROUTERS_HI,
-                Ipv6Address.MLDV2_ROUTERS_LO, Ipv6Header.NH_ICMPV6, len));
-        int h = p.push(8);
-        Ipv6ExtHeader.emitRouterAlert(b, h, Ipv6Header.NH_ICMPV6, 0);
-        counters.inc(NdpCounter.TX_MLD_REPORT);
-        ip().send(p, sHi, sLo, Ipv6Address.MLDV2_ROUTERS_HI, Ipv6Address.MLDV2_ROUTERS_LO, Ipv6Header.NH_HOP_BY_HOP, 1, 0);
-    }
-
-    // ---- output of ND messages ----
-
-    /**
-     * NS (RFC 4861 §4.3): target, and our SLLA unless the source is unspecified (§7.2.2,
-     * RFC 4862 §5.4.2). {@code unicastMac} ≥ 0 sends straight to that MAC (NUD probe).
-     */
-    private void sendNs(long tHi, long tLo, long sHi, long sLo, long dHi, long dLo, long unicastMac) {
-        boolean withSlla = !Ipv6Address.isUnspecified(sHi, sLo);
-        int len = 24 + (withSlla ? 8 : 0);
-        PacketBuf p = ctx.allocate(len);
-        if (p == null) {
-            counters.inc(NdpCounter.DROP_NO_BUFFER);
-            return;
-        }
-        int at = p.append(len);
-        ByteBuffer b = p.buf();
-        Icmpv6.emitHeader(b, at, Icmpv6.NEIGHBOR_SOLICITATION, 0, 0);
-        b.putLong(at + 8, tHi);
-        b.putLong(at + 16, tLo);
-        if (withSlla) {
-            NdpOptions.emitLla(b, at + 24, NdpOptions.SOURCE_LLA, link.mac());
-        }
-        counters.inc(NdpCounter.TX_NS);
-        finishAndSend(p, at, len, sHi, sLo, dHi, dLo, unicastMac);
-    }
-
-    private void sendUnsolicitedNa(LocalAddress a) {
-        counters.inc(NdpCounter.TX_UNSOLICITED_NA);
-        sendNa(a.hi(), a.lo(), Ipv6Address.ALL_NODES_HI, Ipv6Address.ALL_NODES_LO, false, -1);
-    }
-
-    /** NA (RFC 4861 §4.4, §7.2.4): R=0 for a host (1 for a forwarding router), S as given, O=1, with our TLLA. */
-    private void sendNa(long tHi, long tLo, long dHi, long dLo, boolean solicited, long dstMac) {
-        if (ctx.isMirrored()) {
-            return; // a copy shared by a sibling queue: the queue that received it answers
-        }
-        int len = 32;
-        PacketBuf p = ctx.allocate(len);
-        if (p == null) {
-            counters.inc(NdpCounter.DROP_NO_BUFFER);
-            return;
-        }
-        int at = p.append(len);
-        ByteBuffer b = p.buf();
-        boolean router = ip().router() != null && ip().router().forwarding();
-        Icmpv6.emitHeader(b, at, Icmpv6.NEIGHBOR_ADVERTISEMENT, 0,
-                (router ? 0x8000_0000 : 0) | (solicited ? 0x4000_0000 : 0) | 0x2000_0000);
-        b.putLong(at + 8, tHi);
-        b.putLong(at + 16, tLo);
-        NdpOptions.emitLla(b, at + 24, NdpOptions.TARGET_LLA, link.mac());
-        counters.inc(NdpCounter.TX_NA);
-        finishAndSend(p, at, len, tHi, tLo, dHi, dLo, dstMac);
-    }
-
-    /** RS (RFC 4861 §4.1, §6.3.7) to all-routers, with our SLLA when the source is not ::. */
-    private void sendRs() {
-        LocalAddress ll = ip().linkLocal();
-        long sHi = ll == null ? 0 : ll.hi();
-        long sLo = ll == null ? 0 : ll.lo();
-        int len = 8 + (ll == null ? 0 : 8);
-        PacketBuf p = ctx.allocate(len);
-        if (p == null) {
-            counters.inc(NdpCounter.DROP_NO_BUFFER);
-            return;
-        }
-        int at = p.append(len);
-        Icmpv6.emitHeader(p.buf(), at, Icmpv6.ROUTER_SOLICITATION, 0, 0);
-        if (ll != null) {
-            NdpOptions.emitLla(p.buf(), at + 8, NdpOptions.SOURCE_LLA, link.mac());
-        }
-        counters.inc(NdpCounter.TX_RS);
-        finishAndSend(p, at, len, sHi, sLo, Ipv6Address.ALL_ROUTERS_HI, Ipv6Address.ALL_ROUTERS_LO, -1);
-    }
-
-    private void finishAndSend(PacketBuf p, int at, int len, long sHi, long sLo, long dHi, long dLo, long dstMac) {
-        Icmpv6.fillChecksum(p.buf(), at, len, Checksum.pseudoV6(sHi, sLo, dHi, dLo, Ipv6Header.NH_ICMPV6, len));
-        if (dstMac >= 0 || Ipv6Address.isMulticast(dHi)) {
-            int h = p.push(Ipv6Header.LENGTH);
-            p.l3 = h;
-            Ipv6Header.emit(p.buf(), h, 0, 0, len, Ipv6Header.NH_ICMPV6, ND_HOP_LIMIT, sHi, sLo, dHi, dLo);
-            ip().counters().inc(io.tapstack.ip6.Ipv6Counter.TX);
-            link.transmitFrame(p, dstMac >= 0 ? dstMac : Ipv6Address.multicastMac(dLo), EthernetFrame.TYPE_IPV6);
-            return;
-        }
-        ip().send(p, sHi, sLo, dHi, dLo, Ipv6Header.NH_ICMPV6, ND_HOP_LIMIT, 0);
+        return Mld.maxResponseDelayMs(code);
     }
 
     /** For display: the MAC of a neighbour as text, or null. */
