@@ -18,8 +18,9 @@ import java.util.function.Consumer;
  * never does (RFC 4861 §7.2.2: its queued packets are sent once it resolves), and a new
  * resolution may push out a resolved neighbour only while fewer than half the entries are being
  * resolved, else it is refused: traffic towards addresses that never answer fills the free room
- * and cannot evict the neighbours that do answer (RFC 6583 §6). {@link Ndp} owns the entries'
- * timers and queues; this class only stores and orders them. Loop thread only; no allocation.
+ * and cannot evict the neighbours that do answer (RFC 6583 §6). {@link NeighborResolution} owns
+ * the entries' timers and queues; this class only stores and orders them. Loop thread only; no
+ * allocation.
  */
 final class NeighborCache {
     private final AddrMap<Ndp.Neighbor> map;
