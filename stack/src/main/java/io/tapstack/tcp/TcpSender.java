@@ -350,7 +350,7 @@ final class TcpSender {
         if (unsent <= 0 || room <= 0) {
             return 0;
         }
-        int len = Math.min(Math.min(unsent, room), Math.max(1, mss - c.rcv.sackRoom()));
+        int len = Math.min(Math.min(unsent, room), segmentRoom());
         boolean fin = finQueued && !finSent && off + len == ringSize;
         if (!transmit(len, off, ringSize, false, fin, now)) {
             return 0;
@@ -360,6 +360,11 @@ final class TcpSender {
 
     // ======================================================================= retransmission
 
+    /** One segment's payload outside the TSO path: an MSS less the room our SACK blocks take (at least 1). */
+    private int segmentRoom() {
+        return Math.max(1, mss - c.rcv.sackRoom());
+    }
+
     /**
      * Resends the first unacknowledged segment (fast retransmit, partial ACK): up to an MSS of
      * what was sent from SND.UNA, never octets queued behind SND.MAX that were never sent (RFC
@@ -368,7 +373,7 @@ final class TcpSender {
     void retransmitFirst() {
         int ringSize = ringSize();
         int sentData = Math.min(ringSize, max - una - (finSent ? 1 : 0));
-        int len = Math.max(0, Math.min(sentData, Math.max(1, mss - c.rcv.sackRoom())));
+        int len = Math.max(0, Math.min(sentData, segmentRoom()));
         int flags = TcpHeader.ACK_FLAG;
         if (finSent && len == ringSize) {
             flags |= TcpHeader.FIN;
@@ -391,7 +396,7 @@ final class TcpSender {
         if (off < 0 || !lt(seq, end)) {
             return 0;
         }
-        int len = Math.min(end - seq, Math.max(1, mss - c.rcv.sackRoom()));
+        int len = Math.min(end - seq, segmentRoom());
         len = Math.max(0, Math.min(len, ringSize - off));
         boolean fin = finSent && off + len == ringSize && gt(end, seq + len);
         if (len == 0 && !fin) {
