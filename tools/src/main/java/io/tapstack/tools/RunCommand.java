@@ -40,12 +40,12 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
     @Option(names = "--http-root", paramLabel = "DIR", description = "Directory the http service serves (default: a generated index page).")
     Path httpRoot;
 
-    @Option(names = "--warm-up",
-            description = "JIT warm-up: once the host is ready, a background thread runs pings and TCP transfers "
-                    + "between two private in-memory stacks for about 1.5 s, so the packet paths are compiled "
-                    + "before real traffic needs them (nothing is sent on the TAP). A fresh host then answers "
-                    + "its first pings ~3x faster (docs/performance.md).")
-    boolean warmUp;
+    @Option(names = "--warm-up", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "JIT warm-up (on by default; --no-warm-up to skip it): once the host is ready, a background "
+                    + "thread runs pings and TCP transfers between two private in-memory stacks for about 1.5 s, so "
+                    + "the packet paths are compiled before real traffic needs them (nothing is sent on the TAP). "
+                    + "A fresh host then answers its first pings ~3x faster (docs/performance.md).")
+    boolean warmUp = true;
 
     @Option(names = "--control", paramLabel = "PATH",
             description = "Control socket for 'tapstack stat/capture' (default /run/tapstack/TAP.sock).")
