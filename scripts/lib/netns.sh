@@ -12,9 +12,8 @@ ns_create() {
   ip -n "$ns" link set "$tap" up
 }
 
-# ns_cleanup NS [PID...]: stops our own processes by PID, then deletes the namespace.
-ns_cleanup() {
-  local ns=$1; shift
+# pid_stop [PID...]: stops our own processes by PID (TERM, then KILL after 5 s); empty PIDs are skipped.
+pid_stop() {
   local pid
   for pid in "$@"; do
     if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
@@ -23,6 +22,12 @@ ns_cleanup() {
       kill -KILL "$pid" 2>/dev/null || true
     fi
   done
+}
+
+# ns_cleanup NS [PID...]: stops our own processes by PID, then deletes the namespace.
+ns_cleanup() {
+  local ns=$1; shift
+  pid_stop "$@"
   if ip netns list | awk '{print $1}' | grep -qx "$ns"; then
     ip netns del "$ns"
   fi
