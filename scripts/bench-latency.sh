@@ -79,6 +79,7 @@ for i in $INTERVALS; do
 done
 if [ "$(id -u)" -ne 0 ]; then echo "bench-latency: needs root" >&2; exit 1; fi
 
+python3 scripts/lib/echo_delay.py --self-test >/dev/null # the capture reader, checked before it is relied on
 bench_jars
 [ ${#HOSTS[@]} -gt 0 ] || HOSTS=("default=$JAR:" "sleep=$JAR:--idle sleep")
 for spec in "${HOSTS[@]}"; do
@@ -105,7 +106,8 @@ cleanup() {
   ns_cleanup "$NA"
   rm -rf "$WORK"
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap "exit 130" INT TERM
 
 # a process's CPU time in ns, all its threads (schedstat: /proc/PID/stat counts 10 ms ticks)
 cpu_ns() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{s += $1} END {printf "%.0f\n", s}'; }

@@ -12,6 +12,11 @@ run's wall-clock window; the capture's stamps are wall-clock too). The requests 
 ones in its window; the delays of all runs with the same KEY are pooled. Prints, per KEY in order
 of first appearance: KEY P50_US P90_US MATCHED SENT, where SENT is the sum of the runs' PINGS and
 MATCHED the requests in the windows that found their reply ("nan nan" if none).
+
+    echo_delay.py --self-test
+
+checks the reader on captures it writes (both stamp resolutions and byte orders, a request
+outside the window, one without a reply, a reply from the wrong address).
 """
 import struct
 import sys
@@ -71,7 +76,50 @@ def percentile(sorted_values, p):
     return sorted_values[int(k) - 1]
 
 
+def self_test():
+    import os
+    import tempfile
+
+    def frame(kind, src, dst, ident, seq):
+        ip = bytes([0x45, 0, 0, 28, 0, 0, 0, 0, 64, 1, 0, 0]) + bytes(src) + bytes(dst)
+        return b"\x02" * 6 + b"\x04" * 6 + b"\x08\x00" + ip + struct.pack("!BBHHH", kind, 0, 0, ident, seq)
+
+    a, b, c = (10, 0, 0, 1), (10, 0, 0, 2), (10, 0, 0, 3)
+    base = 1_700_000_000
+    # (ns after base, frame): delays 10, 20, 30, 40 µs; seq 5 unanswered; seq 6 answered by c;
+    # seq 7 before the window
+    frames = [(0, frame(8, a, b, 7, 7))]
+    for i, (seq, d) in enumerate([(1, 10), (2, 20), (3, 30), (4, 40)]):
+        t = 1_000_000 * (i + 1)
+        frames += [(t, frame(8, a, b, 7, seq)), (t + d * 1000, frame(0, b, a, 7, seq))]
+    frames += [(6_000_000, frame(8, a, b, 7, 5)), (7_000_000, frame(8, a, b, 7, 6)),
+               (7_010_000, frame(0, c, a, 7, 6)), (8_000_000, frame(0, b, a, 7, 7))]
+    with tempfile.TemporaryDirectory() as tmp:
+        runs = os.path.join(tmp, "runs")
+        with open(runs, "w") as r:
+            for order, magic, per_sec in (("<", 0xA1B23C4D, 1), (">", 0xA1B2C3D4, 1000)):
+                path = os.path.join(tmp, f"c{magic:x}.pcap")
+                with open(path, "wb") as f:
+                    f.write(struct.pack(order + "IHHiIII", magic, 2, 4, 0, 0, 96, 1))
+                    for t, d in frames:
+                        f.write(struct.pack(order + "IIII", base, t // per_sec, len(d), len(d)) + d)
+                r.write(f"k{magic:x} {path} {base + 0.0005} {base + 0.0075} 6\n")
+        import io
+        import contextlib
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            sys.argv = ["echo_delay.py", runs]
+            main()
+    want = "ka1b23c4d 20.0 40.0 4 6\nka1b2c3d4 20.0 40.0 4 6\n"
+    if out.getvalue() != want:
+        raise SystemExit(f"echo_delay: self-test failed:\n{out.getvalue()}expected:\n{want}")
+    print("echo_delay: self-test passed")
+
+
 def main():
+    if sys.argv[1:] == ["--self-test"]:
+        self_test()
+        return
     if len(sys.argv) != 2:
         raise SystemExit("usage: echo_delay.py RUNS")
     captures = {}
