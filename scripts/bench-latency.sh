@@ -35,8 +35,8 @@
 #   --fresh-pings N  pings per fresh host after the ARP ping (default 25)
 #   --quick          2 rounds of 20 pings (10 per fresh host): checks the script, the figures mean little
 #
-# The warm-up flags are WARM_UP_ON and WARM_UP_OFF below (environment overrides them: for a jar
-# whose `run` has the older opt-in flag, WARM_UP_ON=--warm-up WARM_UP_OFF= ).
+# The warm-up flags are WARM_UP_ON and WARM_UP_OFF below, checked against `run --help` (environment
+# overrides them: for a jar whose `run` has the older opt-in flag, WARM_UP_ON=--warm-up WARM_UP_OFF= ).
 # Everything runs in namespaces this script creates and removes (one TAP namespace per host, one
 # for the C echo and one for the fresh hosts: kernel 10.0.0.1, responder 10.0.0.2; veth: 10.1.0.1
 # ping side, 10.1.0.2 kernel).
@@ -328,12 +328,17 @@ fresh_run() {
 }
 
 fresh_table() {
-  local spec=${HOSTS[0]} rest jar flags r v m lo hi nn om
+  local spec=${HOSTS[0]} rest jar flags r v m lo hi nn om f n
   rest=${spec#*=}; jar=${rest%%:*}; flags=${rest#*:}
-  if [ -n "$WARM_UP_OFF" ] && ! java -jar "$jar" run --help 2>&1 | grep -q -- "$WARM_UP_OFF"; then
-    echo "bench-latency: $jar's run has no $WARM_UP_OFF (an older jar: WARM_UP_ON=--warm-up WARM_UP_OFF= $0 ...)" >&2
-    exit 2
-  fi
+  # the warm-up flags must be run's (picocli shows a negatable --no-X as --[no-]X)
+  java -jar "$jar" run --help > "$WORK/run-help" 2>&1 || true
+  for f in $WARM_UP_ON $WARM_UP_OFF; do
+    n=${f#--}; n=${n#no-}
+    if ! grep -qF -e "$f " -e "$f," -e "--[no-]$n " "$WORK/run-help"; then
+      echo "bench-latency: $jar's run has no $f (an older jar: WARM_UP_ON=--warm-up WARM_UP_OFF= $0 ...)" >&2
+      exit 2
+    fi
+  done
   ns_create "$NF" tap0 10.0.0.1/24
   cap_start "$NF" $(( 2 * ROUNDS * (FRESH_PINGS + 1) )) $(( 2 * ROUNDS * (80 + FRESH_PINGS) ))
   for r in $(seq 1 "$ROUNDS"); do
