@@ -46,7 +46,7 @@ public final class ControlServer implements AutoCloseable {
     private final Path path;
     private final ServerSocketChannel server;
     private final EventLoop loop;
-    private final HostOptions.Runtime runtime;
+    private final HostRuntime runtime;
     private final Map<String, Handler> handlers = new ConcurrentHashMap<>();
     private final Thread acceptor;
     private final java.util.Set<io.tapstack.capture.CaptureSession> captures = ConcurrentHashMap.newKeySet();
@@ -58,7 +58,7 @@ public final class ControlServer implements AutoCloseable {
         return DEFAULT_DIR.resolve(tap + ".sock");
     }
 
-    public ControlServer(Path path, HostOptions.Runtime runtime) throws IOException {
+    public ControlServer(Path path, HostRuntime runtime) throws IOException {
         this.path = path;
         this.runtime = runtime;
         this.loop = runtime.loop;
@@ -287,7 +287,7 @@ public final class ControlServer implements AutoCloseable {
         }
         java.util.concurrent.atomic.AtomicBoolean gone = watchHangUp(client);
         LiveTrace live = new LiveTrace(r.count());
-        java.util.List<HostOptions.Queue> queues = runtime.queues;
+        java.util.List<HostRuntime.Queue> queues = runtime.queues;
         java.util.List<io.tapstack.tcp.TcpTraceSink> sinks = new java.util.ArrayList<>();
         try {
             for (int i = 0; i < queues.size(); i++) {
@@ -316,7 +316,7 @@ public final class ControlServer implements AutoCloseable {
     }
 
     /** Flushes (or with {@code stop}, ends) the traces into {@code sinks}, on each queue's loop. */
-    private static void onEveryQueue(java.util.List<HostOptions.Queue> queues, java.util.List<io.tapstack.tcp.TcpTraceSink> sinks,
+    private static void onEveryQueue(java.util.List<HostRuntime.Queue> queues, java.util.List<io.tapstack.tcp.TcpTraceSink> sinks,
                                      boolean stop) {
         for (int i = 0; i < sinks.size(); i++) {
             io.tapstack.tcp.Tcp tcp = queues.get(i).stack().tcp();

@@ -40,7 +40,7 @@ public final class GetCommand implements Callable<Integer> {
         if (!url.startsWith("http://")) {
             throw new UserError("only http:// URLs are supported: " + url);
         }
-        try (HostOptions.Runtime rt = host.open("tapstack-get-" + host.tap)) {
+        try (HostRuntime rt = host.open("tapstack-get-" + host.tap)) {
             HttpGet.Response r;
             try (OutputStream out = output == null ? new NonClosing(System.out)
                     : new BufferedOutputStream(Files.newOutputStream(output))) {

@@ -4,27 +4,23 @@ import io.tapstack.NetStack;
 import io.tapstack.context.StackConfig;
 import io.tapstack.wire.InterfaceAddress;
 import io.tapstack.wire.Ipv6InterfaceAddress;
-import io.tapstack.ip6.LocalAddress;
-import io.tapstack.link.FaultyLink;
-import io.tapstack.link.Link;
 import io.tapstack.link.Offloads;
-import io.tapstack.loop.Clock;
-import io.tapstack.EventLoop;
 import io.tapstack.tap.OffloadSpec;
-import io.tapstack.tap.TapDevice;
-import io.tapstack.tap.TapLink;
 import io.tapstack.wire.IpAddr;
 import io.tapstack.wire.Ipv4Address;
-import io.tapstack.wire.Ipv6Address;
 import io.tapstack.wire.MacAddress;
 import picocli.CommandLine.Option;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
-/** The options that bring up a host on a TAP, shared by {@code run} and {@code get}. */
+/**
+ * The options that bring up a host on a TAP, shared by {@code run}, {@code get} and
+ * {@code resolve}: the picocli fields, their validation (before the TAP is touched), the
+ * {@link StackConfig} they make, and the ready line that describes the host. {@link #open} hands
+ * them to {@link HostBringUp}, which returns the running {@link HostRuntime}.
+ */
 public final class HostOptions {
     /** What {@code --ipv4 dhcp} parses to: obtain the address by DHCP. */
     static final InterfaceAddress DHCP = new InterfaceAddress(0, 0);
@@ -134,194 +130,6 @@ public final class HostOptions {
     @Option(names = "--trace-file", paramLabel = "FILE", description = "Where --trace-tcp writes (default TAP.trace).")
     java.nio.file.Path traceFile;
 
-    /** One queue of a host: its link, stack and loop. */
-    public record Queue(TapLink tapLink, FaultyLink faulty, NetStack stack, EventLoop loop) {
-    }
-
-    /** A host brought up from these options: one or more queues, each a link, stack and running loop. */
-    public static final class Runtime implements AutoCloseable {
-        public final List<Queue> queues;
-        /** The first queue's, for what is the same on every queue (tables, addresses). */
-        public final TapLink tapLink;
-        public final FaultyLink faulty;
-        public final NetStack stack;
-        public final EventLoop loop;
-        public final String ipv6Text;
-        /** The --trace-tcp file, or null. */
-        io.tapstack.tcp.TcpTraceFile trace;
-        /** The router joining the queues as interfaces ({@link #openRouter}), or null for one TAP. */
-        io.tapstack.Router router;
-        /** Per interface of a router: its IPv6 addresses as the ready line shows them. */
-        List<String> interfaceIpv6 = List.of();
-
-        Runtime(List<Queue> queues, String ipv6Text) {
-            this.queues = List.copyOf(queues);
-            Queue q = queues.get(0);
-            this.tapLink = q.tapLink();
-            this.faulty = q.faulty();
-            this.stack = q.stack();
-            this.loop = q.loop();
-            this.ipv6Text = ipv6Text;
-        }
-
-        /** The DHCP lease the ready line reports, or null. */
-        io.tapstack.dhcp.Lease lease;
-
-        /** Counters of all queues summed (and the faulty links', the loops'), like netstat -s. */
-        public String stats(boolean all) throws Exception {
-            List<java.util.Map<String, java.util.Map<String, Long>>> snaps = new ArrayList<>();
-            StringBuilder extra = new StringBuilder();
-            long passes = 0;
-            long alloc = 0;
-            long[] idle = new long[io.tapstack.loop.IdlePolicy.COUNTER_NAMES.length];
-            long rd = 0;
-            long td = 0;
-            long dup = 0;
-            long reo = 0;
-            long cor = 0;
-            StringBuilder spread = new StringBuilder();
-            for (int i = 0; i < queues.size(); i++) {
-                Queue q = queues.get(i);
-                FaultyLink f = q.faulty();
-                long[] v = q.loop().call(() -> {
-                    snaps.add(q.stack().stats().snapshot());
-                    return f == null ? new long[5] : new long[] {f.rxDropped(), f.txDropped(), f.duplicated(), f.reordered(), f.corrupted()};
-                }).get(5, TimeUnit.SECONDS);
-                rd += v[0];
-                td += v[1];
-                dup += v[2];
-                reo += v[3];
-                cor += v[4];
-                if (i == 0 || q.loop() != queues.get(0).loop()) { // a router's interfaces share one loop
-                    passes += q.loop().passes();
-                    alloc += q.loop().allocatedBytes();
-                    long[] ic = q.loop().call(q.loop()::idleCounters).get(5, TimeUnit.SECONDS);
-                    for (int k = 0; k < idle.length; k++) {
-                        idle[k] += ic[k];
-                    }
-                }
-                if (queues.size() > 1) {
-                    java.util.Map<String, Long> link = snaps.get(i).get("link");
-                    // a router's interfaces by name, a multi-queue TAP's queues by number
-                    String tag = router != null ? q.stack().interfaceName() + "_" : "q" + i + "_";
-                    spread.append("    ").append(link.get("rx_frames")).append(" ").append(tag).append("rx_frames\n");
-                    spread.append("    ").append(link.get("tx_frames")).append(" ").append(tag).append("tx_frames\n");
-                }
-            }
-            String s = io.tapstack.stats.StackStats.format(io.tapstack.stats.StackStats.sum(snaps), all);
-            if (spread.length() > 0) {
-                extra.append(router != null ? "interfaces:\n" : "queues:\n").append(spread);
-            }
-            io.tapstack.dhcp.DhcpClient dhcp = stack.dhcp();
-            if (dhcp != null) {
-                extra.append(loop.call(() -> dhcpState(stack)).get(5, TimeUnit.SECONDS));
-            }
-            extra.append("loop:\n    ").append(passes).append(" passes\n    ").append(alloc).append(" allocated_bytes\n");
-            for (int k = 0; k < idle.length; k++) {
-                extra.append("    ").append(idle[k]).append(' ').append(io.tapstack.loop.IdlePolicy.COUNTER_NAMES[k]).append('\n');
-            }
-            if (faulty != null) {
-                extra.append("faults:\n    ").append(rd).append(" rx_dropped\n    ").append(td).append(" tx_dropped\n    ")
-                        .append(dup).append(" duplicated\n    ").append(reo).append(" reordered\n    ").append(cor).append(" corrupted\n");
-            }
-            return s + extra;
-        }
-
-        /** The IPv4 routing table, one line per route as {@code ip route} prints it. */
-        public List<String> routes() throws Exception {
-            if (router != null) {
-                return loop.call(router::routes).get(5, TimeUnit.SECONDS);
-            }
-            return loop.call(() -> {
-                List<String> l = new ArrayList<>();
-                for (io.tapstack.ip.Route r : stack.ipv4().routes().routes()) {
-                    l.add(io.tapstack.ip.Ipv4Router.describe(r, stack.interfaceName()));
-                }
-                return l;
-            }).get(5, TimeUnit.SECONDS);
-        }
-
-        /** The DHCP client's state and lease, for {@code tapstack stat}. */
-        private static String dhcpState(NetStack s) {
-            io.tapstack.dhcp.DhcpClient d = s.dhcp();
-            io.tapstack.dhcp.Lease l = d.lease();
-            StringBuilder b = new StringBuilder("dhcp_client:\n    state ").append(d.state()).append('\n');
-            if (l != null) {
-                long now = s.now();
-                b.append("    lease ").append(l).append('\n');
-                if (!l.infinite()) {
-                    b.append("    renew_in ").append(Math.max(0, (l.t1At() - now) / 1_000_000_000L)).append("s\n");
-                    b.append("    rebind_in ").append(Math.max(0, (l.t2At() - now) / 1_000_000_000L)).append("s\n");
-                    b.append("    expires_in ").append(Math.max(0, (l.expiresAt() - now) / 1_000_000_000L)).append("s\n");
-                }
-            }
-            b.append("    dns_servers ").append(s.resolver().servers()).append('\n');
-            return b.toString();
-        }
-
-        /** Attaches a capture session to every queue's stack (the frame-tap SPI). */
-        public void addCapture(io.tapstack.capture.CaptureSession cs) {
-            for (Queue q : queues) {
-                q.stack().addFrameTap(cs);
-            }
-        }
-
-        public void removeCapture(io.tapstack.capture.CaptureSession cs) {
-            for (Queue q : queues) {
-                q.stack().removeFrameTap(cs);
-            }
-        }
-
-        /** Starts --trace-tcp on every queue (port -1: all). */
-        void startTrace(io.tapstack.tcp.TcpTraceFile file, int port) throws Exception {
-            trace = file;
-            for (int i = 0; i < queues.size(); i++) {
-                Queue q = queues.get(i);
-                io.tapstack.tcp.TcpTraceSink sink = file.sink(i);
-                q.loop().call(() -> {
-                    q.stack().tcp().trace(port, sink);
-                    return null;
-                }).get(5, TimeUnit.SECONDS);
-            }
-        }
-
-        /** Records written to the --trace-tcp file after flushing every traced connection (0 without tracing). */
-        public long flushTrace() {
-            if (trace == null) {
-                return 0;
-            }
-            for (Queue q : queues) {
-                try {
-                    q.loop().call(() -> {
-                        q.stack().tcp().flushTraces();
-                        return null;
-                    }).get(5, TimeUnit.SECONDS);
-                } catch (Exception e) {
-                    // a loop that failed or stopped: its records are lost, the others are kept
-                }
-            }
-            return trace.records();
-        }
-
-        @Override
-        public void close() {
-            flushTrace();
-            for (Queue q : queues) {
-                q.loop().close();
-            }
-            if (trace != null) {
-                try {
-                    trace.close();
-                } catch (java.io.IOException ignored) {
-                    // nothing more to write
-                }
-            }
-            for (Queue q : queues) {
-                q.tapLink().close();
-            }
-        }
-    }
-
     void validate() {
         if (ipv4.isEmpty() && ipv6.isEmpty()) {
             throw new UserError("no address: give --ipv4 ADDR/LEN (e.g. --ipv4 10.0.0.2/24) or --ipv4 dhcp, and/or --ipv6 ADDR/LEN|auto");
@@ -392,7 +200,7 @@ public final class HostOptions {
         throw new UserError("--trace-tcp must be a port 1..65535 or 'all', not '" + traceTcp + "'");
     }
 
-    private boolean faults() {
+    boolean faults() {
         return rxLoss > 0 || txLoss > 0 || delayMs > 0 || reorder > 0 || duplicate > 0 || corrupt > 0;
     }
 
@@ -450,230 +258,9 @@ public final class HostOptions {
         };
     }
 
-    /** Opens the TAP (each queue), builds the stacks, starts their loops and waits for DAD. */
-    Runtime open(String threadName) throws Exception {
-        validate();
-        List<Queue> qs = new ArrayList<>();
-        StackConfig first = null;
-        try {
-            for (int i = 0; i < queues; i++) {
-                StackConfig cfg = config();
-                if (first == null) {
-                    first = cfg;
-                } else {
-                    // one host on every queue: the same MAC and the same RFC 7217 secret
-                    cfg.mac = first.mac;
-                    cfg.ipv6StableSecret = first.ipv6StableSecret;
-                }
-                TapLink link = openTap(queues > 1, i == 0);
-                EventLoop loop = null;
-                try {
-                    FaultyLink[] faulty = new FaultyLink[1];
-                    NetStack stack = buildStack(i, cfg, link, faulty);
-                    loop = new EventLoop(stack, queues > 1 ? threadName + "-q" + i : threadName, idlePolicy());
-                    qs.add(new Queue(link, faulty[0], stack, loop));
-                } catch (Exception | Error e) {
-                    link.close();
-                    throw e;
-                }
-            }
-            if (qs.size() > 1) {
-                // ARP and neighbour discovery reach one queue; every queue's stack must learn them
-                for (Queue q : qs) {
-                    q.stack().setFanout((buf, off, len) -> {
-                        byte[] copy = new byte[len];
-                        buf.get(off, copy);
-                        for (Queue other : qs) {
-                            if (other != q) {
-                                try {
-                                    other.loop().execute(() -> other.stack().receiveMirrored(copy));
-                                } catch (IllegalStateException notRunning) {
-                                    // that queue is starting or stopping; it will ask again
-                                }
-                            }
-                        }
-                    });
-                }
-            }
-            for (Queue q : qs) {
-                q.loop().start();
-            }
-            for (Queue q : qs) {
-                q.loop().call(() -> {
-                    q.stack().start();
-                    return null;
-                }).get(5, TimeUnit.SECONDS);
-            }
-            List<IpAddr> dnsServers = dnsServers();
-            for (Queue q : qs) {
-                q.loop().call(() -> {
-                    q.stack().resolver().setServers(io.tapstack.dns.Resolver.Source.STATIC, dnsServers);
-                    return null;
-                }).get(5, TimeUnit.SECONDS);
-            }
-            String v6 = first.ipv6Enabled ? awaitDad(qs.get(0).loop(), qs.get(0).stack()) : "";
-            Runtime rt = new Runtime(qs, v6);
-            if (traceTcp != null) {
-                java.nio.file.Path f = traceFile != null ? traceFile : java.nio.file.Path.of(tap + ".trace");
-                io.tapstack.tcp.TcpTraceFile file;
-                try {
-                    file = io.tapstack.tcp.TcpTraceFile.create(f);
-                } catch (java.io.IOException e) {
-                    throw new UserError("--trace-file " + f + ": " + e.getMessage());
-                }
-                rt.startTrace(file, tracePort());
-            }
-            if (dhcp()) {
-                rt.lease = awaitLease(rt.loop, rt.stack, dhcpTimeoutSeconds);
-            }
-            return rt;
-        } catch (Exception | Error e) {
-            for (Queue q : qs) {
-                q.loop().close();
-                q.tapLink().close();
-            }
-            throw e;
-        }
-    }
-
-    /**
-     * The stack of queue {@code i} on {@code link} (with a faulty link in front when fault
-     * options are given, returned in {@code faultyOut[0]}).
-     */
-    private NetStack buildStack(int i, StackConfig cfg, TapLink link, FaultyLink[] faultyOut) {
-        cfg.mtu = link.mtu();
-        if (queues > 1) {
-            // disjoint ephemeral ports per queue, so two queues never pick the same flow
-            int span = (60999 - 32768 + 1) / queues;
-            cfg.ephemeralPortLow = 32768 + i * span;
-            cfg.ephemeralPortHigh = cfg.ephemeralPortLow + span - 1;
-        }
-        FaultyLink faulty = null;
-        Link l = link;
-        if (faults()) {
-            faulty = new FaultyLink(link, Clock.SYSTEM, faultSeed + i);
-            faulty.rx.loss(rxLoss / 100).duplicate(duplicate / 100).reorder(reorder / 100).corrupt(corrupt / 100)
-                    .delay((long) (delayMs * 1_000_000));
-            faulty.tx.loss(txLoss / 100).duplicate(duplicate / 100).reorder(reorder / 100)
-                    .delay((long) (delayMs * 1_000_000));
-            l = faulty;
-        }
-        faultyOut[0] = faulty;
-        io.tapstack.tcp.TcpConfig tc = new io.tapstack.tcp.TcpConfig();
-        tc.ephemeralLow = cfg.ephemeralPortLow;
-        tc.ephemeralHigh = cfg.ephemeralPortHigh;
-        tc.ecn = ecnMode();
-        return new NetStack(l, cfg, tc, Clock.SYSTEM);
-    }
-
-    /** Opens one queue of the TAP (the first one also sets the device up and deepens its queue); the caller owns the link. */
-    private TapLink openTap(boolean multiQueue, boolean firstQueue) {
-        // auto (null): the first queue takes the fastest set the kernel accepts, the others the same
-        TapLink link = offloads == null ? TapLink.openFastest(tap, mtu != null ? mtu : 0, multiQueue)
-                : TapLink.open(tap, mtu != null ? mtu : 0, offloads, multiQueue);
-        if (offloads == null) {
-            offloads = link.offloads();
-        }
-        if (firstQueue) {
-            try {
-                TapDevice dev = link.device();
-                if (dev.created()) {
-                    dev.setUp();
-                }
-                try {
-                    // A reader that sleeps lets a 1000-frame queue overflow; 10000 does not (measured).
-                    dev.setTxQueueLength(10_000);
-                } catch (RuntimeException ignored) {
-                    // not fatal: only a shallower queue
-                }
-            } catch (RuntimeException | Error e) {
-                link.close();
-                throw e;
-            }
-        }
-        return link;
-    }
-
-    /**
-     * A router (or multi-homed host): one interface per element of {@code ifaces}, each from its
-     * own options (TAP, addresses, MAC, MTU, offloads), all run by one event loop with one IPv4
-     * routing table ({@link io.tapstack.Router}); {@code routes} are static routes, each
-     * {prefix, length, gateway}.
-     */
-    static Runtime openRouter(List<HostOptions> ifaces, boolean forward, List<int[]> routes, List<long[]> routes6,
-                              String threadName) throws Exception {
-        for (HostOptions h : ifaces) {
-            h.validate();
-            if (h.queues != 1) {
-                throw new UserError("--queues applies to a single --tap; a router runs every interface on one loop");
-            }
-        }
-        List<Queue> qs = new ArrayList<>();
-        List<TapLink> links = new ArrayList<>();
-        EventLoop loop = null;
-        try {
-            List<NetStack> stacks = new ArrayList<>();
-            List<FaultyLink> faulties = new ArrayList<>();
-            for (HostOptions h : ifaces) {
-                TapLink link = h.openTap(false, true);
-                links.add(link);
-                FaultyLink[] f = new FaultyLink[1];
-                StackConfig cfg = h.config();
-                if (h.memLimit == null) { // one loop for every interface: the default budget is shared among them
-                    cfg.memLimit = Math.max(io.tapstack.buffer.MemoryBudget.MIN_LIMIT,
-                            io.tapstack.buffer.MemoryBudget.defaultLimit() / ifaces.size());
-                }
-                cfg.softwareGro = !forward; // GRO leaves merged segments' checksums stale: for local delivery only
-                stacks.add(h.buildStack(0, cfg, link, f));
-                faulties.add(f[0]);
-            }
-            io.tapstack.Router router = new io.tapstack.Router(stacks, forward);
-            try {
-                for (int[] r : routes) {
-                    router.ipv4().addRoute(r[0], r[1], r[2]);
-                }
-                for (long[] r : routes6) {
-                    router.ipv6().addRoute(r[0], r[1], (int) r[2], r[3], r[4], -1);
-                }
-            } catch (IllegalArgumentException e) {
-                throw new UserError("--route: " + e.getMessage());
-            }
-            for (int i = 0; i < ifaces.size(); i++) {
-                for (String a : ifaces.get(i).advertise) {
-                    try {
-                        Ipv6InterfaceAddress p = Ipv6InterfaceAddress.parse(a);
-                        router.ipv6().advertise(i, p.hi(), p.lo(), p.prefixLength());
-                    } catch (IllegalArgumentException e) {
-                        throw new UserError("--advertise " + a + ": " + e.getMessage());
-                    }
-                }
-            }
-            loop = new EventLoop(stacks, threadName, ifaces.get(0).idlePolicy());
-            for (int i = 0; i < stacks.size(); i++) {
-                qs.add(new Queue(links.get(i), faulties.get(i), stacks.get(i), loop));
-            }
-            loop.start();
-            loop.call(() -> {
-                router.start();
-                return null;
-            }).get(5, TimeUnit.SECONDS);
-            List<String> v6 = new ArrayList<>();
-            for (int i = 0; i < stacks.size(); i++) {
-                v6.add(stacks.get(i).config().ipv6Enabled ? awaitDad(loop, stacks.get(i)) : "");
-            }
-            Runtime rt = new Runtime(qs, v6.get(0));
-            rt.router = router;
-            rt.interfaceIpv6 = v6;
-            return rt;
-        } catch (Exception | Error e) {
-            if (loop != null) {
-                loop.close();
-            }
-            for (TapLink l : links) {
-                l.close();
-            }
-            throw e;
-        }
+    /** Opens the TAP (each queue), builds the stacks, starts their loops and waits for DAD ({@link HostBringUp#open}). */
+    HostRuntime open(String threadName) throws Exception {
+        return HostBringUp.open(this, threadName);
     }
 
     /** Whether {@code --ipv4 dhcp} was given. */
@@ -681,7 +268,7 @@ public final class HostOptions {
         return ipv4.contains(DHCP);
     }
 
-    private List<IpAddr> dnsServers() {
+    List<IpAddr> dnsServers() {
         List<IpAddr> l = new ArrayList<>();
         for (String d : dns) {
             try {
@@ -693,40 +280,8 @@ public final class HostOptions {
         return l;
     }
 
-    /**
-     * Starts the DHCP client and waits (bounded) until it holds a lease, so that the ready line
-     * shows a usable address; fails with what the client saw otherwise.
-     */
-    private static io.tapstack.dhcp.Lease awaitLease(EventLoop loop, NetStack stack, int timeoutSeconds) throws Exception {
-        loop.call(() -> {
-            try {
-                return stack.startDhcp(new io.tapstack.dhcp.DhcpConfig());
-            } catch (java.io.IOException e) {
-                throw new UserError("DHCP: cannot open UDP port 68: " + e.getMessage());
-            }
-        }).get(5, TimeUnit.SECONDS);
-        long deadline = System.nanoTime() + timeoutSeconds * 1_000_000_000L;
-        while (true) {
-            io.tapstack.dhcp.Lease l = stack.dhcp().lease();
-            if (l != null) {
-                return l;
-            }
-            if (System.nanoTime() > deadline) {
-                String why = loop.call(() -> {
-                    var c = stack.dhcp().counters();
-                    return "state " + stack.dhcp().state() + ", " + c.get(io.tapstack.dhcp.DhcpCounter.TX_DISCOVER) + " DISCOVER and "
-                            + c.get(io.tapstack.dhcp.DhcpCounter.TX_REQUEST) + " REQUEST sent, " + c.get(io.tapstack.dhcp.DhcpCounter.RX_OFFER)
-                            + " OFFER, " + c.get(io.tapstack.dhcp.DhcpCounter.RX_ACK) + " ACK, " + c.get(io.tapstack.dhcp.DhcpCounter.RX_NAK)
-                            + " NAK received";
-                }).get(5, TimeUnit.SECONDS);
-                throw new UserError("no DHCP lease within " + timeoutSeconds + " s (" + why + ")");
-            }
-            Thread.sleep(50);
-        }
-    }
-
     /** The ready line's description of the host. */
-    String describe(Runtime r) {
+    String describe(HostRuntime r) {
         return describe(r.stack, r.ipv6Text, r.router != null ? 1 : r.queues.size(), r.faulty != null, r.lease)
                 + (r.trace != null ? " trace=" + (traceFile != null ? traceFile : tap + ".trace") + "(" + traceTcp + ")" : "");
     }
@@ -756,35 +311,6 @@ public final class HostOptions {
 
     /** Options that belong to the interface of the {@code --tap} before them; the rest are the loop's and the command's. */
     static final java.util.Set<String> LOOP_WIDE = java.util.Set.of("--queues", "--busy-poll", "--idle");
-
-    /**
-     * Waits (at most 5 s) until Duplicate Address Detection has finished for every address the
-     * host has so far (RFC 4862 §5.4), so that the ready line lists usable addresses only.
-     */
-    private static String awaitDad(EventLoop loop, NetStack stack) throws Exception {
-        long deadline = System.nanoTime() + 5_000_000_000L;
-        while (true) {
-            List<String> state = loop.call(() -> {
-                List<String> l = new ArrayList<>();
-                for (LocalAddress a : stack.ipv6().addresses()) {
-                    if (a.state() == LocalAddress.State.TENTATIVE) {
-                        return null;
-                    }
-                    if (a.state() != LocalAddress.State.DUPLICATE) {
-                        l.add(Ipv6Address.toString(a.hi(), a.lo()) + "/" + a.prefixLength());
-                    }
-                }
-                return l;
-            }).get(5, TimeUnit.SECONDS);
-            if (state != null) {
-                return String.join(",", state);
-            }
-            if (System.nanoTime() > deadline) {
-                return "(duplicate address detection still running)";
-            }
-            Thread.sleep(50);
-        }
-    }
 
     private static Ipv6InterfaceAddress parseV6(String a) {
         try {

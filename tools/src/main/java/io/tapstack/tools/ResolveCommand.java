@@ -29,7 +29,7 @@ public final class ResolveCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        try (HostOptions.Runtime rt = host.open("tapstack-resolve-" + host.tap)) {
+        try (HostRuntime rt = host.open("tapstack-resolve-" + host.tap)) {
             List<IpAddr> addrs;
             try {
                 addrs = TapDns.resolve(rt.loop, name, timeoutSeconds * 1000L);

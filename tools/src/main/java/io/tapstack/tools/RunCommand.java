@@ -245,13 +245,13 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
                 throw new UserError("--advertise needs --forward (a host does not send Router Advertisements, RFC 4861 §6.2.2)");
             }
         }
-        try (HostOptions.Runtime rt = routerMode ? HostOptions.openRouter(ifaces, forward, routes, routes6, "tapstack-" + host.tap)
+        try (HostRuntime rt = routerMode ? HostBringUp.openRouter(ifaces, forward, routes, routes6, "tapstack-" + host.tap)
                 : host.open("tapstack-" + host.tap)) {
             try {
                 ServiceOptions so = new ServiceOptions();
                 so.httpRoot = httpRoot;
                 for (String s : services) {
-                    for (HostOptions.Queue q : rt.queues) {
+                    for (HostRuntime.Queue q : rt.queues) {
                         if (q.loop() == rt.loop && q.stack() != rt.stack) {
                             continue; // a router's services run once, on its loop (the first interface's transports)
                         }
@@ -270,7 +270,7 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
                 if (rt.router != null) {
                     List<String> each = new ArrayList<>();
                     for (int i = 0; i < ifaces.size(); i++) {
-                        HostOptions.Queue q = rt.queues.get(i);
+                        HostRuntime.Queue q = rt.queues.get(i);
                         each.add(ifaces.get(i).describe(q.stack(), rt.interfaceIpv6.get(i), 1, q.faulty() != null, null));
                     }
                     what = String.join(" ; ", each) + " forward=" + (forward ? "on" : "off")
@@ -287,7 +287,7 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
                     w.start();
                 }
                 while (!stop.await(1, TimeUnit.SECONDS)) {
-                    for (HostOptions.Queue q : rt.queues) {
+                    for (HostRuntime.Queue q : rt.queues) {
                         if (q.loop().failure() != null) {
                             throw new UserError("event loop failed: " + q.loop().failure());
                         }
