@@ -325,7 +325,7 @@ final class HttpExchange extends HttpResponseWriter implements LoopService.Count
             respond(405, "Method Not Allowed", "text/plain", "method not allowed\n".getBytes(StandardCharsets.US_ASCII), false);
             return;
         }
-        // A small file answered within the last second is answered again without touching
+        // A cached file answered within the last second is answered again without touching
         // the file system (like nginx's open_file_cache_valid): no stat, no open, no String.
         long now = svc.stack.now();
         int slot = plainPath ? HttpFiles.hash(svc.pathBytes, pathLen) & (HttpFiles.CACHE_ENTRIES - 1) : -1;
@@ -367,15 +367,15 @@ final class HttpExchange extends HttpResponseWriter implements LoopService.Count
                 notFound(head0);
                 return;
             }
-            byte[] small = svc.files.smallFile(p);
-            if (small != null) {
+            byte[] cached = svc.files.cachedFile(p);
+            if (cached != null) {
                 String type = HttpFiles.contentType(p.getFileName().toString());
                 if (slot >= 0) {
-                    svc.files.byTarget[slot] = new HttpFiles.Cached(small, small.length, 0, type, now + 1_000_000_000L,
+                    svc.files.byTarget[slot] = new HttpFiles.Cached(cached, cached.length, 0, type, now + 1_000_000_000L,
                             Arrays.copyOf(svc.pathBytes, pathLen));
                 }
-                // one write for header and body: no Nagle/delayed-ACK stall between them
-                respond(200, "OK", type, small, head0);
+                // a small body leaves in one write with the head: no Nagle/delayed-ACK stall between them
+                respond(200, "OK", type, cached, head0);
                 return;
             }
             FileChannel fc = FileChannel.open(p, StandardOpenOption.READ);

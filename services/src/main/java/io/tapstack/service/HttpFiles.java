@@ -11,21 +11,29 @@ import java.util.Map;
 /**
  * What a {@code GET} of the http service finds on disk: the request path percent-decoded
  * (RFC 3986 §2.1), the Content-Type by extension, a generated directory listing, and the cache of
- * small files (at most {@value #SMALL_FILE} bytes): by file path, checked against size and mtime,
- * and by the request path's bytes (direct-mapped, trusted for a second), so that a hit needs no
- * String, no stat and no open. Loop thread only; bounded to {@value #CACHE_ENTRIES} entries each.
+ * file contents (files of at most {@value #CACHED_FILE} bytes, {@value #CACHE_BYTES} bytes in all):
+ * by file path, checked against size and mtime, and by the request path's bytes (direct-mapped,
+ * trusted for a second), so that a hit needs no String, no stat, no open and no read — the body is
+ * copied once, from the cached array into the connection's send buffer. Larger files are streamed
+ * from disk. Loop thread only; bounded to {@value #CACHE_ENTRIES} entries each.
  */
 final class HttpFiles {
+    /** A body this small goes out in the same write as the head (the scratch buffer's room). */
     static final int SMALL_FILE = 16 * 1024;
+    /** Files up to this size are kept in memory once read. */
+    static final int CACHED_FILE = 4 * 1024 * 1024;
+    /** All cached contents together stay under this (the path cache starts again when it would not). */
+    static final long CACHE_BYTES = 64L * 1024 * 1024;
     static final int CACHE_ENTRIES = 256;
 
     record Cached(byte[] bytes, long size, long mtime, String type, long validUntil, byte[] key) {
     }
 
-    /** Small files by path (loop thread only; bounded to 256 × 16 KiB). */
+    /** File contents by path (loop thread only; bounded to 256 entries and {@value #CACHE_BYTES} bytes). */
     private final java.util.Map<Path, Cached> cache = new java.util.HashMap<>();
+    private long cachedBytes;
     /**
-     * Small files by request path (its bytes, for paths without a '%'), trusted for a second after
+     * Cached files by request path (its bytes, for paths without a '%'), trusted for a second after
      * they were checked: direct-mapped by a hash of the path, so a hit needs no String (loop thread only).
      */
     final Cached[] byTarget = new Cached[CACHE_ENTRIES];
@@ -46,10 +54,13 @@ final class HttpFiles {
         return TYPES.getOrDefault(ext, "application/octet-stream");
     }
 
-    /** The bytes of a file of at most 16 KiB, from a small cache checked against size and mtime. */
-    byte[] smallFile(Path p) throws IOException {
+    /**
+     * The bytes of a file of at most {@value #CACHED_FILE} bytes, from the cache checked against
+     * size and mtime (read and cached on a miss); null for a larger file, which is streamed.
+     */
+    byte[] cachedFile(Path p) throws IOException {
         java.nio.file.attribute.BasicFileAttributes a = Files.readAttributes(p, java.nio.file.attribute.BasicFileAttributes.class);
-        if (a.size() > SMALL_FILE) {
+        if (a.size() > CACHED_FILE) {
             return null;
         }
         long mtime = a.lastModifiedTime().toMillis();
@@ -58,13 +69,15 @@ final class HttpFiles {
             return c.bytes;
         }
         byte[] b = Files.readAllBytes(p);
-        if (b.length > SMALL_FILE) {
+        if (b.length > CACHED_FILE) {
             return null;
         }
-        if (cache.size() >= CACHE_ENTRIES) {
-            cache.clear();
+        if (cache.size() >= CACHE_ENTRIES || cachedBytes + b.length > CACHE_BYTES) {
+            cache.clear(); // (the by-target entries expire within a second and hold their arrays till then)
+            cachedBytes = 0;
         }
-        cache.put(p, new Cached(b, b.length, mtime, null, 0, null));
+        Cached old = cache.put(p, new Cached(b, b.length, mtime, null, 0, null));
+        cachedBytes += b.length - (old == null ? 0 : old.bytes.length);
         return b;
     }
 

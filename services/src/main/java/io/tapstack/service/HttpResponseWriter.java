@@ -10,7 +10,8 @@ import java.nio.charset.StandardCharsets;
 /**
  * The sending half of an {@link HttpExchange}: builds a response head (RFC 9112 §4, §6: status
  * line, Server, Content-Type, Content-Length, Allow, Connection) into the service's one scratch
- * buffer, appends a small body to it so that head and body leave in one write, then streams a
+ * buffer, appends a small body to it so that head and body leave in one write, or sends a larger
+ * body from its own array after it (a cached file: one copy, into the send buffer), or streams a
  * file after it in 32 KiB chunks as the send buffer drains. Only what the send buffer does not
  * take at once is copied out of the scratch buffer, for the connection to send as it drains.
  */
@@ -19,6 +20,9 @@ abstract class HttpResponseWriter {
     boolean responding;
     /** What is sent before the file (head, small body); the service's scratch buffer or a copy of its rest. */
     ByteBuffer out;
+    /** A large body sent from its own array after {@link #out} (from {@link #bodyAt}), or null. */
+    byte[] body;
+    int bodyAt;
     /** The file being streamed after {@link #out}, or null. */
     FileChannel file;
     long fileRemaining;
@@ -49,9 +53,8 @@ abstract class HttpResponseWriter {
                 out.limit(at + body.length);
                 out.put(at, body); // header and body in one write: no Nagle/delayed-ACK stall between them
             } else {
-                ByteBuffer both = ByteBuffer.allocate(out.remaining() + body.length);
-                both.put(out).put(body).flip();
-                out = both;
+                this.body = body; // sent from the array itself after the head (cached files are never modified)
+                bodyAt = 0;
             }
         }
         responding = true;
@@ -97,6 +100,13 @@ abstract class HttpResponseWriter {
                     return false;
                 }
             }
+            if (body != null) {
+                bodyAt += c.write(body, bodyAt, body.length - bodyAt);
+                if (bodyAt < body.length) {
+                    return false;
+                }
+                body = null;
+            }
             if (file == null) {
                 return true;
             }
@@ -124,7 +134,9 @@ abstract class HttpResponseWriter {
         }
     }
 
+    /** Ends what was sent after the head: a large body's array is let go, a streamed file closed. */
     void closeFile() {
+        body = null;
         if (file != null) {
             try {
                 file.close();

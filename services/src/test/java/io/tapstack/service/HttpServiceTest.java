@@ -166,6 +166,34 @@ class HttpServiceTest {
         assertArrayEquals(big, b);
     }
 
+    private byte[] body(Client c) {
+        byte[] all = c.got.toByteArray();
+        int at = c.text().indexOf("\r\n\r\n") + 4;
+        return java.util.Arrays.copyOfRange(all, at, all.length);
+    }
+
+    @Test
+    void aFileLargerThanTheCacheIsStreamedFromDiskIntact() throws Exception {
+        byte[] huge = new byte[HttpFiles.CACHED_FILE + 123_457];
+        new Random(2).nextBytes(huge);
+        Files.write(dir.resolve("huge.bin"), huge);
+        Client c = exchange("GET /huge.bin HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        assertTrue(c.text().contains("Content-Length: " + huge.length + "\r\n"), c.text().substring(0, 200));
+        assertArrayEquals(huge, body(c));
+    }
+
+    @Test
+    void aCachedFileThatChangesOnDiskIsServedAnewAfterTheSecondItIsTrusted() throws Exception {
+        assertArrayEquals(big, body(exchange("GET /big.bin HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")));
+        byte[] next = new byte[big.length - 1000];
+        new Random(3).nextBytes(next);
+        Files.write(dir.resolve("big.bin"), next);
+        h.run(1_100_000_000L, 10_000_000L); // past the request-path cache's second (like nginx's open_file_cache_valid)
+        Client c = exchange("GET /big.bin HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        assertTrue(c.text().contains("Content-Length: " + next.length + "\r\n"));
+        assertArrayEquals(next, body(c));
+    }
+
     @Test
     void notFoundMethodNotAllowedAndNoTraversal() throws Exception {
         assertTrue(exchange("GET /nope HTTP/1.1\r\nConnection: close\r\n\r\n").text().startsWith("HTTP/1.1 404 "));
