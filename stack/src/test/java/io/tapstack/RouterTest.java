@@ -172,14 +172,23 @@ class RouterTest {
         List<byte[]> errors = new ArrayList<>(atA.in);
         errors.removeIf(f -> Frames.etherType(f) != EthernetFrame.TYPE_IPV4 || f[14 + 9] != Ipv4Header.PROTO_ICMP);
         assertEquals(2, sent.size());
-        assertEquals(2, errors.size());
         assertEquals(Icmpv4.TIME_EXCEEDED, errors.get(0)[34]);
         assertEquals(Icmpv4.DEST_UNREACHABLE, errors.get(1)[34]);
-        for (int i = 0; i < 2; i++) {
+        assertQuotedAsFarAsFits(sent, errors, 576, 20 + 8);
+    }
+
+    /**
+     * Each error frame A received quotes the packet A sent with the same index as far as fits:
+     * {@code limit} octets of IP in all, {@code headers} of them the error's own IP and ICMP headers.
+     * (Also for {@link Router6Test}.)
+     */
+    static void assertQuotedAsFarAsFits(List<byte[]> sent, List<byte[]> errors, int limit, int headers) {
+        assertEquals(sent.size(), errors.size(), "one error per packet");
+        for (int i = 0; i < errors.size(); i++) {
             byte[] e = errors.get(i);
-            assertEquals(576, e.length - 14, "576 octets, IP header included");
-            // as sent by A, TTL 1 included: the router quotes before it decrements
-            assertArrayEquals(Arrays.copyOfRange(sent.get(i), 14, 14 + 548), Arrays.copyOfRange(e, 14 + 28, e.length));
+            assertEquals(limit, e.length - 14, "the error, IP header included");
+            // as A sent it, TTL or hop limit included: the router quotes before it decrements
+            assertArrayEquals(Arrays.copyOfRange(sent.get(i), 14, 14 + limit - headers), Arrays.copyOfRange(e, 14 + headers, e.length));
         }
     }
 

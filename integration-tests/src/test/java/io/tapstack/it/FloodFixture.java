@@ -12,19 +12,7 @@ import java.util.List;
  * offloads off, and a scratch directory for what Linux downloads. {@link #close} removes exactly
  * these, and a start that fails removes what it had made before it throws.
  */
-final class FloodFixture implements AutoCloseable {
-    final Netns ns;
-    final Host host;
-    final Path root;
-    final Path scratch;
-
-    private FloodFixture(Netns ns, Host host, Path root, Path scratch) {
-        this.ns = ns;
-        this.host = host;
-        this.root = root;
-        this.scratch = scratch;
-    }
-
+record FloodFixture(Netns ns, Host host, Path root, Path scratch) implements AutoCloseable {
     /**
      * @param tag      the namespace's tag and the temporary directories' name
      * @param kernel6  an IPv6 address/prefix for the kernel's side of the TAP, or null

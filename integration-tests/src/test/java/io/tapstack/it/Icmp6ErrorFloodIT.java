@@ -53,9 +53,9 @@ class Icmp6ErrorFloodIT {
 
     @Test
     void forgedErrorsChangeNothingAndAreCountedAValidPacketTooBigLowersThePathMtu_rfc8201s4_rfc4443s24f() throws Exception {
-        Flood.awaitPing6(fx.ns, HOST6);
-        long heapBefore = Flood.heapAfterGc(fx.host);
-        Map<String, Long> before = fx.host.liveCounters();
+        Flood.awaitPing6(fx.ns(), HOST6);
+        long heapBefore = Flood.heapAfterGc(fx.host());
+        Map<String, Long> before = fx.host().liveCounters();
         Path got = fx.got();
         String flood;
         String router;
@@ -63,27 +63,27 @@ class Icmp6ErrorFloodIT {
         Map<String, Long> mid;
         double secs;
         // about 12 s at 4 MB/s: the flood and then the router act while it runs
-        try (TcpIt.Child c = new TcpIt.Child(fx.ns, List.of("curl", "-6", "-sS", "--fail", "--max-time", "60", "--local-port",
+        try (TcpIt.Child c = new TcpIt.Child(fx.ns(), List.of("curl", "-6", "-sS", "--fail", "--max-time", "60", "--local-port",
                 String.valueOf(CLIENT_PORT), "--limit-rate", "4M", "-o", got.toString(),
                 "http://[" + HOST6 + "]/file.bin"))) {
             long t0 = System.nanoTime();
-            try (Flood f = Flood.start(fx.ns, "icmp6", HOST_MAC, HOST6, SECONDS, 8201, RATE, KERNEL6,
+            try (Flood f = Flood.start(fx.ns(), "icmp6", HOST_MAC, HOST6, SECONDS, 8201, RATE, KERNEL6,
                     String.valueOf(CLIENT_PORT))) {
                 flood = f.awaitEnd(30);
             }
             secs = (System.nanoTime() - t0) / 1e9;
-            mid = fx.host.liveCounters();
+            mid = fx.host().liveCounters();
             assertTrue(c.process.isAlive(), "the download outlasts the flood: " + flood + "; " + c.log());
-            try (Flood r = Flood.start(fx.ns, "ptb6router", HOST_MAC, HOST6, 8, 8201, 200, KERNEL6,
+            try (Flood r = Flood.start(fx.ns(), "ptb6router", HOST_MAC, HOST6, 8, 8201, 200, KERNEL6,
                     String.valueOf(CLIENT_PORT))) {
                 router = r.awaitEnd(20);
             }
             assertTrue(c.process.waitFor(70, TimeUnit.SECONDS), "curl did not end");
             curl = "curl exit " + c.process.exitValue() + " " + c.log().trim();
         }
-        Map<String, Long> after = fx.host.liveCounters();
-        int neighRows = Flood.tableRows(fx.host.stat("--neigh"), 0);
-        long heapAfter = Flood.heapAfterGc(fx.host);
+        Map<String, Long> after = fx.host().liveCounters();
+        int neighRows = Flood.tableRows(fx.host().stat("--neigh"), 0);
+        long heapAfter = Flood.heapAfterGc(fx.host());
 
         long ptbNoFlow = delta(before, mid, "icmp6.ptb_refused_no_flow");
         long ptbNotInFlight = delta(before, mid, "icmp6.ptb_refused_not_in_flight");
@@ -144,7 +144,7 @@ class Icmp6ErrorFloodIT {
         assertTrue(neighRows <= 1024, "neighbour cache within its bound: " + ctx);
         assertTrue(heapAfter - heapBefore < Flood.HEAP_GROWTH_LIMIT, "heap bounded: " + ctx);
         assertEquals(0L, get(after, "link.internal_error"), after.toString());
-        assertTrue(fx.host.isAlive(), fx.host.output());
+        assertTrue(fx.host().isAlive(), fx.host().output());
     }
 
     /** The host counted between 90 % and 100 % of what was sent of a kind (the TAP may drop a few under load). */
