@@ -8,13 +8,17 @@ import io.tapstack.ip6.LocalAddress;
 import io.tapstack.ip6.NdpCounter;
 import io.tapstack.link.PairLink;
 import io.tapstack.loop.VirtualClock;
+import io.tapstack.wire.EthernetFrame;
+import io.tapstack.wire.Icmpv6;
 import io.tapstack.wire.IpAddr;
 import io.tapstack.wire.Ipv6Address;
+import io.tapstack.wire.Ipv6Header;
 import io.tapstack.wire.Ipv6InterfaceAddress;
 import io.tapstack.wire.MacAddress;
 import org.junit.jupiter.api.Test;
 
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -135,6 +139,26 @@ class Router6Test {
         s.sendTo(ByteBuffer.wrap(new byte[1400]), B, 9);
         run(50_000_000L);
         assertEquals(1, b.ipv6().counters().get(Ipv6Counter.REASSEMBLED));
+    }
+
+    @Test
+    void theRoutersErrorsQuoteAsMuchAsFitsIn1280Octets_rfc4443s24c() {
+        build(false);
+        run(100_000_000L);
+        Frames.Recorder atA = new Frames.Recorder();
+        a.addFrameTap(atA);
+        send(B, 1400, 1); // Time Exceeded (§3.3)
+        run(50_000_000L);
+        send(B, 1400, 64); // Packet Too Big: the next link's MTU is 1280 (§3.2)
+        run(50_000_000L);
+        List<byte[]> sent = atA.sent(f -> Frames.etherType(f) == EthernetFrame.TYPE_IPV6 && f[14 + 6] == (byte) 253);
+        List<byte[]> errors = new ArrayList<>(atA.in);
+        errors.removeIf(f -> Frames.etherType(f) != EthernetFrame.TYPE_IPV6 || f[14 + 6] != Ipv6Header.NH_ICMPV6
+                || !Icmpv6.isError(f[54] & 0xff));
+        assertEquals(2, sent.size());
+        assertEquals(Icmpv6.TIME_EXCEEDED, errors.get(0)[54]);
+        assertEquals(Icmpv6.PACKET_TOO_BIG, errors.get(1)[54]);
+        RouterTest.assertQuotedAsFarAsFits(sent, errors, 1280, 40 + 8); // the minimum IPv6 MTU
     }
 
     @Test

@@ -9,12 +9,17 @@ import io.tapstack.loop.VirtualClock;
 import io.tapstack.wire.InterfaceAddress;
 import io.tapstack.wire.IpAddr;
 import io.tapstack.wire.Ipv4Address;
+import io.tapstack.wire.EthernetFrame;
+import io.tapstack.wire.Icmpv4;
+import io.tapstack.wire.Ipv4Header;
 import io.tapstack.wire.MacAddress;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -153,6 +158,38 @@ class RouterTest {
         assertEquals(4, icmpAtA.get(0)[1], "Fragmentation Needed and DF set");
         assertEquals(1280, icmpAtA.get(0)[2] & 0xffff, "next-hop MTU (RFC 1191 §4)");
         assertEquals(0, b.ipv4().counters().get(Ipv4Counter.RX));
+    }
+
+    @Test
+    void theRoutersErrorsQuoteAsMuchAsFitsIn576Octets_rfc1812s4323() {
+        Frames.Recorder atA = new Frames.Recorder();
+        a.addFrameTap(atA);
+        send(B, 1400, 1, false); // Time Exceeded (§5.3.1)
+        settle();
+        send(B, 1400, 64, true); // Fragmentation Needed (RFC 1191 §4)
+        settle();
+        List<byte[]> sent = atA.sent(f -> Frames.etherType(f) == EthernetFrame.TYPE_IPV4 && f[14 + 9] == (byte) PROTO_TEST);
+        List<byte[]> errors = new ArrayList<>(atA.in);
+        errors.removeIf(f -> Frames.etherType(f) != EthernetFrame.TYPE_IPV4 || f[14 + 9] != Ipv4Header.PROTO_ICMP);
+        assertEquals(2, sent.size());
+        assertEquals(Icmpv4.TIME_EXCEEDED, errors.get(0)[34]);
+        assertEquals(Icmpv4.DEST_UNREACHABLE, errors.get(1)[34]);
+        assertQuotedAsFarAsFits(sent, errors, 576, 20 + 8);
+    }
+
+    /**
+     * Each error frame A received quotes the packet A sent with the same index as far as fits:
+     * {@code limit} octets of IP in all, {@code headers} of them the error's own IP and ICMP headers.
+     * (Also for {@link Router6Test}.)
+     */
+    static void assertQuotedAsFarAsFits(List<byte[]> sent, List<byte[]> errors, int limit, int headers) {
+        assertEquals(sent.size(), errors.size(), "one error per packet");
+        for (int i = 0; i < errors.size(); i++) {
+            byte[] e = errors.get(i);
+            assertEquals(limit, e.length - 14, "the error, IP header included");
+            // as A sent it, TTL or hop limit included: the router quotes before it decrements
+            assertArrayEquals(Arrays.copyOfRange(sent.get(i), 14, 14 + limit - headers), Arrays.copyOfRange(e, 14 + headers, e.length));
+        }
     }
 
     @Test

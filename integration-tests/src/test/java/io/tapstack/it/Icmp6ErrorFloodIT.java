@@ -4,7 +4,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -37,60 +36,54 @@ class Icmp6ErrorFloodIT {
     static final int CLIENT_PORT = 40406;
     static final int RATE = 8_000;
     static final int SECONDS = 4;
-    static Netns ns;
-    static Host host;
-    static Path root;
-    static Path scratch;
+    static FloodFixture fx;
 
     @BeforeAll
     static void up() throws Exception {
-        root = Files.createTempDirectory("tsit-icmp6f-root");
-        scratch = Files.createTempDirectory("tsit-icmp6f-scratch");
-        TcpIt.randomFile(root, "file.bin", 48L << 20, 8201);
-        ns = Netns.create("icmp6f", TcpIt.KERNEL_IP + "/16");
-        ns.ip("-6", "addr", "add", KERNEL6 + "/64", "dev", ns.tap, "nodad");
-        host = Host.start(ns, "--ipv4", TcpIt.HOST_IP + "/16", "--ipv6", HOST6 + "/64", "--mac", HOST_MAC,
-                "--offload", "none", "--services", "http", "--http-root", root.toString());
+        fx = FloodFixture.start("icmp6f", 48L << 20, 8201, KERNEL6 + "/64", "--ipv4", TcpIt.HOST_IP + "/16",
+                "--ipv6", HOST6 + "/64", "--mac", HOST_MAC);
     }
 
     @AfterAll
     static void down() {
-        TcpIt.teardown(host, ns, root, scratch);
+        if (fx != null) {
+            fx.close();
+        }
     }
 
     @Test
     void forgedErrorsChangeNothingAndAreCountedAValidPacketTooBigLowersThePathMtu_rfc8201s4_rfc4443s24f() throws Exception {
-        Flood.awaitPing6(ns, HOST6);
-        long heapBefore = Flood.heapAfterGc(host);
-        Map<String, Long> before = host.liveCounters();
-        Path got = scratch.resolve("file.got");
+        Flood.awaitPing6(fx.ns(), HOST6);
+        long heapBefore = Flood.heapAfterGc(fx.host());
+        Map<String, Long> before = fx.host().liveCounters();
+        Path got = fx.got();
         String flood;
         String router;
         String curl;
         Map<String, Long> mid;
         double secs;
         // about 12 s at 4 MB/s: the flood and then the router act while it runs
-        try (TcpIt.Child c = new TcpIt.Child(ns, List.of("curl", "-6", "-sS", "--fail", "--max-time", "60", "--local-port",
+        try (TcpIt.Child c = new TcpIt.Child(fx.ns(), List.of("curl", "-6", "-sS", "--fail", "--max-time", "60", "--local-port",
                 String.valueOf(CLIENT_PORT), "--limit-rate", "4M", "-o", got.toString(),
                 "http://[" + HOST6 + "]/file.bin"))) {
             long t0 = System.nanoTime();
-            try (Flood f = Flood.start(ns, "icmp6", HOST_MAC, HOST6, SECONDS, 8201, RATE, KERNEL6,
+            try (Flood f = Flood.start(fx.ns(), "icmp6", HOST_MAC, HOST6, SECONDS, 8201, RATE, KERNEL6,
                     String.valueOf(CLIENT_PORT))) {
                 flood = f.awaitEnd(30);
             }
             secs = (System.nanoTime() - t0) / 1e9;
-            mid = host.liveCounters();
+            mid = fx.host().liveCounters();
             assertTrue(c.process.isAlive(), "the download outlasts the flood: " + flood + "; " + c.log());
-            try (Flood r = Flood.start(ns, "ptb6router", HOST_MAC, HOST6, 8, 8201, 200, KERNEL6,
+            try (Flood r = Flood.start(fx.ns(), "ptb6router", HOST_MAC, HOST6, 8, 8201, 200, KERNEL6,
                     String.valueOf(CLIENT_PORT))) {
                 router = r.awaitEnd(20);
             }
             assertTrue(c.process.waitFor(70, TimeUnit.SECONDS), "curl did not end");
             curl = "curl exit " + c.process.exitValue() + " " + c.log().trim();
         }
-        Map<String, Long> after = host.liveCounters();
-        int neighRows = Flood.tableRows(host.stat("--neigh"), 0);
-        long heapAfter = Flood.heapAfterGc(host);
+        Map<String, Long> after = fx.host().liveCounters();
+        int neighRows = Flood.tableRows(fx.host().stat("--neigh"), 0);
+        long heapAfter = Flood.heapAfterGc(fx.host());
 
         long ptbNoFlow = delta(before, mid, "icmp6.ptb_refused_no_flow");
         long ptbNotInFlight = delta(before, mid, "icmp6.ptb_refused_not_in_flight");
@@ -119,7 +112,7 @@ class Icmp6ErrorFloodIT {
         long sent = Flood.sent(flood);
         assertTrue(sent >= (long) RATE * SECONDS / 2, "the flood ran: " + ctx);
         assertTrue(curl.startsWith("curl exit 0"), ctx);
-        TcpIt.assertSameBytes(root.resolve("file.bin"), got);
+        TcpIt.assertSameBytes(fx.served(), got);
         // each forged Packet Too Big read and refused under its reason (RFC 8201 §4, RFC 5927 §5.2)
         assertTrue(rxPtb >= sentPtb * 9 / 10 && rxPtb <= sentPtb, "the host read (nearly) every PTB: " + ctx);
         assertRoughly(kind(flood, "ptb_no_flow"), ptbNoFlow, "PTBs quoting no flow (TCP 4-tuple, UDP port, echo) " + ctx);
@@ -151,7 +144,7 @@ class Icmp6ErrorFloodIT {
         assertTrue(neighRows <= 1024, "neighbour cache within its bound: " + ctx);
         assertTrue(heapAfter - heapBefore < Flood.HEAP_GROWTH_LIMIT, "heap bounded: " + ctx);
         assertEquals(0L, get(after, "link.internal_error"), after.toString());
-        assertTrue(host.isAlive(), host.output());
+        assertTrue(fx.host().isAlive(), fx.host().output());
     }
 
     /** The host counted between 90 % and 100 % of what was sent of a kind (the TAP may drop a few under load). */

@@ -4,7 +4,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -32,40 +31,34 @@ class IcmpErrorFloodIT {
     static final int CLIENT_PORT = 40404;
     static final int RATE = 10_000;
     static final int SECONDS = 5;
-    static Netns ns;
-    static Host host;
-    static Path root;
-    static Path scratch;
+    static FloodFixture fx;
 
     @BeforeAll
     static void up() throws Exception {
-        root = Files.createTempDirectory("tsit-icmpf-root");
-        scratch = Files.createTempDirectory("tsit-icmpf-scratch");
-        TcpIt.randomFile(root, "file.bin", 24L << 20, 5927);
-        ns = Netns.create("icmpf", KERNEL_IP + "/16");
-        host = Host.start(ns, "--ipv4", HOST_IP + "/16", "--mac", HOST_MAC, "--no-ipv6", "--offload", "none",
-                "--services", "http", "--http-root", root.toString());
+        fx = FloodFixture.start("icmpf", 24L << 20, 5927, null, "--ipv4", HOST_IP + "/16", "--mac", HOST_MAC, "--no-ipv6");
     }
 
     @AfterAll
     static void down() {
-        TcpIt.teardown(host, ns, root, scratch);
+        if (fx != null) {
+            fx.close();
+        }
     }
 
     @Test
     void onlyErrorsQuotingInFlightDataActOwnErrorsRateLimitedTransferCompletes_rfc5927s41() throws Exception {
-        assertEquals(0, ns.exec(20, "ping", "-c", "2", "-i", "0.2", "-W", "2", HOST_IP).exit(), "ping before the flood");
-        long heapBefore = Flood.heapAfterGc(host);
-        Map<String, Long> before = host.liveCounters();
-        Path got = scratch.resolve("file.got");
+        assertEquals(0, fx.ns().exec(20, "ping", "-c", "2", "-i", "0.2", "-W", "2", HOST_IP).exit(), "ping before the flood");
+        long heapBefore = Flood.heapAfterGc(fx.host());
+        Map<String, Long> before = fx.host().liveCounters();
+        Path got = fx.got();
         String flood;
         String curl;
         long t0;
         long t1;
-        try (Flood f = Flood.start(ns, "icmp4", HOST_MAC, HOST_IP, SECONDS, 5927, RATE, KERNEL_IP, String.valueOf(CLIENT_PORT))) {
+        try (Flood f = Flood.start(fx.ns(), "icmp4", HOST_MAC, HOST_IP, SECONDS, 5927, RATE, KERNEL_IP, String.valueOf(CLIENT_PORT))) {
             t0 = System.nanoTime();
             // about 4 s at 6 MB/s: the transfer runs inside the flood
-            try (TcpIt.Child c = new TcpIt.Child(ns, List.of("curl", "-sS", "--fail", "--max-time", "60", "--local-port",
+            try (TcpIt.Child c = new TcpIt.Child(fx.ns(), List.of("curl", "-sS", "--fail", "--max-time", "60", "--local-port",
                     String.valueOf(CLIENT_PORT), "--limit-rate", "6M", "-o", got.toString(),
                     "http://" + HOST_IP + "/file.bin"))) {
                 assertTrue(c.process.waitFor(70, TimeUnit.SECONDS), "curl did not end");
@@ -74,8 +67,8 @@ class IcmpErrorFloodIT {
             flood = f.awaitEnd(30);
             t1 = System.nanoTime();
         }
-        Map<String, Long> after = host.liveCounters();
-        long heapAfter = Flood.heapAfterGc(host);
+        Map<String, Long> after = fx.host().liveCounters();
+        long heapAfter = Flood.heapAfterGc(fx.host());
         long rxUnreach = Flood.delta(before, after, "icmp.rx_dest_unreachable");
         long outOfWindow = Flood.delta(before, after, "tcp.icmp_out_of_window");
         long noConn = Flood.delta(before, after, "tcp.icmp_no_connection");
@@ -84,7 +77,7 @@ class IcmpErrorFloodIT {
         long txUnreach = Flood.delta(before, after, "icmp.tx_dest_unreachable");
         long limited = Flood.delta(before, after, "icmp.errors_rate_limited");
         long arpFull = Flood.delta(before, after, "arp.drop_cache_full");
-        int arpRows = Flood.tableRows(host.stat("--arp"), 1);
+        int arpRows = Flood.tableRows(fx.host().stat("--arp"), 1);
         double secs = (t1 - t0) / 1e9;
         String ctx = flood + "; " + curl + "; icmp rx dest unreachable " + rxUnreach + "; tcp icmp out of window " + outOfWindow
                 + ", no connection " + noConn + ", pmtu updates " + pmtu + ", soft errors " + soft + "; icmp tx dest unreachable "
@@ -95,7 +88,7 @@ class IcmpErrorFloodIT {
         long sent = Flood.sent(flood);
         assertTrue(sent >= (long) RATE * SECONDS / 2, "the flood ran: " + ctx);
         assertTrue(curl.startsWith("curl exit 0"), ctx);
-        TcpIt.assertSameBytes(root.resolve("file.bin"), got);
+        TcpIt.assertSameBytes(fx.served(), got);
         // three frames in four are errors quoting TCP; all reached TCP and changed nothing
         assertTrue(rxUnreach >= sent * 3 / 4 * 9 / 10, "the host read (nearly) every error: " + ctx);
         assertTrue(outOfWindow + noConn >= rxUnreach * 9 / 10, "errors not quoting data in flight ignored, counted: " + ctx);
@@ -110,6 +103,6 @@ class IcmpErrorFloodIT {
         assertTrue(arpFull > 0, "resolutions beyond the bound refused: " + ctx);
         assertTrue(heapAfter - heapBefore < Flood.HEAP_GROWTH_LIMIT, "heap bounded: " + ctx);
         assertEquals(0L, get(after, "link.internal_error"), after.toString());
-        assertTrue(host.isAlive(), host.output());
+        assertTrue(fx.host().isAlive(), fx.host().output());
     }
 }

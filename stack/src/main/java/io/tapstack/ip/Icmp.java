@@ -24,6 +24,11 @@ public final class Icmp implements IpProtocolHandler {
 
     /** Largest error message: RFC 1812 §4.3.2.3 quotes as much as fits in 576 bytes. */
     private static final int MAX_ERROR_LEN = 576;
+    /**
+     * Octets of the invoking datagram an error carries at most: 576 − 20 (IP) − 8 (ICMP). More
+     * than the IP header + 8 octets RFC 1122 §3.2.2 asks of a host; as Linux (icmp_send).
+     */
+    static final int MAX_QUOTE = MAX_ERROR_LEN - Ipv4Header.MIN_LENGTH - Icmpv4.HEADER_LEN;
 
     private final StackContext ctx;
     private final Ipv4 ipv4;
@@ -315,7 +320,9 @@ public final class Icmp implements IpProtocolHandler {
             counters.inc(IcmpCounter.ERRORS_RATE_LIMITED);
             return;
         }
-        int qlen = Math.min(avail, MAX_ERROR_LEN - Ipv4Header.MIN_LENGTH - Icmpv4.HEADER_LEN);
+        // RFC 1812 §4.3.2.3: as much of the invoking datagram as fits in 576 octets (our header
+        // has no options), RFC 1122 §3.2.2: never less than its IP header + 8 octets.
+        int qlen = Math.min(avail, MAX_QUOTE);
         PacketBuf r = ctx.allocate(Icmpv4.HEADER_LEN + qlen);
         if (r == null) {
             counters.inc(IcmpCounter.DROP_NO_BUFFER);

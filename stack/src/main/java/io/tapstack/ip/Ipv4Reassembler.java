@@ -38,7 +38,10 @@ public final class Ipv4Reassembler {
     private final class Datagram {
         final Key key;
         final FragmentBuffer frags = new FragmentBuffer();
-        /** Header (and first 8 payload bytes) of the first fragment, for the rebuilt datagram and ICMP. */
+        /**
+         * The first fragment's header and leading data (as much as an ICMP error quotes), for the
+         * rebuilt datagram's header and the Time Exceeded that a timeout sends.
+         */
         byte[] firstHeader;
         final Timer timer = new Timer(this::expire);
         boolean bcast;
@@ -188,7 +191,9 @@ public final class Ipv4Reassembler {
             }
         }
         if (off == 0) {
-            int q = Math.min(hl + 8, h.totalLength());
+            // RFC 1812 §4.3.2.3 (as Linux, which quotes the first fragment up to 576 octets): the
+            // Time Exceeded of RFC 792 carries as much of it as fits, not only header + 8 octets.
+            int q = Math.min(Icmp.MAX_QUOTE, h.totalLength());
             d.firstHeader = new byte[q];
             p.buf().get(p.start(), d.firstHeader, 0, q);
         }

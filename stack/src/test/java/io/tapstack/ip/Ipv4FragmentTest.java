@@ -314,7 +314,7 @@ class Ipv4FragmentTest {
         Icmpv4 icmp = new Icmpv4().wrap(ByteBuffer.wrap(m), ip.payloadOffset(), ip.payloadLength());
         assertEquals(Icmpv4.Error.NONE, icmp.check(true));
         assertEquals(Icmpv4.TIME_EXCEEDED_REASSEMBLY, icmp.code());
-        // the quote is the first fragment's header and 8 bytes of its data
+        // the quote begins with the first fragment's header and 8 bytes of its data (IcmpErrorQuoteTest: up to 548)
         assertArrayEquals(Arrays.copyOfRange(first, 14, 14 + 28), Arrays.copyOfRange(m, icmp.dataOffset(), icmp.dataOffset() + 28));
         assertReleased(h);
     }
