@@ -142,6 +142,7 @@ final class HostBringUp {
         tc.ephemeralLow = cfg.ephemeralPortLow;
         tc.ephemeralHigh = cfg.ephemeralPortHigh;
         tc.ecn = o.ecnMode();
+        o.tcpBuffers(tc);
         return new NetStack(l, cfg, tc, Clock.SYSTEM);
     }
 

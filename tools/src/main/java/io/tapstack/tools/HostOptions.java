@@ -85,6 +85,16 @@ public final class HostOptions {
                     + "shared among --queues).")
     Long memLimit;
 
+    @Option(names = "--tcp-rmem", paramLabel = "SIZE[,MAX]", split = ",", converter = Converters.Size.class,
+            description = "TCP receive buffer per connection, as Linux's tcp_rmem default and max: it starts at SIZE "
+                    + "(default 256k) and auto-tuning grows it up to MAX (default 4m) for a reader that keeps up; "
+                    + "MAX at or below SIZE turns auto-tuning off.")
+    List<Long> tcpRmem;
+
+    @Option(names = "--tcp-wmem", paramLabel = "SIZE", converter = Converters.Size.class,
+            description = "TCP send buffer per connection (default 256k), as Linux's tcp_wmem default.")
+    Long tcpWmem;
+
     @Option(names = "--busy-poll", paramLabel = "MICROS",
             description = "Spin this long after the last packet before sleeping (latency for CPU; default 0, 20 with --idle hybrid).")
     long busyPollMicros;
@@ -175,6 +185,17 @@ public final class HostOptions {
             throw new UserError("--mem-limit must be at least " + io.tapstack.buffer.MemoryBudget.MIN_LIMIT / 1024
                     + "k per queue, not " + memLimit + " bytes");
         }
+        if (tcpRmem != null) {
+            if (tcpRmem.isEmpty() || tcpRmem.size() > 2) {
+                throw new UserError("--tcp-rmem takes SIZE or SIZE,MAX");
+            }
+            for (long v : tcpRmem) {
+                bufferSize("--tcp-rmem", v);
+            }
+        }
+        if (tcpWmem != null) {
+            bufferSize("--tcp-wmem", tcpWmem);
+        }
         tracePort();
         if (traceFile != null && traceTcp == null) {
             throw new UserError("--trace-file needs --trace-tcp PORT|all");
@@ -246,6 +267,24 @@ public final class HostOptions {
             case "sleep" -> io.tapstack.loop.IdlePolicy.spinOnly(spin);
             default -> throw new UserError("--idle must be hybrid or sleep, not '" + idlePolicy + "'");
         };
+    }
+
+    /** Socket buffers from 4 KiB (one ring page) to 64 MiB (a window scale of 10, RFC 7323 §2.3). */
+    private static void bufferSize(String option, long v) {
+        if (v < 4096 || v > 64L * 1024 * 1024) {
+            throw new UserError(option + " sizes must be 4k..64m, not " + v + " bytes");
+        }
+    }
+
+    /** --tcp-rmem and --tcp-wmem into the TCP configuration (unset: TcpConfig's defaults). */
+    void tcpBuffers(io.tapstack.tcp.TcpConfig tc) {
+        if (tcpRmem != null) {
+            tc.receiveBufferSize = (int) (long) tcpRmem.get(0);
+            tc.receiveBufferMax = tcpRmem.size() > 1 ? (int) (long) tcpRmem.get(1) : Math.max(tc.receiveBufferMax, tc.receiveBufferSize);
+        }
+        if (tcpWmem != null) {
+            tc.sendBufferSize = (int) (long) tcpWmem;
+        }
     }
 
     /** The TCP ECN policy from --ecn (RFC 3168 §6.1.1). */

@@ -52,6 +52,10 @@ class MainTest {
 
     @Test
     void badTraceOptions() {
+        assertOneLineError(run("run", "--tap", "t0", "--ipv4", "10.0.0.2/24", "--tcp-rmem", "1k"), "--tcp-rmem sizes must be 4k..64m");
+        assertOneLineError(run("run", "--tap", "t0", "--ipv4", "10.0.0.2/24", "--tcp-rmem", "256k,4m,8m"), "SIZE,MAX");
+        assertOneLineError(run("run", "--tap", "t0", "--ipv4", "10.0.0.2/24", "--tcp-wmem", "1g"), "--tcp-wmem sizes must be 4k..64m");
+        assertOneLineError(run("run", "--tap", "t0", "--ipv4", "10.0.0.2/24", "--tcp-wmem", "lots"), "not a size");
         assertOneLineError(run("run", "--tap", "t0", "--ipv4", "10.0.0.2/24", "--trace-tcp", "70000"), "--trace-tcp");
         assertOneLineError(run("run", "--tap", "t0", "--ipv4", "10.0.0.2/24", "--trace-file", "x.trace"), "--trace-file needs");
     }
