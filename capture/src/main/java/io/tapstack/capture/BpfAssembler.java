@@ -524,6 +524,12 @@ final class BpfAssembler {
                     else if (it instanceof Cond c) out.add(BpfInsn.jump(c.code, c.k, pos.get(c.t) - i - 1, pos.get(c.f) - i - 1));
                     i++;
                 }
+                if (out.size() > Bpf.MAXINSNS) {
+                    // the kernel refuses more (SO_ATTACH_FILTER, BPF_MAXINSNS), and so do our validator and
+                    // JIT: a clear error for the expression rather than a program nobody can load
+                    throw new FilterSyntaxException("error", 1, "expression too complex: it compiles to " + out.size()
+                            + " instructions, more than BPF's " + Bpf.MAXINSNS, "");
+                }
                 return new BpfProgram(out);
             }
             // trampolines right after the jump: cond t'->[ja t], f'->[ja f]

@@ -180,6 +180,20 @@ class FilterCompilerTest {
                 "(005) ret      #0", ""), FilterCompiler.compile("ip and tcp").toDump());
     }
 
+    @Test void anExpressionThatCompilesBeyondBpfsLimitIsRefusedAsTooComplex() {
+        // found by FilterCompilerFuzzTarget: twelve protochain loops compile to ~4,600 instructions,
+        // which the kernel (BPF_MAXINSNS), our validator and our JIT all refuse
+        StringBuilder e = new StringBuilder("protochain 58");
+        for (int p : new int[] {57, 208, 7, 1, 636 & 0xff, 207, 201, 6, 15, 0, 2}) {
+            e.append(" and not ").append(p);
+        }
+        FilterSyntaxException x = err(e.toString());
+        assertTrue(x.getMessage().startsWith("error at column 1: expression too complex: it compiles to "), x.getMessage());
+        assertTrue(x.getMessage().endsWith("instructions, more than BPF's 4096"), x.getMessage());
+        // a few of them are fine
+        assertTrue(FilterCompiler.compile("protochain 58 and not 57").instructions().length <= Bpf.MAXINSNS);
+    }
+
     static FilterSyntaxException err(String expr) {
         return assertThrows(FilterSyntaxException.class, () -> FilterCompiler.compile(expr), expr);
     }
