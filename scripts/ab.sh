@@ -4,7 +4,7 @@
 # pinned to CPU 0 and iperf3 to CPU 1 for both, medians with min-max and the ratio B/A.
 # Optionally one JMH benchmark from each build's classpath, also interleaved. Needs root.
 #
-#   scripts/ab.sh --a OLD.jar --b NEW.jar [--runs N] [--seconds S] [--ipv6]
+#   scripts/ab.sh --a OLD.jar --b NEW.jar [--runs N] [--seconds S] [--ipv6] [--offloads "none csum,tso,lro"]
 #                 [--jmh-a CLASSPATH --jmh-b CLASSPATH --jmh REGEX]
 #
 # Each jar must be a tapstack CLI jar (`java -jar X run ...`). Everything runs in one network
@@ -17,6 +17,7 @@ cd "$(dirname "$0")/.."
 RUNS=5
 SECS=3
 A="" B="" JA="" JB="" JMH="" IPV6=0
+OFFLOADS="none csum,tso,lro"
 while [ $# -gt 0 ]; do
   case "$1" in
     --a) A=$2; shift 2 ;;
@@ -27,6 +28,7 @@ while [ $# -gt 0 ]; do
     --jmh-b) JB=$2; shift 2 ;;
     --jmh) JMH=$2; shift 2 ;;
     --ipv6) IPV6=1; shift ;;
+    --offloads) OFFLOADS=$2; shift 2 ;;
     -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
     *) echo "ab: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
@@ -38,6 +40,10 @@ case "$RUNS" in ''|*[!0-9]*) echo "ab: --runs needs a number" >&2; exit 2 ;; esa
 case "$SECS" in ''|*[!0-9]*) echo "ab: --seconds needs a whole number" >&2; exit 2 ;; esac
 [ "$RUNS" -ge 1 ] && [ "$RUNS" -le 20 ] || { echo "ab: --runs must be 1..20" >&2; exit 2; }
 [ "$SECS" -ge 1 ] && [ "$SECS" -le 30 ] || { echo "ab: --seconds must be 1..30" >&2; exit 2; }
+for off in $OFFLOADS; do
+  case "$off" in none|csum|csum,tso|csum,tso,lro) ;; *) echo "ab: --offloads takes none, csum, csum,tso, csum,tso,lro (space-separated), not '$off'" >&2; exit 2 ;; esac
+done
+[ -n "$OFFLOADS" ] || { echo "ab: --offloads needs at least one setting" >&2; exit 2; }
 if [ -n "$JMH" ] && { [ -z "$JA" ] || [ -z "$JB" ]; }; then echo "ab: --jmh needs --jmh-a and --jmh-b" >&2; exit 2; fi
 if [ "$(id -u)" -ne 0 ]; then echo "ab: needs root" >&2; exit 1; fi
 command -v iperf3 >/dev/null || { echo "ab: iperf3 missing (scripts/install-deps.sh)" >&2; exit 1; }
@@ -91,7 +97,7 @@ print("%.3f" % (d["sum_received"]["bits_per_second"] / 1e9) if ok else "nan")'
 echo "ab: A=$A B=$B runs=$RUNS seconds=$SECS to $DST (interleaved A,B per round; host CPU 0, iperf3 CPU 1)"
 printf '| %-28s | %-22s | %-22s | %-6s |\n' "case" "A median (min-max)" "B median (min-max)" "B/A"
 printf '|%s|%s|%s|%s|\n' "------------------------------" "------------------------" "------------------------" "--------"
-for off in none csum,tso,lro; do
+for off in $OFFLOADS; do
   for dir in "Linux→tapstack" "tapstack→Linux"; do
     flag=""; [ "$dir" = "tapstack→Linux" ] && flag="-R"
     : >"$WORK/a"; : >"$WORK/b"
