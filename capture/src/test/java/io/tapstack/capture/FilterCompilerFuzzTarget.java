@@ -25,19 +25,6 @@ class FilterCompilerFuzzTarget {
             "portrange", "broadcast", "multicast", "arp", "rarp", "icmptype", "gateway", "sctp", "protochain",
             "tcp[", "ip[", "ip6[", "ether[", "udp[", "icmp[", "]", "0x", "fe80::", "1.2.3.4", "/24", "ether host",
             "02:00:00:00:00:01", "mpls", "pppoes", "llc", "stp", "inbound", "outbound"})
-    /**
-     * The expression without the optimiser, or null when that program would exceed BPF's 4096
-     * instructions though the optimised one does not (refused as "too complex", as it should be).
-     */
-    private static BpfProgram unoptimised(String expr) {
-        try {
-            return FilterCompiler.compile(expr, FilterCompiler.DEFAULT_SNAPLEN, 0, false);
-        } catch (FilterSyntaxException e) {
-            assertTrue(e.getMessage().contains("expression too complex"), "only the optimised compile may refuse otherwise: " + e.getMessage());
-            return null;
-        }
-    }
-
     void compile(byte[] input) {
         int nul = 0;
         while (nul < input.length && input[nul] != 0) nul++;
@@ -76,5 +63,18 @@ class FilterCompilerFuzzTarget {
         direct.put(3, frame);
         assertEquals(interp.filter(frame, 0, frame.length, frame.length), jit.filter(direct, 3, frame.length, frame.length),
                 what + " on a direct buffer");
+    }
+
+    /**
+     * The expression without the optimiser, or null when that program would exceed BPF's 4096
+     * instructions though the optimised one does not (refused as "too complex", as it should be).
+     */
+    private static BpfProgram unoptimised(String expr) {
+        try {
+            return FilterCompiler.compile(expr, FilterCompiler.DEFAULT_SNAPLEN, 0, false);
+        } catch (FilterSyntaxException e) {
+            assertTrue(e.getMessage().contains("expression too complex"), "only the optimised compile may refuse otherwise: " + e.getMessage());
+            return null;
+        }
     }
 }
