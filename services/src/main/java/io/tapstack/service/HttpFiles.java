@@ -72,13 +72,37 @@ final class HttpFiles {
         if (b.length > CACHED_FILE) {
             return null;
         }
+        // the by-target table only ever holds arrays the path cache holds, so that the two together
+        // stay within CACHE_BYTES: what leaves the path cache leaves the by-target table too
         if (cache.size() >= CACHE_ENTRIES || cachedBytes + b.length > CACHE_BYTES) {
-            cache.clear(); // (the by-target entries expire within a second and hold their arrays till then)
+            cache.clear();
+            java.util.Arrays.fill(byTarget, null);
             cachedBytes = 0;
         }
         Cached old = cache.put(p, new Cached(b, b.length, mtime, null, 0, null));
-        cachedBytes += b.length - (old == null ? 0 : old.bytes.length);
+        if (old != null) {
+            cachedBytes -= old.bytes.length;
+            for (int i = 0; i < byTarget.length; i++) {
+                if (byTarget[i] != null && byTarget[i].bytes == old.bytes) {
+                    byTarget[i] = null;
+                }
+            }
+        }
+        cachedBytes += b.length;
         return b;
+    }
+
+    /** The bytes both tables hold, each array once (what the cache costs; at most {@value #CACHE_BYTES}). */
+    long heldBytes() {
+        java.util.Set<byte[]> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        long n = 0;
+        for (Cached c : cache.values()) {
+            n += seen.add(c.bytes) ? c.bytes.length : 0;
+        }
+        for (Cached c : byTarget) {
+            n += c != null && seen.add(c.bytes) ? c.bytes.length : 0;
+        }
+        return n;
     }
 
     /** A path served as it is (percentDecode leaves it unchanged): no '%' and no NUL. */
