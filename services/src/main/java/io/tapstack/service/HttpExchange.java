@@ -65,7 +65,7 @@ final class HttpExchange extends HttpResponseWriter implements LoopService.Count
         }
         svc.connectionClosed();
         done = true;
-        closeFile();
+        endBody();
         releaseInput();
         recycle();
     }
@@ -128,7 +128,7 @@ final class HttpExchange extends HttpResponseWriter implements LoopService.Count
                     if (inBody) {
                         continue; // "100 Continue" went out; now the body
                     }
-                    closeFile();
+                    endBody();
                     if (closeAfter) {
                         done = true;
                         c.close();
@@ -200,12 +200,12 @@ final class HttpExchange extends HttpResponseWriter implements LoopService.Count
         } catch (TcpException e) {
             done = true;
             out = null;
-            closeFile();
+            endBody();
             c.abort();
         } catch (IOException | RuntimeException e) {
             done = true;
             out = null;
-            closeFile();
+            endBody();
             c.abort();
         }
     }

@@ -134,8 +134,8 @@ abstract class HttpResponseWriter {
         }
     }
 
-    /** Ends what was sent after the head: a large body's array is let go, a streamed file closed. */
-    void closeFile() {
+    /** Ends what is sent after the head: a large body's array is let go, a streamed file closed. */
+    void endBody() {
         body = null;
         if (file != null) {
             try {
