@@ -42,7 +42,7 @@ public final class Ipv4Reassembler {
          * The first fragment's header and leading data (as much as an ICMP error quotes), for the
          * rebuilt datagram's header and the Time Exceeded that a timeout sends.
          */
-        byte[] firstHeader;
+        byte[] firstFragmentStart;
         final Timer timer = new Timer(this::expire);
         boolean bcast;
 
@@ -53,8 +53,8 @@ public final class Ipv4Reassembler {
         void expire(long now) {
             counters.inc(Ipv4Counter.REASSEMBLY_TIMEOUT);
             counters.inc(Ipv4Counter.DROP_FRAG_TIMEOUT);
-            if (firstHeader != null && !bcast) {
-                ip.icmp().sendErrorQuoting(firstHeader, Icmpv4.TIME_EXCEEDED, Icmpv4.TIME_EXCEEDED_REASSEMBLY, 0);
+            if (firstFragmentStart != null && !bcast) {
+                ip.icmp().sendErrorQuoting(firstFragmentStart, Icmpv4.TIME_EXCEEDED, Icmpv4.TIME_EXCEEDED_REASSEMBLY, 0);
             }
             discard(this);
         }
@@ -194,10 +194,10 @@ public final class Ipv4Reassembler {
             // RFC 1812 §4.3.2.3 (as Linux, which quotes the first fragment up to 576 octets): the
             // Time Exceeded of RFC 792 carries as much of it as fits, not only header + 8 octets.
             int q = Math.min(Icmp.MAX_QUOTE, h.totalLength());
-            d.firstHeader = new byte[q];
-            p.buf().get(p.start(), d.firstHeader, 0, q);
+            d.firstFragmentStart = new byte[q];
+            p.buf().get(p.start(), d.firstFragmentStart, 0, q);
         }
-        if (d.frags.isComplete() && d.firstHeader != null) {
+        if (d.frags.isComplete() && d.firstFragmentStart != null) {
             complete(d);
         }
     }
@@ -205,7 +205,7 @@ public final class Ipv4Reassembler {
 
 
     private void complete(Datagram d) {
-        int hl = (d.firstHeader[0] & 0x0f) * 4;
+        int hl = (d.firstFragmentStart[0] & 0x0f) * 4;
         int total = hl + d.frags.total();
         PacketBuf out = ctx.allocate(total);
         if (out == null) {
@@ -214,7 +214,7 @@ public final class Ipv4Reassembler {
             return;
         }
         int at = out.append(total);
-        out.buf().put(at, d.firstHeader, 0, hl);
+        out.buf().put(at, d.firstFragmentStart, 0, hl);
         out.buf().put(at + hl, d.frags.data(), 0, d.frags.total());
         // The rebuilt header: full length, no fragmentation fields; checksum no longer checked.
         out.buf().putShort(at + Ipv4Header.TOTAL_LENGTH, (short) total);
