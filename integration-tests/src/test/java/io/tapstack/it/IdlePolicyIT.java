@@ -52,12 +52,12 @@ class IdlePolicyIT {
     }
 
     @Test
-    void hybridCountsHowArrivalsFoundItAndAnIdleHostSleeps() throws Exception {
+    void theDefaultHybridCountsHowArrivalsFoundItAndAnIdleHostSleeps() throws Exception {
         // Whether a window is predicted depends on the machine (a loaded one makes arrivals, as the
         // loop sees them, jitter by milliseconds, and the policy then rightly sleeps): the
         // prediction itself is tested on virtual time (IdlePolicyTest); here, that every arrival
         // is accounted for and that spinning stops when the traffic does.
-        Host host = Host.start(ns, "--ipv4", "10.0.0.2/24", "--no-ipv6", "--idle", "hybrid");
+        Host host = Host.start(ns, "--ipv4", "10.0.0.2/24", "--no-ipv6"); // --idle hybrid is the default
         try {
             ping("0.002", 300); // a burst 2 ms apart
             ping("0.05", 15);   // then 50 ms apart: a new rhythm
@@ -82,8 +82,8 @@ class IdlePolicyIT {
     }
 
     @Test
-    void theDefaultNeverSpins() {
-        Host host = Host.start(ns, "--ipv4", "10.0.0.2/24", "--no-ipv6");
+    void idleSleepNeverSpins() {
+        Host host = Host.start(ns, "--ipv4", "10.0.0.2/24", "--no-ipv6", "--idle", "sleep");
         try {
             ping("0.01", 50);
             Map<String, Long> c = host.liveCounters();

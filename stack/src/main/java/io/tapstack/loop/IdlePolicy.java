@@ -38,6 +38,14 @@ package io.tapstack.loop;
 public final class IdlePolicy {
     /** The spin around an expected arrival is at most this fraction of the gap (1/50 = 2 %). */
     static final int MIN_GAP_PER_SPIN = 50;
+    /**
+     * No window narrower than ±this: a timed wake-up lands later than that (50 µs assumed, ~150 µs
+     * on average measured on this project's machines), so the loop would wake early, spin a few
+     * microseconds and sleep again, paying a wake-up for nothing. With the 2 % cap this means gaps
+     * of at least 2.5 ms are predicted (pings 1 ms apart were answered later with such windows than
+     * without: docs/performance.md, session 7).
+     */
+    static final long MIN_HALF_WINDOW_NANOS = 25_000;
     /** Gaps beyond this are not predicted (nobody notices a wake-up after many seconds of silence). */
     static final long MAX_PREDICTED_GAP_NANOS = 5_000_000_000L;
     /** Arrivals needed before a prediction is trusted. */
@@ -243,6 +251,9 @@ public final class IdlePolicy {
     private long halfWindow() {
         long half = 2 * devGap + 50_000; // two mean deviations and 50 µs for the wake-up's lateness
         long cap = Math.min(maxWindowNanos, meanGap / MIN_GAP_PER_SPIN) / 2;
+        if (cap < MIN_HALF_WINDOW_NANOS) {
+            return 0; // too narrow to be hit: just sleep
+        }
         if (half > cap) {
             // too irregular for a window we are willing to spin through: sleep instead
             return devGap * 2 > cap ? 0 : cap;

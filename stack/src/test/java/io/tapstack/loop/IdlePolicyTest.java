@@ -101,11 +101,37 @@ class IdlePolicyTest {
         Sim s = new Sim(new IdlePolicy(0, 10 * MS));
         long t = 0;
         for (int i = 0; i < 50; i++) {
-            t += 2 * MS; // very regular, very frequent: the window must not become the whole gap
+            t += 5 * MS; // very regular, frequent: the window must not become the whole gap
             s.arriveAt(t);
         }
         double cpu = (double) s.spunNanos / t;
-        assertTrue(cpu <= 0.03, "spinning " + cpu + " of the time for a 2 ms gap");
+        assertTrue(s.caughtAwake >= 40, "found awake " + s.caughtAwake + " of 50");
+        assertTrue(cpu <= 0.03, "spinning " + cpu + " of the time for a 5 ms gap");
+    }
+
+    @Test
+    void aRhythmTooFastForAUsefulWindowIsNotPredicted() {
+        // pings 1 ms apart: a 2 % window would be ±10 µs, narrower than a wake-up is late
+        Sim s = new Sim(IdlePolicy.hybrid());
+        long t = 0;
+        for (int i = 0; i < 200; i++) {
+            t += MS;
+            s.arriveAt(t);
+        }
+        assertEquals(MS, s.p.meanGapNanos(), "the gap is still learned");
+        long[] c = s.p.counters();
+        assertEquals(0, c[4] + c[5] + c[6], "no arrival was predicted (early, hit, late)");
+        // between arrivals only the 20 µs spin after work (the reply's 5 µs included): no window
+        assertTrue(s.spunNanos <= 200 * 20 * US, "spun " + s.spunNanos + " ns");
+        // 5 ms apart the window is ±50 µs: predicted, and the arrivals find the loop awake
+        Sim f = new Sim(IdlePolicy.hybrid());
+        t = 0;
+        for (int i = 0; i < 100; i++) {
+            t += 5 * MS;
+            f.arriveAt(t);
+        }
+        assertTrue(f.p.counters()[5] >= 90, "window hits " + f.p.counters()[5]);
+        assertTrue(f.caughtAwake >= 90, "found awake " + f.caughtAwake);
     }
 
     @Test
@@ -161,13 +187,14 @@ class IdlePolicyTest {
 
     @Test
     void theEarlyWakeUpIsAtMostOnePercentOfTheGap() {
-        // arrivals exactly 2 ms apart, timers 200 µs late: waking 200 µs early would spin 10 % of
-        // the time; the lead is bounded by 1 % of the gap (20 µs), the window by 2 % (±20 µs)
+        // arrivals exactly 5 ms apart, timers 200 µs late: waking 200 µs early as well as the
+        // window would spin 6 % of the time; the lead is bounded by 1 % of the gap (50 µs), the
+        // window by 2 % (±50 µs)
         IdlePolicy p = new IdlePolicy(0, 10 * MS);
         long t = 0;
         for (int i = 0; i < 10; i++) {
-            t += 2 * MS;
-            p.sleepNanos(t - MS, t - 2 * MS, FOREVER);
+            t += 5 * MS;
+            p.sleepNanos(t - MS, t - 5 * MS, FOREVER);
             p.onWork(t, true);
         }
         for (int i = 0; i < 100; i++) {
@@ -175,8 +202,8 @@ class IdlePolicyTest {
         }
         assertTrue(p.wakeLateNanos() > 150 * US, "learned lateness " + p.wakeLateNanos());
         long sleep = p.sleepNanos(t + US, t, FOREVER);
-        long early = (t + 2 * MS) - (t + US + sleep);
-        assertTrue(early > 0 && early <= 40 * US, "wakes " + early / US + " µs before the expected arrival");
+        long early = (t + 5 * MS) - (t + US + sleep);
+        assertTrue(early > 0 && early <= 100 * US, "wakes " + early / US + " µs before the expected arrival");
     }
 
     @Test

@@ -96,13 +96,13 @@ public final class HostOptions {
     Long tcpWmem;
 
     @Option(names = "--busy-poll", paramLabel = "MICROS",
-            description = "Spin this long after the last packet before sleeping (latency for CPU; default 0, 20 with --idle hybrid).")
+            description = "Spin this long after the last packet before sleeping (latency for CPU; default 20 with --idle hybrid, 0 with --idle sleep).")
     long busyPollMicros;
 
-    @Option(names = "--idle", paramLabel = "POLICY", defaultValue = "sleep",
-            description = "When the loop has nothing to do: sleep (in the kernel until a frame, a wake-up or a timer) or "
-                    + "hybrid (experimental: spin briefly after work and across the window where a regular arrival is "
-                    + "next due) (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--idle", paramLabel = "POLICY", defaultValue = "hybrid",
+            description = "When the loop has nothing to do: hybrid (spin 20 us after work and across the window where a "
+                    + "regular arrival is next due, otherwise sleep) or sleep (in the kernel until a frame, a wake-up or "
+                    + "a timer) (default: ${DEFAULT-VALUE}).")
     String idlePolicy;
 
     @Option(names = "--ecn", paramLabel = "MODE", defaultValue = "passive",
