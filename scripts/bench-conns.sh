@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Many connections and fast churn (issue 11), tapstack beside Linux in one run. Needs root.
 #
-#   scripts/bench-conns.sh [--conns N[,N...]] [--churn-seconds S] [--downloads N] [--heap SIZE] [--quick]
+#   scripts/bench-conns.sh [--conns N[,N...]] [--churn-seconds S] [--downloads N] [--download-warm-up W] [--heap SIZE] [--quick]
 #
 # 1. Idle connections, for each N (default 1000,10000,100000): N keep-alive connections opened
 #    from Linux (several source addresses, at most 15,000 per client process) to tapstack's http
@@ -15,7 +15,11 @@
 #    allocated per connection (loop.allocated_bytes / tcp.passive_opens), retransmissions
 #    (tapstack's tcp.retransmitted_segments, the kernel's TcpRetransSegs and D-SACKs sent).
 # 3. N concurrent 1 MB downloads (default 200, one curl process with --parallel) from each: total
-#    time, 5 rounds interleaved, every body checked; ratio against Linux, median with spread.
+#    time, 5 rounds interleaved, every body checked; ratio against Linux, median with spread. Before
+#    them, --download-warm-up W rounds per side (default 5, interleaved, printed, not in the ratio):
+#    both servers are JVMs, and tapstack's TCP is Java code the JIT is still compiling during its
+#    first downloads (0.68 s, then 0.32 ... 0.15 s over eight rounds of a fresh host), where Netty
+#    leaves TCP to the kernel; the warm-up rounds show that cold start, the timed ones steady state.
 # --quick is --conns 1000 --churn-seconds 2 --downloads 20 (checks that everything works).
 # --histogram prints the host's top heap classes while the idle connections are held (what a
 # connection costs, class by class).
@@ -29,6 +33,7 @@ cd "$(dirname "$0")/.."
 CONNS=1000,10000,100000
 CHURN=5
 DOWNLOADS=200
+DL_WARM=5
 HEAP=2g
 HISTO=0
 NMT=0
@@ -37,19 +42,21 @@ while [ $# -gt 0 ]; do
     --conns) CONNS=$2; shift 2 ;;
     --churn-seconds) CHURN=$2; shift 2 ;;
     --downloads) DOWNLOADS=$2; shift 2 ;;
+    --download-warm-up) DL_WARM=$2; shift 2 ;;
     --heap) HEAP=$2; shift 2 ;;
-    --quick) CONNS=1000; CHURN=2; DOWNLOADS=20; shift ;;
+    --quick) CONNS=1000; CHURN=2; DOWNLOADS=20; DL_WARM=1; shift ;;
     --histogram) HISTO=1; shift ;;
     --nmt) NMT=1; shift ;;
-    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
     *) echo "bench-conns: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
 case "$CONNS" in ''|*[!0-9,]*) echo "bench-conns: --conns needs numbers" >&2; exit 2 ;; esac
-case "$CHURN$DOWNLOADS" in *[!0-9]*) echo "bench-conns: --churn-seconds/--downloads need numbers" >&2; exit 2 ;; esac
+case "$CHURN$DOWNLOADS$DL_WARM" in *[!0-9]*) echo "bench-conns: --churn-seconds/--downloads/--download-warm-up need numbers" >&2; exit 2 ;; esac
 for n in ${CONNS//,/ }; do [ "$n" -ge 1 ] && [ "$n" -le 120000 ] || { echo "bench-conns: --conns 1..120000" >&2; exit 2; }; done
 [ "$CHURN" -ge 1 ] && [ "$CHURN" -le 60 ] || { echo "bench-conns: --churn-seconds 1..60" >&2; exit 2; }
 [ "$DOWNLOADS" -ge 1 ] && [ "$DOWNLOADS" -le 500 ] || { echo "bench-conns: --downloads 1..500" >&2; exit 2; }
+[ "$DL_WARM" -ge 1 ] && [ "$DL_WARM" -le 20 ] || { echo "bench-conns: --download-warm-up 1..20" >&2; exit 2; }
 if [ "$(id -u)" -ne 0 ]; then echo "bench-conns: needs root" >&2; exit 1; fi
 command -v wrk >/dev/null || scripts/install-deps.sh >/dev/null
 
@@ -245,9 +252,14 @@ dl() { # NS URL -> seconds
   if [ "$bad" -ne 0 ]; then echo "bench-conns: $bad of $DOWNLOADS downloads failed or differ ($2)" >&2; echo FAIL; return; fi
   awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.3f", b-a}'
 }
+wt=""; wl=""
+for round in $(seq 1 "$DL_WARM"); do # warm-up, interleaved: the JITs of both servers (times shown, no ratio)
+  wt="$wt $(dl "$NT" http://10.0.0.2/one-mb.bin)"; wl="$wl $(dl "$NA" http://10.1.0.2:8080/one-mb.bin)"
+done
+echo "Warm-up rounds (s, in order; not in the ratio): tapstack$wt; Linux (Netty on epoll)$wl"
+echo
 echo "| round | tapstack s | Linux (Netty on epoll) s | Linux / tapstack |"
 echo "|---|---|---|---|"
-dl "$NT" http://10.0.0.2/one-mb.bin >/dev/null; dl "$NA" http://10.1.0.2:8080/one-mb.bin >/dev/null # warm-up
 : > "$WORK/dlr"
 for round in 1 2 3 4 5; do # interleaved, the order alternating
   if [ $((round % 2)) -eq 1 ]; then
@@ -267,4 +279,4 @@ else
   echo "bench-conns: no download round succeeded" >&2
 fi
 echo
-echo "Command: scripts/bench-conns.sh --conns $CONNS --churn-seconds $CHURN --downloads $DOWNLOADS --heap $HEAP"
+echo "Command: scripts/bench-conns.sh --conns $CONNS --churn-seconds $CHURN --downloads $DOWNLOADS --download-warm-up $DL_WARM --heap $HEAP"
