@@ -7,7 +7,8 @@
 #   scripts/ab.sh --a OLD.jar --b NEW.jar [--runs N] [--seconds S] [--ipv6] [--offloads "none csum,tso,lro"]
 #                 [--jmh-a CLASSPATH --jmh-b CLASSPATH --jmh REGEX]
 #
-# Each jar must be a tapstack CLI jar (`java -jar X run ...`). Everything runs in one network
+# Each jar must be a tapstack CLI jar (`java -jar X run ...`); JAR:FLAGS passes FLAGS to its `run`
+# (the same build with two settings: --a "X.jar:--idle sleep" --b X.jar). Everything runs in one network
 # namespace this script creates and removes (kernel side 10.0.0.1, tapstack 10.0.0.2; with
 # --ipv6 iperf3 runs over IPv6 instead: kernel fd00::1, tapstack fd00::2).
 set -euo pipefail
@@ -29,13 +30,13 @@ while [ $# -gt 0 ]; do
     --jmh) JMH=$2; shift 2 ;;
     --ipv6) IPV6=1; shift ;;
     --offloads) OFFLOADS=$2; shift 2 ;;
-    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
     *) echo "ab: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
 [ -n "$A" ] && [ -n "$B" ] || { echo "ab: --a and --b are required (see --help)" >&2; exit 2; }
-[ -f "$A" ] || { echo "ab: no such jar: $A" >&2; exit 2; }
-[ -f "$B" ] || { echo "ab: no such jar: $B" >&2; exit 2; }
+[ -f "${A%%:*}" ] || { echo "ab: no such jar: ${A%%:*}" >&2; exit 2; }
+[ -f "${B%%:*}" ] || { echo "ab: no such jar: ${B%%:*}" >&2; exit 2; }
 case "$RUNS" in ''|*[!0-9]*) echo "ab: --runs needs a number" >&2; exit 2 ;; esac
 case "$SECS" in ''|*[!0-9]*) echo "ab: --seconds needs a whole number" >&2; exit 2 ;; esac
 [ "$RUNS" -ge 1 ] && [ "$RUNS" -le 20 ] || { echo "ab: --runs must be 1..20" >&2; exit 2; }
@@ -68,9 +69,12 @@ fi
 median() { sort -g | awk '{a[NR]=$1} END {if (NR==0) {print "nan"} else if (NR%2) {print a[(NR+1)/2]} else {print (a[NR/2]+a[NR/2+1])/2}}'; }
 spread() { sort -g | awk 'NR==1{lo=$1} {hi=$1} END {printf "%s-%s", lo, hi}'; }
 
-start_host() { # JAR OFFLOAD
-  ip netns exec "$NS" taskset -c 0 java -Xms1g -Xmx1g -jar "$1" run --tap tap0 "${HOST_ADDRS[@]}" \
-      --offload "$2" --services iperf3 --quiet >"$WORK/host.log" 2>&1 &
+start_host() { # JAR[:RUN-FLAGS] OFFLOAD
+  local jar=${1%%:*} flags=""
+  [ "$jar" != "$1" ] && flags=${1#*:}
+  # shellcheck disable=SC2086 # the flags are words
+  ip netns exec "$NS" taskset -c 0 java -Xms1g -Xmx1g -jar "$jar" run --tap tap0 "${HOST_ADDRS[@]}" \
+      --offload "$2" --services iperf3 --quiet $flags >"$WORK/host.log" 2>&1 &
   HOST_PID=$!
   wait_for_line "$WORK/host.log" "tapstack: ready" 30 || { cat "$WORK/host.log" >&2; exit 1; }
   if [ "$IPV6" = 1 ]; then # the address is usable once DAD has passed (RFC 4862 §5.4): up to 30 s
