@@ -46,10 +46,10 @@ public final class JitWarmUp {
 
     /**
      * Runs for about {@code budgetNanos} of real time, and ends sooner once {@code realTraffic}
-     * says the host is busy (asked every 20 echoes and before each connection): traffic that comes in thousands of frames
-     * trains the JIT by itself, and a synthetic run beside it would only take the CPU (and the
-     * compiler threads) from it — with a download right after start, the warm-up and its
-     * compilations took three quarters of the host's CPU.
+     * says the host is busy (asked every 20 echoes and before each connection): traffic that
+     * comes in thousands of frames trains the JIT by itself, and a synthetic run beside it would
+     * only take the CPU (and the compiler threads) from it — with downloads right after start,
+     * the warm-up thread had 14–31 % of the host's CPU samples (docs/performance.md, session 7).
      */
     public static Result run(long budgetNanos, java.util.function.BooleanSupplier realTraffic) {
         long start = System.nanoTime();
