@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * A tapstack host in one call, for Netty: attach to a TAP (created if absent, in the current
@@ -52,12 +53,21 @@ public final class TapstackHost implements AutoCloseable {
      * with a stack built from {@code config} and a running loop.
      */
     public static TapstackHost onLinks(List<? extends Link> links, StackConfig config, TcpConfig tcp) {
+        return onLinks(links, config, tcp, SLEEP);
+    }
+
+    /**
+     * As {@link #onLinks(List, StackConfig, TcpConfig)}, each loop with its own idle policy from
+     * {@code idle} (e.g. {@code IdlePolicy::hybrid}, what {@code tapstack run} uses by default).
+     */
+    public static TapstackHost onLinks(List<? extends Link> links, StackConfig config, TcpConfig tcp,
+            Supplier<IdlePolicy> idle) {
         List<NetStack> stacks = new ArrayList<>();
         List<EventLoop> loops = new ArrayList<>();
         try {
             for (int i = 0; i < links.size(); i++) {
                 NetStack s = new NetStack(links.get(i), config, tcp, Clock.SYSTEM);
-                EventLoop l = loop(s, "tapstack-netty-" + links.get(i).name() + (links.size() > 1 ? "-q" + i : ""));
+                EventLoop l = loop(s, "tapstack-netty-" + links.get(i).name() + (links.size() > 1 ? "-q" + i : ""), idle.get());
                 stacks.add(s);
                 loops.add(l);
                 l.start();
@@ -80,9 +90,16 @@ public final class TapstackHost implements AutoCloseable {
      * objects (outbound buffer entries, buffers) only there; on a plain thread every request
      * allocates them anew and shares the allocator's magazines under a lock.
      */
-    private static EventLoop loop(NetStack s, String name) {
-        return new EventLoop(s, IdlePolicy.spinOnly(0), r -> new FastThreadLocalThread(r, name));
+    private static EventLoop loop(NetStack s, String name, IdlePolicy idle) {
+        return new EventLoop(s, idle, r -> new FastThreadLocalThread(r, name));
     }
+
+    /**
+     * The transport's default: the loop sleeps whenever it has nothing to do. (`tapstack run`
+     * defaults to {@code IdlePolicy::hybrid} since session 7; this transport's benchmarks were
+     * measured sleeping, so it keeps that until they are measured again.)
+     */
+    private static final Supplier<IdlePolicy> SLEEP = () -> IdlePolicy.spinOnly(0);
 
     /** ARP and neighbour discovery reach one queue; every queue's stack must learn them (as {@code tapstack run}). */
     private static void shareNeighbourDiscovery(List<NetStack> stacks, List<EventLoop> loops) {
@@ -132,6 +149,7 @@ public final class TapstackHost implements AutoCloseable {
         private String offloads = "none";
         private int queues = 1;
         private int mtu;
+        private Supplier<IdlePolicy> idle = SLEEP;
 
         private Builder(String tap) {
             this.tap = tap;
@@ -178,6 +196,17 @@ public final class TapstackHost implements AutoCloseable {
             return this;
         }
 
+        /**
+         * The loops' idle policy, one from {@code policy} per loop (default: sleep whenever idle;
+         * {@code IdlePolicy::hybrid} spins briefly after work and across the window where a
+         * regular arrival is due, as {@code tapstack run} does by default: lower latency for a
+         * little CPU, docs/performance.md).
+         */
+        public Builder idle(Supplier<IdlePolicy> policy) {
+            this.idle = java.util.Objects.requireNonNull(policy, "policy");
+            return this;
+        }
+
         /** Any other setting of the stack. */
         public Builder configure(Consumer<StackConfig> c) {
             c.accept(config);
@@ -213,7 +242,7 @@ public final class TapstackHost implements AutoCloseable {
                     // disjoint ephemeral ports per queue, so two queues never choose the same flow
                     return onQueues(links);
                 }
-                return onLinks(links, config, tcp);
+                return onLinks(links, config, tcp, idle);
             } catch (RuntimeException | Error e) {
                 for (TapLink l : links) {
                     l.close();
@@ -233,7 +262,7 @@ public final class TapstackHost implements AutoCloseable {
                     t.ephemeralLow = c.ephemeralPortLow;
                     t.ephemeralHigh = c.ephemeralPortHigh;
                     NetStack s = new NetStack(links.get(i), c, t, Clock.SYSTEM);
-                    EventLoop l = loop(s, "tapstack-netty-" + tap + "-q" + i);
+                    EventLoop l = loop(s, "tapstack-netty-" + tap + "-q" + i, idle.get());
                     stacks.add(s);
                     loops.add(l);
                 }
