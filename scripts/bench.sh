@@ -193,13 +193,18 @@ measure() {
     if [ -n "${3:-}" ]; then eval "$3" >> "$WORK/l.raw"; fi
   done
 }
+# csv_row SECTION NAME SIDE VALUE: one run into the CSV the charts are drawn from; section and cell
+# names are quoted (they hold commas: "TCP --offload csum,tso,lro", "ping RTT avg, ms, ...")
+csv_row() {
+  printf '"%s","%s",%s,%s,%s\n' "${1//\"/\"\"}" "${2//\"/\"\"}" "$3" "$4" "$([ "$4" = nan ] && echo 1 || echo 0)" >> "$CSV"
+}
 # row SECTION NAME BETTER(higher|lower) FIELD: one table row from the last measure's field FIELD
 row() {
   local section=$1 name=$2 better=$3 field=$4 v
   awk -v f="$field" '{print $f}' "$WORK/t.raw" > "$WORK/t"
   awk -v f="$field" '{print $f}' "$WORK/b.raw" > "$WORK/b"
-  while read -r v; do echo "$section,$name,tapstack,$v,$([ "$v" = nan ] && echo 1 || echo 0)" >> "$CSV"; done < "$WORK/t"
-  while read -r v; do echo "$section,$name,baseline,$v,$([ "$v" = nan ] && echo 1 || echo 0)" >> "$CSV"; done < "$WORK/b"
+  while read -r v; do csv_row "$section" "$name" tapstack "$v"; done < "$WORK/t"
+  while read -r v; do csv_row "$section" "$name" baseline "$v"; done < "$WORK/b"
   read -r tm tl th tn < <(stats < "$WORK/t")
   read -r bm bl bh bn < <(stats < "$WORK/b")
   local ratio

@@ -24,7 +24,11 @@ PW, PH = 230, 190  # panel size
 def load(path):
     cells = OrderedDict()
     with open(path) as f:
-        for r in csv.DictReader(f):
+        for n, r in enumerate(csv.DictReader(f), start=2):
+            # a row that does not parse into the five columns (an unquoted comma in a name) must
+            # not turn into an empty panel: say which row and stop
+            if None in r or r.get("side") not in ("tapstack", "baseline") or r.get("void") not in ("0", "1"):
+                raise SystemExit("bench_charts: %s line %d does not parse as section,cell,side,value,void: %r" % (path, n, r))
             key = (r["section"], r["cell"])
             d = cells.setdefault(key, {"tapstack": [], "baseline": []})
             if r["void"] == "0" and r["value"] not in ("nan", ""):
