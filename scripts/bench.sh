@@ -318,7 +318,7 @@ if [ "$RECORD" = 1 ]; then
 import sys, re
 table = open(sys.argv[1]).read()
 doc = open(sys.argv[2]).read()
-charts = "\nCharts (median, bars from min to max): ![throughput](bench/throughput.svg) ![latency](bench/latency.svg) ![http](bench/http.svg)\n"
+charts = "\nCharts (median, bars from min to max): ![throughput](bench/throughput.svg) ![CPU per GB](bench/cpu.svg) ![latency](bench/latency.svg) ![http](bench/http.svg)\n"
 block = "<!-- bench:start -->\n" + table + charts + "<!-- bench:end -->"
 if "<!-- bench:start -->" in doc:
     doc = re.sub(r"<!-- bench:start -->.*?<!-- bench:end -->", lambda m: block, doc, flags=re.S)
