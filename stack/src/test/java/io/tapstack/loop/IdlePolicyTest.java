@@ -22,6 +22,7 @@ class IdlePolicyTest {
         final IdlePolicy p;
         long timerLate;
         long now;
+        long last;
         long lastWork;
         long spunNanos;
         int caughtAwake;
@@ -30,7 +31,16 @@ class IdlePolicyTest {
             this.p = p;
         }
 
+        /** {@code n} arrivals {@code gap} apart after the last one; the time of the last. */
+        long arriveEvery(long gap, int n) {
+            for (int i = 0; i < n; i++) {
+                arriveAt(last + gap);
+            }
+            return last;
+        }
+
         void arriveAt(long t) {
+            last = t;
             boolean awake = false;
             while (now < t) {
                 long s = p.sleepNanos(now, lastWork, FOREVER);
@@ -99,11 +109,7 @@ class IdlePolicyTest {
     @Test
     void theWindowIsAtMostTwoPercentOfTheGap() {
         Sim s = new Sim(new IdlePolicy(0, 10 * MS));
-        long t = 0;
-        for (int i = 0; i < 50; i++) {
-            t += 5 * MS; // very regular, frequent: the window must not become the whole gap
-            s.arriveAt(t);
-        }
+        long t = s.arriveEvery(5 * MS, 50); // very regular, frequent: the window must not become the whole gap
         double cpu = (double) s.spunNanos / t;
         assertTrue(s.caughtAwake >= 40, "found awake " + s.caughtAwake + " of 50");
         assertTrue(cpu <= 0.03, "spinning " + cpu + " of the time for a 5 ms gap");
@@ -113,11 +119,7 @@ class IdlePolicyTest {
     void aRhythmTooFastForAUsefulWindowIsNotPredicted() {
         // pings 1 ms apart: a 2 % window would be ±10 µs, narrower than a wake-up is late
         Sim s = new Sim(IdlePolicy.hybrid());
-        long t = 0;
-        for (int i = 0; i < 200; i++) {
-            t += MS;
-            s.arriveAt(t);
-        }
+        s.arriveEvery(MS, 200);
         assertEquals(MS, s.p.meanGapNanos(), "the gap is still learned");
         long[] c = s.p.counters();
         assertEquals(0, c[4] + c[5] + c[6], "no arrival was predicted (early, hit, late)");
@@ -125,11 +127,7 @@ class IdlePolicyTest {
         assertTrue(s.spunNanos <= 200 * 20 * US, "spun " + s.spunNanos + " ns");
         // 5 ms apart the window is ±50 µs: predicted, and the arrivals find the loop awake
         Sim f = new Sim(IdlePolicy.hybrid());
-        t = 0;
-        for (int i = 0; i < 100; i++) {
-            t += 5 * MS;
-            f.arriveAt(t);
-        }
+        f.arriveEvery(5 * MS, 100);
         assertTrue(f.p.counters()[5] >= 90, "window hits " + f.p.counters()[5]);
         assertTrue(f.caughtAwake >= 90, "found awake " + f.caughtAwake);
     }
@@ -137,11 +135,7 @@ class IdlePolicyTest {
     @Test
     void sleepOnlyPolicyNeverPredicts() {
         Sim s = new Sim(IdlePolicy.spinOnly(0));
-        long t = 0;
-        for (int i = 0; i < 50; i++) {
-            t += 10 * MS;
-            s.arriveAt(t);
-        }
+        s.arriveEvery(10 * MS, 50);
         assertEquals(0, s.caughtAwake);
         assertEquals(0, s.spunNanos);
     }
@@ -150,11 +144,7 @@ class IdlePolicyTest {
     void aNewRhythmIsLearnedWithinAFewArrivals() {
         // ping -i 0.001 for a while, then ping -i 0.2: the 1 ms history must not hide the new gap
         Sim s = new Sim(IdlePolicy.hybrid());
-        long t = 0;
-        for (int i = 0; i < 500; i++) {
-            t += MS;
-            s.arriveAt(t);
-        }
+        long t = s.arriveEvery(MS, 500);
         Random r = new Random(3);
         int before = s.caughtAwake;
         for (int i = 0; i < 20; i++) {
@@ -259,11 +249,7 @@ class IdlePolicyTest {
     @Test
     void countersTellWhetherArrivalsFoundTheLoopSpinning() {
         Sim s = new Sim(IdlePolicy.hybrid());
-        long t = 0;
-        for (int i = 0; i < 50; i++) {
-            t += 100 * MS;
-            s.arriveAt(t);
-        }
+        s.arriveEvery(100 * MS, 50);
         assertEquals(50, counter(s.p, "arrivals_spinning") + counter(s.p, "arrivals_sleeping"));
         assertEquals(s.caughtAwake, counter(s.p, "arrivals_spinning"));
         long windows = counter(s.p, "arrivals_window_early") + counter(s.p, "arrivals_window_hit") + counter(s.p, "arrivals_window_late");
