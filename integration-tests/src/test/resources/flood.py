@@ -217,6 +217,7 @@ def send_paced(s, frames, seconds, rate, batch_start=lambda: None, frame=lambda 
 
 
 ROUTER6 = bytes.fromhex("20010db8ffff0000")
+ETH_P_ALL = 0x0003
 ETH_P_IPV6 = 0x86DD
 PACKET_OUTGOING = 4
 
@@ -236,11 +237,15 @@ def tcp_hdr(sport, dport, seq):
 
 
 class Sniffer:
-    """The download's segments as the host writes them to the TAP (non-blocking AF_PACKET on IFACE)."""
+    """The download's segments as the host writes them to the TAP (non-blocking AF_PACKET on IFACE).
+
+    ETH_P_ALL, not ETH_P_IPV6: a protocol tap sees a frame only after the ingress hooks, so it would
+    miss what an nftables ingress drop (the ptb6router's next hop) takes away; an all-protocol tap
+    sees every frame the host writes."""
 
     def __init__(self, iface, host_mac, cport):
-        self.s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_IPV6))
-        self.s.bind((iface, ETH_P_IPV6))
+        self.s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
+        self.s.bind((iface, ETH_P_ALL))
         self.s.setblocking(False)
         self.host_mac = host_mac
         self.cport = cport
@@ -253,7 +258,8 @@ class Sniffer:
                 f, addr = self.s.recvfrom(65536)
             except BlockingIOError:
                 return
-            if addr[2] == PACKET_OUTGOING or f[6:12] != self.host_mac or len(f) < 74 or f[20] != 6:
+            if (addr[2] == PACKET_OUTGOING or f[6:12] != self.host_mac or len(f) < 74
+                    or f[12:14] != b"\x86\xdd" or f[20] != 6):
                 continue
             pkt = f[14:]
             sport, dport, seq, _, off = struct.unpack("!HHIIB", pkt[40:53])

@@ -36,6 +36,8 @@ class Icmp6ErrorFloodIT {
     static final int CLIENT_PORT = 40406;
     static final int RATE = 8_000;
     static final int SECONDS = 4;
+    /** The nftables table that plays the router's 1280-byte next hop. */
+    static final String NEXT_HOP = "tsit_ptb6_next_hop";
     static FloodFixture fx;
 
     @BeforeAll
@@ -74,11 +76,30 @@ class Icmp6ErrorFloodIT {
             secs = (System.nanoTime() - t0) / 1e9;
             mid = fx.host().liveCounters();
             assertTrue(c.process.isAlive(), "the download outlasts the flood: " + flood + "; " + c.log());
-            // up to 20 s: it ends after 100 segments within 1280 bytes; on a loaded machine the flood
-            // may have cost the download a few retransmission timeouts (RFC 6298 §5.5 backoff) first
-            try (Flood r = Flood.start(fx.ns(), "ptb6router", HOST_MAC, HOST6, 20, 8201, 200, KERNEL6,
-                    String.valueOf(CLIENT_PORT))) {
-                router = r.awaitEnd(35);
+            // the router's 1280-byte next hop: what is larger never arrives (an nftables ingress drop
+            // on the TAP: the kernel never sees it, so never ACKs it, and the segment a Packet Too
+            // Big quotes is still in flight when it comes — RFC 5927 §5.2 makes the host check that;
+            // without the drop, the kernel's ACK often came first and the valid PTB was refused)
+            Path rules = fx.scratch().resolve("ptb6.nft");
+            java.nio.file.Files.writeString(rules, "table netdev " + NEXT_HOP + " {\n"
+                    + "  counter dropped { }\n"
+                    + "  chain ingress {\n"
+                    + "    type filter hook ingress device \"" + fx.ns().tap + "\" priority 0; policy accept;\n"
+                    + "    ip6 nexthdr tcp tcp sport 80 tcp dport " + CLIENT_PORT + " meta length > 1280 counter name \"dropped\" drop\n"
+                    + "  }\n"
+                    + "}\n");
+            fx.ns().exec(10, "nft", "-f", rules.toString()).ok();
+            try {
+                // up to 20 s: it ends after 100 segments within 1280 bytes; on a loaded machine the flood
+                // may have cost the download a few retransmission timeouts (RFC 6298 §5.5 backoff) first
+                try (Flood r = Flood.start(fx.ns(), "ptb6router", HOST_MAC, HOST6, 20, 8201, 200, KERNEL6,
+                        String.valueOf(CLIENT_PORT))) {
+                    router = r.awaitEnd(35);
+                }
+                String counter = fx.ns().exec(10, "nft", "list", "counter", "netdev", NEXT_HOP, "dropped").ok().out();
+                router += "; next hop dropped " + counter.replaceAll("(?s).*packets (\\d+).*", "$1");
+            } finally {
+                fx.ns().exec(10, "nft", "delete", "table", "netdev", NEXT_HOP);
             }
             assertTrue(c.process.waitFor(70, TimeUnit.SECONDS), "curl did not end");
             curl = "curl exit " + c.process.exitValue() + " " + c.log().trim();
@@ -136,6 +157,7 @@ class Icmp6ErrorFloodIT {
 
         // the genuine Packet Too Big: the path MTU went to 1280 once, and TCP's segments followed
         assertTrue(Flood.sent(router) > 0, "the router saw large segments: " + ctx);
+        assertTrue(router.matches("(?s).*next hop dropped [1-9]\\d*.*"), "its next hop dropped them: " + ctx);
         assertEquals(1, delta(mid, after, "icmp6.pmtu_lowered"), "a valid PTB lowered the path MTU once: " + ctx);
         assertTrue(delta(mid, after, "tcp.pmtu_updates") >= 1, "the connection's MSS followed: " + ctx);
         assertEquals(1, get(after, "ip6.pmtu_entries"), ctx);
