@@ -190,7 +190,10 @@ public final class EventLoop implements AutoCloseable {
         boolean worked = did > 0 || rxFrames() != rxBefore;
         if (worked) {
             idle.onWork(now, true);
-            lastWork = now;
+            // the spin after work counts from the end of the work, not from the pass's start: a
+            // poll that took longer than the spin (a burst of segments, a slow shared CPU) would
+            // otherwise leave no spin at all for the reply's ACK or the next request
+            lastWork = clock.nanos();
             return;
         }
         if (!commands.isEmpty()) {
@@ -221,6 +224,11 @@ public final class EventLoop implements AutoCloseable {
             LOG.log(System.Logger.Level.ERROR, "a command on the event loop threw (further ones only counted)", e);
         }
         c.inc(LinkCounter.INTERNAL_ERROR);
+    }
+
+    /** When the last pass that did work ended (the loop's clock); call on the loop thread. */
+    long lastWorkNanos() {
+        return lastWork;
     }
 
     /** The error that ended the loop, if any. */

@@ -112,6 +112,53 @@ class EventLoopTest {
     }
 
     @Test
+    void theSpinAfterWorkCountsFromTheEndOfTheWork() throws Exception {
+        // a frame whose handling takes 1 ms (the clock jumps while the stack handles it): the
+        // loop's "last work" is when that handling ended, so a 20 µs spin after work still
+        // happens; counted from the pass's start it never would (the Netty transport's idle test
+        // saw no spin at all on a loaded CI machine)
+        loop.close();
+        long[] skew = new long[1];
+        long[] handledAt = new long[1];
+        Clock slow = new Clock() {
+            @Override
+            public long nanos() {
+                return System.nanoTime() + skew[0]; // only the loop thread reads and moves it
+            }
+
+            @Override
+            public long wallNanos() {
+                return Clock.SYSTEM.wallNanos();
+            }
+        };
+        PairLink[] w = PairLink.create(1500);
+        NetStack b = new NetStack(w[1], TwoHosts.config(IP_B, Frames.MAC_B), slow);
+        b.addFrameTap((buf, off, len, wall, outbound) -> {
+            if (!outbound) {
+                skew[0] += 1_000_000;
+                handledAt[0] = slow.nanos();
+            }
+        });
+        EventLoop l = new EventLoop(b, "slow-loop", io.tapstack.loop.IdlePolicy.spinOnly(20_000));
+        try {
+            l.start();
+            byte[] echo = Frames.ipv4Frame(Frames.MAC_B, Frames.MAC_A, IP_A, IP_B, 1, 64, 1, 0,
+                    Frames.echoRequest(1, 2, new byte[8]));
+            l.execute(() -> w[1].inject(echo));
+            // a pass runs its commands before it polls: the first call that sees the frame handled
+            // runs in the pass after the frame's and reads the end of that pass
+            long[] seen = {0, 0};
+            for (int i = 0; i < 1000 && seen[0] == 0; i++) {
+                seen = l.call(() -> new long[] {handledAt[0], l.lastWorkNanos()}).get(5, TimeUnit.SECONDS);
+            }
+            assertTrue(seen[0] != 0, "the frame was handled");
+            assertTrue(seen[1] >= seen[0], "last work " + (seen[0] - seen[1]) + " ns before the frame's handling ended");
+        } finally {
+            l.close();
+        }
+    }
+
+    @Test
     void closeStopsTheLoopPromptly() throws Exception {
         loop.start();
         loop.call(() -> 1).get(5, TimeUnit.SECONDS);
