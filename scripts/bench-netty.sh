@@ -5,12 +5,16 @@
 # service as a third column. The three are measured interleaved in one run (round 1: A B C,
 # round 2: A B C, ...), so machine noise hits them alike. Needs root.
 #
-#   scripts/bench-netty.sh [--runs N] [--seconds S] [--quick]
+#   scripts/bench-netty.sh [--runs N] [--seconds S] [--quick] [--idle-both]
 #
+# --idle-both runs Netty on tapstack twice, its loop's idle policy --idle hybrid and --idle sleep
+# (netty-http --idle), as a fourth interleaved column; without it, with the transport's default.
 # --quick is --runs 1 --seconds 1 (checks that everything works; the figures mean nothing).
 # Prints per server the median requests/s with the spread (min..max), p50/p99 latency of the
 # median run, server CPU µs per request (from /proc/PID/stat), heap bytes allocated per request
-# and per connection, and the ratios against Netty on epoll. Allocation: both Netty servers
+# and per connection, and the ratios against Netty on epoll; then the same per server with one
+# connection (wrk -c1, each request after the last answer: the loop goes idle in between, so
+# latency there shows the idle policy). Allocation: both Netty servers
 # answer on a Unix socket (netty-http --stats-socket) with the sum of HotSpot's per-thread
 # allocation counters of their live threads (outside both network stacks); tapstack's own
 # service reports its loop thread's counter (tapstack stat: allocated_bytes). After the timed
@@ -18,18 +22,21 @@
 # the difference in allocation over the difference in requests, per connection = the rest. wrk's socket errors and non-2xx answers fail the run; the connections wrk opened to
 # tapstack's http service are checked against the ones its TCP accepted (tcp.passive_opens).
 # Everything runs in namespaces this script creates and removes; servers on CPU 0, wrk on CPU 1.
+# tapstack's own http service runs with tapstack run's default idle policy (hybrid).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib/netns.sh
 
 RUNS=5
 SECS=5
+IDLE_BOTH=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --runs) RUNS=$2; shift 2 ;;
     --seconds) SECS=$2; shift 2 ;;
     --quick) RUNS=1; SECS=1; shift ;;
-    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+    --idle-both) IDLE_BOTH=1; shift ;;
+    -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
     *) echo "bench-netty: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -43,13 +50,15 @@ command -v wrk >/dev/null || scripts/install-deps.sh >/dev/null
 bench_jars
 
 NT="tsbn-nt-$$"   # Netty on tapstack: TAP, kernel side 10.0.0.1, tapstack 10.0.0.2
+NS="tsbn-ns-$$"   # with --idle-both: Netty on tapstack, --idle sleep (NT then runs --idle hybrid)
 NH="tsbn-nh-$$"   # tapstack's own http service: TAP, 10.0.0.1 / 10.0.0.2
 NA="tsbn-a-$$"    # wrk side of the veth, 10.1.0.1
 NB="tsbn-b-$$"    # Netty on epoll, 10.1.0.2
 WORK="$(mktemp -d)"
-P_NT="" P_NH="" P_NB=""
+P_NT="" P_NS="" P_NH="" P_NB=""
 cleanup() {
   ns_cleanup "$NT" "$P_NT"
+  [ "$IDLE_BOTH" = 1 ] && ns_cleanup "$NS" "$P_NS"
   ns_cleanup "$NH" "$P_NH"
   ns_cleanup "$NB" "$P_NB"
   ns_cleanup "$NA"
@@ -62,13 +71,23 @@ printf 'Hello, world!\n' > "$WORK/www/hello.txt"
 
 ns_create "$NT" tap0 10.0.0.1/24
 ns_create "$NH" tap0 10.0.0.1/24
+[ "$IDLE_BOTH" = 1 ] && ns_create "$NS" tap0 10.0.0.1/24
 veth_create "$NA" "$NB"
 veth_up "$NA" "$NB"
 
 JVM=(java -Xms1g -Xmx1g)
+NT_IDLE=()
+[ "$IDLE_BOTH" = 1 ] && NT_IDLE=(--idle hybrid)
 ip netns exec "$NT" taskset -c 0 "${JVM[@]}" -jar "$BENCH_JAR" netty-http --transport tapstack --tap tap0 \
-    --ipv4 10.0.0.2/24 --offload csum,tso,lro --port 80 --root "$WORK/www" --stats-socket "$WORK/nt-stats.sock" >"$WORK/nt.log" 2>&1 &
+    --ipv4 10.0.0.2/24 --offload csum,tso,lro --port 80 --root "$WORK/www" --stats-socket "$WORK/nt-stats.sock" \
+    ${NT_IDLE[@]+"${NT_IDLE[@]}"} >"$WORK/nt.log" 2>&1 &
 P_NT=$!
+if [ "$IDLE_BOTH" = 1 ]; then
+  ip netns exec "$NS" taskset -c 0 "${JVM[@]}" -jar "$BENCH_JAR" netty-http --transport tapstack --tap tap0 \
+      --ipv4 10.0.0.2/24 --offload csum,tso,lro --port 80 --root "$WORK/www" --stats-socket "$WORK/ns-stats.sock" \
+      --idle sleep >"$WORK/ns.log" 2>&1 &
+  P_NS=$!
+fi
 ip netns exec "$NH" taskset -c 0 "${JVM[@]}" -jar "$JAR" run --tap tap0 --ipv4 10.0.0.2/24 --no-ipv6 \
     --offload csum,tso,lro --services http --http-root "$WORK/www" --control "$WORK/nh.sock" --quiet >"$WORK/nh.log" 2>&1 &
 P_NH=$!
@@ -77,11 +96,13 @@ ip netns exec "$NB" taskset -c 0 "${JVM[@]}" -jar "$BENCH_JAR" netty-http --tran
 P_NB=$!
 wait_for_line "$WORK/nt.log" "netty-http: ready" 30 || { cat "$WORK/nt.log" >&2; exit 1; }
 wait_for_line "$WORK/nh.log" "tapstack: ready" 30 || { cat "$WORK/nh.log" >&2; exit 1; }
+if [ "$IDLE_BOTH" = 1 ]; then wait_for_line "$WORK/ns.log" "netty-http: ready" 30 || { cat "$WORK/ns.log" >&2; exit 1; }; fi
 wait_for_line "$WORK/nb.log" "netty-http: ready" 30 || { cat "$WORK/nb.log" >&2; exit 1; }
 
 ticks() { awk '{print $14+$15}' "/proc/$1/stat"; }
 CLK=$(getconf CLK_TCK)
 J_NT=$(jvm_pid "$P_NT"); J_NH=$(jvm_pid "$P_NH"); J_NB=$(jvm_pid "$P_NB")
+[ "$IDLE_BOTH" = 1 ] && J_NS=$(jvm_pid "$P_NS")
 
 # heap bytes a server has allocated so far: ALLOC_SOURCE is a netty-http stats socket or "tapstack"
 allocated() {
@@ -95,11 +116,11 @@ allocated() {
   echo "$n"
 }
 
-# one wrk run: "requests/s p50 p99 cpu-µs/request requests" ; fails on socket errors or non-2xx
+# one wrk run (WRK_C connections, default 50): "requests/s p50 p99 cpu-µs/request requests" ; fails on socket errors or non-2xx
 wrk_run() { # NS URL JVM_PID TAG [SECONDS]
   local before after out req n
   before=$(ticks "$3")
-  out=$(ip netns exec "$1" taskset -c 1 timeout $((${5:-$SECS} + 20)) wrk -t1 -c50 -d"${5:-$SECS}s" --latency "$2")
+  out=$(ip netns exec "$1" taskset -c 1 timeout $((${5:-$SECS} + 20)) wrk -t1 -c"${WRK_C:-50}" -d"${5:-$SECS}s" --latency "$2")
   after=$(ticks "$3")
   echo "$out" > "$WORK/wrk-$4-$(date +%s%N).txt"
   if echo "$out" | grep -qE 'Socket errors|Non-2xx or 3xx'; then
@@ -120,12 +141,17 @@ alloc_run() { # NS URL JVM_PID TAG ALLOC_SOURCE
   a2=$(allocated "$5")
   awk -v s1=$((a1 - a0)) -v s2=$((a2 - a1)) -v n1="$n1" -v n2="$n2" 'BEGIN {
     if (n2 <= n1) { print "n/a n/a"; exit }
-    r = (s2 - s1) / (n2 - n1); printf "%.0f %.0f\n", r, (s1 - r * n1) / 50 }' 
+    r = (s2 - s1) / (n2 - n1); c = (s1 - r * n1) / 50
+    # a server that allocates nothing per request still allocates a little per wrk run, not
+    # exactly the same each time: below 8 bytes the difference is that noise (it can be negative)
+    if (r > -8 && r < 8) printf "<8 %.0f\n", s1 / 50; else printf "%.0f %.0f\n", r, c }'
 }
 
 echo "bench-netty: $RUNS interleaved rounds of ${SECS}s; servers on CPU 0, wrk on CPU 1"
 # warm-up: the same 2 s for each (JIT)
-for t in "$NT http://10.0.0.2/hello.txt" "$NH http://10.0.0.2/hello.txt" "$NA http://10.1.0.2/hello.txt"; do
+WARM=("$NT http://10.0.0.2/hello.txt" "$NH http://10.0.0.2/hello.txt" "$NA http://10.1.0.2/hello.txt")
+[ "$IDLE_BOTH" = 1 ] && WARM+=("$NS http://10.0.0.2/hello.txt")
+for t in "${WARM[@]}"; do
   set -- $t; ip netns exec "$1" timeout 20 wrk -t1 -c50 -d2s "$2" >/dev/null
 done
 opens() { java -jar "$JAR" stat --host "$WORK/nh.sock" -a 2>/dev/null | awk '/ passive_opens$/ {s+=$1} END {printf "%.0f\n", s}'; }
@@ -134,11 +160,21 @@ for i in $(seq 1 "$RUNS"); do
   wrk_run "$NT" http://10.0.0.2/hello.txt "$J_NT" netty-tapstack >> "$WORK/r_nt"
   wrk_run "$NA" http://10.1.0.2/hello.txt "$J_NB" netty-epoll >> "$WORK/r_nb"
   wrk_run "$NH" http://10.0.0.2/hello.txt "$J_NH" tapstack-http >> "$WORK/r_nh"
+  if [ "$IDLE_BOTH" = 1 ]; then wrk_run "$NS" http://10.0.0.2/hello.txt "$J_NS" netty-tapstack-sleep >> "$WORK/r_ns"; fi
+  # one connection: each request waits for the last answer, so the server's loop goes idle between
+  # them and its idle policy shows in the latency
+  WRK_C=1 wrk_run "$NT" http://10.0.0.2/hello.txt "$J_NT" netty-tapstack-c1 >> "$WORK/r1_nt"
+  WRK_C=1 wrk_run "$NA" http://10.1.0.2/hello.txt "$J_NB" netty-epoll-c1 >> "$WORK/r1_nb"
+  WRK_C=1 wrk_run "$NH" http://10.0.0.2/hello.txt "$J_NH" tapstack-http-c1 >> "$WORK/r1_nh"
+  if [ "$IDLE_BOTH" = 1 ]; then WRK_C=1 wrk_run "$NS" http://10.0.0.2/hello.txt "$J_NS" netty-tapstack-sleep-c1 >> "$WORK/r1_ns"; fi
 done
 opens_after=$(opens)
 al=$(alloc_run "$NT" http://10.0.0.2/hello.txt "$J_NT" netty-tapstack "$WORK/nt-stats.sock"); read -r nt_al nt_ac <<< "$al"
 al=$(alloc_run "$NA" http://10.1.0.2/hello.txt "$J_NB" netty-epoll "$WORK/nb-stats.sock"); read -r nb_al nb_ac <<< "$al"
 al=$(alloc_run "$NH" http://10.0.0.2/hello.txt "$J_NH" tapstack-http tapstack); read -r nh_al nh_ac <<< "$al"
+if [ "$IDLE_BOTH" = 1 ]; then
+  al=$(alloc_run "$NS" http://10.0.0.2/hello.txt "$J_NS" netty-tapstack-sleep "$WORK/ns-stats.sock"); read -r ns_al ns_ac <<< "$al"
+fi
 
 summary() { # FILE -> "median min max p50 p99 cpu"
   sort -g -k1 "$1" | awk '{r[NR]=$1; l[NR]=$0} END {m=int((NR+1)/2); split(l[m], f, " "); printf "%s %s %s %s %s %s\n", r[m], r[1], r[NR], f[2], f[3], f[4]}'
@@ -146,21 +182,44 @@ summary() { # FILE -> "median min max p50 p99 cpu"
 read -r nt_m nt_lo nt_hi nt_p50 nt_p99 nt_cpu < <(summary "$WORK/r_nt")
 read -r nb_m nb_lo nb_hi nb_p50 nb_p99 nb_cpu < <(summary "$WORK/r_nb")
 read -r nh_m nh_lo nh_hi nh_p50 nh_p99 nh_cpu < <(summary "$WORK/r_nh")
+if [ "$IDLE_BOTH" = 1 ]; then read -r ns_m ns_lo ns_hi ns_p50 ns_p99 ns_cpu < <(summary "$WORK/r_ns"); fi
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b+0 > 0) printf "%.2f", a/b; else print "n/a" }'; }
 
-# cross-check: wrk opens 50 keep-alive connections per round; tapstack's TCP must have accepted them
+# cross-check: per round wrk runs -c50 and -c1 against tapstack's http service, and each run opens
+# one connection more than -c (wrk connects once to check the address before it starts:
+# measured, 2 for -c1 and 51 for -c50); tapstack's TCP must have accepted exactly those
 opened=$((opens_after - opens_before))
 
 echo
-echo "Command: \`scripts/bench-netty.sh --runs $RUNS --seconds $SECS\` on $(date -u +%Y-%m-%d), $(nproc) vCPUs, Linux $(uname -r)."
+echo "Command: \`scripts/bench-netty.sh --runs $RUNS --seconds $SECS$([ "$IDLE_BOTH" = 1 ] && echo ' --idle-both')\` on $(date -u +%Y-%m-%d), $(nproc) vCPUs, Linux $(uname -r)."
 echo "Medians of $RUNS interleaved rounds of ${SECS} s (spread min..max); wrk -t1 -c50, 14-byte file; p50/p99 of the median round."
 echo
 echo "| HTTP server | requests/s (spread) | p50 | p99 | server CPU µs/request | heap bytes/request | heap bytes/connection | vs Netty on epoll |"
 echo "|---|---|---|---|---|---|---|---|"
-echo "| Netty 4.2 on tapstack (TAP, offloads csum,tso,lro) | $nt_m ($nt_lo..$nt_hi) | $nt_p50 | $nt_p99 | $nt_cpu | $nt_al | $nt_ac | $(ratio "$nt_m" "$nb_m")× |"
+NT_NAME="Netty 4.2 on tapstack (TAP, offloads csum,tso,lro)"
+[ "$IDLE_BOTH" = 1 ] && NT_NAME="Netty 4.2 on tapstack, --idle hybrid (TAP, offloads csum,tso,lro)"
+echo "| $NT_NAME | $nt_m ($nt_lo..$nt_hi) | $nt_p50 | $nt_p99 | $nt_cpu | $nt_al | $nt_ac | $(ratio "$nt_m" "$nb_m")× |"
+if [ "$IDLE_BOTH" = 1 ]; then
+  echo "| Netty 4.2 on tapstack, --idle sleep (same) | $ns_m ($ns_lo..$ns_hi) | $ns_p50 | $ns_p99 | $ns_cpu | $ns_al | $ns_ac | $(ratio "$ns_m" "$nb_m")× |"
+fi
 echo "| Netty 4.2 on kernel epoll (veth) | $nb_m ($nb_lo..$nb_hi) | $nb_p50 | $nb_p99 | $nb_cpu | $nb_al | $nb_ac | 1.00× |"
 echo "| tapstack's own http service (TAP, same offloads) | $nh_m ($nh_lo..$nh_hi) | $nh_p50 | $nh_p99 | $nh_cpu | $nh_al (loop thread) | $nh_ac | $(ratio "$nh_m" "$nb_m")× |"
 echo
 echo "Heap bytes: after the rounds, a 1 s and a $((SECS > 1 ? SECS : 2)) s wrk run per server (50 new connections each); per request = difference in allocation / difference in requests, per connection = the rest of the 1 s run / 50. The Netty servers count every live thread of their JVM (netty-http --stats-socket), tapstack's service its loop thread; the kernel's socket buffers are not on a heap, tapstack's rings are."
-echo "Cross-check: wrk opened $((50 * RUNS)) connections to tapstack's http service over $RUNS rounds; its TCP accepted $opened (tcp.passive_opens)."
-if [ "$opened" -lt $((50 * RUNS)) ]; then echo "bench-netty: fewer connections accepted than wrk opened" >&2; exit 1; fi
+echo
+echo "One connection (wrk -t1 -c1, the same file; medians of the same $RUNS rounds, p50/p99 of the median round):"
+echo
+echo "| HTTP server | requests/s (spread) | p50 | p99 | server CPU µs/request | vs Netty on epoll |"
+echo "|---|---|---|---|---|---|"
+row1() { # NAME FILE
+  local m lo hi p50 p99 cpu
+  read -r m lo hi p50 p99 cpu < <(summary "$2")
+  echo "| $1 | $m ($lo..$hi) | $p50 | $p99 | $cpu | $(ratio "$m" "$(summary "$WORK/r1_nb" | awk '{print $1}')")× |"
+}
+row1 "$NT_NAME" "$WORK/r1_nt"
+if [ "$IDLE_BOTH" = 1 ]; then row1 "Netty 4.2 on tapstack, --idle sleep (same)" "$WORK/r1_ns"; fi
+row1 "Netty 4.2 on kernel epoll (veth)" "$WORK/r1_nb"
+row1 "tapstack's own http service (TAP, same offloads)" "$WORK/r1_nh"
+echo
+echo "Cross-check: wrk opened $((53 * RUNS)) connections to tapstack's http service over $RUNS rounds (51 + 2 a round: one more than -c per run, wrk's address check); its TCP accepted $opened (tcp.passive_opens)."
+if [ "$opened" -ne $((53 * RUNS)) ]; then echo "bench-netty: tapstack accepted $opened connections, wrk opened $((53 * RUNS))" >&2; exit 1; fi

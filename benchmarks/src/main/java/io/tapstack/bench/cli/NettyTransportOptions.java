@@ -40,6 +40,10 @@ final class NettyTransportOptions {
             description = "With --transport tapstack: virtio-net offloads, none or csum,tso,lro (default ${DEFAULT-VALUE}).")
     String offload;
 
+    @Option(names = "--idle", paramLabel = "hybrid|sleep",
+            description = "With --transport tapstack: the loop's idle policy, as tapstack run --idle (default: the transport's).")
+    String idle;
+
     /** An opened transport: the group and server channel class a {@code ServerBootstrap} takes. */
     static final class Opened implements AutoCloseable {
         final EventLoopGroup group;
@@ -72,6 +76,9 @@ final class NettyTransportOptions {
         if (!onTapstack && !"epoll".equals(transport)) {
             throw new BenchError("--transport must be epoll or tapstack");
         }
+        if (!onTapstack && idle != null) {
+            throw new BenchError("--idle is for --transport tapstack (epoll's loop is Netty's own)");
+        }
         if (onTapstack && (tap == null || ipv4 == null)) {
             throw new BenchError("--transport tapstack needs --tap and --ipv4");
         }
@@ -80,7 +87,15 @@ final class NettyTransportOptions {
         }
         // the only lines that differ between the two transports: the group and the channel class
         if (onTapstack) {
-            TapstackHost host = TapstackHost.tap(tap).ipv4(ipv4).offloads(offload).open();
+            TapstackHost.Builder b = TapstackHost.tap(tap).ipv4(ipv4).offloads(offload);
+            if (idle != null) {
+                b.idle(switch (idle) {
+                    case "hybrid" -> io.tapstack.loop.IdlePolicy::hybrid;
+                    case "sleep" -> () -> io.tapstack.loop.IdlePolicy.spinOnly(0);
+                    default -> throw new BenchError("--idle must be hybrid or sleep, not '" + idle + "'");
+                });
+            }
+            TapstackHost host = b.open();
             return new Opened(host.group(), TapstackServerSocketChannel.class, host);
         }
         return new Opened(new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory()), EpollServerSocketChannel.class, null);
