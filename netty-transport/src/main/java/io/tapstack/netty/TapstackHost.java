@@ -53,7 +53,7 @@ public final class TapstackHost implements AutoCloseable {
      * with a stack built from {@code config} and a running loop.
      */
     public static TapstackHost onLinks(List<? extends Link> links, StackConfig config, TcpConfig tcp) {
-        return onLinks(links, config, tcp, SLEEP);
+        return onLinks(links, config, tcp, DEFAULT_IDLE);
     }
 
     /**
@@ -95,11 +95,13 @@ public final class TapstackHost implements AutoCloseable {
     }
 
     /**
-     * The transport's default: the loop sleeps whenever it has nothing to do. (`tapstack run`
-     * defaults to {@code IdlePolicy::hybrid} since session 7; this transport's benchmarks were
-     * measured sleeping, so it keeps that until they are measured again.)
+     * The transport's default, as {@code tapstack run}'s: a 20 µs spin after work and a spin
+     * across the window where a regular arrival is due, sleeping otherwise. With one HTTP
+     * connection (each request after the last answer) it served 1.41× the requests of a loop that
+     * always sleeps, for ~2 µs more CPU per request (scripts/bench-netty.sh --idle-both,
+     * docs/performance.md).
      */
-    private static final Supplier<IdlePolicy> SLEEP = () -> IdlePolicy.spinOnly(0);
+    private static final Supplier<IdlePolicy> DEFAULT_IDLE = IdlePolicy::hybrid;
 
     /** ARP and neighbour discovery reach one queue; every queue's stack must learn them (as {@code tapstack run}). */
     private static void shareNeighbourDiscovery(List<NetStack> stacks, List<EventLoop> loops) {
@@ -149,7 +151,7 @@ public final class TapstackHost implements AutoCloseable {
         private String offloads = "none";
         private int queues = 1;
         private int mtu;
-        private Supplier<IdlePolicy> idle = SLEEP;
+        private Supplier<IdlePolicy> idle = DEFAULT_IDLE;
 
         private Builder(String tap) {
             this.tap = tap;
@@ -197,10 +199,10 @@ public final class TapstackHost implements AutoCloseable {
         }
 
         /**
-         * The loops' idle policy, one from {@code policy} per loop (default: sleep whenever idle;
-         * {@code IdlePolicy::hybrid} spins briefly after work and across the window where a
-         * regular arrival is due, as {@code tapstack run} does by default: lower latency for a
-         * little CPU, docs/performance.md).
+         * The loops' idle policy, one from {@code policy} per loop (default {@code IdlePolicy::hybrid},
+         * as {@code tapstack run}: spins briefly after work and across the window where a regular
+         * arrival is due, lower latency for a little CPU; {@code () -> IdlePolicy.spinOnly(0)}
+         * sleeps whenever idle, docs/performance.md).
          */
         public Builder idle(Supplier<IdlePolicy> policy) {
             this.idle = java.util.Objects.requireNonNull(policy, "policy");

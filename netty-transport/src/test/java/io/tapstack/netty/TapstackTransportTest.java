@@ -153,17 +153,17 @@ class TapstackTransportTest {
 
     @Test
     void theIdlePolicyIsChosenPerHost() throws Exception {
-        // a: hybrid (spins 20 µs after work), b: the transport's default (never spins)
+        // a: the transport's default, hybrid (spins 20 µs after work); b: asked to sleep (never spins)
         ThreadedPairLink[] w = ThreadedPairLink.create();
-        a = TapstackHost.onLinks(List.of(w[0]), TwoHosts.config(TwoHosts.IP_A, 0x020000000001L), new TcpConfig(),
-                io.tapstack.loop.IdlePolicy::hybrid);
-        b = TapstackHost.onLinks(List.of(w[1]), TwoHosts.config(TwoHosts.IP_B, 0x020000000002L), new TcpConfig());
+        a = TapstackHost.onLinks(List.of(w[0]), TwoHosts.config(TwoHosts.IP_A, 0x020000000001L), new TcpConfig());
+        b = TapstackHost.onLinks(List.of(w[1]), TwoHosts.config(TwoHosts.IP_B, 0x020000000002L), new TcpConfig(),
+                () -> io.tapstack.loop.IdlePolicy.spinOnly(0));
         echoServer(a, "0.0.0.0", 7000);
         byte[] data = new byte[1 << 16];
         new Random(2).nextBytes(data);
         assertArrayEquals(data, echoThrough(b, IP_A, 7000, data));
-        assertTrue(idleSpins(a) > 0, "hybrid spun after work: " + idleSpins(a));
-        assertEquals(0L, idleSpins(b), "the default sleeps");
+        assertTrue(idleSpins(a) > 0, "the default (hybrid) spun after work: " + idleSpins(a));
+        assertEquals(0L, idleSpins(b), "a sleeping loop never spins");
     }
 
     private static long idleSpins(TapstackHost h) throws Exception {
