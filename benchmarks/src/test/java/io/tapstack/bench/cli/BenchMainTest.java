@@ -54,6 +54,11 @@ class BenchMainTest {
         assertOneLineError(run("rr", "--host", "127.0.0.1", "--seconds", "0"), "--seconds");
         assertOneLineError(run("netty-http", "--root", "/nonexistent/dir"), "not a directory");
         assertEquals(BenchMain.EXIT_USAGE, run("frobnicate").code);
+        // --idle: refused before any TAP is opened (the name below is never created)
+        String root = System.getProperty("java.io.tmpdir");
+        assertOneLineError(run("netty-http", "--root", root, "--idle", "sleep"), "--transport tapstack");
+        assertOneLineError(run("netty-http", "--root", root, "--transport", "tapstack", "--tap", "tsbt-none0",
+                "--ipv4", "10.9.9.2/24", "--idle", "fast"), "hybrid or sleep");
     }
 
     @Test
