@@ -36,7 +36,43 @@ public final class JitWarmUp {
         }
     }
 
+    /** The real-time budget a host gives it ({@code tapstack run}, the Netty transport). */
+    public static final long HOST_BUDGET_NANOS = 1_500_000_000L;
+    /** Frames a host carried (both ways) after which its warm-up ends early: real traffic trains the JIT by itself. */
+    public static final long YIELD_FRAMES = 500;
+
     private JitWarmUp() {
+    }
+
+    /**
+     * Starts a warm-up on a daemon thread of the lowest priority, named {@code tapstack-warm-up},
+     * for a host whose stacks are {@code stacks}: {@link #HOST_BUDGET_NANOS}, ending sooner once
+     * they have carried {@link #YIELD_FRAMES} frames (their link counters, read without their loop:
+     * plain longs, approximate is enough). The future completes with what it did.
+     */
+    public static java.util.concurrent.CompletableFuture<Result> startFor(java.util.List<NetStack> stacks) {
+        java.util.List<NetStack> all = java.util.List.copyOf(stacks);
+        java.util.function.BooleanSupplier busy = () -> {
+            long n = 0;
+            for (NetStack s : all) {
+                n += s.linkStats().get(io.tapstack.link.LinkCounter.RX_FRAMES)
+                        + s.linkStats().get(io.tapstack.link.LinkCounter.TX_FRAMES);
+            }
+            return n > YIELD_FRAMES;
+        };
+        java.util.concurrent.CompletableFuture<Result> done = new java.util.concurrent.CompletableFuture<>();
+        Thread w = new Thread(() -> {
+            try {
+                done.complete(run(HOST_BUDGET_NANOS, busy));
+            } catch (RuntimeException | Error e) {
+                done.completeExceptionally(e);
+                throw e;
+            }
+        }, "tapstack-warm-up");
+        w.setDaemon(true);
+        w.setPriority(Thread.MIN_PRIORITY);
+        w.start();
+        return done;
     }
 
     /** Runs for about {@code budgetNanos} of real time (bounded in counts too). */

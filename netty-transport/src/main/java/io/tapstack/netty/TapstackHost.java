@@ -2,6 +2,7 @@ package io.tapstack.netty;
 
 import io.netty.util.concurrent.FastThreadLocalThread;
 import io.tapstack.EventLoop;
+import io.tapstack.JitWarmUp;
 import io.tapstack.NetStack;
 import io.tapstack.context.StackConfig;
 import io.tapstack.link.Link;
@@ -152,6 +153,7 @@ public final class TapstackHost implements AutoCloseable {
         private int queues = 1;
         private int mtu;
         private Supplier<IdlePolicy> idle = DEFAULT_IDLE;
+        private boolean warmUp = true;
 
         private Builder(String tap) {
             this.tap = tap;
@@ -204,6 +206,16 @@ public final class TapstackHost implements AutoCloseable {
          * arrival is due, lower latency for a little CPU; {@code () -> IdlePolicy.spinOnly(0)}
          * sleeps whenever idle, docs/performance.md).
          */
+        /**
+         * Whether the host trains the JIT on two private stacks once it is open (default true, as
+         * {@code tapstack run}; ends within 1.5 s, sooner once 500 real frames have flowed: see
+         * {@link JitWarmUp}). Without it, a fresh host's first packets run in the interpreter.
+         */
+        public Builder warmUp(boolean on) {
+            this.warmUp = on;
+            return this;
+        }
+
         public Builder idle(Supplier<IdlePolicy> policy) {
             this.idle = java.util.Objects.requireNonNull(policy, "policy");
             return this;
@@ -240,11 +252,12 @@ public final class TapstackHost implements AutoCloseable {
                     }
                 }
                 config.mtu = links.get(0).mtu();
-                if (queues > 1) {
-                    // disjoint ephemeral ports per queue, so two queues never choose the same flow
-                    return onQueues(links);
+                // disjoint ephemeral ports per queue, so two queues never choose the same flow
+                TapstackHost h = queues > 1 ? onQueues(links) : onLinks(links, config, tcp, idle);
+                if (warmUp) {
+                    JitWarmUp.startFor(h.stacks);
                 }
-                return onLinks(links, config, tcp, idle);
+                return h;
             } catch (RuntimeException | Error e) {
                 for (TapLink l : links) {
                     l.close();

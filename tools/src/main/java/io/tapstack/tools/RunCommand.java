@@ -203,11 +203,6 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
         return all;
     }
 
-    /** The JIT warm-up's budget of real time (io.tapstack.JitWarmUp). */
-    static final long WARM_UP_NANOS = 1_500_000_000L;
-    /** Frames carried (both ways) after which the warm-up ends early: real traffic trains the JIT by itself. */
-    static final long WARM_UP_YIELD_FRAMES = 500;
-
     @Override
     public Integer call() throws Exception {
         PrintStream out = System.out;
@@ -284,20 +279,8 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
                         + (started.isEmpty() ? "" : " services=" + started.stream().map(Service::describe).distinct().collect(Collectors.joining("; "))));
                 out.flush();
                 if (warmUp) {
-                    // it gives way once real traffic flows (frames the host received and sent;
-                    // read without the loop: plain longs, approximate is enough)
-                    java.util.function.BooleanSupplier busy = () -> {
-                        long n = 0;
-                        for (HostRuntime.Queue q : rt.queues) {
-                            n += q.stack().linkStats().get(io.tapstack.link.LinkCounter.RX_FRAMES)
-                                    + q.stack().linkStats().get(io.tapstack.link.LinkCounter.TX_FRAMES);
-                        }
-                        return n > WARM_UP_YIELD_FRAMES;
-                    };
-                    Thread w = new Thread(() -> io.tapstack.JitWarmUp.run(WARM_UP_NANOS, busy), "tapstack-warm-up");
-                    w.setDaemon(true);
-                    w.setPriority(Thread.MIN_PRIORITY);
-                    w.start();
+                    // it gives way once real traffic flows (frames the host received and sent)
+                    io.tapstack.JitWarmUp.startFor(rt.queues.stream().map(HostRuntime.Queue::stack).toList());
                 }
                 while (!stop.await(1, TimeUnit.SECONDS)) {
                     for (HostRuntime.Queue q : rt.queues) {

@@ -44,6 +44,10 @@ final class NettyTransportOptions {
             description = "With --transport tapstack: the loop's idle policy, as tapstack run --idle (default: the transport's).")
     String idle;
 
+    @Option(names = "--warm-up", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "With --transport tapstack: the JIT warm-up once the host is open (default on; --no-warm-up skips it, as tapstack run).")
+    boolean warmUp = true;
+
     /** An opened transport: the group and server channel class a {@code ServerBootstrap} takes. */
     static final class Opened implements AutoCloseable {
         final EventLoopGroup group;
@@ -95,7 +99,7 @@ final class NettyTransportOptions {
                     default -> throw new BenchError("--idle must be hybrid or sleep, not '" + idle + "'");
                 });
             }
-            TapstackHost host = b.open();
+            TapstackHost host = b.warmUp(warmUp).open();
             return new Opened(host.group(), TapstackServerSocketChannel.class, host);
         }
         return new Opened(new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory()), EpollServerSocketChannel.class, null);
