@@ -206,6 +206,11 @@ public final class TapstackHost implements AutoCloseable {
          * arrival is due, lower latency for a little CPU; {@code () -> IdlePolicy.spinOnly(0)}
          * sleeps whenever idle, docs/performance.md).
          */
+        public Builder idle(Supplier<IdlePolicy> policy) {
+            this.idle = java.util.Objects.requireNonNull(policy, "policy");
+            return this;
+        }
+
         /**
          * Whether the host trains the JIT on two private stacks once it is open (default true, as
          * {@code tapstack run}; ends within 1.5 s, sooner once 500 real frames have flowed: see
@@ -213,11 +218,6 @@ public final class TapstackHost implements AutoCloseable {
          */
         public Builder warmUp(boolean on) {
             this.warmUp = on;
-            return this;
-        }
-
-        public Builder idle(Supplier<IdlePolicy> policy) {
-            this.idle = java.util.Objects.requireNonNull(policy, "policy");
             return this;
         }
 
