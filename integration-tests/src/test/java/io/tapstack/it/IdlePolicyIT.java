@@ -69,6 +69,9 @@ class IdlePolicyIT {
             assertTrue(predicted <= arrivals, "predicted " + predicted);
             assertTrue(c.get("loop.prediction_restarts") >= 1, "the rhythm changed: " + c.get("loop.prediction_restarts"));
             assertTrue(c.get("loop.timed_wakes") > 0 && c.get("loop.idle_spins") > 0, "timed wakes and spins after work");
+            // the JIT warm-up (on by default) is over: it gave way to the pings or ran its 1.5 s
+            assertEquals(1L, c.get("warm_up.done"), c.toString());
+            assertTrue(c.get("warm_up.millis") < 10_000, "warm-up took " + c.get("warm_up.millis") + " ms");
 
             // no traffic: after the windows have passed, the host sleeps (a spinning loop takes ~100 %)
             Thread.sleep(1000);

@@ -48,6 +48,9 @@ public final class HostRuntime implements AutoCloseable {
     /** The DHCP lease the ready line reports, or null. */
     io.tapstack.dhcp.Lease lease;
 
+    /** The JIT warm-up started after the ready line, or null (--no-warm-up). */
+    volatile java.util.concurrent.CompletableFuture<io.tapstack.JitWarmUp.Result> warmUp;
+
     /** Counters of all queues summed (and the faulty links', the loops'), like netstat -s. */
     public String stats(boolean all) throws Exception {
         List<java.util.Map<String, java.util.Map<String, Long>>> snaps = new ArrayList<>();
@@ -100,6 +103,16 @@ public final class HostRuntime implements AutoCloseable {
         extra.append("loop:\n    ").append(passes).append(" passes\n    ").append(alloc).append(" allocated_bytes\n");
         for (int k = 0; k < idle.length; k++) {
             extra.append("    ").append(idle[k]).append(' ').append(io.tapstack.loop.IdlePolicy.COUNTER_NAMES[k]).append('\n');
+        }
+        if (warmUp != null) {
+            // what the JIT warm-up did (done 0 while it runs): why a fresh host used a CPU briefly
+            io.tapstack.JitWarmUp.Result w = warmUp.isDone() && !warmUp.isCompletedExceptionally() ? warmUp.getNow(null) : null;
+            extra.append("warm_up:\n    ").append(w != null ? 1 : 0).append(" done\n");
+            if (w != null) {
+                extra.append("    ").append(w.echoes()).append(" echoes\n    ").append(w.echoes6()).append(" echoes6\n    ")
+                        .append(w.connections()).append(" connections\n    ").append(w.bytes()).append(" bytes\n    ")
+                        .append(w.nanos() / 1_000_000).append(" millis\n");
+            }
         }
         if (faulty != null) {
             extra.append("faults:\n    ").append(rd).append(" rx_dropped\n    ").append(td).append(" tx_dropped\n    ")

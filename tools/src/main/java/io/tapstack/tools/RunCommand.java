@@ -280,7 +280,7 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
                 out.flush();
                 if (warmUp) {
                     // it gives way once real traffic flows (frames the host received and sent)
-                    io.tapstack.JitWarmUp.startFor(rt.queues.stream().map(HostRuntime.Queue::stack).toList());
+                    rt.warmUp = io.tapstack.JitWarmUp.startFor(rt.queues.stream().map(HostRuntime.Queue::stack).toList());
                 }
                 while (!stop.await(1, TimeUnit.SECONDS)) {
                     for (HostRuntime.Queue q : rt.queues) {
