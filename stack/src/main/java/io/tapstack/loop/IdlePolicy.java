@@ -110,7 +110,23 @@ public final class IdlePolicy {
 
     /** The default: a 20 µs spin after work and predicted windows of up to 1 ms. */
     public static IdlePolicy hybrid() {
-        return new IdlePolicy(20_000, 1_000_000);
+        return new IdlePolicy(20_000, HYBRID_MAX_WINDOW_NANOS);
+    }
+
+    private static final long HYBRID_MAX_WINDOW_NANOS = 1_000_000;
+
+    /**
+     * A policy by the name the command line gives it ({@code tapstack run --idle}, the benchmarks'
+     * Netty servers): {@code hybrid}, spinning {@code spinAfterWorkNanos} after work (0: its default
+     * 20 µs), or {@code sleep}, spinning {@code spinAfterWorkNanos} after work (0: never); null for
+     * any other name (the caller says what it takes: hybrid or sleep).
+     */
+    public static IdlePolicy named(String name, long spinAfterWorkNanos) {
+        return switch (name) {
+            case "hybrid" -> spinAfterWorkNanos > 0 ? new IdlePolicy(spinAfterWorkNanos, HYBRID_MAX_WINDOW_NANOS) : hybrid();
+            case "sleep" -> spinOnly(spinAfterWorkNanos);
+            default -> null;
+        };
     }
 
     /** Spin {@code nanos} after work, never predict (the classic busy-poll window). */

@@ -66,6 +66,18 @@ class IdlePolicyTest {
     }
 
     @Test
+    void policiesByTheirCommandLineNames() {
+        // sleepNanos 0 = spin once more; what each name does 30 µs after work
+        long at = 1_000 * MS;
+        assertEquals(0, IdlePolicy.named("hybrid", 0).sleepNanos(at + 10 * US, at, FOREVER), "hybrid spins 20 µs after work");
+        assertTrue(IdlePolicy.named("hybrid", 0).sleepNanos(at + 30 * US, at, FOREVER) > 0, "and no longer");
+        assertEquals(0, IdlePolicy.named("hybrid", 50 * US).sleepNanos(at + 30 * US, at, FOREVER), "--busy-poll 50");
+        assertTrue(IdlePolicy.named("sleep", 0).sleepNanos(at, at, FOREVER) > 0, "sleep never spins");
+        assertEquals(0, IdlePolicy.named("sleep", 50 * US).sleepNanos(at + 30 * US, at, FOREVER), "sleep --busy-poll 50");
+        assertEquals(null, IdlePolicy.named("fast", 0));
+    }
+
+    @Test
     void spinsBrieflyAfterWorkThenSleeps() {
         IdlePolicy p = new IdlePolicy(20 * US, 0);
         assertEquals(0, p.sleepNanos(1_000 * US, 990 * US, FOREVER), "10 µs after work: spin");

@@ -261,12 +261,11 @@ public final class HostOptions {
 
     /** The loop's idle policy from --idle and --busy-poll. */
     io.tapstack.loop.IdlePolicy idlePolicy() {
-        long spin = busyPollMicros * 1000;
-        return switch (idlePolicy) {
-            case "hybrid" -> spin > 0 ? new io.tapstack.loop.IdlePolicy(spin, 1_000_000) : io.tapstack.loop.IdlePolicy.hybrid();
-            case "sleep" -> io.tapstack.loop.IdlePolicy.spinOnly(spin);
-            default -> throw new UserError("--idle must be hybrid or sleep, not '" + idlePolicy + "'");
-        };
+        io.tapstack.loop.IdlePolicy p = io.tapstack.loop.IdlePolicy.named(idlePolicy, busyPollMicros * 1000);
+        if (p == null) {
+            throw new UserError("--idle must be hybrid or sleep, not '" + idlePolicy + "'");
+        }
+        return p;
     }
 
     /** Socket buffers from 4 KiB (one ring page) to 64 MiB (a window scale of 10, RFC 7323 §2.3). */

@@ -93,11 +93,10 @@ final class NettyTransportOptions {
         if (onTapstack) {
             TapstackHost.Builder b = TapstackHost.tap(tap).ipv4(ipv4).offloads(offload);
             if (idle != null) {
-                b.idle(switch (idle) {
-                    case "hybrid" -> io.tapstack.loop.IdlePolicy::hybrid;
-                    case "sleep" -> () -> io.tapstack.loop.IdlePolicy.spinOnly(0);
-                    default -> throw new BenchError("--idle must be hybrid or sleep, not '" + idle + "'");
-                });
+                if (io.tapstack.loop.IdlePolicy.named(idle, 0) == null) {
+                    throw new BenchError("--idle must be hybrid or sleep, not '" + idle + "'");
+                }
+                b.idle(() -> io.tapstack.loop.IdlePolicy.named(idle, 0)); // one policy per loop
             }
             TapstackHost host = b.warmUp(warmUp).open();
             return new Opened(host.group(), TapstackServerSocketChannel.class, host);
