@@ -96,8 +96,7 @@ class Icmp6ErrorFloodIT {
                         String.valueOf(CLIENT_PORT))) {
                     router = r.awaitEnd(35);
                 }
-                String counter = fx.ns().exec(10, "nft", "list", "counter", "netdev", NEXT_HOP, "dropped").ok().out();
-                router += "; next hop dropped " + counter.replaceAll("(?s).*packets (\\d+).*", "$1");
+                router += "; next hop dropped " + fx.ns().nftCounter("netdev", NEXT_HOP, "dropped");
             } finally {
                 fx.ns().exec(10, "nft", "delete", "table", "netdev", NEXT_HOP);
             }

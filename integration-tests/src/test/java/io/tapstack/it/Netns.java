@@ -81,6 +81,16 @@ public final class Netns implements AutoCloseable {
         return Sh.run(timeoutSeconds, c);
     }
 
+    /** Packets an nftables named counter in the namespace has counted ({@code nft list counter}). */
+    public long nftCounter(String family, String table, String counter) {
+        String out = exec(10, "nft", "list", "counter", family, table, counter).ok().out();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("packets (\\d+)").matcher(out);
+        if (!m.find()) {
+            throw new AssertionError("no packet count in: " + out);
+        }
+        return Long.parseLong(m.group(1));
+    }
+
     /** The argv prefix that runs a command in the namespace. */
     public List<String> prefix() {
         return List.of("ip", "netns", "exec", name);

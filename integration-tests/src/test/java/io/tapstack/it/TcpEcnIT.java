@@ -12,8 +12,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import static io.tapstack.it.TcpIt.HOST_IP;
 import static io.tapstack.it.TcpIt.KERNEL_IP;
@@ -120,10 +118,7 @@ class TcpEcnIT {
     }
 
     static long marked(String family, String table) {
-        String out = ns.exec(10, "nft", "list", "counter", family, table, "marked").ok().out();
-        Matcher m = Pattern.compile("packets (\\d+)").matcher(out);
-        assertTrue(m.find(), out);
-        return Long.parseLong(m.group(1));
+        return ns.nftCounter(family, table, "marked");
     }
 
     /** Frames of the capture that match a tshark display filter. */

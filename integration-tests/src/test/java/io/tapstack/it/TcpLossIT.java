@@ -78,10 +78,7 @@ class TcpLossIT {
 
     /** Packets counted by the nftables drop rule. */
     static long nftDropped() {
-        String out = ns.exec(10, "nft", "list", "counter", "netdev", TABLE, "dropped").ok().out();
-        Matcher m = Pattern.compile("packets (\\d+)").matcher(out);
-        assertTrue(m.find(), out);
-        return Long.parseLong(m.group(1));
+        return ns.nftCounter("netdev", TABLE, "dropped");
     }
 
     @Test
