@@ -113,17 +113,17 @@ for i in 1 2 3 4 5 6 7 8; do # Linux servers for the idle-connection load: 8 pro
   P_PY+=($!)
 done
 sleep 1
-# the JIT warm-up (tapstack run's default) trains on two private stacks for up to 1.5 s after the
-# ready line; measured before it ends, they count in "before" (a 1,000-connection row once read
-# -5,725 bytes per connection). Wait until its thread is gone (bounded).
-for i in $(seq 1 40); do
-  jcmd "$J_T" Thread.print 2>/dev/null | grep -q '"tapstack-warm-up"' || break
-  sleep 0.25
-done
-sleep 5 # and the periodic G1 cycle and native-heap trim (2 s each) return its memory, as after a close
 
 stat_t() { java -jar "$JAR" stat --host "$WORK/t.sock" -a 2>/dev/null; }
 counter() { awk -v k="$2" '$2==k {s+=$1} END {printf "%.0f\n", s}' <<<"$1"; }
+# the JIT warm-up (tapstack run's default) trains on two private stacks for up to 1.5 s after the
+# ready line; measured before it ends, they count in "before" (a 1,000-connection row once read
+# -5,725 bytes per connection). Wait until tapstack stat says it is done (warm_up: done; bounded).
+for i in $(seq 1 40); do
+  [ "$(counter "$(stat_t)" done)" = 1 ] && break
+  sleep 0.25
+done
+sleep 5 # and the periodic G1 cycle and native-heap trim (2 s each) return its memory, as after a close
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$J_T/status"; }
 heap_kb() { # Java heap used after two full GCs, KiB
   jcmd "$J_T" GC.run >/dev/null 2>&1 || true
