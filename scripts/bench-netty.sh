@@ -179,11 +179,16 @@ fi
 summary() { # FILE -> "median min max p50 p99 cpu"
   sort -g -k1 "$1" | awk '{r[NR]=$1; l[NR]=$0} END {m=int((NR+1)/2); split(l[m], f, " "); printf "%s %s %s %s %s %s\n", r[m], r[1], r[NR], f[2], f[3], f[4]}'
 }
-read -r nt_m nt_lo nt_hi nt_p50 nt_p99 nt_cpu < <(summary "$WORK/r_nt")
-read -r nb_m nb_lo nb_hi nb_p50 nb_p99 nb_cpu < <(summary "$WORK/r_nb")
-read -r nh_m nh_lo nh_hi nh_p50 nh_p99 nh_cpu < <(summary "$WORK/r_nh")
-if [ "$IDLE_BOTH" = 1 ]; then read -r ns_m ns_lo ns_hi ns_p50 ns_p99 ns_cpu < <(summary "$WORK/r_ns"); fi
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b+0 > 0) printf "%.2f", a/b; else print "n/a" }'; }
+# row NAME ROUNDS BASE [ALLOC...]: one server's table row from its rounds' file, any allocation
+# cells, and its median against BASE's (Netty on epoll's rounds in the same table)
+row() {
+  local name=$1 rounds=$2 base=$3 m lo hi p50 p99 cpu cells="" a
+  shift 3
+  for a in "$@"; do cells="$cells $a |"; done
+  read -r m lo hi p50 p99 cpu < <(summary "$rounds")
+  echo "| $name | $m ($lo..$hi) | $p50 | $p99 | $cpu |$cells $(ratio "$m" "$(summary "$base" | awk '{print $1}')")× |"
+}
 
 # cross-check: per round wrk runs -c50 and -c1 against tapstack's http service, and each run opens
 # one connection more than -c (wrk connects once to check the address before it starts:
@@ -198,12 +203,13 @@ echo "| HTTP server | requests/s (spread) | p50 | p99 | server CPU µs/request |
 echo "|---|---|---|---|---|---|---|---|"
 NT_NAME="Netty 4.2 on tapstack (TAP, offloads csum,tso,lro)"
 [ "$IDLE_BOTH" = 1 ] && NT_NAME="Netty 4.2 on tapstack, --idle hybrid (TAP, offloads csum,tso,lro)"
-echo "| $NT_NAME | $nt_m ($nt_lo..$nt_hi) | $nt_p50 | $nt_p99 | $nt_cpu | $nt_al | $nt_ac | $(ratio "$nt_m" "$nb_m")× |"
-if [ "$IDLE_BOTH" = 1 ]; then
-  echo "| Netty 4.2 on tapstack, --idle sleep (same) | $ns_m ($ns_lo..$ns_hi) | $ns_p50 | $ns_p99 | $ns_cpu | $ns_al | $ns_ac | $(ratio "$ns_m" "$nb_m")× |"
-fi
-echo "| Netty 4.2 on kernel epoll (veth) | $nb_m ($nb_lo..$nb_hi) | $nb_p50 | $nb_p99 | $nb_cpu | $nb_al | $nb_ac | 1.00× |"
-echo "| tapstack's own http service (TAP, same offloads) | $nh_m ($nh_lo..$nh_hi) | $nh_p50 | $nh_p99 | $nh_cpu | $nh_al (loop thread) | $nh_ac | $(ratio "$nh_m" "$nb_m")× |"
+NS_NAME="Netty 4.2 on tapstack, --idle sleep (same)"
+NB_NAME="Netty 4.2 on kernel epoll (veth)"
+NH_NAME="tapstack's own http service (TAP, same offloads)"
+row "$NT_NAME" "$WORK/r_nt" "$WORK/r_nb" "$nt_al" "$nt_ac"
+if [ "$IDLE_BOTH" = 1 ]; then row "$NS_NAME" "$WORK/r_ns" "$WORK/r_nb" "$ns_al" "$ns_ac"; fi
+row "$NB_NAME" "$WORK/r_nb" "$WORK/r_nb" "$nb_al" "$nb_ac"
+row "$NH_NAME" "$WORK/r_nh" "$WORK/r_nb" "$nh_al (loop thread)" "$nh_ac"
 echo
 echo "Heap bytes: after the rounds, a 1 s and a $((SECS > 1 ? SECS : 2)) s wrk run per server (50 new connections each); per request = difference in allocation / difference in requests, per connection = the rest of the 1 s run / 50. The Netty servers count every live thread of their JVM (netty-http --stats-socket), tapstack's service its loop thread; the kernel's socket buffers are not on a heap, tapstack's rings are."
 echo
@@ -211,15 +217,10 @@ echo "One connection (wrk -t1 -c1, the same file; medians of the same $RUNS roun
 echo
 echo "| HTTP server | requests/s (spread) | p50 | p99 | server CPU µs/request | vs Netty on epoll |"
 echo "|---|---|---|---|---|---|"
-row1() { # NAME FILE
-  local m lo hi p50 p99 cpu
-  read -r m lo hi p50 p99 cpu < <(summary "$2")
-  echo "| $1 | $m ($lo..$hi) | $p50 | $p99 | $cpu | $(ratio "$m" "$(summary "$WORK/r1_nb" | awk '{print $1}')")× |"
-}
-row1 "$NT_NAME" "$WORK/r1_nt"
-if [ "$IDLE_BOTH" = 1 ]; then row1 "Netty 4.2 on tapstack, --idle sleep (same)" "$WORK/r1_ns"; fi
-row1 "Netty 4.2 on kernel epoll (veth)" "$WORK/r1_nb"
-row1 "tapstack's own http service (TAP, same offloads)" "$WORK/r1_nh"
+row "$NT_NAME" "$WORK/r1_nt" "$WORK/r1_nb"
+if [ "$IDLE_BOTH" = 1 ]; then row "$NS_NAME" "$WORK/r1_ns" "$WORK/r1_nb"; fi
+row "$NB_NAME" "$WORK/r1_nb" "$WORK/r1_nb"
+row "$NH_NAME" "$WORK/r1_nh" "$WORK/r1_nb"
 echo
 echo "Cross-check: wrk opened $((53 * RUNS)) connections to tapstack's http service over $RUNS rounds (51 + 2 a round: one more than -c per run, wrk's address check); its TCP accepted $opened (tcp.passive_opens)."
 if [ "$opened" -ne $((53 * RUNS)) ]; then echo "bench-netty: tapstack accepted $opened connections, wrk opened $((53 * RUNS))" >&2; exit 1; fi
